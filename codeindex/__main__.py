@@ -1,0 +1,5 @@
+import sys
+
+from codeindex.cli import main
+
+sys.exit(main())

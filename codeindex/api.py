@@ -1,0 +1,227 @@
+"""CodeIndex: the one library API behind the CLI and the MCP server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeindex import store
+from codeindex.indexer import Indexer, Progress, read_state
+from codeindex.models import SearchHit, SearchResult, Symbol, UpdateReport
+from codeindex.query import parse_query
+from codeindex.walker import DEFAULT_MAX_FILE_SIZE
+
+DEFAULT_LIMIT = 20
+
+
+class UsageError(ValueError):
+    """Bad input from the caller; the message says what to do."""
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest ancestor holding `.code-index/`, else the git top level, else `start`."""
+    start = (start or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / store.INDEX_DIR).is_dir():
+            return candidate
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if top.returncode == 0 and top.stdout.strip():
+            return Path(top.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return start
+
+
+def max_file_size_from_env() -> int:
+    value = os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "")
+    return int(value) if value.isdigit() else DEFAULT_MAX_FILE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSource:
+    symbol: Symbol
+    source: str
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.symbol.to_json(), "source": self.source}
+
+
+class CodeIndex:
+    def __init__(self, root: Path, index_store: store.Store, max_file_size: int) -> None:
+        self.root = root
+        self.store = index_store
+        self.indexer = Indexer(root, index_store, max_file_size)
+        self.read_only_reason = ""
+
+    @classmethod
+    def open(
+        cls,
+        root: Path | None = None,
+        rebuild: bool = False,
+        max_file_size: int | None = None,
+    ) -> CodeIndex:
+        root = (root or find_root()).resolve()
+        if not root.is_dir():
+            raise UsageError(f"root {root} is not a directory; pass an existing --root")
+        size_limit = max_file_size if max_file_size is not None else max_file_size_from_env()
+        index_store = store.Store.recreate(root) if rebuild else store.Store.open(root)
+        return cls(root, index_store, size_limit)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- freshness -------------------------------------------------------------------------
+
+    def refresh(
+        self,
+        paths: list[str] | None = None,
+        progress: Progress | None = None,
+        progress_total: Progress | None = None,
+        merge: bool = True,
+    ) -> UpdateReport | None:
+        """Re-index what changed on disk. Returns None when another process holds the writer
+        lock: it keeps the index current, so answers come from its last commit."""
+        try:
+            report = self.indexer.refresh(paths, progress, progress_total, merge)
+        except store.IndexBusy as busy:
+            self.read_only_reason = str(busy)
+            return None
+        self.read_only_reason = ""
+        return report
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        languages: list[str] | None = None,
+        kinds: list[str] | None = None,
+        paths: list[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> SearchResult:
+        if limit < 1:
+            raise UsageError("limit must be at least 1")
+        try:
+            parsed = parse_query(text, kinds=kinds, languages=languages, paths=paths)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        total, ranked = self.store.search(parsed, limit)
+        return SearchResult(
+            query=text,
+            total=total,
+            hits=[SearchHit(symbol, score) for score, symbol in ranked],
+        )
+
+    def outline(self, path: str) -> list[Symbol]:
+        relative = self.relative_path(path)
+        if relative not in self.store.file_records():
+            raise UsageError(
+                f"{relative} is not an indexed source file under {self.root}; "
+                "check the path, its language and the ignore rules"
+            )
+        return self.store.symbols_in(relative)
+
+    def show(self, name: str, path: str | None = None) -> list[SymbolSource]:
+        """Definitions named `name` (or `Scope.name`), with their source text."""
+        key = name.split(".")[-1]
+        result = self.search(key, paths=[self.relative_path(path)] if path else None, limit=200)
+        matches = [
+            hit.symbol
+            for hit in result.hits
+            if hit.symbol.name == key
+            and (
+                hit.symbol.qualified_name == name
+                or hit.symbol.qualified_name.endswith("." + name)
+                or name == key
+            )
+        ]
+        return [SymbolSource(symbol, self.source_of(symbol)) for symbol in matches]
+
+    def source_of(self, symbol: Symbol) -> str:
+        data = self.read_file(symbol.path)
+        lines = data.splitlines()
+        return "\n".join(lines[symbol.start_line - 1 : symbol.end_line])
+
+    def read_file(self, relative: str) -> str:
+        """Text of an indexed file. Refuses anything that resolves outside the root."""
+        target = (self.root / relative).resolve()
+        if not target.is_relative_to(self.root):
+            raise UsageError(f"{relative} is outside the project root {self.root}")
+        data = target.read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        return data.decode("utf-8", errors="replace")
+
+    def relative_path(self, path: str) -> str:
+        """A root-relative `/` path for user input that may be absolute, `./x` or `a\\b`."""
+        candidate = Path(path.replace("\\", "/"))
+        absolute = candidate if candidate.is_absolute() else (Path.cwd() / candidate)
+        try:
+            # Resolve symlinks only to check containment; report the path as given.
+            resolved = absolute.resolve()
+        except OSError as exc:
+            raise UsageError(f"cannot resolve {path}: {exc}") from None
+        if not candidate.is_absolute() and not resolved.is_relative_to(self.root):
+            # A root-relative path given from another working directory.
+            absolute = (self.root / candidate).resolve()
+            resolved = absolute
+        if not resolved.is_relative_to(self.root):
+            raise UsageError(f"{path} is outside the project root {self.root}")
+        return resolved.relative_to(self.root).as_posix()
+
+    def export_symbols(self, languages: list[str] | None = None) -> Iterator[Symbol]:
+        from codeindex.languages import resolve_type
+
+        wanted: set[str] = set()
+        for value in languages or []:
+            try:
+                wanted |= resolve_type(value)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        for path, record in sorted(self.store.file_records().items()):
+            if record.skipped or (wanted and record.language not in wanted):
+                continue
+            yield from self.store.symbols_in(path)
+
+    def status(self) -> dict[str, object]:
+        records = self.store.file_records()
+        by_language: dict[str, dict[str, int]] = {}
+        skipped: dict[str, int] = {}
+        for record in records.values():
+            if record.skipped:
+                reason = record.skipped.split(":")[0]
+                skipped[reason] = skipped.get(reason, 0) + 1
+                continue
+            entry = by_language.setdefault(record.language, {"files": 0, "symbols": 0})
+            entry["files"] += 1
+            entry["symbols"] += record.symbols
+        state = read_state(self.root)
+        for reason, count in dict(state.get("walk_skipped", {})).items():  # type: ignore[arg-type]
+            skipped[reason] = skipped.get(reason, 0) + int(count)
+        return {
+            "root": str(self.root),
+            "index": str(self.store.directory),
+            "files": sum(v["files"] for v in by_language.values()),
+            "symbols": sum(v["symbols"] for v in by_language.values()),
+            "languages": dict(sorted(by_language.items())),
+            "skipped": dict(sorted(skipped.items())),
+            "skipped_files": sorted(
+                ({"path": r.path, "reason": r.skipped} for r in records.values() if r.skipped),
+                key=lambda item: item["path"],
+            ),
+            "last_update": state.get("last_update"),
+            "read_only": self.read_only_reason or None,
+        }

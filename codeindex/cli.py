@@ -1,0 +1,333 @@
+"""The `code-index` command: parse arguments, call CodeIndex, render text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from codeindex import api, store
+from codeindex.models import KINDS, Symbol
+
+COMMANDS = (
+    "search",
+    "index",
+    "status",
+    "watch",
+    "outline",
+    "show",
+    "export",
+    "dups",
+    "similar",
+    "mcp",
+)
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+# Universal ctags kind letters, so editors show familiar kinds.
+CTAGS_KINDS = {
+    "function": "f",
+    "method": "m",
+    "constructor": "m",
+    "property": "p",
+    "class": "c",
+    "record": "c",
+    "struct": "s",
+    "interface": "i",
+    "trait": "i",
+    "enum": "g",
+    "type": "t",
+    "namespace": "n",
+    "module": "n",
+    "macro": "d",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root",
+        type=Path,
+        help="project root (default: nearest .code-index/, "
+        "else the git top level, else the current directory)",
+    )
+    common.add_argument(
+        "--max-file-size",
+        type=int,
+        metavar="BYTES",
+        help="skip files larger than this (default 1 MiB, or $CODE_INDEX_MAX_FILE_SIZE)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="code-index",
+        description="Local code index and near-duplicate scanner. "
+        "`code-index QUERY` is short for `code-index search QUERY`.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    search = commands.add_parser("search", parents=[common], help="find symbols by name")
+    search.add_argument(
+        "query",
+        nargs="+",
+        help="name or part of one; `pars*` for a prefix; inline filters kind:K lang:L path:GLOB",
+    )
+    add_type(search)
+    search.add_argument(
+        "--kind", action="append", choices=KINDS, help="only this kind (repeatable)"
+    )
+    search.add_argument(
+        "--path",
+        action="append",
+        metavar="GLOB",
+        help="only files matching this gitignore-style glob (repeatable)",
+    )
+    search.add_argument("--limit", type=int, default=api.DEFAULT_LIMIT)
+    add_json(search)
+
+    index = commands.add_parser("index", parents=[common], help="build or refresh the index")
+    index.add_argument("--rebuild", action="store_true", help="start from scratch")
+    add_json(index)
+
+    status = commands.add_parser("status", parents=[common], help="what the index holds")
+    add_json(status)
+
+    commands.add_parser("watch", parents=[common], help="keep the index current while files change")
+
+    outline = commands.add_parser("outline", parents=[common], help="symbols of one file")
+    outline.add_argument("file")
+    add_json(outline)
+
+    show = commands.add_parser("show", parents=[common], help="source of a symbol")
+    show.add_argument("name", help="a name or qualified name, e.g. UserService.get_user")
+    show.add_argument("--path", help="only in this file")
+    add_json(show)
+
+    export = commands.add_parser(
+        "export", parents=[common], help="every symbol, as JSON lines or a ctags tags file"
+    )
+    export.add_argument("--format", choices=("jsonl", "ctags"), default="jsonl")
+    add_type(export)
+
+    commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
+    return parser
+
+
+def add_type(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--type",
+        "-t",
+        action="append",
+        metavar="LANG",
+        help="py/python, ts/typescript, tsx, go, rs/rust, cs/csharp (repeatable)",
+    )
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list.insert(0, "search")
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = HANDLERS[args.command]
+    try:
+        return handler(args)
+    except (api.UsageError, store.IndexError_) as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def fail(message: str) -> int:
+    print(f"code-index: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def open_index(
+    args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
+) -> api.CodeIndex:
+    code_index = api.CodeIndex.open(args.root, rebuild=rebuild, max_file_size=args.max_file_size)
+    if refresh:
+        from codeindex.indexer import progress_bar
+
+        advance, set_total, close = progress_bar(enabled=True)
+        try:
+            code_index.refresh(progress=advance, progress_total=set_total)
+        finally:
+            close()
+    return code_index
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    result = code_index.search(
+        " ".join(args.query),
+        languages=args.type,
+        kinds=args.kind,
+        paths=args.path,
+        limit=args.limit,
+    )
+    if args.json:
+        emit_json(result.to_json())
+        return EXIT_OK
+    for hit in result.hits:
+        print(format_symbol(hit.symbol))
+    if result.total > len(result.hits):
+        print(f"({result.total - len(result.hits)} more; raise --limit)", file=sys.stderr)
+    return EXIT_OK
+
+
+def format_symbol(symbol: Symbol) -> str:
+    return (
+        f"{symbol.path}:{symbol.line}  {symbol.kind:<11} {symbol.qualified_name}  "
+        f"{symbol.signature}"
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    code_index = api.CodeIndex.open(
+        args.root, rebuild=args.rebuild, max_file_size=args.max_file_size
+    )
+    from codeindex.indexer import progress_bar
+
+    advance, set_total, close = progress_bar(enabled=True)
+    try:
+        report = code_index.refresh(progress=advance, progress_total=set_total)
+    finally:
+        close()
+    if report is None:
+        return fail(code_index.read_only_reason)
+    if args.json:
+        emit_json(
+            {
+                "indexed": report.indexed,
+                "removed": report.removed,
+                "symbols": report.symbols,
+                "skipped": report.skipped,
+                "seconds": round(report.seconds, 3),
+            }
+        )
+    else:
+        print(
+            f"indexed {report.indexed} files ({report.symbols} symbols), removed "
+            f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
+        )
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    status = code_index.status()
+    if args.json:
+        emit_json(status)
+        return EXIT_OK
+    print(f"root      {status['root']}")
+    print(f"files     {status['files']}   symbols {status['symbols']}")
+    for language, counts in status["languages"].items():  # type: ignore[union-attr]
+        print(f"  {language:<11} {counts['files']:>6} files {counts['symbols']:>8} symbols")
+    skipped = status["skipped"]
+    if skipped:
+        print("skipped   " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()))
+    if status["read_only"]:
+        print(f"note      {status['read_only']}")
+    return EXIT_OK
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    symbols = code_index.outline(args.file)
+    if args.json:
+        emit_json(
+            {"path": code_index.relative_path(args.file), "symbols": [s.to_json() for s in symbols]}
+        )
+        return EXIT_OK
+    for symbol in symbols:
+        depth = symbol.qualified_name.count(".") - _package_depth(symbol)
+        print(f"{'  ' * max(depth, 0)}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
+    return EXIT_OK
+
+
+def _package_depth(symbol: Symbol) -> int:
+    """Go and C# qualified names start with a package/namespace that is not a nesting level."""
+    return 1 if symbol.language == "go" else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    found = code_index.show(args.name, args.path)
+    if not found:
+        return fail(f"no symbol named {args.name!r}; try `code-index {args.name.split('.')[-1]}`")
+    if args.json:
+        emit_json({"name": args.name, "matches": [item.to_json() for item in found]})
+        return EXIT_OK
+    for item in found:
+        symbol = item.symbol
+        print(f"{symbol.path}:{symbol.start_line}-{symbol.end_line}  {symbol.qualified_name}")
+        print(item.source)
+        print()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    symbols = code_index.export_symbols(args.type)
+    if args.format == "jsonl":
+        for symbol in symbols:
+            data = symbol.to_json()
+            data.pop("doc")
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    write_ctags(symbols, sys.stdout.write)
+    return EXIT_OK
+
+
+def write_ctags(symbols: Any, write: Callable[[str], Any]) -> None:
+    """Extended ctags format, sorted by name, as vim and emacs (etags-compatible readers via
+    ctags) expect."""
+    lines = []
+    for symbol in symbols:
+        scope = symbol.qualified_name.rpartition(".")[0]
+        fields = [
+            CTAGS_KINDS.get(symbol.kind, "f"),
+            f"line:{symbol.line}",
+            f"language:{symbol.language}",
+        ]
+        if scope:
+            fields.append(f"scope:{scope}")
+        lines.append(f'{symbol.name}\t{symbol.path}\t{symbol.line};"\t' + "\t".join(fields))
+    write("!_TAG_FILE_FORMAT\t2\t/extended format/\n")
+    write("!_TAG_FILE_SORTED\t1\t/0=unsorted, 1=sorted, 2=foldcase/\n")
+    write("!_TAG_PROGRAM_NAME\tcode-index\t//\n")
+    for line in sorted(lines, key=lambda text: text.encode("utf-8")):
+        write(line + "\n")
+
+
+def cmd_not_ready(args: argparse.Namespace) -> int:
+    return fail(f"`{args.command}` is not available in this build yet")
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "search": cmd_search,
+    "index": cmd_index,
+    "status": cmd_status,
+    "outline": cmd_outline,
+    "show": cmd_show,
+    "export": cmd_export,
+    "watch": cmd_not_ready,
+    "mcp": cmd_not_ready,
+}

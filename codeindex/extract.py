@@ -1,0 +1,254 @@
+"""Source bytes + language spec -> symbols, driven by the language's query file.
+
+Query capture conventions (see queries/*.scm):
+  @definition.<kind>  the node of a definition; <kind> is one of models.KINDS
+  @name               the identifier naming the definition or scope
+  @scope              a node that only adds a name to qualified names (a Rust `impl` block)
+  @receiver           an explicit parent scope for the definition (a Go method's receiver type)
+  @package            a name that prefixes every qualified name in the file (Go package,
+                      C# file-scoped namespace)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codeindex.languages import LanguageSpec, ts_language, ts_query
+from codeindex.models import Symbol
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+BOM = b"\xef\xbb\xbf"
+SIGNATURE_MAX = 200
+# A function nested directly in one of these is a method.
+TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
+_WHITESPACE = re.compile(r"\s+")
+_DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|//!|#)\s?")
+_XML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+@dataclass(slots=True)
+class _Definition:
+    node: tree_sitter.Node
+    kind: str  # a KINDS value, or "scope" for scope-only nodes
+    name: str
+    name_row: int
+    receiver: str
+    pattern: int
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    symbols: list[Symbol]
+    # (index into symbols, definition node) for each callable; clone detection reads bodies
+    # from the same tree instead of parsing twice.
+    callables: list[tuple[int, tree_sitter.Node]]
+    tree: tree_sitter.Tree
+    source: bytes
+
+
+_PARSERS: dict[str, tree_sitter.Parser] = {}
+
+
+def parse(source: bytes, spec: LanguageSpec) -> tuple[tree_sitter.Tree, bytes]:
+    """Parse, dropping a UTF-8 BOM (it is not code, and removing it keeps rows intact)."""
+    import tree_sitter
+
+    if source.startswith(BOM):
+        source = source[len(BOM) :]
+    parser = _PARSERS.get(spec.name)
+    if parser is None:
+        parser = _PARSERS[spec.name] = tree_sitter.Parser(ts_language(spec.name))
+    return parser.parse(source), source
+
+
+def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
+    import tree_sitter
+
+    tree, source = parse(source, spec)
+    cursor = tree_sitter.QueryCursor(ts_query(spec.name))
+    definitions: dict[tuple[int, int], _Definition] = {}
+    package = ""
+    for pattern, captures in cursor.matches(tree.root_node):
+        if "package" in captures:
+            package = _text(source, captures["package"][0])
+            continue
+        definition = _definition_from(pattern, captures, source)
+        if definition is None:
+            continue
+        key = (definition.node.start_byte, definition.node.end_byte)
+        known = definitions.get(key)
+        # Several patterns may match one node; the earliest pattern in the file is the
+        # most specific one by convention.
+        if known is None or pattern < known.pattern:
+            definitions[key] = definition
+    ordered = sorted(definitions.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
+    return _build_symbols(ordered, spec, path, source, package, tree)
+
+
+def _definition_from(
+    pattern: int, captures: dict[str, list[tree_sitter.Node]], source: bytes
+) -> _Definition | None:
+    names = captures.get("name")
+    if not names:
+        return None
+    node = kind = None
+    for capture, nodes in captures.items():
+        if capture.startswith("definition."):
+            node, kind = nodes[0], capture[len("definition.") :]
+            break
+        if capture == "scope":
+            node, kind = nodes[0], "scope"
+    if node is None or kind is None:
+        return None
+    receiver = captures.get("receiver")
+    return _Definition(
+        node=node,
+        kind=kind,
+        name=_text(source, names[0]),
+        name_row=names[0].start_point[0],
+        receiver=_text(source, receiver[0]) if receiver else "",
+        pattern=pattern,
+    )
+
+
+def _build_symbols(
+    ordered: list[_Definition],
+    spec: LanguageSpec,
+    path: str,
+    source: bytes,
+    package: str,
+    tree: tree_sitter.Tree,
+) -> Extraction:
+    symbols: list[Symbol] = []
+    callables: list[tuple[int, tree_sitter.Node]] = []
+    # Stack of (end_byte, kind, qualified name) of the definitions enclosing the current one.
+    stack: list[tuple[int, str, str]] = []
+    for definition in ordered:
+        node = definition.node
+        while stack and stack[-1][0] < node.end_byte:
+            stack.pop()
+        parent_kind = stack[-1][1] if stack else ""
+        if definition.receiver:
+            parent_qualified = _join(package, definition.receiver)
+            parent_kind = "scope"
+        else:
+            parent_qualified = stack[-1][2] if stack else package
+        qualified = _join(parent_qualified, definition.name)
+        stack.append((node.end_byte, definition.kind, qualified))
+        if definition.kind == "scope":
+            continue
+        kind = definition.kind
+        if kind == "function" and parent_kind in TYPE_SCOPES:
+            kind = "method"
+        outer = _outer_node(node, spec)
+        symbol = Symbol(
+            name=definition.name,
+            qualified_name=qualified,
+            kind=kind,
+            language=spec.name,
+            path=path,
+            line=definition.name_row + 1,
+            end_line=node.end_point[0] + 1,
+            signature=_signature(node, spec, source),
+            doc=_doc(node, outer, spec, source),
+            start_line=outer.start_point[0] + 1,
+        )
+        if kind in ("function", "method", "constructor"):
+            callables.append((len(symbols), node))
+        symbols.append(symbol)
+    return Extraction(symbols=symbols, callables=callables, tree=tree, source=source)
+
+
+def _join(scope: str, name: str) -> str:
+    return f"{scope}.{name}" if scope else name
+
+
+def _text(source: bytes, node: tree_sitter.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def _outer_node(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node:
+    """The node that carries the definition's decorators, attributes or `export`."""
+    parent = node.parent
+    while parent is not None and parent.type in spec.wrapper_types:
+        node, parent = parent, parent.parent
+    return node
+
+
+def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node | None:
+    """Breadth-first, a few levels deep: `const f = () => {...}` keeps its body two levels down."""
+    frontier = [node]
+    for _ in range(3):
+        next_frontier: list[tree_sitter.Node] = []
+        for current in frontier:
+            for child in current.named_children:
+                if child.type in spec.body_types:
+                    return child
+                next_frontier.append(child)
+        frontier = next_frontier
+    return None
+
+
+def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+    body = _find_body(node, spec)
+    end = body.start_byte if body is not None else node.end_byte
+    raw = source[node.start_byte : min(end, node.start_byte + 4 * SIGNATURE_MAX)]
+    text = _WHITESPACE.sub(" ", raw.decode("utf-8", errors="replace")).strip()
+    text = text.rstrip("{:= ").rstrip()
+    if len(text) > SIGNATURE_MAX:
+        text = text[: SIGNATURE_MAX - 1] + "…"
+    return text
+
+
+def _doc(node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+    if spec.doc_style == "docstring":
+        return _docstring(node, spec, source)
+    return _leading_comment(outer, spec, source)
+
+
+def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+    body = node.child_by_field_name("body")
+    if body is None or body.type not in spec.body_types or not body.named_children:
+        return ""
+    first = body.named_children[0]
+    if first.type != "expression_statement" or not first.named_children:
+        return ""
+    string = first.named_children[0]
+    if string.type != "string":
+        return ""
+    text = _text(source, string)
+    text = text.lstrip("rRbBuUfF").strip("\"'")
+    return _first_line(text)
+
+
+def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+    """The comment block directly above the definition, skipping attributes in between."""
+    comments: list[tree_sitter.Node] = []
+    expected_row = outer.start_point[0]
+    sibling = outer.prev_sibling
+    while sibling is not None:
+        if sibling.end_point[0] < expected_row - 1:
+            break
+        if sibling.type in spec.comment_types:
+            comments.append(sibling)
+        elif sibling.type not in spec.attribute_types:
+            break
+        expected_row = sibling.start_point[0]
+        sibling = sibling.prev_sibling
+    for comment in reversed(comments):
+        text = _first_line(_XML_TAG.sub(" ", _text(source, comment)))
+        if text:
+            return text
+    return ""
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        cleaned = _DOC_MARKERS.sub("", line).strip().rstrip("*/").strip()
+        if cleaned:
+            return cleaned[:SIGNATURE_MAX]
+    return ""

@@ -1,0 +1,23 @@
+"""Identifier-aware tokens: `get_user`, `UserService`, `userId` and `USER_ID` all hold "user"."""
+
+from __future__ import annotations
+
+import re
+
+# Splits snake_case, kebab-case, camelCase, PascalCase and ACRONYMWords; digits stay attached
+# to the word they follow (`utf8`, `sha256`).
+_WORD = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])\d*|[A-Z]?[a-z]+\d*|\d+[a-z]*", re.ASCII)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def subwords(identifier: str) -> list[str]:
+    """Lowercased sub-words in order: `HTTPServerError` -> ["http", "server", "error"]."""
+    if _NON_ASCII.search(identifier):
+        # Unicode identifiers: split on separators only; case rules vary by script.
+        return [part.lower() for part in re.split(r"[\W_]+", identifier) if part]
+    return [match.group().lower() for match in _WORD.finditer(identifier)]
+
+
+def name_key(identifier: str) -> str:
+    """The exact-match form of a name: case folded, nothing else changed."""
+    return identifier.lower()

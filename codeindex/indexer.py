@@ -1,0 +1,343 @@
+"""Full builds and incremental updates: the single writer of the index.
+
+A refresh walks the root, compares each file's size and mtime (then content hash) with what the
+index recorded, and replaces the documents of the files that changed in one commit. Large
+batches are parsed and indexed by worker processes, each writing its own Whoosh segment; the
+parent holds the lock and publishes all segments in one TOC commit, so a crash at any point
+leaves the previous commit intact.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xxhash
+
+from codeindex import store
+from codeindex.clones.fingerprints import unit_fingerprints
+from codeindex.extract import extract
+from codeindex.languages import language_for_path
+from codeindex.models import FileRecord, UpdateReport
+from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
+
+PARALLEL_MIN_FILES = 48
+MINIFIED_MIN_BYTES = 4096
+MINIFIED_AVG_LINE = 300  # bytes per line above which a file is machine-written
+STATE_FILE = "state.json"
+# Skips that may clear up without the file changing (permissions fixed, file back in place).
+RETRIED_SKIPS = ("unreadable", "vanished")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    record: FileRecord
+    documents: list[store.Document]
+
+
+def read_and_extract(root: Path, candidate: Candidate) -> FileOutcome:
+    """Everything one file contributes to the index. Never raises for bad input: a file that
+    cannot be indexed is recorded with the reason, so status can report it."""
+    spec = language_for_path(candidate.path)
+    language = spec.name if spec else ""
+
+    def skipped(reason: str, digest: str = "") -> FileOutcome:
+        record = FileRecord(
+            candidate.path, candidate.size, candidate.mtime_ns, digest, language, 0, reason
+        )
+        return FileOutcome(record, [store.file_document(record)])
+
+    if candidate.skip or spec is None:
+        return skipped(candidate.skip or "unknown language")
+    try:
+        with open(root / candidate.path, "rb") as handle:
+            source = handle.read(DEFAULT_MAX_FILE_SIZE * 64)
+    except FileNotFoundError:
+        return skipped("vanished")
+    except OSError as exc:
+        return skipped(f"unreadable: {exc.strerror or exc}")
+    digest = xxhash.xxh3_64_hexdigest(source)
+    if b"\0" in source[:8192]:
+        return skipped("binary", digest)
+    if len(source) >= MINIFIED_MIN_BYTES and len(source) / (source.count(b"\n") + 1) > (
+        MINIFIED_AVG_LINE
+    ):
+        return skipped("minified", digest)
+    try:
+        extraction = extract(source, spec, candidate.path)
+    except Exception as exc:  # a grammar crash must not stop the build
+        return skipped(f"parse error: {type(exc).__name__}", digest)
+    fingerprints = unit_fingerprints(extraction, spec)
+    documents = [
+        store.symbol_document(symbol, fingerprints.get(index, ()))
+        for index, symbol in enumerate(extraction.symbols)
+    ]
+    record = FileRecord(
+        candidate.path,
+        candidate.size,
+        candidate.mtime_ns,
+        digest,
+        language,
+        len(extraction.symbols),
+    )
+    documents.append(store.file_document(record))
+    return FileOutcome(record, documents)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a refresh must do, decided from the walk and the index's file records."""
+
+    to_read: list[Candidate]
+    to_remove: list[str]
+    known: dict[str, FileRecord]
+
+
+def plan_refresh(
+    walked: WalkResult, known: dict[str, FileRecord], only: Iterable[str] | None = None
+) -> Plan:
+    to_read = []
+    scope = set(only) if only is not None else None
+    for path, candidate in walked.files.items():
+        if scope is not None and path not in scope:
+            continue
+        record = known.get(path)
+        if (
+            record is None
+            or record.size != candidate.size
+            or record.mtime_ns != candidate.mtime_ns
+            or (record.skipped == "too large") != (candidate.skip == "too large")
+            or record.skipped.startswith(RETRIED_SKIPS)
+        ):
+            to_read.append(candidate)
+    candidates = known.keys() if scope is None else scope & known.keys()
+    to_remove = [path for path in candidates if path not in walked.files]
+    return Plan(to_read, to_remove, known)
+
+
+class Indexer:
+    def __init__(
+        self,
+        root: Path,
+        index_store: store.Store,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        workers: int | None = None,
+    ) -> None:
+        self.root = root
+        self.store = index_store
+        self.max_file_size = max_file_size
+        self.workers = workers if workers is not None else max(1, min(os.cpu_count() or 1, 4))
+
+    def refresh(
+        self,
+        paths: Iterable[str] | None = None,
+        progress: Progress | None = None,
+        progress_total: Callable[[int], None] | None = None,
+        merge: bool = True,
+    ) -> UpdateReport:
+        """Bring the index up to date with the disk: all of it, or only `paths`."""
+        started = time.perf_counter()
+        walked = walk(self.root, self.max_file_size)
+        plan = plan_refresh(walked, self.store.file_records(), paths)
+        if not plan.to_read and not plan.to_remove:
+            self._write_state(walked, touched=False)
+            return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
+        if progress_total is not None:
+            progress_total(len(plan.to_read))
+        writer = self.store.writer()
+        try:
+            report = self._apply(writer, plan, progress, merge)
+        except BaseException:
+            writer.cancel()
+            raise
+        self._write_state(walked, touched=True)
+        return UpdateReport(
+            report.indexed,
+            report.removed,
+            report.symbols,
+            report.skipped,
+            time.perf_counter() - started,
+        )
+
+    def _apply(self, writer, plan: Plan, progress: Progress | None, merge: bool) -> UpdateReport:  # type: ignore[no-untyped-def]
+        removed_paths = set(plan.to_remove)
+        for path in removed_paths:
+            writer.delete_by_term("path", path)
+        unchanged_content = 0
+        symbols = skipped = 0
+        if len(plan.to_read) >= PARALLEL_MIN_FILES and self.workers > 1:
+            for candidate in plan.to_read:
+                if candidate.path in plan.known:
+                    writer.delete_by_term("path", candidate.path)
+            segments, symbols, skipped = _build_segments_in_workers(
+                self.root, plan.to_read, self.workers, progress
+            )
+            _commit_with_segments(writer, segments, merge)
+        else:
+            for candidate in plan.to_read:
+                outcome = read_and_extract(self.root, candidate)
+                previous = plan.known.get(candidate.path)
+                if (
+                    previous is not None
+                    and previous.digest
+                    and previous.digest == outcome.record.digest
+                    and previous.skipped == outcome.record.skipped
+                ):
+                    # Touched but not changed: keep the symbols, refresh the record only.
+                    writer.delete_by_query(_record_query(candidate.path))
+                    store.add_document(writer, store.file_document(outcome.record))
+                    unchanged_content += 1
+                else:
+                    if previous is not None:
+                        writer.delete_by_term("path", candidate.path)
+                    for document in outcome.documents:
+                        store.add_document(writer, document)
+                symbols += outcome.record.symbols
+                skipped += bool(outcome.record.skipped)
+                if progress is not None:
+                    progress(1)
+            writer.commit(merge=merge)
+        return UpdateReport(
+            len(plan.to_read) - unchanged_content, len(removed_paths), symbols, skipped, 0.0
+        )
+
+    def _write_state(self, walked: WalkResult, touched: bool) -> None:
+        path = self.store.directory / STATE_FILE
+        previous = read_state(self.store.root)
+        state = {
+            "last_update": time.time() if touched else previous.get("last_update", time.time()),
+            "last_check": time.time(),
+            "walk_skipped": dict(walked.skipped),
+        }
+        temporary = path.with_suffix(".tmp")
+        try:
+            temporary.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass  # status is informative; a read-only index directory must not fail a search
+
+
+def read_state(root: Path) -> dict[str, object]:
+    try:
+        return json.loads((root / store.INDEX_DIR / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _record_query(path: str):  # type: ignore[no-untyped-def]
+    from whoosh import query
+
+    return query.And([query.Term("path", path), query.Term("record", "file")])
+
+
+# -- parallel build --------------------------------------------------------------------------
+
+
+def _shard(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
+    """Split by bytes, biggest first, so workers finish together."""
+    shards: list[list[Candidate]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for candidate in sorted(candidates, key=lambda c: c.size, reverse=True):
+        lightest = loads.index(min(loads))
+        shards[lightest].append(candidate)
+        loads[lightest] += candidate.size + 2048  # per-file overhead matters for tiny files
+    return [shard for shard in shards if shard]
+
+
+def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignore[no-untyped-def]
+    """Index one shard into a segment of its own; report progress, then the segment."""
+    from whoosh.writing import SegmentWriter
+
+    try:
+        index_store = store.Store.open(Path(root), create=False)
+        writer = SegmentWriter(index_store.ix, _lk=False, codec=store.codec())
+        symbols = skipped = done = 0
+        for candidate in shard:
+            outcome = read_and_extract(Path(root), candidate)
+            for document in outcome.documents:
+                store.add_document(writer, document)
+            symbols += outcome.record.symbols
+            skipped += bool(outcome.record.skipped)
+            done += 1
+            if done % 16 == 0:
+                messages.put(("progress", 16))
+        messages.put(("progress", done % 16))
+        segment = writer._finalize_segment()
+        messages.put(("done", (segment, symbols, skipped)))
+    except BaseException as exc:
+        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _build_segments_in_workers(
+    root: Path, candidates: list[Candidate], workers: int, progress: Progress | None
+):  # type: ignore[no-untyped-def]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    messages = context.Queue()
+    shards = _shard(candidates, workers)
+    processes = [
+        context.Process(target=_worker, args=(str(root), shard, messages), daemon=True)
+        for shard in shards
+    ]
+    for process in processes:
+        process.start()
+    segments = []
+    symbols = skipped = 0
+    errors = []
+    finished = 0
+    while finished < len(processes):
+        kind, payload = messages.get()
+        if kind == "progress":
+            if progress is not None:
+                progress(payload)
+        elif kind == "done":
+            segment, shard_symbols, shard_skipped = payload
+            segments.append(segment)
+            symbols += shard_symbols
+            skipped += shard_skipped
+            finished += 1
+        else:
+            errors.append(payload)
+            finished += 1
+    for process in processes:
+        process.join()
+    if errors:
+        raise RuntimeError("indexing worker failed: " + "; ".join(errors))
+    return segments, symbols, skipped
+
+
+def _commit_with_segments(writer, segments, merge: bool) -> None:  # type: ignore[no-untyped-def]
+    """Publish worker segments together with the writer's own deletions, as MpWriter does."""
+    from whoosh.writing import NO_MERGE
+
+    final = writer._merge_segments(None if merge else NO_MERGE, False, merge)
+    final.extend(segments)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
+
+
+def progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr when it is a terminal; callbacks for Indexer.refresh."""
+    if not enabled or not sys.stderr.isatty():
+        return None, None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", desc="indexing", file=sys.stderr, leave=False)
+
+    def set_total(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    return bar.update, set_total, bar.close

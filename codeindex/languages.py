@@ -1,0 +1,170 @@
+"""The language registry. Adding a language is a row here, a query file and a fixture folder."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+QUERY_DIR = Path(__file__).parent / "queries"
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageSpec:
+    name: str
+    aliases: tuple[str, ...]
+    extensions: tuple[str, ...]
+    grammar: str  # "module:function" returning the tree-sitter language pointer
+    query_file: str
+    # "docstring": the first string statement of the body (Python); "comments": the comment
+    # block right above the definition (everything else).
+    doc_style: str
+    comment_types: tuple[str, ...]
+    # Node types that hold a definition's body; the signature is the text before it.
+    body_types: tuple[str, ...]
+    # Node types that wrap a definition together with its decorators, attributes or `export`;
+    # leading comments sit above the wrapper.
+    wrapper_types: tuple[str, ...] = ()
+    # Node types skipped between a definition and its doc comment (attributes, annotations).
+    attribute_types: tuple[str, ...] = ()
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec(
+        name="python",
+        aliases=("py", "python"),
+        extensions=(".py", ".pyi"),
+        grammar="tree_sitter_python:language",
+        query_file="python.scm",
+        doc_style="docstring",
+        comment_types=("comment",),
+        body_types=("block",),
+        wrapper_types=("decorated_definition",),
+    ),
+    LanguageSpec(
+        name="typescript",
+        aliases=("ts", "typescript"),
+        extensions=(".ts", ".mts", ".cts"),
+        grammar="tree_sitter_typescript:language_typescript",
+        query_file="typescript.scm",
+        doc_style="comments",
+        comment_types=("comment",),
+        body_types=(
+            "statement_block",
+            "class_body",
+            "interface_body",
+            "object_type",
+            "enum_body",
+        ),
+        wrapper_types=("export_statement",),
+        attribute_types=("decorator",),
+    ),
+    LanguageSpec(
+        name="tsx",
+        aliases=("ts", "typescript", "tsx"),
+        extensions=(".tsx",),
+        grammar="tree_sitter_typescript:language_tsx",
+        query_file="typescript.scm",
+        doc_style="comments",
+        comment_types=("comment",),
+        body_types=(
+            "statement_block",
+            "class_body",
+            "interface_body",
+            "object_type",
+            "enum_body",
+        ),
+        wrapper_types=("export_statement",),
+        attribute_types=("decorator",),
+    ),
+    LanguageSpec(
+        name="go",
+        aliases=("go",),
+        extensions=(".go",),
+        grammar="tree_sitter_go:language",
+        query_file="go.scm",
+        doc_style="comments",
+        comment_types=("comment",),
+        body_types=("block", "field_declaration_list", "interface_type"),
+    ),
+    LanguageSpec(
+        name="rust",
+        aliases=("rs", "rust"),
+        extensions=(".rs",),
+        grammar="tree_sitter_rust:language",
+        query_file="rust.scm",
+        doc_style="comments",
+        comment_types=("line_comment", "block_comment"),
+        body_types=("block", "field_declaration_list", "enum_variant_list", "declaration_list"),
+        attribute_types=("attribute_item", "inner_attribute_item"),
+    ),
+    LanguageSpec(
+        name="csharp",
+        aliases=("cs", "csharp", "c#"),
+        extensions=(".cs",),
+        grammar="tree_sitter_c_sharp:language",
+        query_file="csharp.scm",
+        doc_style="comments",
+        comment_types=("comment",),
+        body_types=(
+            "block",
+            "declaration_list",
+            "enum_member_declaration_list",
+            "accessor_list",
+            "arrow_expression_clause",
+        ),
+        attribute_types=("attribute_list",),
+    ),
+)
+
+_BY_EXTENSION: dict[str, LanguageSpec] = {
+    ext: spec for spec in LANGUAGES for ext in spec.extensions
+}
+_BY_NAME: dict[str, LanguageSpec] = {spec.name: spec for spec in LANGUAGES}
+
+
+def language_for_path(path: str) -> LanguageSpec | None:
+    dot = path.rfind(".")
+    if dot < 0:
+        return None
+    return _BY_EXTENSION.get(path[dot:].lower())
+
+
+def spec_by_name(name: str) -> LanguageSpec:
+    return _BY_NAME[name]
+
+
+def resolve_type(value: str) -> frozenset[str]:
+    """Map a `--type` value (rg-style short name or full name) to language names."""
+    wanted = value.strip().lower()
+    names = frozenset(spec.name for spec in LANGUAGES if wanted in spec.aliases)
+    if not names:
+        known = sorted({alias for spec in LANGUAGES for alias in spec.aliases})
+        raise ValueError(f"unknown language {value!r}; use one of: {', '.join(known)}")
+    return names
+
+
+def indexed_extensions() -> frozenset[str]:
+    return frozenset(_BY_EXTENSION)
+
+
+@cache
+def ts_language(spec_name: str) -> tree_sitter.Language:
+    import tree_sitter
+
+    module_name, func_name = _BY_NAME[spec_name].grammar.split(":")
+    module = importlib.import_module(module_name)
+    return tree_sitter.Language(getattr(module, func_name)())
+
+
+@cache
+def ts_query(spec_name: str) -> tree_sitter.Query:
+    import tree_sitter
+
+    source = (QUERY_DIR / _BY_NAME[spec_name].query_file).read_text(encoding="utf-8")
+    return tree_sitter.Query(ts_language(spec_name), source)

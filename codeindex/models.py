@@ -1,0 +1,110 @@
+"""Plain data shared by every layer: extraction, storage, search, clones, CLI and MCP."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS: tuple[str, ...] = (
+    "function",
+    "method",
+    "constructor",
+    "property",
+    "class",
+    "record",
+    "struct",
+    "interface",
+    "trait",
+    "enum",
+    "type",
+    "namespace",
+    "module",
+    "macro",
+)
+
+# Kinds whose bodies hold executable code: the units of clone detection.
+CALLABLE_KINDS: frozenset[str] = frozenset({"function", "method", "constructor"})
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """One definition found in a source file. Lines are 1-based and inclusive."""
+
+    name: str
+    qualified_name: str
+    kind: str
+    language: str
+    path: str
+    line: int
+    end_line: int
+    signature: str
+    doc: str = ""
+    start_line: int = 0  # first line of the definition (decorators/attributes included)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("start_line")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    symbol: Symbol
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.symbol.to_json()
+        data.pop("doc")
+        data["score"] = round(self.score, 3)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: list[SearchHit]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "results": [hit.to_json() for hit in self.hits],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What the index remembers about one file, to decide whether it is stale."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    digest: str
+    language: str
+    symbols: int
+    skipped: str = ""  # reason the file was not indexed, empty when indexed
+
+
+@dataclass(slots=True)
+class IndexStats:
+    files: int = 0
+    symbols: int = 0
+    by_language: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    last_update: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    """What one refresh changed."""
+
+    indexed: int
+    removed: int
+    symbols: int
+    skipped: int
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.indexed or self.removed)

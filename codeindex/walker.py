@@ -1,0 +1,161 @@
+"""File discovery: which files under the root are source files we index.
+
+Honours nested `.gitignore` files, `.git/info/exclude` and `.code-indexignore` with git's
+precedence (deeper files win, the last matching pattern in a file wins, an ignored directory is
+not entered). Symlinks are followed only while they stay inside the root, each directory once.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from codeindex.languages import indexed_extensions
+
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+IGNORE_FILES = (".gitignore", ".code-indexignore")  # later files win within one directory
+ALWAYS_SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".code-index", "node_modules", "__pycache__"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    path: str  # relative to the root, "/" separators
+    size: int
+    mtime_ns: int
+    skip: str = ""  # reason to record the file without reading it
+
+
+@dataclass(slots=True)
+class WalkResult:
+    files: dict[str, Candidate] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    # Files we do not index but whose ignore status matters (e.g. for the watcher).
+    ignore_files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    base: str  # directory of the ignore file, relative to the root ("" for the root)
+    spec: pathspec.GitIgnoreSpec
+
+
+class IgnoreRules:
+    """The ignore files that apply to one directory, nearest last."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._stack: list[_Rules] = []
+        exclude = root / ".git" / "info" / "exclude"
+        self._root_rules = [r for r in [self._load(exclude, "")] if r is not None]
+
+    @staticmethod
+    def _load(path: Path, base: str) -> _Rules | None:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        return _Rules(base, spec) if spec.patterns else None
+
+    def rules_for(self, directory: Path, relative: str, inherited: list[_Rules]) -> list[_Rules]:
+        own = [
+            rules
+            for name in IGNORE_FILES
+            if (rules := self._load(directory / name, relative)) is not None
+        ]
+        return inherited + own if own else inherited
+
+    def initial(self) -> list[_Rules]:
+        return list(self._root_rules)
+
+    @staticmethod
+    def ignored(relative: str, is_dir: bool, rules: list[_Rules]) -> bool:
+        for rule in reversed(rules):
+            local = relative[len(rule.base) + 1 :] if rule.base else relative
+            result = rule.spec.check_file(local + "/" if is_dir else local)
+            if result.include is not None:
+                return result.include
+        return False
+
+
+def is_ignored(root: Path, relative: str) -> bool:
+    """Whether one path is ignored, checking each ancestor directory as the walk would."""
+    rules_engine = IgnoreRules(root)
+    rules = rules_engine.initial()
+    parts = relative.split("/")
+    current = ""
+    for index, part in enumerate(parts):
+        is_last = index == len(parts) - 1
+        current = f"{current}/{part}" if current else part
+        if not is_last and part in ALWAYS_SKIPPED_DIRS:
+            return True
+        parent_dir = root / current if not is_last else None
+        if IgnoreRules.ignored(current, not is_last, rules):
+            return True
+        if parent_dir is not None:
+            rules = rules_engine.rules_for(parent_dir, current, rules)
+    return False
+
+
+def walk(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> WalkResult:
+    root = root.resolve()
+    result = WalkResult()
+    extensions = indexed_extensions()
+    engine = IgnoreRules(root)
+    visited: set[str] = {str(root)}
+    root_prefix = str(root) + os.sep
+    pending: list[tuple[Path, str, list[_Rules]]] = [
+        (root, "", engine.rules_for(root, "", engine.initial()))
+    ]
+    while pending:
+        directory, relative_dir, rules = pending.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            result.skipped["unreadable"] += 1
+            continue
+        for entry in entries:
+            name = entry.name
+            relative = f"{relative_dir}/{name}" if relative_dir else name
+            try:
+                is_link = entry.is_symlink()
+                info = entry.stat()  # follows links
+            except OSError:
+                result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
+                continue
+            is_dir = stat.S_ISDIR(info.st_mode)
+            if is_dir and name in ALWAYS_SKIPPED_DIRS:
+                continue
+            if name in IGNORE_FILES:
+                result.ignore_files.append(relative)
+            if IgnoreRules.ignored(relative, is_dir, rules):
+                continue
+            if is_link:
+                target = os.path.realpath(entry.path)
+                if not target.startswith(root_prefix):
+                    result.skipped["symlink outside root"] += 1
+                    continue
+                if is_dir and target in visited:
+                    result.skipped["symlink loop"] += 1
+                    continue
+            if is_dir:
+                real = os.path.realpath(entry.path) if is_link else entry.path
+                visited.add(real)
+                child = Path(entry.path)
+                pending.append((child, relative, engine.rules_for(child, relative, rules)))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            dot = name.rfind(".")
+            if dot < 0 or name[dot:].lower() not in extensions:
+                continue
+            skip = "too large" if info.st_size > max_file_size else ""
+            result.files[relative] = Candidate(relative, info.st_size, info.st_mtime_ns, skip)
+    return result
