@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,9 @@ class CodeIndex:
         self.store = index_store
         self.indexer = Indexer(root, index_store, max_file_size)
         self.read_only_reason = ""
+        # One refresh at a time in this process (watcher thread, MCP reindex, CLI); across
+        # processes the Whoosh writer lock serialises them.
+        self._refresh_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -95,7 +99,8 @@ class CodeIndex:
         """Re-index what changed on disk. Returns None when another process holds the writer
         lock: it keeps the index current, so answers come from its last commit."""
         try:
-            report = self.indexer.refresh(paths, progress, progress_total, merge)
+            with self._refresh_lock:
+                report = self.indexer.refresh(paths, progress, progress_total, merge)
         except store.IndexBusy as busy:
             self.read_only_reason = str(busy)
             return None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import fields, formats, index, query
@@ -188,6 +189,7 @@ class Store:
     ix: index.FileIndex
     _searcher: Searcher | None = None
     _generation: int = -1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def directory(self) -> Path:
@@ -244,23 +246,24 @@ class Store:
 
     def searcher(self) -> Searcher:
         """A searcher on the latest commit. `Searcher.refresh()` in whoosh-reloaded can keep
-        serving deleted documents, so open a new one whenever the generation moves."""
-        generation = self.ix.latest_generation()
-        if self._searcher is None or generation != self._generation:
-            if self._searcher is not None:
-                self._searcher.close()
-            for attempt in range(2):
-                try:
-                    self._searcher = self.ix.searcher()
-                    break
-                except FileNotFoundError:
-                    # A concurrent commit removed a segment we were about to open.
-                    if attempt:
-                        raise
-                    time.sleep(0.05)
-            self._generation = generation
-        assert self._searcher is not None
-        return self._searcher
+        serving deleted documents, so open a new one whenever the generation moves. The old
+        one is not closed here: another thread may still be reading it; it closes when
+        collected (its files stay readable on POSIX even after a merge deletes them)."""
+        with self._lock:
+            generation = self.ix.latest_generation()
+            if self._searcher is None or generation != self._generation:
+                for attempt in range(2):
+                    try:
+                        self._searcher = self.ix.searcher()
+                        break
+                    except FileNotFoundError:
+                        # A concurrent commit removed a segment we were about to open.
+                        if attempt:
+                            raise
+                        time.sleep(0.05)
+                self._generation = generation
+            assert self._searcher is not None
+            return self._searcher
 
     def file_records(self) -> dict[str, FileRecord]:
         searcher = self.searcher()
