@@ -45,9 +45,9 @@ class IndexBusy(Exception):
 
 def _terms_field() -> fields.KEYWORD:
     """A space-separated bag of terms that records only presence: no frequencies, no lengths."""
-    field = fields.KEYWORD(scorable=False)
-    field.format = formats.Existence()
-    return field
+    terms = fields.KEYWORD(scorable=False)
+    terms.format = formats.Existence()
+    return terms
 
 
 NAME_LENGTH = NumericColumn("H", default=0)
