@@ -87,20 +87,19 @@ class IgnoreRules:
 
 def is_ignored(root: Path, relative: str) -> bool:
     """Whether one path is ignored, checking each ancestor directory as the walk would."""
-    rules_engine = IgnoreRules(root)
-    rules = rules_engine.initial()
+    engine = IgnoreRules(root)
+    rules = engine.rules_for(root, "", engine.initial())
     parts = relative.split("/")
     current = ""
-    for index, part in enumerate(parts):
-        is_last = index == len(parts) - 1
+    for depth, part in enumerate(parts):
+        is_dir = depth < len(parts) - 1
         current = f"{current}/{part}" if current else part
-        if not is_last and part in ALWAYS_SKIPPED_DIRS:
+        if is_dir and part in ALWAYS_SKIPPED_DIRS:
             return True
-        parent_dir = root / current if not is_last else None
-        if IgnoreRules.ignored(current, not is_last, rules):
+        if IgnoreRules.ignored(current, is_dir, rules):
             return True
-        if parent_dir is not None:
-            rules = rules_engine.rules_for(parent_dir, current, rules)
+        if is_dir:
+            rules = engine.rules_for(root / current, current, rules)
     return False
 
 

@@ -1,0 +1,128 @@
+import pytest
+
+from codeindex.api import CodeIndex, UsageError
+
+SOURCES = {
+    "app/users.py": (
+        "class UserService:\n"
+        "    def get_user(self, user_id):\n"
+        "        pass\n"
+        "\n"
+        "def user():\n"
+        "    pass\n"
+        "\n"
+        "def username_of(u):\n"
+        "    pass\n"
+        "\n"
+        "USER_ID = 3\n"
+        "def load_USER_ID():\n"
+        "    pass\n"
+    ),
+    "app/parse.py": (
+        "def parse():\n    pass\n\ndef parser_for(x):\n    pass\n\n"
+        "class ArgumentParser:\n    pass\n"
+    ),
+    "web/client.ts": (
+        "export function fetchUser(userId: string) { return userId; }\n"
+        "export class UserStore {\n  getUserId(): number { return 1; }\n}\n"
+    ),
+    "tests/test_users.py": "def test_user():\n    pass\n",
+}
+
+
+@pytest.fixture
+def code_index(indexed) -> CodeIndex:
+    return indexed(SOURCES)
+
+
+def ranked(code_index: CodeIndex, query: str, **kwargs) -> list[str]:
+    return [hit.symbol.qualified_name for hit in code_index.search(query, **kwargs).hits]
+
+
+def test_identifier_aware_matching_finds_every_style(code_index: CodeIndex) -> None:
+    found = set(ranked(code_index, "user", limit=50))
+    assert {
+        "user",
+        "UserService",
+        "UserService.get_user",
+        "fetchUser",
+        "UserStore",
+        "UserStore.getUserId",
+        "load_USER_ID",
+        "test_user",
+    } <= found
+
+
+def test_ranking_exact_then_prefix_then_subword_then_fuzzy(code_index: CodeIndex) -> None:
+    result = code_index.search("user", limit=50)
+    order = [hit.symbol.qualified_name for hit in result.hits]
+    scores = {hit.symbol.qualified_name: hit.score for hit in result.hits}
+    assert order[0] == "user"
+    # prefix tier: names starting with "user", shorter first
+    assert order.index("UserStore") < order.index("UserService") < order.index("username_of")
+    assert scores["user"] > scores["UserStore"] > scores["fetchUser"]
+    assert scores["username_of"] > scores["fetchUser"]
+    assert result.total == len(order)
+
+
+def test_case_insensitive_and_exact_beats_longer(code_index: CodeIndex) -> None:
+    assert ranked(code_index, "PARSE")[0] == "parse"
+    assert ranked(code_index, "argumentparser") == ["ArgumentParser"]
+
+
+def test_prefix_queries(code_index: CodeIndex) -> None:
+    assert ranked(code_index, "pars*")[:2] == ["parse", "parser_for"]
+    assert "ArgumentParser" in ranked(code_index, "pars*")  # sub-word prefix, ranked after
+    assert ranked(code_index, "get_*") == ["UserService.get_user"]
+
+
+def test_fuzzy_one_typo(code_index: CodeIndex) -> None:
+    assert "UserService" in ranked(code_index, "servise")
+    assert ranked(code_index, "zzzzzz") == []
+
+
+def test_multi_word_query_needs_all_subwords(code_index: CodeIndex) -> None:
+    assert ranked(code_index, "get user") == ["UserService.get_user", "UserStore.getUserId"]
+
+
+def test_filters_language_kind_path(code_index: CodeIndex) -> None:
+    assert ranked(code_index, "user", languages=["ts"]) == [
+        "UserStore",
+        "fetchUser",
+        "UserStore.getUserId",
+    ]
+    assert ranked(code_index, "user", kinds=["class"]) == ["UserStore", "UserService"]
+    assert ranked(code_index, "user", paths=["tests/"]) == ["test_user"]
+    assert ranked(code_index, "user kind:method lang:py") == ["UserService.get_user"]
+    assert ranked(code_index, "user", paths=["nothing/"]) == []
+
+
+def test_limit_and_total(code_index: CodeIndex) -> None:
+    result = code_index.search("user", limit=2)
+    assert len(result.hits) == 2
+    assert result.total > 2
+
+
+@pytest.mark.parametrize(
+    ("query", "kwargs", "message"),
+    [
+        ("", {}, "empty query"),
+        ("user", {"limit": 0}, "limit"),
+        ("user", {"languages": ["cobol"]}, "unknown language"),
+        ("user kind:widget", {}, "unknown kind"),
+        ("**", {}, "wildcard"),
+    ],
+)
+def test_bad_queries_raise_usage_errors(code_index: CodeIndex, query, kwargs, message) -> None:
+    with pytest.raises(UsageError, match=message):
+        code_index.search(query, **kwargs)
+
+
+def test_outline_and_show(code_index: CodeIndex) -> None:
+    outline = code_index.outline("app/users.py")
+    assert [s.qualified_name for s in outline][:2] == ["UserService", "UserService.get_user"]
+    shown = code_index.show("UserService.get_user")
+    assert len(shown) == 1
+    assert shown[0].source.startswith("    def get_user(self, user_id):")
+    with pytest.raises(UsageError, match="outside the project root"):
+        code_index.outline("../../etc/passwd")

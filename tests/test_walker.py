@@ -1,0 +1,97 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from codeindex.walker import is_ignored, walk
+
+
+def files_of(root: Path, **kwargs: int) -> set[str]:
+    return set(walk(root, **kwargs).files)
+
+
+def test_nested_gitignore_with_negation_and_precedence(project) -> None:
+    root = project(
+        {
+            ".gitignore": "build/\n*.gen.py\n",
+            "src/app.py": "def a(): pass\n",
+            "src/app.gen.py": "def b(): pass\n",
+            "src/keep/.gitignore": "!*.gen.py\n",
+            "src/keep/kept.gen.py": "def c(): pass\n",
+            "build/out.py": "def d(): pass\n",
+            "docs/readme.md": "# not code\n",
+        }
+    )
+    assert files_of(root) == {"src/app.py", "src/keep/kept.gen.py"}
+
+
+def test_git_info_exclude_and_code_indexignore(project) -> None:
+    root = project(
+        {
+            ".git/info/exclude": "secret/\n",
+            ".code-indexignore": "vendor_copy/\n",
+            "secret/s.py": "x = 1\n",
+            "vendor_copy/v.go": "package v\n",
+            "main.go": "package main\n",
+        }
+    )
+    assert files_of(root) == {"main.go"}
+    assert is_ignored(root, "secret/s.py")
+    assert is_ignored(root, "vendor_copy/v.go")
+    assert not is_ignored(root, "main.go")
+
+
+def test_ignored_directory_is_not_reincluded_by_child_rule(project) -> None:
+    root = project({".gitignore": "out/\n!out/keep.py\n", "out/keep.py": "", "a.py": ""})
+    assert files_of(root) == {"a.py"}
+
+
+def test_size_limit_records_skip_reason(project) -> None:
+    root = project({"big.py": "x = 1\n" * 1000, "small.py": "y = 2\n"})
+    result = walk(root, max_file_size=100)
+    assert result.files["big.py"].skip == "too large"
+    assert result.files["small.py"].skip == ""
+
+
+def test_symlinks_stay_inside_root_and_never_loop(project, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.py").write_text("def leak(): pass\n")
+    root = project({"pkg/mod.py": "def m(): pass\n"})
+    os.symlink(outside, root / "out_link")
+    os.symlink(outside / "leak.py", root / "leak_link.py")
+    os.symlink(root / "pkg", root / "pkg" / "loop")  # a directory that contains itself
+    os.symlink(root / "pkg" / "mod.py", root / "alias.py")  # inside the root: followed
+    result = walk(root)
+    assert set(result.files) == {"pkg/mod.py", "alias.py"}
+    assert result.skipped["symlink outside root"] == 2
+    assert result.skipped["symlink loop"] == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_unreadable_directory_is_counted(project) -> None:
+    root = project({"locked/a.py": "", "b.py": ""})
+    (root / "locked").chmod(0)
+    try:
+        result = walk(root)
+    finally:
+        (root / "locked").chmod(0o755)
+    assert set(result.files) == {"b.py"}
+    assert result.skipped["unreadable"] == 1
+
+
+def test_only_known_extensions_and_skipped_dirs(project) -> None:
+    root = project(
+        {
+            "a.py": "",
+            "b.ts": "",
+            "c.tsx": "",
+            "d.go": "",
+            "e.rs": "",
+            "f.cs": "",
+            "g.txt": "",
+            "node_modules/lib/index.ts": "",
+            "__pycache__/a.py": "",
+        }
+    )
+    assert files_of(root) == {"a.py", "b.ts", "c.tsx", "d.go", "e.rs", "f.cs"}
