@@ -130,8 +130,8 @@ class CodeIndex:
             hits=[SearchHit(symbol, score) for score, symbol in ranked],
         )
 
-    def outline(self, path: str) -> list[Symbol]:
-        relative = self.relative_path(path)
+    def outline(self, path: str, base: Path | None = None) -> list[Symbol]:
+        relative = self.relative_path(path, base)
         if relative not in self.store.file_records():
             raise UsageError(
                 f"{relative} is not an indexed source file under {self.root}; "
@@ -139,19 +139,19 @@ class CodeIndex:
             )
         return self.store.symbols_in(relative)
 
-    def show(self, name: str, path: str | None = None) -> list[SymbolSource]:
-        """Definitions named `name` (or `Scope.name`), with their source text."""
-        key = name.split(".")[-1]
-        result = self.search(key, paths=[self.relative_path(path)] if path else None, limit=200)
+    def show(
+        self, name: str, path: str | None = None, base: Path | None = None
+    ) -> list[SymbolSource]:
+        """Definitions called `name`, or whose qualified name ends with it (`Scope.name`),
+        with their source text."""
+        bare = name.rsplit(".", 1)[-1]
+        paths = [self.relative_path(path, base)] if path else None
+        hits = self.search(bare, paths=paths, limit=200).hits
         matches = [
             hit.symbol
-            for hit in result.hits
-            if hit.symbol.name == key
-            and (
-                hit.symbol.qualified_name == name
-                or hit.symbol.qualified_name.endswith("." + name)
-                or name == key
-            )
+            for hit in hits
+            if hit.symbol.name == bare
+            and (name == bare or f".{hit.symbol.qualified_name}".endswith(f".{name}"))
         ]
         return [SymbolSource(symbol, self.source_of(symbol)) for symbol in matches]
 
@@ -170,19 +170,12 @@ class CodeIndex:
             data = data[3:]
         return data.decode("utf-8", errors="replace")
 
-    def relative_path(self, path: str) -> str:
-        """A root-relative `/` path for user input that may be absolute, `./x` or `a\\b`."""
+    def relative_path(self, path: str, base: Path | None = None) -> str:
+        """The root-relative `/` form of `path`, which may be absolute or relative to `base`
+        (default: the root; the CLI passes the working directory). Refuses anything that
+        resolves outside the root, symlinks included."""
         candidate = Path(path.replace("\\", "/"))
-        absolute = candidate if candidate.is_absolute() else (Path.cwd() / candidate)
-        try:
-            # Resolve symlinks only to check containment; report the path as given.
-            resolved = absolute.resolve()
-        except OSError as exc:
-            raise UsageError(f"cannot resolve {path}: {exc}") from None
-        if not candidate.is_absolute() and not resolved.is_relative_to(self.root):
-            # A root-relative path given from another working directory.
-            absolute = (self.root / candidate).resolve()
-            resolved = absolute
+        resolved = ((base or self.root) / candidate).resolve()
         if not resolved.is_relative_to(self.root):
             raise UsageError(f"{path} is outside the project root {self.root}")
         return resolved.relative_to(self.root).as_posix()

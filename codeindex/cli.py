@@ -250,26 +250,23 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_outline(args: argparse.Namespace) -> int:
     code_index = open_index(args)
-    symbols = code_index.outline(args.file)
+    symbols = code_index.outline(args.file, base=Path.cwd())
     if args.json:
-        emit_json(
-            {"path": code_index.relative_path(args.file), "symbols": [s.to_json() for s in symbols]}
-        )
+        path = code_index.relative_path(args.file, base=Path.cwd())
+        emit_json({"path": path, "symbols": [s.to_json() for s in symbols]})
         return EXIT_OK
+    enclosing: list[Symbol] = []
     for symbol in symbols:
-        depth = symbol.qualified_name.count(".") - _package_depth(symbol)
-        print(f"{'  ' * max(depth, 0)}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
+        while enclosing and enclosing[-1].end_line < symbol.line:
+            enclosing.pop()
+        print(f"{'  ' * len(enclosing)}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
+        enclosing.append(symbol)
     return EXIT_OK
-
-
-def _package_depth(symbol: Symbol) -> int:
-    """Go and C# qualified names start with a package/namespace that is not a nesting level."""
-    return 1 if symbol.language == "go" else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     code_index = open_index(args)
-    found = code_index.show(args.name, args.path)
+    found = code_index.show(args.name, args.path, base=Path.cwd())
     if not found:
         return fail(f"no symbol named {args.name!r}; try `code-index {args.name.split('.')[-1]}`")
     if args.json:

@@ -141,10 +141,11 @@ def _wildcard_tiers(pattern: str) -> tuple[Tier, ...]:
     key = name_key(pattern)
     stem = key.rstrip("*")
     if stem and not any(ch in stem for ch in "*?"):
-        parts = subwords(stem)
         tiers = [_tier("prefix", [[Clause("name", "prefix", stem)]])]
-        if parts:
-            tiers.append(_tier("subword_prefix", [[Clause("parts", "prefix", parts[-1])]]))
+        if stem.isalnum():
+            # `pars*` also finds the sub-word in `ArgumentParser`; `get_*` spells out a
+            # separator, so it means names that start that way.
+            tiers.append(_tier("subword_prefix", [[Clause("parts", "prefix", stem)]]))
         return tuple(tiers)
     if not stem.strip("*?"):
         raise QueryError("a wildcard needs at least one letter, e.g. `get_*`")
