@@ -6,7 +6,8 @@ Query capture conventions (see queries/*.scm):
   @scope              a node that only adds a name to qualified names (a Rust `impl` block)
   @receiver           an explicit parent scope for the definition (a Go method's receiver type)
   @package            a name that prefixes every qualified name in the file (Go package,
-                      C# file-scoped namespace)
+                      C# file-scoped namespace); with a @definition.<kind> and @name on
+                      the same match it is also a symbol of its own, not prefixed by itself
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ SIGNATURE_MAX = 200
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
-_DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|//!|#)\s?")
+# `//!` before `///?`: the alternation takes the first branch that matches.
+_DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|//!|///?|#)\s?")
 _XML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
@@ -36,8 +38,10 @@ class _Definition:
     kind: str  # a KINDS value, or "scope" for scope-only nodes
     name: str
     name_row: int
+    name_span: tuple[int, int]  # byte range of the @name node: one definition, one name
     receiver: str
     pattern: int
+    package: bool  # the definition is the file's @package (a C# file-scoped namespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +79,15 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     for pattern, captures in cursor.matches(tree.root_node):
         if "package" in captures:
             package = _text(source, captures["package"][0])
-            continue
         definition = _definition_from(pattern, captures, source)
         if definition is None:
             continue
-        key = (definition.node.start_byte, definition.node.end_byte)
-        known = definitions.get(key)
-        # Several patterns may match one node; the earliest pattern in the file is the
-        # most specific one by convention.
+        # Several patterns may match one definition, on the same node or on nested ones
+        # (a Go `type_declaration` and its `type_spec`); they share the @name node. The
+        # earliest pattern in the file is the most specific one by convention.
+        known = definitions.get(definition.name_span)
         if known is None or pattern < known.pattern:
-            definitions[key] = definition
+            definitions[definition.name_span] = definition
     ordered = sorted(definitions.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
     return _build_symbols(ordered, spec, path, source, package, tree)
 
@@ -110,8 +113,10 @@ def _definition_from(
         kind=kind,
         name=_text(source, names[0]),
         name_row=names[0].start_point[0],
+        name_span=(names[0].start_byte, names[0].end_byte),
         receiver=_text(source, receiver[0]) if receiver else "",
         pattern=pattern,
+        package="package" in captures,
     )
 
 
@@ -135,6 +140,8 @@ def _build_symbols(
         if definition.receiver:
             parent_qualified = _join(package, definition.receiver)
             parent_kind = "scope"
+        elif definition.package:
+            parent_qualified = ""
         else:
             parent_qualified = stack[-1][2] if stack else package
         qualified = _join(parent_qualified, definition.name)
@@ -181,6 +188,8 @@ def _outer_node(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node:
 
 def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node | None:
     """Breadth-first, a few levels deep: `const f = () => {...}` keeps its body two levels down."""
+    if node.type in spec.expression_body_types:
+        return node.child_by_field_name("body")
     frontier = [node]
     for _ in range(3):
         next_frontier: list[tree_sitter.Node] = []
@@ -188,6 +197,8 @@ def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node |
             for child in current.named_children:
                 if child.type in spec.body_types:
                     return child
+                if child.type in spec.expression_body_types:
+                    return child.child_by_field_name("body")
                 next_frontier.append(child)
         frontier = next_frontier
     return None
@@ -196,9 +207,17 @@ def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node |
 def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
     body = _find_body(node, spec)
     end = body.start_byte if body is not None else node.end_byte
-    raw = source[node.start_byte : min(end, node.start_byte + 4 * SIGNATURE_MAX)]
+    start = node.start_byte
+    # Attributes inside the definition node (C# `[Serializable]`, TS decorators) are not part
+    # of the signature.
+    for child in node.children:
+        if child.type not in spec.attribute_types and child.type not in spec.comment_types:
+            start = child.start_byte
+            break
+    raw = source[start : min(end, start + 4 * SIGNATURE_MAX)]
     text = _WHITESPACE.sub(" ", raw.decode("utf-8", errors="replace")).strip()
-    text = text.rstrip("{:= ").rstrip()
+    # `;` ends bodiless declarations: overload and trait signatures, abstract members.
+    text = text.rstrip("{:=; ").rstrip()
     if len(text) > SIGNATURE_MAX:
         text = text[: SIGNATURE_MAX - 1] + "…"
     return text
@@ -231,7 +250,9 @@ def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes)
     expected_row = outer.start_point[0]
     sibling = outer.prev_sibling
     while sibling is not None:
-        if sibling.end_point[0] < expected_row - 1:
+        # Rust line comments include their newline and so end at column 0 of the next row.
+        end_row = sibling.end_point[0] - (1 if sibling.end_point[1] == 0 else 0)
+        if end_row < expected_row - 1:
             break
         if sibling.type in spec.comment_types:
             comments.append(sibling)

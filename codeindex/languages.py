@@ -32,6 +32,9 @@ class LanguageSpec:
     wrapper_types: tuple[str, ...] = ()
     # Node types skipped between a definition and its doc comment (attributes, annotations).
     attribute_types: tuple[str, ...] = ()
+    # Node types whose `body` field is the body whatever its node type: an arrow function's
+    # expression body must not end up in the signature.
+    expression_body_types: tuple[str, ...] = ()
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -54,15 +57,18 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         query_file="typescript.scm",
         doc_style="comments",
         comment_types=("comment",),
-        body_types=(
-            "statement_block",
-            "class_body",
-            "interface_body",
-            "object_type",
-            "enum_body",
+        # object_type is not a body: `type Point = { x: number }` is its own best signature.
+        body_types=("statement_block", "class_body", "interface_body", "enum_body"),
+        # Doc comments sit above these: a const's declarator is inside a declaration, which may
+        # be exported; `namespace` is an expression statement; `declare` wraps ambient ones.
+        wrapper_types=(
+            "export_statement",
+            "lexical_declaration",
+            "expression_statement",
+            "ambient_declaration",
         ),
-        wrapper_types=("export_statement",),
         attribute_types=("decorator",),
+        expression_body_types=("arrow_function",),
     ),
     LanguageSpec(
         name="tsx",
@@ -72,15 +78,18 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         query_file="typescript.scm",
         doc_style="comments",
         comment_types=("comment",),
-        body_types=(
-            "statement_block",
-            "class_body",
-            "interface_body",
-            "object_type",
-            "enum_body",
+        # object_type is not a body: `type Point = { x: number }` is its own best signature.
+        body_types=("statement_block", "class_body", "interface_body", "enum_body"),
+        # Doc comments sit above these: a const's declarator is inside a declaration, which may
+        # be exported; `namespace` is an expression statement; `declare` wraps ambient ones.
+        wrapper_types=(
+            "export_statement",
+            "lexical_declaration",
+            "expression_statement",
+            "ambient_declaration",
         ),
-        wrapper_types=("export_statement",),
         attribute_types=("decorator",),
+        expression_body_types=("arrow_function",),
     ),
     LanguageSpec(
         name="go",
@@ -90,7 +99,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         query_file="go.scm",
         doc_style="comments",
         comment_types=("comment",),
-        body_types=("block", "field_declaration_list", "interface_type"),
+        # An interface's elements stand for its body (interface_type itself holds the
+        # `interface` keyword, which belongs in the signature).
+        body_types=("block", "field_declaration_list", "method_elem", "type_elem"),
     ),
     LanguageSpec(
         name="rust",
@@ -100,7 +111,14 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         query_file="rust.scm",
         doc_style="comments",
         comment_types=("line_comment", "block_comment"),
-        body_types=("block", "field_declaration_list", "enum_variant_list", "declaration_list"),
+        # A macro's first rule stands for its body, so the signature is `macro_rules! name`.
+        body_types=(
+            "block",
+            "field_declaration_list",
+            "enum_variant_list",
+            "declaration_list",
+            "macro_rule",
+        ),
         attribute_types=("attribute_item", "inner_attribute_item"),
     ),
     LanguageSpec(

@@ -1,0 +1,43 @@
+; Rust. Functions in an `impl` block are methods of the implementing type (`impl Trait for
+; Type` too): the block is a scope named after the type, without generics or path.
+
+(impl_item
+  type: [(type_identifier) @name
+         (generic_type type: (type_identifier) @name)
+         (scoped_type_identifier name: (type_identifier) @name)
+         (generic_type type: (scoped_type_identifier name: (type_identifier) @name))
+         (reference_type type: (type_identifier) @name)
+         (reference_type type: (generic_type type: (type_identifier) @name))]) @scope
+
+; Functions, also bodiless ones in traits and `extern` blocks.
+(function_item
+  name: (identifier) @name) @definition.function
+
+(function_signature_item
+  name: (identifier) @name) @definition.function
+
+(struct_item
+  name: (type_identifier) @name) @definition.struct
+
+(union_item
+  name: (type_identifier) @name) @definition.struct
+
+(enum_item
+  name: (type_identifier) @name) @definition.enum
+
+(trait_item
+  name: (type_identifier) @name) @definition.trait
+
+; `type X = ...;` and associated types in traits.
+(type_item
+  name: (type_identifier) @name) @definition.type
+
+(associated_type
+  name: (type_identifier) @name) @definition.type
+
+; `mod m { ... }` and `mod m;`
+(mod_item
+  name: (identifier) @name) @definition.module
+
+(macro_definition
+  name: (identifier) @name) @definition.macro
