@@ -104,10 +104,14 @@ class Plan:
 def plan_refresh(
     walked: WalkResult, known: dict[str, FileRecord], only: Iterable[str] | None = None
 ) -> Plan:
+    """`only` limits the refresh to these root-relative paths; a directory in it stands for
+    everything under it (a deleted or moved directory drops all its files), "" for the root."""
     to_read = []
     scope = set(only) if only is not None else None
+    if scope is not None and "" in scope:
+        scope = None
     for path, candidate in walked.files.items():
-        if scope is not None and path not in scope:
+        if scope is not None and not _in_scope(path, scope):
             continue
         record = known.get(path)
         if (
@@ -118,9 +122,20 @@ def plan_refresh(
             or record.skipped.startswith(RETRIED_SKIPS)
         ):
             to_read.append(candidate)
-    candidates = known.keys() if scope is None else scope & known.keys()
+    candidates = known.keys() if scope is None else [p for p in known if _in_scope(p, scope)]
     to_remove = [path for path in candidates if path not in walked.files]
     return Plan(to_read, to_remove, known)
+
+
+def _in_scope(path: str, scope: set[str]) -> bool:
+    """Whether `path` or one of its ancestor directories is in `scope`."""
+    while True:
+        if path in scope:
+            return True
+        slash = path.rfind("/")
+        if slash < 0:
+            return False
+        path = path[:slash]
 
 
 class Indexer:
@@ -257,6 +272,7 @@ def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignor
     from whoosh.writing import SegmentWriter
 
     try:
+        _die_with_parent()
         index_store = store.Store.open(Path(root), create=False)
         writer = SegmentWriter(index_store.ix, _lk=False, codec=store.codec())
         symbols = skipped = done = 0
@@ -274,6 +290,25 @@ def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignor
         messages.put(("done", (segment, symbols, skipped)))
     except BaseException as exc:
         messages.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _die_with_parent() -> None:
+    """A forked worker holds a copy of the parent's writer-lock descriptor; if the parent is
+    killed mid-build, an orphaned worker would keep the lock (and keep writing segment files no
+    commit will ever list) until its shard is done. On Linux, ask the kernel to kill it too."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = multiprocessing.parent_process()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent.pid:  # it died before the call
+        os._exit(1)
 
 
 def _build_segments_in_workers(

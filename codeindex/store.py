@@ -8,6 +8,7 @@ document, and one string is the cheapest thing to pickle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -360,7 +361,7 @@ class Store:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return self.ix.writer(codec=codec())
+                writer = self.ix.writer(codec=codec())
             except LockError:
                 if time.monotonic() >= deadline:
                     raise IndexBusy(
@@ -368,6 +369,63 @@ class Store:
                         "answers come from the last complete update"
                     ) from None
                 time.sleep(0.05)
+                continue
+            # The lock is an OS file lock (fcntl/msvcrt): it dies with its process, so a
+            # killed writer never leaves it stale. What a kill can leave is a half-written
+            # TOC; holding the lock, nobody else can be writing one.
+            self._remove_orphan_tocs()
+            return writer
+
+    def _remove_orphan_tocs(self) -> None:
+        # TOC.write writes `_<name>_<gen>.toc.<time>`, then renames it; Whoosh's own cleanup
+        # (clean_files) only knows finished TOCs and segment files.
+        prefix = f"_{INDEX_NAME}_"
+        for entry in os.scandir(self.directory):
+            name = entry.name
+            if name.startswith(prefix) and ".toc." in name:
+                with contextlib.suppress(OSError):
+                    os.remove(entry.path)
+
+    def segment_sizes(self) -> list[int]:
+        """Documents (deleted ones included) per segment of the latest commit."""
+        return [segment.doc_count_all() for segment in self.ix._segments()]
+
+    def merge_small_segments(self, timeout: float = 0.0) -> int:
+        """Fold the small segments that no-merge commits leave behind into one, leaving big
+        ones alone: a hot-path commit never merges (a merge can take seconds), so whoever
+        keeps the index current calls this when idle. Returns how many segments were
+        merged; raises IndexBusy when another writer holds the lock past `timeout`."""
+        small = [n for n in self.segment_sizes() if n < SMALL_SEGMENT_DOCS]
+        if len(small) < 2:
+            return 0
+        writer = self.writer(timeout)
+        merged: list[int] = []
+
+        def policy(writer: SegmentWriter, segments: list) -> list:  # type: ignore[type-arg]
+            from whoosh.reading import SegmentReader
+
+            kept = []
+            for segment in segments:
+                if segment.doc_count_all() >= SMALL_SEGMENT_DOCS:
+                    kept.append(segment)
+                    continue
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+                merged.append(1)
+            return kept
+
+        try:
+            writer.commit(mergetype=policy)
+        except BaseException:
+            writer.cancel()
+            raise
+        return len(merged)
+
+    def try_lock(self, name: str):  # type: ignore[no-untyped-def]
+        """An OS file lock in the index directory, or None when another holder has it."""
+        lock = self.ix.storage.lock(name)
+        return lock if lock.acquire(blocking=False) else None
 
     def replace_files(
         self,
@@ -382,6 +440,8 @@ class Store:
 
 
 RANK_WINDOW = 5000
+# Segments below this many documents are merged on idle; a file edit adds a segment of tens.
+SMALL_SEGMENT_DOCS = 5000
 _NOTHING = object()
 
 
