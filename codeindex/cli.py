@@ -157,6 +157,17 @@ def open_index(
     args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
 ) -> api.CodeIndex:
     code_index = api.CodeIndex.open(args.root, rebuild=rebuild, max_file_size=args.max_file_size)
+    if refresh and not rebuild:
+        from codeindex.watcher import active_watcher
+
+        watcher = active_watcher(code_index.store)
+        if watcher is not None:
+            # A watcher (`code-index watch`, the MCP server) keeps the index current and is
+            # its writer; search its last commit instead of competing for the lock.
+            code_index.read_only_reason = (
+                f"a watcher (pid {watcher or '?'}) keeps this index current; read-only"
+            )
+            refresh = False
     if refresh:
         from codeindex.indexer import progress_bar
 
@@ -314,6 +325,34 @@ def write_ctags(symbols: Any, write: Callable[[str], Any]) -> None:
         write(line + "\n")
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Foreground watcher: one line per batch on stdout until Ctrl-C (or SIGTERM)."""
+    import signal
+    import threading
+
+    from codeindex.watcher import Watcher
+
+    code_index = api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+    watcher = Watcher(code_index, on_batch=lambda batch: print(batch.line(), flush=True))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(f"watching {code_index.root} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    shown = None
+    try:
+        watcher.start()
+        while True:
+            degraded = watcher.status()["degraded"]
+            if degraded != shown and degraded:
+                print(f"code-index: {degraded}", file=sys.stderr, flush=True)
+            shown = degraded
+            threading.Event().wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        code_index.close()
+    return EXIT_OK
+
+
 def cmd_not_ready(args: argparse.Namespace) -> int:
     return fail(f"`{args.command}` is not available in this build yet")
 
@@ -325,6 +364,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "outline": cmd_outline,
     "show": cmd_show,
     "export": cmd_export,
-    "watch": cmd_not_ready,
+    "watch": cmd_watch,
     "mcp": cmd_not_ready,
 }
