@@ -1,0 +1,158 @@
+"""Output schemas of the MCP tools. They mirror the CLI's JSON (DESIGN.md, Contracts) and add
+paging (`offset`, `more`) and an optional `note` when the answer may be incomplete.
+
+The tools build plain dicts (from the library's `to_json()`); these models only publish the
+`outputSchema` and let the SDK check each answer against it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    # Answers may carry fields newer than this schema (the library grows); do not reject them.
+    model_config = ConfigDict(extra="allow")
+
+
+class SymbolHit(_Out):
+    name: str
+    qualified_name: str
+    kind: str
+    language: str
+    path: str = Field(description="relative to the project root, / separators")
+    line: int = Field(description="1-based line of the name")
+    end_line: int
+    signature: str
+    score: float
+
+
+class SearchOutput(_Out):
+    query: str
+    total: int = Field(description="how many symbols matched in all")
+    offset: int
+    more: int = Field(description="matches after this page; raise offset to see them")
+    results: list[SymbolHit]
+    note: str | None = None
+
+
+class SymbolSource(_Out):
+    name: str
+    qualified_name: str
+    kind: str
+    language: str
+    path: str
+    line: int
+    start_line: int = Field(description="first line of the definition, decorators included")
+    end_line: int
+    signature: str
+    doc: str = ""
+    source: str | None = Field(
+        default=None, description="the definition's text; omitted when the name is ambiguous"
+    )
+    truncated_lines: int | None = Field(
+        default=None, description="lines cut from the end of a very long source"
+    )
+
+
+class GetSymbolOutput(_Out):
+    name: str
+    total: int
+    ambiguous: bool
+    matches: list[SymbolSource]
+    more: int = 0
+    note: str | None = None
+
+
+class OutlineNode(_Out):
+    name: str
+    kind: str
+    line: int
+    end_line: int
+    signature: str
+    children: list[OutlineNode] = Field(default_factory=list)
+
+
+class OutlineOutput(_Out):
+    path: str
+    total: int = Field(description="symbols in the file")
+    more: int = Field(description="symbols left out after the limit")
+    symbols: list[OutlineNode]
+    note: str | None = None
+
+
+class SimilarMatch(_Out):
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str
+    similarity: float
+
+
+class SimilarOutput(_Out):
+    matches: list[SimilarMatch]
+    total: int
+    more: int
+    note: str | None = None
+
+
+class CloneMember(_Out):
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str
+
+
+class CloneGroup(_Out):
+    similarity: float
+    members: list[CloneMember]
+
+
+class DuplicatesOutput(_Out):
+    groups: list[CloneGroup]
+    total: int
+    offset: int
+    more: int
+    note: str | None = None
+
+
+class LanguageCount(_Out):
+    files: int
+    symbols: int
+
+
+class SkippedFile(_Out):
+    path: str
+    reason: str
+
+
+class BuildState(_Out):
+    state: str = Field(description="opening, building, ready or failed")
+    files_done: int
+    files_total: int
+    error: str | None = None
+
+
+class StatusOutput(_Out):
+    root: str
+    files: int
+    symbols: int
+    languages: dict[str, LanguageCount]
+    skipped: dict[str, int] = Field(description="skipped files per reason")
+    skipped_files: list[SkippedFile]
+    skipped_files_more: int
+    last_update: float | None = Field(description="Unix time of the last change to the index")
+    refreshing: bool
+    freshness: str = Field(description="watcher, or check-before-answer")
+    build: BuildState
+    read_only: str | None = None
+    note: str | None = None
+
+
+class ReindexOutput(_Out):
+    indexed: int
+    removed: int
+    symbols: int
+    skipped: int
+    seconds: float
+    note: str | None = None

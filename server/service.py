@@ -1,0 +1,276 @@
+"""The index behind the MCP tools: opened and built in the background, kept fresh.
+
+The server must answer `initialize` before the index library is even imported, so everything
+here starts on a background thread: open the index, catch up with the disk (a cold build when
+there is no index), then keep it current. Tool calls wait only for what they need: the open
+(a fraction of a second), and a freshness check that started after the call's deadline.
+
+Freshness, in order of preference:
+- a `codeindex.watcher.Watcher` when that module exists: file events reach the index within
+  its debounce, and a call waits for queued events to land before it reads;
+- otherwise a check before answering: a call needs a refresh that started at most
+  `check_interval` seconds before it; the refresher thread runs one when none did. Any change
+  older than the interval is visible, and back-to-back calls share one walk of the tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from codeindex.api import CodeIndex
+
+log = logging.getLogger("codeindex_server")
+
+T = TypeVar("T")
+
+CHECK_INTERVAL = 0.5  # seconds; a change older than this is always visible
+CHECK_WAIT_LIMIT = 5.0  # longest a call waits for a freshness check before answering anyway
+OPEN_TIMEOUT = 60.0
+# A cold build commits a first slice early so that calls have something real to answer from;
+# the rest goes in one parallel pass (fewer, larger commits build fastest).
+FIRST_SLICE_SHARE = 0.1
+FIRST_SLICE_MAX = 256
+FIRST_SLICE_MIN_TOTAL = 400  # below this a single pass is quick enough
+
+
+class ServiceError(Exception):
+    """The index cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProgress:
+    state: str  # "opening", "building", "ready" or "failed"
+    files_done: int
+    files_total: int
+    error: str = ""
+
+
+class IndexService:
+    def __init__(
+        self,
+        root: Path | None,
+        max_file_size: int | None = None,
+        check_interval: float = CHECK_INTERVAL,
+        use_watcher: bool = True,
+    ) -> None:
+        self.root = root  # None: found on the background thread (codeindex.api.find_root)
+        self.max_file_size = max_file_size
+        self.check_interval = check_interval
+        self.use_watcher = use_watcher
+        self._index: CodeIndex | None = None
+        self._opened = threading.Event()
+        self._state = "opening"
+        self._error = ""
+        self._files_done = 0
+        self._files_total = 0
+        self._watcher: Any = None
+        # Freshness bookkeeping, guarded by _cond.
+        self._cond = threading.Condition()
+        self._checked_from = float("-inf")  # start time of the last finished check
+        self._check_wanted = False
+        self._checking = False
+        self._stopping = False
+        # Whoosh searchers are not documented as thread-safe; tool calls run on worker
+        # threads, so queries take turns (they are milliseconds long).
+        self._query_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="code-index-refresher", daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        watcher = self._watcher
+        if watcher is not None:
+            try:
+                watcher.stop()
+            except Exception:  # shutting down: nothing useful to do with it
+                log.exception("stopping the watcher failed")
+        # A freshness check ends within a fraction of a second; a cold build may not. Do not
+        # hold up the client's shutdown for it: the thread is a daemon, and an unfinished
+        # commit leaves the previous one intact.
+        if self._thread.is_alive() and self._state != "building":
+            self._thread.join(timeout=2)
+        if self._index is not None and not self._thread.is_alive():
+            self._index.close()
+
+    # -- what tools call -------------------------------------------------------------------
+
+    def code_index(self) -> CodeIndex:
+        """The open index; waits for the background open, which takes well under a second."""
+        if not self._opened.wait(OPEN_TIMEOUT):
+            raise ServiceError("the index is still opening; try again in a moment")
+        if self._index is None:
+            raise ServiceError(f"the index could not be opened: {self._error}")
+        return self._index
+
+    def progress(self) -> BuildProgress:
+        return BuildProgress(self._state, self._files_done, self._files_total, self._error)
+
+    @property
+    def freshness_mode(self) -> str:
+        return "watcher" if self._watcher is not None else "check-before-answer"
+
+    @property
+    def refreshing(self) -> bool:
+        return self._state == "building" or self._checking or self._watcher_busy()
+
+    def ensure_fresh(self) -> str:
+        """Block until the index reflects the disk as of `check_interval` ago, and return a
+        note for the answer when it cannot (cold build running, refresh too slow)."""
+        code_index = self.code_index()
+        if self._state == "building":
+            return (
+                f"the index is being built ({self._files_done} of {self._files_total} files "
+                "done); results cover only the files indexed so far"
+            )
+        if self._watcher is not None:
+            return self._wait_for_watcher()
+        deadline_start = time.monotonic() - self.check_interval
+        with self._cond:
+            if self._checked_from >= deadline_start:
+                return self._busy_note(code_index)
+            self._check_wanted = True
+            self._cond.notify_all()
+            fresh = self._cond.wait_for(
+                lambda: self._checked_from >= deadline_start or self._stopping,
+                timeout=CHECK_WAIT_LIMIT,
+            )
+        if not fresh:
+            return "a refresh is still running; results may miss changes from the last seconds"
+        return self._busy_note(code_index)
+
+    def query(self, action: Callable[[CodeIndex], T]) -> T:
+        """Run a read against the index, one at a time. A merge can delete a segment file
+        under a searcher that was just opened; one retry opens the new generation."""
+        code_index = self.code_index()
+        with self._query_lock:
+            try:
+                return action(code_index)
+            except FileNotFoundError:
+                return action(code_index)
+
+    def reindex(self, paths: list[str] | None) -> Any:
+        """Refresh now (all files, or only `paths`); returns the UpdateReport, or None when
+        another process holds the writer lock."""
+        code_index = self.code_index()
+        started = time.monotonic()
+        report = code_index.refresh(paths)
+        if paths is None and report is not None:
+            with self._cond:
+                self._checked_from = max(self._checked_from, started)
+                self._cond.notify_all()
+        return report
+
+    # -- background thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._open()
+        except Exception as exc:
+            self._error = f"{type(exc).__name__}: {exc}"
+            self._state = "failed"
+            log.exception("opening the index in %s failed", self.root)
+            self._opened.set()
+            return
+        self._opened.set()
+        try:
+            self._catch_up()
+        except Exception as exc:
+            log.exception("building the index failed")
+            self._error = f"build failed: {type(exc).__name__}: {exc}"
+        self._state = "ready"
+        with self._cond:
+            self._checked_from = max(self._checked_from, self._catch_up_started)
+            self._cond.notify_all()
+        if self.use_watcher:
+            self._start_watcher()
+        self._serve_checks()
+
+    def _open(self) -> None:
+        from codeindex.api import CodeIndex, find_root
+
+        started = time.perf_counter()
+        self.root = (self.root or find_root()).resolve()
+        self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
+        log.info("opened the index of %s in %.2fs", self.root, time.perf_counter() - started)
+
+    def _catch_up(self) -> None:
+        """Bring the index up to date with the disk before steady-state checks take over. A
+        cold build commits a first slice early so calls get real (if partial) answers."""
+        from codeindex.indexer import plan_refresh
+        from codeindex.walker import walk
+
+        assert self._index is not None
+        code_index = self._index
+        self._catch_up_started = time.monotonic()
+        walked = walk(self.root, code_index.indexer.max_file_size)
+        plan = plan_refresh(walked, code_index.store.file_records())
+        pending = [candidate.path for candidate in plan.to_read]
+        if not pending and not plan.to_remove:
+            return
+        self._files_total = len(pending)
+        self._state = "building"
+        started = time.perf_counter()
+
+        def advance(count: int) -> None:
+            self._files_done += count
+
+        if len(pending) >= FIRST_SLICE_MIN_TOTAL:
+            size = min(FIRST_SLICE_MAX, int(len(pending) * FIRST_SLICE_SHARE))
+            code_index.refresh(pending[:size], progress=advance, merge=False)
+        code_index.refresh(progress=advance)
+        log.info(
+            "indexed %d files under %s in %.1fs",
+            len(pending),
+            self.root,
+            time.perf_counter() - started,
+        )
+
+    def _serve_checks(self) -> None:
+        assert self._index is not None
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._check_wanted or self._stopping)
+                if self._stopping:
+                    return
+                self._check_wanted = False
+                self._checking = True
+            started = time.monotonic()
+            try:
+                self._index.refresh()
+            except Exception:
+                # Keep serving from the last good commit; the next call asks again.
+                log.exception("refreshing the index failed")
+            with self._cond:
+                self._checking = False
+                self._checked_from = max(self._checked_from, started)
+                self._cond.notify_all()
+
+    def _busy_note(self, code_index: CodeIndex) -> str:
+        if code_index.read_only_reason:
+            return code_index.read_only_reason
+        return ""
+
+    # -- watcher ---------------------------------------------------------------------------
+
+    def _start_watcher(self) -> None:
+        """Hook for codeindex.watcher; see _watcher_busy and _wait_for_watcher."""
+        return
+
+    def _watcher_busy(self) -> bool:
+        return False
+
+    def _wait_for_watcher(self) -> str:
+        return ""

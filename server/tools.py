@@ -1,0 +1,491 @@
+"""The MCP tools: thin wrappers over CodeIndex that validate, page and shape the answers.
+
+Each tool answers with structured content (the CLI's JSON plus paging) and the same JSON,
+compact, as text for clients that only read text. Input mistakes become tool errors with a
+message that says what to do; the server keeps running.
+"""
+
+# No `from __future__ import annotations`: the SDK reads these signatures at run time to
+# build each tool's input and output schema.
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from codeindex_server import schemas
+from codeindex_server.service import IndexService, ServiceError
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import Field
+
+from codeindex.languages import LANGUAGES
+from codeindex.models import KINDS
+
+MAX_SNIPPET_BYTES = 256 * 1024
+MAX_SOURCE_LINES = 400
+MAX_CANDIDATES_WITH_SOURCE = 3
+SKIPPED_FILES_SHOWN = 20
+
+_ALIASES = tuple(sorted({alias for spec in LANGUAGES for alias in spec.aliases}))
+Language = Annotated[
+    Literal[_ALIASES],  # type: ignore[valid-type]
+    Field(description="only this language: " + ", ".join(_ALIASES)),
+]
+Kind = Annotated[
+    Literal[KINDS],  # type: ignore[valid-type]
+    Field(description="only this kind of symbol"),
+]
+Similarity = Annotated[
+    float,
+    Field(ge=0.0, le=1.0, description="lowest similarity to report, 0..1 (1 = same code)"),
+]
+Offset = Annotated[int, Field(ge=0, description="skip this many results (paging)")]
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+
+
+def reply(data: dict[str, Any]) -> CallToolResult:
+    if not data.get("note"):
+        data.pop("note", None)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def answer(action: Callable[[], dict[str, Any]]) -> CallToolResult:
+    """Run a tool body; turn the library's input errors into tool errors with its message."""
+    try:
+        return reply(action())
+    except ToolError:
+        raise
+    except ServiceError as exc:
+        raise ToolError(str(exc)) from None
+    except Exception as exc:
+        if _is_user_error(exc):
+            raise ToolError(str(exc)) from None
+        raise
+
+
+def _is_user_error(exc: Exception) -> bool:
+    # Imported here: the library loads on the background thread, after `initialize`.
+    from codeindex.api import UsageError
+    from codeindex.store import IndexBusy, IndexError_
+
+    return isinstance(exc, UsageError | IndexError_ | IndexBusy)
+
+
+def root_relative(service: IndexService, path: str) -> str:
+    """A root-relative path for tool input; refuses `..`, absolute paths and symlinks that
+    leave the root (CodeIndex.relative_path resolves them before checking)."""
+    if not path.strip():
+        raise ToolError("path is empty; pass a file path relative to the project root")
+    return service.code_index().relative_path(path)
+
+
+def register(server: MCPServer, service: IndexService) -> None:
+    @server.tool(
+        name="search_symbols",
+        title="Search symbols",
+        annotations=READ_ONLY,
+        description=(
+            "Find definitions (functions, methods, classes, types...) by name across the "
+            "project. Identifier-aware: 'user' finds get_user, UserService, userId, USER_ID; "
+            "'pars*' is a prefix; several words must all match. Inline filters also work: "
+            "'kind:function lang:py path:src/'. Results are ranked (exact name first) and "
+            "paged: `total` counts every match, `more` says how many follow this page."
+        ),
+    )
+    def search_symbols(
+        query: Annotated[str, Field(min_length=1, description="a name, part of one, or words")],
+        language: Language | None = None,
+        kind: Kind | None = None,
+        path: Annotated[
+            str | None,
+            Field(description="only files matching this gitignore-style glob, e.g. 'src/**/*.py'"),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=200, description="results per page")] = 20,
+        offset: Offset = 0,
+    ) -> Annotated[CallToolResult, schemas.SearchOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            result = service.query(
+                lambda ci: ci.search(
+                    query,
+                    languages=[language] if language else None,
+                    kinds=[kind] if kind else None,
+                    paths=[path] if path else None,
+                    limit=offset + limit,
+                )
+            )
+            data = result.to_json()
+            page = data["results"][offset:]
+            return {
+                "query": data["query"],
+                "total": data["total"],
+                "offset": offset,
+                "more": max(0, data["total"] - offset - len(page)),
+                "results": page,
+                "note": note,
+            }
+
+        return answer(run)
+
+    @server.tool(
+        name="get_symbol",
+        title="Get a symbol's source",
+        annotations=READ_ONLY,
+        description=(
+            "The source of a definition, with its path and line range. `name` is a bare name "
+            "('get_user') or a qualified one ('UserService.get_user'). When several "
+            "definitions match, `ambiguous` is true: up to 3 come with their source, more are "
+            "listed without it; narrow with a qualified name or `path`."
+        ),
+    )
+    def get_symbol(
+        name: Annotated[str, Field(min_length=1, description="bare or qualified name")],
+        path: Annotated[
+            str | None, Field(description="only in this file (relative to the project root)")
+        ] = None,
+    ) -> Annotated[CallToolResult, schemas.GetSymbolOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            relative = root_relative(service, path) if path is not None else None
+            try:
+                found = service.query(lambda ci: ci.show(name, relative))
+            except FileNotFoundError as exc:
+                raise ToolError(f"{exc.filename} changed on disk; call again") from None
+            if not found:
+                where = f" in {relative}" if relative else ""
+                raise ToolError(
+                    f"no symbol named {name!r}{where}; "
+                    "use search_symbols to find names that match part of it"
+                )
+            return symbol_answer(name, found, note)
+
+        return answer(run)
+
+    @server.tool(
+        name="file_outline",
+        title="Outline a file",
+        annotations=READ_ONLY,
+        description=(
+            "The symbols of one source file as a tree: methods nest under their class (by "
+            "qualified name), with kind, signature and line range. Use it to see a module's "
+            "structure before reading or changing it."
+        ),
+    )
+    def file_outline(
+        path: Annotated[str, Field(description="a file path relative to the project root")],
+        limit: Annotated[int, Field(ge=1, le=5000, description="most symbols to show")] = 500,
+    ) -> Annotated[CallToolResult, schemas.OutlineOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            relative = root_relative(service, path)
+            symbols = service.query(lambda ci: ci.outline(relative))
+            return {
+                "path": relative,
+                "total": len(symbols),
+                "more": max(0, len(symbols) - limit),
+                "symbols": outline_tree(symbols[:limit]),
+                "note": note,
+            }
+
+        return answer(run)
+
+    @server.tool(
+        name="find_similar",
+        title="Find code like a snippet",
+        annotations=READ_ONLY,
+        description=(
+            "Scan before writing: existing functions and methods whose bodies resemble "
+            "`code` (a draft or a snippet), most similar first, with path, lines and "
+            "similarity 0..1. Similarity 0.9+ is a near copy: reuse it; 0.7-0.9 is related "
+            "code worth reading first. Snippets over 256 KiB are refused."
+        ),
+    )
+    def find_similar(
+        code: Annotated[str, Field(min_length=1, description="the snippet to compare")],
+        language: Language | None = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="most matches to return")] = 10,
+        min_similarity: Similarity = 0.7,
+    ) -> Annotated[CallToolResult, schemas.SimilarOutput]:
+        def run() -> dict[str, Any]:
+            size = len(code.encode("utf-8", errors="replace"))
+            if size > MAX_SNIPPET_BYTES:
+                raise ToolError(
+                    f"the snippet is {size} bytes; the limit is {MAX_SNIPPET_BYTES} (256 KiB). "
+                    "Pass one function or a few, not whole files"
+                )
+            note = service.ensure_fresh()
+            similar = clone_method(service, "similar", "find_similar")
+            result = service.query(
+                lambda ci: similar(
+                    code,
+                    languages=[language] if language else None,
+                    limit=limit,
+                    min_similarity=min_similarity,
+                )
+            )
+            data = result.to_json()
+            matches = data["matches"]
+            total = int(data.get("total", len(matches)))
+            return {
+                "matches": matches,
+                "total": total,
+                "more": max(0, total - len(matches)),
+                "note": note,
+            }
+
+        return answer(run)
+
+    @server.tool(
+        name="find_duplicates",
+        title="Find duplicated code",
+        annotations=READ_ONLY,
+        description=(
+            "Groups of functions and methods whose bodies are copies or near copies of each "
+            "other, most similar first. With `path`, only groups that include code in that "
+            "file or folder. Paged: `more` says how many groups follow."
+        ),
+    )
+    def find_duplicates(
+        path: Annotated[
+            str | None,
+            Field(description="only groups touching this file or folder (root-relative)"),
+        ] = None,
+        language: Language | None = None,
+        min_similarity: Similarity = 0.7,
+        limit: Annotated[int, Field(ge=1, le=200, description="groups per page")] = 20,
+        offset: Offset = 0,
+    ) -> Annotated[CallToolResult, schemas.DuplicatesOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            relative = root_relative(service, path) if path is not None else None
+            duplicates = clone_method(service, "duplicates", "find_duplicates")
+            result = service.query(
+                lambda ci: duplicates(
+                    languages=[language] if language else None,
+                    min_similarity=min_similarity,
+                    path=relative,
+                    limit=offset + limit,
+                )
+            )
+            data = result.to_json()
+            groups = data["groups"][offset:]
+            total = int(data.get("total", len(data["groups"])))
+            return {
+                "groups": groups,
+                "total": total,
+                "offset": offset,
+                "more": max(0, total - offset - len(groups)),
+                "note": note,
+            }
+
+        return answer(run)
+
+    @server.tool(
+        name="index_status",
+        title="Index status",
+        annotations=READ_ONLY,
+        description=(
+            "What the index holds: files and symbols per language, skipped files with "
+            "reasons, the last update time, whether a build or refresh is running, and how "
+            "freshness is kept (file watcher or a check before each answer)."
+        ),
+    )
+    def index_status() -> Annotated[CallToolResult, schemas.StatusOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            status = service.query(lambda ci: ci.status())
+            return status_answer(service, status, note)
+
+        return answer(run)
+
+    @server.tool(
+        name="reindex",
+        title="Re-index files",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True
+        ),
+        description=(
+            "Bring the index up to date with the disk now: only `paths` (files or folders, "
+            "root-relative) or, without them, the whole project. Unchanged files are "
+            "skipped, so this is cheap. Not normally needed: the server keeps the index "
+            "current on its own."
+        ),
+    )
+    def reindex(
+        paths: Annotated[
+            list[str] | None,
+            Field(description="files or folders to refresh; omit for everything"),
+        ] = None,
+    ) -> Annotated[CallToolResult, schemas.ReindexOutput]:
+        def run() -> dict[str, Any]:
+            progress = service.progress()
+            if progress.state == "building":
+                return {
+                    "indexed": 0,
+                    "removed": 0,
+                    "symbols": 0,
+                    "skipped": 0,
+                    "seconds": 0.0,
+                    "note": (
+                        f"the initial build is running ({progress.files_done} of "
+                        f"{progress.files_total} files); it covers these files"
+                    ),
+                }
+            scope = expand_paths(service, paths) if paths is not None else None
+            report = service.reindex(scope)
+            if report is None:
+                reason = service.code_index().read_only_reason
+                return {
+                    "indexed": 0,
+                    "removed": 0,
+                    "symbols": 0,
+                    "skipped": 0,
+                    "seconds": 0.0,
+                    "note": reason,
+                }
+            return {
+                "indexed": report.indexed,
+                "removed": report.removed,
+                "symbols": report.symbols,
+                "skipped": report.skipped,
+                "seconds": round(report.seconds, 3),
+            }
+
+        return answer(run)
+
+
+def clone_method(service: IndexService, method: str, tool: str) -> Callable[..., Any]:
+    bound = getattr(service.code_index(), method, None)
+    if bound is None:
+        raise ToolError(f"{tool} needs clone detection, which this build of code-index lacks")
+    return bound  # type: ignore[no-any-return]
+
+
+def symbol_answer(name: str, found: list[Any], note: str) -> dict[str, Any]:
+    """One definition with its source; or, when the name is ambiguous, a qualified-name match
+    if there is exactly one, else the candidates (sources only for a handful)."""
+    chosen = found
+    if len(found) > 1:
+        exact = [item for item in found if item.symbol.qualified_name == name]
+        if len(exact) == 1:
+            chosen = exact
+    ambiguous = len(chosen) > 1
+    with_source = len(chosen) <= MAX_CANDIDATES_WITH_SOURCE
+    shown = chosen[:20]
+    matches = [source_entry(item, with_source) for item in shown]
+    if ambiguous:
+        hint = (
+            f"{len(chosen)} definitions match {name!r}; "
+            "pass `path` or a qualified name such as Class.method to choose one"
+        )
+        note = f"{note}; {hint}" if note else hint
+    return {
+        "name": name,
+        "total": len(chosen),
+        "ambiguous": ambiguous,
+        "matches": matches,
+        "more": len(chosen) - len(shown),
+        "note": note,
+    }
+
+
+def source_entry(item: Any, with_source: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = item.symbol.to_json()
+    entry["start_line"] = item.symbol.start_line or item.symbol.line
+    if not with_source:
+        return entry
+    lines = item.source.splitlines()
+    if len(lines) > MAX_SOURCE_LINES:
+        entry["source"] = "\n".join(lines[:MAX_SOURCE_LINES])
+        entry["truncated_lines"] = len(lines) - MAX_SOURCE_LINES
+    else:
+        entry["source"] = item.source
+    return entry
+
+
+def outline_tree(symbols: list[Any]) -> list[dict[str, Any]]:
+    """Nest each symbol under the symbol whose qualified name is its scope (`A.b` under `A`),
+    wherever that is in the file: Go methods and Rust impl items land under their type. A
+    scope with no symbol of its own (a Go package, a C# namespace) leaves its members at the
+    top."""
+    nodes = []
+    by_name: dict[str, dict[str, Any]] = {}
+    for symbol in symbols:
+        node = {
+            "name": symbol.name,
+            "kind": symbol.kind,
+            "line": symbol.line,
+            "end_line": symbol.end_line,
+            "signature": symbol.signature,
+            "children": [],
+        }
+        nodes.append((symbol, node))
+        by_name.setdefault(symbol.qualified_name, node)
+    roots = []
+    for symbol, node in nodes:
+        scope = symbol.qualified_name.rpartition(".")[0]
+        parent = by_name.get(scope) if scope else None
+        if parent is None or parent is node:
+            roots.append(node)
+        else:
+            parent["children"].append(node)
+    _drop_empty_children(roots)
+    return roots
+
+
+def _drop_empty_children(nodes: list[dict[str, Any]]) -> None:
+    # Leaves are most of an outline; an empty list on each is noise in an agent's context.
+    for node in nodes:
+        if node["children"]:
+            _drop_empty_children(node["children"])
+        else:
+            del node["children"]
+
+
+def status_answer(service: IndexService, status: dict[str, Any], note: str) -> dict[str, Any]:
+    skipped_files = list(status.get("skipped_files", []))
+    progress = service.progress()
+    data = {key: value for key, value in status.items() if key != "skipped_files"}
+    data.update(
+        skipped_files=skipped_files[:SKIPPED_FILES_SHOWN],
+        skipped_files_more=max(0, len(skipped_files) - SKIPPED_FILES_SHOWN),
+        refreshing=service.refreshing,
+        freshness=service.freshness_mode,
+        build={
+            "state": progress.state,
+            "files_done": progress.files_done,
+            "files_total": progress.files_total,
+            **({"error": progress.error} if progress.error else {}),
+        },
+        note=note,
+    )
+    if data.get("read_only") is None:
+        data.pop("read_only", None)
+    return data
+
+
+def expand_paths(service: IndexService, paths: list[str]) -> list[str]:
+    """Root-relative file paths for `reindex`: folders become the files under them, both
+    on disk and in the index (so deleted files are dropped too)."""
+    code_index = service.code_index()
+    files: list[str] = []
+    folders: list[str] = []
+    for path in paths:
+        relative = root_relative(service, path)
+        target = code_index.root / relative
+        if relative == "." or target.is_dir():
+            folders.append("" if relative == "." else relative.rstrip("/") + "/")
+        else:
+            files.append(relative)
+    if folders:
+        from codeindex.walker import walk
+
+        walked = walk(code_index.root, code_index.indexer.max_file_size)
+        known = service.query(lambda ci: ci.store.file_records())
+        for candidate in [*walked.files, *known]:
+            if any(candidate.startswith(folder) for folder in folders):
+                files.append(candidate)
+    return sorted(set(files))
