@@ -6,11 +6,12 @@ there is no index), then keep it current. Tool calls wait only for what they nee
 (a fraction of a second), and a freshness check that started after the call's deadline.
 
 Freshness, in order of preference:
-- a `codeindex.watcher.Watcher` when that module exists: file events reach the index within
-  its debounce, and a call waits for queued events to land before it reads;
-- otherwise a check before answering: a call needs a refresh that started at most
-  `check_interval` seconds before it; the refresher thread runs one when none did. Any change
-  older than the interval is visible, and back-to-back calls share one walk of the tree.
+- the file watcher (`codeindex.watcher.Watcher`): file events reach the index within its
+  ~200 ms debounce, and a call waits for queued events to land before it reads;
+- when there is no watcher, or it is degraded (OS watch limit, another process watches the
+  index, periodic rescans only), a check before answering: a call needs a refresh that
+  started at most `check_interval` seconds before it; the refresher thread runs one when none
+  did. Any change older than the interval is visible; back-to-back calls share one walk.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class IndexService:
 
     @property
     def freshness_mode(self) -> str:
-        return "watcher" if self._watcher is not None else "check-before-answer"
+        return "watcher" if self._watcher_status() is not None else "check-before-answer"
 
     @property
     def refreshing(self) -> bool:
@@ -135,8 +136,9 @@ class IndexService:
                 f"the index is being built ({self._files_done} of {self._files_total} files "
                 "done); results cover only the files indexed so far"
             )
-        if self._watcher is not None:
-            return self._wait_for_watcher()
+        watching = self._watcher_status()
+        if watching is not None:
+            return self._wait_for_watcher(watching) or self._busy_note(code_index)
         deadline_start = time.monotonic() - self.check_interval
         with self._cond:
             if self._checked_from >= deadline_start:
@@ -266,11 +268,39 @@ class IndexService:
     # -- watcher ---------------------------------------------------------------------------
 
     def _start_watcher(self) -> None:
-        """Hook for codeindex.watcher; see _watcher_busy and _wait_for_watcher."""
-        return
+        try:
+            from codeindex.watcher import Watcher
+        except ImportError:  # a build without the watcher: checks before answering
+            log.info("no file watcher available; checking for changes before answering")
+            return
+        assert self._index is not None
+        watcher = Watcher(self._index)
+        # It reconciles the index with the disk first (a walk: the catch-up just ran), then
+        # follows file events; calls wait for that reconcile only through _wait_for_watcher.
+        watcher.start(wait=False)
+        self._watcher = watcher
+
+    def _watcher_status(self) -> dict[str, Any] | None:
+        """The watcher's status while it really follows events itself; None when it is
+        absent, on standby behind another process, or degraded to periodic rescans (then
+        the check before answering keeps the promise)."""
+        watcher = self._watcher
+        if watcher is None:
+            return None
+        status: dict[str, Any] = watcher.status()
+        if not status.get("running") or status.get("degraded"):
+            return None
+        if status.get("mode") in ("standby", "rescan", "stopped"):
+            return None
+        return status
 
     def _watcher_busy(self) -> bool:
-        return False
+        status = self._watcher_status()
+        return bool(status and status.get("pending"))
 
-    def _wait_for_watcher(self) -> str:
+    def _wait_for_watcher(self, status: dict[str, Any]) -> str:
+        """Changes are queued (the debounce is ~200 ms): wait for them to reach the index,
+        so an agent sees a file it has just saved or deleted."""
+        if status.get("pending") and not self._watcher.wait_idle(CHECK_WAIT_LIMIT):
+            return "the file watcher is still indexing recent changes; results may lag"
         return ""

@@ -334,7 +334,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                         f"{progress.files_total} files); it covers these files"
                     ),
                 }
-            scope = expand_paths(service, paths) if paths is not None else None
+            scope = scope_paths(service, paths) if paths is not None else None
             report = service.reindex(scope)
             if report is None:
                 reason = service.code_index().read_only_reason
@@ -467,25 +467,11 @@ def status_answer(service: IndexService, status: dict[str, Any], note: str) -> d
     return data
 
 
-def expand_paths(service: IndexService, paths: list[str]) -> list[str]:
-    """Root-relative file paths for `reindex`: folders become the files under them, both
-    on disk and in the index (so deleted files are dropped too)."""
-    code_index = service.code_index()
-    files: list[str] = []
-    folders: list[str] = []
+def scope_paths(service: IndexService, paths: list[str]) -> list[str]:
+    """Root-relative scopes for `reindex`: a file, or a folder standing for everything under
+    it (CodeIndex.refresh drops the deleted ones too); "" is the whole project."""
+    scopes = []
     for path in paths:
         relative = root_relative(service, path)
-        target = code_index.root / relative
-        if relative == "." or target.is_dir():
-            folders.append("" if relative == "." else relative.rstrip("/") + "/")
-        else:
-            files.append(relative)
-    if folders:
-        from codeindex.walker import walk
-
-        walked = walk(code_index.root, code_index.indexer.max_file_size)
-        known = service.query(lambda ci: ci.store.file_records())
-        for candidate in [*walked.files, *known]:
-            if any(candidate.startswith(folder) for folder in folders):
-                files.append(candidate)
-    return sorted(set(files))
+        scopes.append("" if relative == "." else relative)
+    return scopes
