@@ -1,0 +1,400 @@
+"""Index benchmarks (issue 2) on a copy of the stdlib, with same-run references and ratios.
+
+Each run measures, in this order, on the same copy:
+  ours    cold `code-index index --rebuild` (wall, whole process), a no-change
+          `code-index index`, `code-index user --json` (whole process), in-process
+          `CodeIndex.search` over a set of queries, and peak RSS during a second cold build;
+  refs    `ctags -R`, tree-sitter parse-only (1 and 2 processes), our `extract()` alone
+          (1 process; shows where cold-build time goes), and code-index-mcp 2.17.1's deep
+          index build (its own venv under bench/.peers/).
+Ratios (ours / reference) are taken within each run, then the median over runs is reported,
+so that load from other users of the machine hits both sides of a ratio alike.
+
+    python bench/index_bench.py [--runs N] [--quick] [--no-peer] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _corpus  # noqa: E402
+
+from codeindex.api import CodeIndex  # noqa: E402
+from codeindex.extract import extract  # noqa: E402
+from codeindex.languages import spec_by_name, ts_language  # noqa: E402
+
+BENCH_DIR = Path(__file__).resolve().parent
+PEER_DIR = BENCH_DIR / ".peers" / "code-index-mcp"
+PEER_REQUIREMENT = "code-index-mcp==2.17.1"
+CODE_INDEX = Path(sys.executable).parent / "code-index"
+CTAGS = shutil.which("ctags") or "/usr/bin/ctags"
+QUERIES = ("user", "parse", "get_*", "HTTPServer", "json decode", "read_file", "recieve")
+RSS_POLL_SECONDS = 0.01
+MB = 1024 * 1024
+
+# The peer's own entry point for `build_deep_index` is an MCP tool that resolves to
+# IndexManagementService._execute_rebuild_workflow: set_project_path on the request's
+# SQLiteIndexManager, then refresh_index() (a forced rebuild plus load). We call exactly that
+# (the service only adds reading the project's settings file, which does not exist here).
+PEER_DRIVER = """
+import json, sys, time
+from code_index_mcp.indexing import get_index_manager
+manager = get_index_manager()
+if not manager.set_project_path(sys.argv[1]):
+    sys.exit("set_project_path failed")
+started = time.perf_counter()
+ok = manager.refresh_index()
+seconds = time.perf_counter() - started
+stats = manager.get_index_stats()
+print(json.dumps({"ok": ok, "seconds": seconds, "files": stats.get("indexed_files"),
+                  "symbols": stats.get("total_symbols")}))
+"""
+
+
+@dataclass
+class Measure:
+    label: str
+    unit: str  # "s", "ms", "MB" or "x" (a ratio)
+    target: float | None = None  # upper bound
+    values: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+    def verdict(self) -> str:
+        median = self.median()
+        if self.target is None or median is None:
+            return ""
+        return "pass" if median <= self.target else "FAIL"
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    return f"{value:.2f} s"
+
+
+# -- process helpers ------------------------------------------------------------------------
+
+
+def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Wall time of a whole process, start to exit."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def run_peak_rss(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(peak of the summed RSS of the process tree, largest single process RSS), in MB.
+
+    The tree sum comes from psutil polls every 10 ms; it counts pages that forked workers
+    share with the parent once per process, so it is an upper bound. The single-process
+    figure is wait4()'s ru_maxrss, which covers the child and every descendant it waited for.
+    """
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    peak = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        try:
+            root = psutil.Process(process.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not stop.is_set():
+            total = 0
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for member in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += member.memory_info().rss
+            peak = max(peak, total)
+            stop.wait(RSS_POLL_SECONDS)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stop.set()
+    poller.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}")
+    return peak / MB, usage.ru_maxrss * 1024 / MB  # ru_maxrss is in KiB on Linux
+
+
+# -- references -----------------------------------------------------------------------------
+
+
+def _parse_files(paths: list[str]) -> int:
+    """Read and parse with tree-sitter, nothing else (module level so a Pool can call it)."""
+    import tree_sitter
+
+    parser = tree_sitter.Parser(ts_language("python"))
+    nodes = 0
+    for path in paths:
+        nodes += parser.parse(Path(path).read_bytes()).root_node.descendant_count
+    return nodes
+
+
+def _shards(corpus: _corpus.Corpus, count: int) -> list[list[str]]:
+    """Balanced by bytes, biggest first, like the indexer's own sharding."""
+    shards: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    sized = [(corpus.absolute(p).stat().st_size, str(corpus.absolute(p))) for p in corpus.files]
+    for size, path in sorted(sized, reverse=True):
+        lightest = loads.index(min(loads))
+        shards[lightest].append(path)
+        loads[lightest] += size
+    return shards
+
+
+def parse_only(corpus: _corpus.Corpus, processes: int) -> float:
+    """Wall time to read and parse every file; with a fork pool, pool start and join count."""
+    shards = _shards(corpus, processes)
+    started = time.perf_counter()
+    if processes == 1:
+        _parse_files(shards[0])
+    else:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(_parse_files, shards)
+    return time.perf_counter() - started
+
+
+def extract_only(corpus: _corpus.Corpus) -> float:
+    """Our symbol extraction alone (parse + query + symbols), one process, no store."""
+    spec = spec_by_name("python")
+    paths = [(p, corpus.absolute(p)) for p in corpus.files]
+    started = time.perf_counter()
+    for relative, absolute in paths:
+        extract(absolute.read_bytes(), spec, relative)
+    return time.perf_counter() - started
+
+
+def ensure_peer() -> tuple[Path | None, str]:
+    """The peer's python, installing it into bench/.peers/ on first use; or why not."""
+    python = PEER_DIR / "bin" / "python"
+    probe = [str(python), "-c", "import code_index_mcp.indexing"]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python, ""
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_DIR)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", PEER_REQUIREMENT],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        return None, f"installing {PEER_REQUIREMENT} failed: {(exc.stderr or '')[-500:]}"
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        return None, f"{PEER_REQUIREMENT} installed but code_index_mcp.indexing does not import"
+    return python, ""
+
+
+def peer_build(python: Path, corpus: _corpus.Corpus) -> tuple[float, float, dict[str, object]]:
+    """(build seconds as the peer times it, whole process seconds, its stats)."""
+    # A fresh TMPDIR per run: the peer keeps its SQLite index under tempfile.gettempdir(),
+    # so every run is cold and nothing is left behind outside our temp folder.
+    with tempfile.TemporaryDirectory(prefix="peer-tmp-") as scratch:
+        # PYTHONPATH may point at an exported codeindex (see _corpus.code_under_test).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["TMPDIR"] = scratch
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(python), "-c", PEER_DRIVER, str(corpus.root)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        whole = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"code-index-mcp build failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not result["ok"]:
+        raise RuntimeError(f"code-index-mcp build reported failure: {result}")
+    return float(result["seconds"]), whole, result
+
+
+# -- ours -----------------------------------------------------------------------------------
+
+
+def search_times(root: Path, repeats: int) -> dict[str, list[float]]:
+    """Milliseconds per `CodeIndex.search` call, per query, after one warm-up call each."""
+    code_index = CodeIndex.open(root)
+    times: dict[str, list[float]] = {}
+    try:
+        for text in QUERIES:
+            code_index.search(text)
+            samples = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                code_index.search(text)
+                samples.append((time.perf_counter() - started) * 1000)
+            times[text] = samples
+    finally:
+        code_index.close()
+    return times
+
+
+def machine() -> dict[str, object]:
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one run, fewer search repeats")
+    parser.add_argument("--no-peer", action="store_true", help="skip code-index-mcp")
+    parser.add_argument("--search-repeats", type=int, default=30)
+    parser.add_argument("--json", type=Path, help="also write raw figures here")
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    repeats = 5 if args.quick else args.search_repeats
+
+    info = machine()
+    peer_python, peer_reason = (None, "skipped (--no-peer)") if args.no_peer else ensure_peer()
+    corpus = _corpus.copy_stdlib()
+    print(
+        f"{info['date']}  {info['cpus']} CPUs  {info['memory_gb']} GB  "
+        f"Python {info['python']}  load {info['load_avg_start']}"
+    )
+    size = corpus.bytes / MB
+    print(f"codeindex: {_corpus.code_under_test()}")
+    print(f"corpus: {len(corpus.files)} .py files, {corpus.lines} lines, {size:.1f} MB")
+
+    m = {
+        "cold": Measure("cold `code-index index --rebuild`", "s", 6.0),
+        "refresh": Measure("no-change `code-index index`", "s", 0.5),
+        "cli_search": Measure("`code-index user --json` (whole process)", "s", 0.35),
+        "search": Measure("in-process `CodeIndex.search` (all queries)", "ms", 5.0),
+        "rss": Measure("peak RSS while indexing (tree sum)", "MB", 400.0),
+        "rss_single": Measure("peak RSS, largest single process", "MB"),
+        "ctags": Measure("ref: `ctags -R`", "s"),
+        "parse1": Measure("ref: tree-sitter parse-only, 1 process", "s"),
+        "parse2": Measure("ref: tree-sitter parse-only, 2 processes", "s"),
+        "extract1": Measure("ref: our extract() only, 1 process", "s"),
+        "peer": Measure("ref: code-index-mcp build_deep_index", "s"),
+        "peer_whole": Measure("ref: code-index-mcp, whole process", "s"),
+        "r_peer": Measure("ratio cold / code-index-mcp", "x", 0.2),
+        "r_ctags": Measure("ratio cold / ctags", "x"),
+        "r_parse1": Measure("ratio cold / parse-only 1 proc", "x"),
+        "r_parse2": Measure("ratio cold / parse-only 2 procs", "x"),
+    }
+    per_query: dict[str, list[float]] = {q: [] for q in QUERIES}
+    peer_stats: dict[str, object] = {}
+    try:
+        for run in range(1, runs + 1):
+            # The CLI runs in the copy and finds its root there, as a user would type it.
+            cold = run_timed([str(CODE_INDEX), "index", "--rebuild"], corpus.root)
+            m["cold"].values.append(cold)
+            m["refresh"].values.append(run_timed([str(CODE_INDEX), "index"], corpus.root))
+            m["cli_search"].values.append(
+                run_timed([str(CODE_INDEX), "user", "--json"], corpus.root)
+            )
+            for text, samples in search_times(corpus.root, repeats).items():
+                per_query[text].extend(samples)
+            tree_peak, single_peak = run_peak_rss(
+                [str(CODE_INDEX), "index", "--rebuild"], corpus.root
+            )
+            m["rss"].values.append(tree_peak)
+            m["rss_single"].values.append(single_peak)
+            ctags_file = corpus.root.parent / "tags"
+            ctags = run_timed([CTAGS, "-R", "-f", str(ctags_file), "."], corpus.root)
+            m["ctags"].values.append(ctags)
+            parse1 = parse_only(corpus, 1)
+            parse2 = parse_only(corpus, 2)
+            m["parse1"].values.append(parse1)
+            m["parse2"].values.append(parse2)
+            m["extract1"].values.append(extract_only(corpus))
+            m["r_ctags"].values.append(cold / ctags)
+            m["r_parse1"].values.append(cold / parse1)
+            m["r_parse2"].values.append(cold / parse2)
+            if peer_python is not None:
+                peer, peer_whole, peer_stats = peer_build(peer_python, corpus)
+                m["peer"].values.append(peer)
+                m["peer_whole"].values.append(peer_whole)
+                m["r_peer"].values.append(cold / peer)
+            print(f"run {run}/{runs}: cold {cold:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        _corpus.remove(corpus)
+
+    m["search"].values = [t for samples in per_query.values() for t in samples]
+    if peer_python is None:
+        for key in ("peer", "peer_whole", "r_peer"):
+            m[key].note = f"not run: {peer_reason}"
+    elif peer_stats:
+        m["peer"].note = f"{peer_stats['files']} files, {peer_stats['symbols']} symbols"
+
+    print(f"\n{runs} run(s); medians, min-max over runs; ratios per run, then median\n")
+    print("| measure | median | min – max | target | result |")
+    print("|---|---|---|---|---|")
+    for measure in m.values():
+        median = measure.median()
+        spread = (
+            f"{fmt(min(measure.values), measure.unit)} – {fmt(max(measure.values), measure.unit)}"
+            if measure.values
+            else measure.note
+        )
+        target = f"≤ {fmt(measure.target, measure.unit)}" if measure.target is not None else ""
+        print(
+            f"| {measure.label} | {fmt(median, measure.unit)} | {spread} | {target} | "
+            f"{measure.verdict()} |"
+        )
+    print(
+        "\nin-process search, median per query (ms): "
+        + ", ".join(f"{q!r} {statistics.median(s):.2f}" for q, s in per_query.items())
+    )
+    if m["peer"].note:
+        print(f"code-index-mcp: {m['peer'].note}")
+    print(f"load average at end: {[round(x, 2) for x in os.getloadavg()]}")
+
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        raw = {key: {"label": v.label, "unit": v.unit, "values": v.values} for key, v in m.items()}
+        payload = {"machine": info, "runs": runs, "measures": raw, "per_query_ms": per_query}
+        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    failed = [v.label for v in m.values() if v.verdict() == "FAIL"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
