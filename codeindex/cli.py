@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "ctags"), default="jsonl")
     add_type(export)
 
-    commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
+    mcp = commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
+    from codeindex_server.main import add_arguments as add_mcp_arguments
+
+    add_mcp_arguments(mcp, with_root=False)  # --transport, --port, --log-level
     return parser
 
 
@@ -353,6 +356,19 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Same as `code-index-mcp`: the server resolves the root ($CODE_INDEX_ROOT included)."""
+    from codeindex_server.main import serve
+
+    return serve(
+        root=args.root,
+        max_file_size=args.max_file_size,
+        transport=args.transport,
+        port=args.port,
+        log_level=args.log_level,
+    )
+
+
 def cmd_not_ready(args: argparse.Namespace) -> int:
     return fail(f"`{args.command}` is not available in this build yet")
 
@@ -365,5 +381,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "export": cmd_export,
     "watch": cmd_watch,
-    "mcp": cmd_not_ready,
+    "mcp": cmd_mcp,
 }
