@@ -214,6 +214,12 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
         if child.type not in spec.attribute_types and child.type not in spec.comment_types:
             start = child.start_byte
             break
+    # Neither are a comment before the body (`def f(x):  # note`) nor text that failed to
+    # parse (`def f(x) -> int` then junk).
+    for child in node.children:
+        if child.start_byte > start and (child.is_error or child.type in spec.comment_types):
+            end = min(end, child.start_byte)
+            break
     raw = source[start : min(end, start + 4 * SIGNATURE_MAX)]
     text = _WHITESPACE.sub(" ", raw.decode("utf-8", errors="replace")).strip()
     # `;` ends bodiless declarations: overload and trait signatures, abstract members.
