@@ -70,7 +70,23 @@
          value: [(arrow_function) (function_expression) (generator_function)])
          @definition.function))])
 
-([(internal_module) (module)]
+(internal_module
+  body: (statement_block
+    [(lexical_declaration
+       "const"
+       (variable_declarator
+         name: (identifier) @name
+         value: [(arrow_function) (function_expression) (generator_function)])
+         @definition.function)
+     (export_statement
+       (lexical_declaration
+         "const"
+         (variable_declarator
+           name: (identifier) @name
+           value: [(arrow_function) (function_expression) (generator_function)])
+           @definition.function))]))
+
+(module
   body: (statement_block
     [(lexical_declaration
        "const"
