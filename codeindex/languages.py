@@ -15,6 +15,31 @@ QUERY_DIR = Path(__file__).parent / "queries"
 
 
 @dataclass(frozen=True, slots=True)
+class CloneSyntax:
+    """What clone normalisation (codeindex.clones.normalize) needs to know about a grammar.
+    Field rules are "parent_type.field" strings; "parent_type.*" means any child."""
+
+    # Leaf types that name variables; renamed when bound inside the unit, else kept.
+    identifier_types: tuple[str, ...] = ("identifier",)
+    # Literal node types, each collapsed to one token of its class (subtree included).
+    string_types: tuple[str, ...] = ()
+    number_types: tuple[str, ...] = ()
+    # Statement types dropped when their only named child is a string (docstrings).
+    docstring_types: tuple[str, ...] = ()
+    # Positions of member/keyword-argument names, which are kept (they are API, not locals).
+    member_fields: tuple[str, ...] = ()
+    # Positions whose identifiers bind a local: parameters, assignment targets, loop variables.
+    binding_fields: tuple[str, ...] = ()
+    # Node types whose whole subtree binds (parameter lists), bar the nonbinding fields.
+    binding_types: tuple[str, ...] = ()
+    nonbinding_fields: tuple[str, ...] = ("type", "value", "default_value", "return_type")
+    # Statements left out of units: an import list is not logic.
+    import_types: tuple[str, ...] = ()
+    # Prefix and suffix that turn a bare statement snippet into a parsable unit.
+    snippet_wrapper: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True, slots=True)
 class LanguageSpec:
     name: str
     aliases: tuple[str, ...]
@@ -35,11 +60,107 @@ class LanguageSpec:
     # Node types whose `body` field is the body whatever its node type: an arrow function's
     # expression body must not end up in the signature.
     expression_body_types: tuple[str, ...] = ()
+    clones: CloneSyntax = CloneSyntax()
+
+
+_PYTHON_CLONES = CloneSyntax(
+    string_types=("string", "concatenated_string"),
+    number_types=("integer", "float"),
+    docstring_types=("expression_statement",),
+    member_fields=("attribute.attribute", "keyword_argument.name"),
+    binding_fields=(
+        "function_definition.name",
+        "assignment.left",
+        "augmented_assignment.left",
+        "for_statement.left",
+        "for_in_clause.left",
+        "as_pattern.alias",
+        "named_expression.name",
+    ),
+    binding_types=("parameters", "lambda_parameters"),
+    import_types=("import_statement", "import_from_statement", "future_import_statement"),
+)
+_TS_CLONES = CloneSyntax(
+    identifier_types=(
+        "identifier",
+        "shorthand_property_identifier",
+        "shorthand_property_identifier_pattern",
+    ),
+    string_types=("string", "template_string", "regex"),
+    number_types=("number",),
+    docstring_types=("expression_statement",),
+    binding_fields=(
+        "function_declaration.name",
+        "variable_declarator.name",
+        "for_in_statement.left",
+        "catch_clause.parameter",
+        "arrow_function.parameter",
+    ),
+    binding_types=("formal_parameters",),
+    import_types=("import_statement",),
+)
+_GO_CLONES = CloneSyntax(
+    string_types=("interpreted_string_literal", "raw_string_literal", "rune_literal"),
+    number_types=("int_literal", "float_literal", "imaginary_literal"),
+    binding_fields=(
+        "function_declaration.name",
+        "short_var_declaration.left",
+        "var_spec.name",
+        "const_spec.name",
+        "range_clause.left",
+    ),
+    binding_types=("parameter_list",),
+    import_types=("import_declaration",),
+    snippet_wrapper=("package p\nfunc _() {\n", "\n}\n"),
+)
+_RUST_CLONES = CloneSyntax(
+    string_types=("string_literal", "raw_string_literal", "char_literal"),
+    number_types=("integer_literal", "float_literal"),
+    binding_fields=(
+        "function_item.name",
+        "let_declaration.pattern",
+        "for_expression.pattern",
+        "let_condition.pattern",
+    ),
+    binding_types=("parameters", "closure_parameters", "match_pattern"),
+    import_types=("use_declaration",),
+    snippet_wrapper=("fn _() {\n", "\n}\n"),
+)
+_CSHARP_CLONES = CloneSyntax(
+    identifier_types=("identifier", "implicit_parameter"),
+    string_types=(
+        "string_literal",
+        "verbatim_string_literal",
+        "raw_string_literal",
+        "interpolated_string_expression",
+        "character_literal",
+    ),
+    number_types=("integer_literal", "real_literal"),
+    member_fields=(
+        "member_access_expression.name",
+        "member_binding_expression.name",
+        "argument.name",
+    ),
+    binding_fields=(
+        "method_declaration.name",
+        "local_function_statement.name",
+        "parameter.name",
+        "variable_declarator.name",
+        "tuple_pattern.name",
+        "foreach_statement.left",
+        "catch_declaration.name",
+        "lambda_expression.parameters",
+        "declaration_expression.name",
+    ),
+    import_types=("using_directive",),
+    snippet_wrapper=("class _ {\nvoid _() {\n", "\n}\n}\n"),
+)
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         name="python",
+        clones=_PYTHON_CLONES,
         aliases=("py", "python"),
         extensions=(".py", ".pyi"),
         grammar="tree_sitter_python:language",
@@ -51,6 +172,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="typescript",
+        clones=_TS_CLONES,
         aliases=("ts", "typescript"),
         extensions=(".ts", ".mts", ".cts"),
         grammar="tree_sitter_typescript:language_typescript",
@@ -72,6 +194,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="tsx",
+        clones=_TS_CLONES,
         aliases=("ts", "typescript", "tsx"),
         extensions=(".tsx",),
         grammar="tree_sitter_typescript:language_tsx",
@@ -93,18 +216,20 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="go",
+        clones=_GO_CLONES,
         aliases=("go",),
         extensions=(".go",),
         grammar="tree_sitter_go:language",
         query_file="go.scm",
         doc_style="comments",
         comment_types=("comment",),
-        # An interface's elements stand for its body (interface_type itself holds the
-        # `interface` keyword, which belongs in the signature).
-        body_types=("block", "field_declaration_list", "method_elem", "type_elem"),
+        # An interface's first element or comment stands for its body (interface_type itself
+        # holds the `interface` keyword, which belongs in the signature).
+        body_types=("block", "field_declaration_list", "method_elem", "type_elem", "comment"),
     ),
     LanguageSpec(
         name="rust",
+        clones=_RUST_CLONES,
         aliases=("rs", "rust"),
         extensions=(".rs",),
         grammar="tree_sitter_rust:language",
@@ -123,6 +248,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="csharp",
+        clones=_CSHARP_CLONES,
         aliases=("cs", "csharp", "c#"),
         extensions=(".cs",),
         grammar="tree_sitter_c_sharp:language",
