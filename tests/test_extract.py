@@ -1,0 +1,281 @@
+"""Extraction against hand-checked goldens in fixtures/<language>/, plus focused cases.
+
+Every parse here is a real tree-sitter parse. Goldens are `X.<ext>.expected.json` beside
+`X.<ext>`; tests/regen_goldens.py rewrites them after a deliberate change (then review them).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from codeindex.extract import BOM, extract
+from codeindex.languages import language_for_path, spec_by_name
+from codeindex.models import Symbol
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+GOLDEN_SUFFIX = ".expected.json"
+FIELDS = ("name", "qualified_name", "kind", "line", "end_line", "signature", "doc")
+LANGUAGE_DIRS = ("python", "typescript", "tsx", "go", "rust", "csharp")
+GOLDENS = sorted(FIXTURES.glob(f"*/*{GOLDEN_SUFFIX}"))
+
+# The kinds each language's fixtures must show at least once (from the issue's list).
+REQUIRED_KINDS: dict[str, set[str]] = {
+    "python": {"function", "method", "class"},
+    "typescript": {
+        "function",
+        "method",
+        "constructor",
+        "class",
+        "interface",
+        "type",
+        "enum",
+        "namespace",
+    },
+    "tsx": {"function", "method", "class", "interface", "type"},
+    "go": {"function", "method", "struct", "interface", "type"},
+    "rust": {"function", "method", "struct", "enum", "trait", "type", "module", "macro"},
+    "csharp": {
+        "namespace",
+        "class",
+        "record",
+        "struct",
+        "interface",
+        "enum",
+        "method",
+        "constructor",
+        "property",
+    },
+}
+
+
+def _source_of(golden: Path) -> Path:
+    return golden.with_name(golden.name[: -len(GOLDEN_SUFFIX)])
+
+
+def _extract(source: bytes, path: str) -> list[Symbol]:
+    spec = language_for_path(path)
+    assert spec is not None, path
+    return extract(source, spec, path).symbols
+
+
+def _fields(symbols: list[Symbol]) -> list[dict[str, object]]:
+    return [{field: getattr(symbol, field) for field in FIELDS} for symbol in symbols]
+
+
+def _by_name(symbols: list[Symbol]) -> dict[str, Symbol]:
+    return {symbol.qualified_name: symbol for symbol in symbols}
+
+
+def _snippet(language: str, text: str) -> list[Symbol]:
+    spec = spec_by_name(language)
+    return extract(text.encode("utf-8"), spec, f"snippet{spec.extensions[0]}").symbols
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=lambda p: p.relative_to(FIXTURES).as_posix())
+def test_fixture_matches_golden(golden: Path) -> None:
+    source = _source_of(golden)
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    assert _fields(_extract(source.read_bytes(), source.name)) == expected
+
+
+def test_every_language_has_goldens_covering_its_kinds() -> None:
+    for language in LANGUAGE_DIRS:
+        kinds = {
+            entry["kind"]
+            for golden in FIXTURES.glob(f"{language}/*{GOLDEN_SUFFIX}")
+            for entry in json.loads(golden.read_text(encoding="utf-8"))
+        }
+        missing = REQUIRED_KINDS[language] - kinds
+        assert not missing, f"{language} fixtures show no {sorted(missing)}"
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=lambda p: p.relative_to(FIXTURES).as_posix())
+def test_crlf_and_bom_do_not_move_symbols(golden: Path) -> None:
+    source = _source_of(golden)
+    raw = source.read_bytes().removeprefix(BOM).replace(b"\r\n", b"\n")
+    baseline = _fields(_extract(raw, source.name))
+    for variant in (raw.replace(b"\n", b"\r\n"), BOM + raw, BOM + raw.replace(b"\n", b"\r\n")):
+        assert _fields(_extract(variant, source.name)) == baseline
+
+
+def test_encoding_fixtures_really_hold_bom_crlf_and_invalid_utf8() -> None:
+    # Guards the fixtures themselves against an editor or git normalising them.
+    for language in LANGUAGE_DIRS:
+        (source,) = [
+            path
+            for path in FIXTURES.glob(f"{language}/encoding.*")
+            if not path.name.endswith(GOLDEN_SUFFIX)
+        ]
+        raw = source.read_bytes()
+        assert raw.startswith(BOM), source
+        assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""), source
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+
+
+def test_python_matches_ast_on_stdlib_modules() -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for relative in ("argparse.py", "json/decoder.py", "asyncio/tasks.py", "dataclasses.py"):
+        path = stdlib / relative
+        source = path.read_bytes()
+        expected = {
+            (node.name, node.lineno)
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        }
+        assert {(s.name, s.line) for s in _extract(source, path.name)} == expected, relative
+
+
+def test_python_method_versus_function() -> None:
+    symbols = _by_name(
+        _snippet(
+            "python",
+            "class A:\n"
+            "    def m(self):\n"
+            "        def helper(): pass\n"
+            "    class B:\n"
+            "        async def n(self): pass\n"
+            "def f():\n"
+            "    class Local:\n"
+            "        def g(self): pass\n",
+        )
+    )
+    assert {name: s.kind for name, s in symbols.items()} == {
+        "A": "class",
+        "A.m": "method",
+        "A.m.helper": "function",
+        "A.B": "class",
+        "A.B.n": "method",
+        "f": "function",
+        "f.Local": "class",
+        "f.Local.g": "method",
+    }
+
+
+def test_python_signature_stops_before_comment_and_error() -> None:
+    symbols = _snippet(
+        "python",
+        "def f(a, b):  # why\n    return a\n\n"
+        "def g(x) -> dict:\n    r = {\n    for a in x:\n        pass\n    return r\n",
+    )
+    assert [s.signature for s in symbols] == ["def f(a, b)", "def g(x) -> dict"]
+
+
+def test_typescript_members_and_consts() -> None:
+    symbols = _by_name(
+        _snippet(
+            "typescript",
+            "export class A {\n"
+            "  constructor() {}\n"
+            "  run(): void {}\n"
+            "  handler = () => 1;\n"
+            "  count = 0;\n"
+            "}\n"
+            "export const f = () => 1;\n"
+            "const g = function () {};\n"
+            "let h = () => 2;\n"
+            "function outer() { const local = () => 3; }\n"
+            "const data = { m() {} };\n",
+        )
+    )
+    assert {name: s.kind for name, s in symbols.items()} == {
+        "A": "class",
+        "A.constructor": "constructor",
+        "A.run": "method",
+        "A.handler": "method",
+        "f": "function",
+        "g": "function",
+        "outer": "function",
+    }
+    # An expression body is not part of the signature.
+    assert symbols["f"].signature == "f = () =>"
+
+
+def test_go_qualified_names_use_package_and_receiver() -> None:
+    symbols = _by_name(
+        _snippet(
+            "go",
+            "package users\n"
+            "type UserStore struct{}\n"
+            "type (\n    Only int\n)\n"
+            "func (s *UserStore) LookupUser() {}\n"
+            "func (l List[T]) Push() {}\n"
+            "func New() *UserStore { return nil }\n",
+        )
+    )
+    assert {name: s.kind for name, s in symbols.items()} == {
+        "users.UserStore": "struct",
+        "users.Only": "type",
+        "users.UserStore.LookupUser": "method",
+        "users.List.Push": "method",
+        "users.New": "function",
+    }
+    assert symbols["users.UserStore"].signature == "type UserStore struct"
+
+
+def test_rust_impl_blocks_scope_methods_by_type() -> None:
+    symbols = _by_name(
+        _snippet(
+            "rust",
+            "struct S;\n"
+            "impl S { fn a(&self) {} }\n"
+            "impl<T> Tr for Wrapper<T> { fn b() {} }\n"
+            "impl fmt::Debug for crate::m::S { fn c() {} }\n"
+            "trait Tr { fn b(); }\n"
+            "fn free() { fn inner() {} }\n",
+        )
+    )
+    assert {name: s.kind for name, s in symbols.items()} == {
+        "S": "struct",
+        "S.a": "method",
+        "Wrapper.b": "method",
+        "S.c": "method",
+        "Tr": "trait",
+        "Tr.b": "method",
+        "free": "function",
+        "free.inner": "function",
+    }
+
+
+def test_csharp_namespaces_prefix_qualified_names() -> None:
+    block = _by_name(
+        _snippet("csharp", "namespace A.B { namespace C { class D { void M() {} } } }\n")
+    )
+    assert list(block) == ["A.B", "A.B.C", "A.B.C.D", "A.B.C.D.M"]
+    scoped = _snippet("csharp", "namespace A.B;\nclass D { D() {} int P { get; } }\n")
+    assert [(s.qualified_name, s.kind) for s in scoped] == [
+        ("A.B", "namespace"),
+        ("A.B.D", "class"),
+        ("A.B.D.D", "constructor"),
+        ("A.B.D.P", "property"),
+    ]
+
+
+def test_syntax_errors_keep_symbols_after_the_error() -> None:
+    # The broken fixtures' goldens are checked in full above; this names the point of each.
+    cases = {
+        "python/broken.py": ("dump", "trailing"),
+        "typescript/broken.ts": ("count", "Mode"),
+        "go/broken.go": ("parser.Parse", "parser.Count"),
+        "rust/broken.rs": ("Lexer.is_done", "tokenize"),
+        "csharp/broken.cs": ("CsvReader.RowCount", "CsvReader.Reset"),
+    }
+    for relative, names in cases.items():
+        source = FIXTURES / relative
+        found = {s.qualified_name for s in _extract(source.read_bytes(), source.name)}
+        assert set(names) <= found, relative
+
+
+def test_invalid_utf8_and_unicode_identifiers_keep_lines() -> None:
+    # Invalid bytes before a definition must not shift it: lines come from the parse tree's
+    # rows, not from decoded text.
+    source = "x = '@@'  # @@\n\n\ndef größe_変換():\n    pass\n".encode().replace(
+        b"@@", b"\xff\xfe"
+    )
+    (symbol,) = _extract(BOM + source.replace(b"\n", b"\r\n"), "m.py")
+    assert (symbol.name, symbol.line, symbol.end_line) == ("größe_変換", 4, 5)
