@@ -72,6 +72,7 @@ class IndexService:
         self._files_done = 0
         self._files_total = 0
         self._watcher: Any = None
+        self._catch_up_started = float("-inf")
         # Freshness bookkeeping, guarded by _cond.
         self._cond = threading.Condition()
         self._checked_from = float("-inf")  # start time of the last finished check
@@ -131,6 +132,8 @@ class IndexService:
         """Block until the index reflects the disk as of `check_interval` ago, and return a
         note for the answer when it cannot (cold build running, refresh too slow)."""
         code_index = self.code_index()
+        if self._state == "opening":  # comparing the index with the disk, a walk
+            return "the index is being brought up to date; results may miss recent changes"
         if self._state == "building":
             return (
                 f"the index is being built ({self._files_done} of {self._files_total} files "
@@ -162,6 +165,19 @@ class IndexService:
                 return action(code_index)
             except FileNotFoundError:
                 return action(code_index)
+
+    def empty_reason(self) -> str:
+        """Why the index holds nothing yet ("" when it holds something). Searching an index
+        with no segments fails inside Whoosh (EmptyReader has no columns), so name-based
+        tools answer from this instead."""
+        if self.query(lambda ci: ci.store.doc_count()):
+            return ""
+        if self._state in ("opening", "building"):
+            return (
+                f"the index is being built ({self._files_done} of {self._files_total} files); "
+                "nothing is searchable yet, try again in a few seconds"
+            )
+        return f"no source files are indexed under {self.root}"
 
     def reindex(self, paths: list[str] | None) -> Any:
         """Refresh now (all files, or only `paths`); returns the UpdateReport, or None when
@@ -232,7 +248,9 @@ class IndexService:
         if len(pending) >= FIRST_SLICE_MIN_TOTAL:
             size = min(FIRST_SLICE_MAX, int(len(pending) * FIRST_SLICE_SHARE))
             code_index.refresh(pending[:size], progress=advance, merge=False)
-        code_index.refresh(progress=advance)
+        if code_index.refresh(progress=advance) is None:
+            # Another process holds the writer lock and keeps the index current itself.
+            log.warning("not indexing: %s", code_index.read_only_reason)
         log.info(
             "indexed %d files under %s in %.1fs",
             len(pending),

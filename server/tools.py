@@ -108,6 +108,10 @@ def register(server: MCPServer, service: IndexService) -> None:
     ) -> Annotated[CallToolResult, schemas.SearchOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
+            empty_reason = service.empty_reason()
+            if empty_reason:
+                empty = {"query": query, "total": 0, "offset": offset, "more": 0, "results": []}
+                return {**empty, "note": empty_reason}
             result = service.query(
                 lambda ci: ci.search(
                     query,
@@ -150,6 +154,9 @@ def register(server: MCPServer, service: IndexService) -> None:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
             relative = root_relative(service, path) if path is not None else None
+            empty_reason = service.empty_reason()
+            if empty_reason:
+                raise ToolError(f"no symbol named {name!r}: {empty_reason}")
             try:
                 found = service.query(lambda ci: ci.show(name, relative))
             except FileNotFoundError as exc:
