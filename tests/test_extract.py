@@ -227,7 +227,9 @@ def test_rust_impl_blocks_scope_methods_by_type() -> None:
             "impl<T> Tr for Wrapper<T> { fn b() {} }\n"
             "impl fmt::Debug for crate::m::S { fn c() {} }\n"
             "trait Tr { fn b(); }\n"
-            "fn free() { fn inner() {} }\n",
+            "fn free() { fn inner() {} }\n"
+            "impl Tr for &str { fn d() {} }\n"
+            "impl dyn Any { fn e() {} }\n",
         )
     )
     assert {name: s.kind for name, s in symbols.items()} == {
@@ -235,6 +237,8 @@ def test_rust_impl_blocks_scope_methods_by_type() -> None:
         "S.a": "method",
         "Wrapper.b": "method",
         "S.c": "method",
+        "str.d": "method",
+        "Any.e": "method",
         "Tr": "trait",
         "Tr.b": "method",
         "free": "function",

@@ -1,13 +1,25 @@
 ; Rust. Functions in an `impl` block are methods of the implementing type (`impl Trait for
-; Type` too): the block is a scope named after the type, without generics or path.
+; Type` too): the block is a scope named after the type, without generics, path or `&`/`dyn`.
+; Impls for arrays, slices, tuples and fn pointers have no such name: their functions stay
+; plain functions.
 
 (impl_item
   type: [(type_identifier) @name
-         (generic_type type: (type_identifier) @name)
+         (primitive_type) @name
          (scoped_type_identifier name: (type_identifier) @name)
-         (generic_type type: (scoped_type_identifier name: (type_identifier) @name))
-         (reference_type type: (type_identifier) @name)
-         (reference_type type: (generic_type type: (type_identifier) @name))]) @scope
+         (generic_type
+           type: [(type_identifier) @name
+                  (scoped_type_identifier name: (type_identifier) @name)])
+         (dynamic_type
+           trait: [(type_identifier) @name
+                   (scoped_type_identifier name: (type_identifier) @name)])
+         (reference_type
+           type: [(type_identifier) @name
+                  (primitive_type) @name
+                  (scoped_type_identifier name: (type_identifier) @name)
+                  (generic_type
+                    type: [(type_identifier) @name
+                           (scoped_type_identifier name: (type_identifier) @name)])])]) @scope
 
 ; Functions, also bodiless ones in traits and `extern` blocks.
 (function_item
