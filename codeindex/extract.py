@@ -256,11 +256,18 @@ def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes)
     expected_row = outer.start_point[0]
     sibling = outer.prev_sibling
     while sibling is not None:
-        # Rust line comments include their newline and so end at column 0 of the next row.
-        end_row = sibling.end_point[0] - (1 if sibling.end_point[1] == 0 else 0)
+        end_row = _end_row(sibling)
         if end_row < expected_row - 1:
             break
         if sibling.type in spec.comment_types:
+            before = sibling.prev_sibling
+            # A comment after code on its line (`x = 1  // note`) belongs to that code.
+            if (
+                before is not None
+                and before.type not in spec.comment_types
+                and _end_row(before) == sibling.start_point[0]
+            ):
+                break
             comments.append(sibling)
         elif sibling.type not in spec.attribute_types:
             break
@@ -271,6 +278,11 @@ def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes)
         if text:
             return text
     return ""
+
+
+def _end_row(node: tree_sitter.Node) -> int:
+    # Rust line comments include their newline and so end at column 0 of the next row.
+    return node.end_point[0] - (1 if node.end_point[1] == 0 and node.end_point[0] > 0 else 0)
 
 
 def _first_line(text: str) -> str:

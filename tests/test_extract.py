@@ -283,3 +283,27 @@ def test_invalid_utf8_and_unicode_identifiers_keep_lines() -> None:
     )
     (symbol,) = _extract(BOM + source.replace(b"\n", b"\r\n"), "m.py")
     assert (symbol.name, symbol.line, symbol.end_line) == ("größe_変換", 4, 5)
+
+
+def test_doc_comments() -> None:
+    go = _snippet(
+        "go",
+        "package p\n\nvar x = 1 // trailing, belongs to x\nfunc A() {}\n\n"
+        "// Unrelated, then a blank line.\n\n// B does b.\n// More about B.\nfunc B() {}\n",
+    )
+    assert [(s.name, s.doc) for s in go] == [("A", ""), ("B", "B does b.")]
+    rust = _snippet(
+        "rust",
+        "//! Crate docs.\n\n/// Shape docs.\n#[derive(Debug)]\n#[repr(C)]\nstruct Shape;\n",
+    )
+    assert [(s.name, s.doc) for s in rust] == [("Shape", "Shape docs.")]
+    csharp = _snippet(
+        "csharp",
+        "class C {\n  /// <summary>\n  /// Gets it.\n  /// </summary>\n"
+        "  [Pure]\n  int Get() => 1;\n  /** Block doc. */\n  void Set() {}\n}\n",
+    )
+    assert [(s.name, s.doc) for s in csharp] == [
+        ("C", ""),
+        ("Get", "Gets it."),
+        ("Set", "Block doc."),
+    ]
