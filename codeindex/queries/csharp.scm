@@ -1,4 +1,5 @@
 ; C#. Namespaces scope everything inside them: `MyApp.Services.UserService.GetUser`.
+; Not indexed: fields, events, operators, finalizers, enum members.
 
 ; A file-scoped namespace (`namespace MyApp.Services;`) prefixes every name in the file and is
 ; a symbol itself.

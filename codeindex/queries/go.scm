@@ -1,4 +1,5 @@
 ; Go. Qualified names start with the package name: `users.UserStore.LookupUser`.
+; Not indexed: package-level `var` and `const`, struct fields.
 
 (package_clause
   (package_identifier) @package)

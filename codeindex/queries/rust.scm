@@ -2,6 +2,7 @@
 ; Type` too): the block is a scope named after the type, without generics, path or `&`/`dyn`.
 ; Impls for arrays, slices, tuples and fn pointers have no such name: their functions stay
 ; plain functions.
+; Not indexed: `const`, `static`, enum variants, fields.
 
 (impl_item
   type: [(type_identifier) @name

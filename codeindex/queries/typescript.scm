@@ -1,4 +1,6 @@
 ; TypeScript and TSX (one query for both grammars).
+; Not indexed: object-literal methods, `let`/`var` functions, consts inside function bodies
+; (locals), class fields that do not hold a function, interface properties of function type.
 ; The earliest pattern wins when several match one node, so special cases come first.
 
 ; Constructors are method_definitions named `constructor`.
