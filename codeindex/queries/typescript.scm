@@ -4,9 +4,10 @@
 ; The earliest pattern wins when several match one node, so special cases come first.
 
 ; Constructors are method_definitions named `constructor`.
-(method_definition
-  name: (property_identifier) @name
-  (#eq? @name "constructor")) @definition.constructor
+(class_body
+  (method_definition
+    name: (property_identifier) @name
+    (#eq? @name "constructor")) @definition.constructor)
 
 ; Functions, including generators, overload signatures and `declare function`.
 (function_declaration
