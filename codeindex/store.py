@@ -390,37 +390,73 @@ class Store:
         """Documents (deleted ones included) per segment of the latest commit."""
         return [segment.doc_count_all() for segment in self.ix._segments()]
 
-    def merge_small_segments(self, timeout: float = 0.0) -> int:
+    def merge_small_segments(self, timeout: float = 2.0) -> int:
         """Fold the small segments that no-merge commits leave behind into one, leaving big
-        ones alone: a hot-path commit never merges (a merge can take seconds), so whoever
-        keeps the index current calls this when idle. Returns how many segments were
-        merged; raises IndexBusy when another writer holds the lock past `timeout`."""
-        small = [n for n in self.segment_sizes() if n < SMALL_SEGMENT_DOCS]
-        if len(small) < 2:
+        ones alone. Merging can take seconds, so it never holds the writer lock: the merged
+        segment is built from a snapshot in a side directory, then published in one short
+        commit under the lock, carrying over the deletions other commits made meanwhile.
+        Returns how many segments were merged (0: nothing to do, or a concurrent merge);
+        raises IndexBusy when another writer holds the lock past `timeout` at publish time."""
+        snapshot = [s for s in self.ix._segments() if s.doc_count_all() < SMALL_SEGMENT_DOCS]
+        if len(snapshot) < 2:
             return 0
-        writer = self.writer(timeout)
-        merged: list[int] = []
-
-        def policy(writer: SegmentWriter, segments: list) -> list:  # type: ignore[type-arg]
-            from whoosh.reading import SegmentReader
-
-            kept = []
-            for segment in segments:
-                if segment.doc_count_all() >= SMALL_SEGMENT_DOCS:
-                    kept.append(segment)
-                    continue
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                writer.add_reader(reader)
-                reader.close()
-                merged.append(1)
-            return kept
-
+        merge_lock = self.try_lock("MERGELOCK")
+        if merge_lock is None:
+            return 0
+        side = self.directory / MERGE_DIR
         try:
-            writer.commit(mergetype=policy)
+            shutil.rmtree(side, ignore_errors=True)  # what a killed merge left
+            merged, live = self._merge_aside(snapshot, side)
+            return self._publish_merge(snapshot, merged, live, side, timeout)
+        finally:
+            shutil.rmtree(side, ignore_errors=True)
+            merge_lock.release()
+
+    def _merge_aside(self, snapshot: list, side: Path) -> tuple:  # type: ignore[type-arg]
+        from whoosh.reading import SegmentReader
+
+        # Its own storage, so commits in the index directory neither delete our unfinished
+        # files (clean_files) nor our temporary pool (each writer's _finish removes it).
+        side_index = FileStorage(str(side)).create().create_index(self.ix.schema, INDEX_NAME)
+        writer = SegmentWriter(side_index, _lk=False, codec=codec())
+        live: list[list[int]] = []
+        for segment in snapshot:
+            reader = SegmentReader(self.ix.storage, self.ix.schema, segment)
+            live.append(list(reader.all_doc_ids()))  # add_reader copies these, in order
+            writer.add_reader(reader)
+            reader.close()
+        merged = writer._finalize_segment()
+        writer._tempstorage.destroy()
+        return merged, live
+
+    def _publish_merge(self, snapshot: list, merged, live, side: Path, timeout: float) -> int:  # type: ignore[no-untyped-def, type-arg]
+        writer = self.writer(timeout)
+        try:
+            current = {segment.segment_id(): segment for segment in writer.segments}
+            if any(segment.segment_id() not in current for segment in snapshot):
+                writer.cancel()  # someone else merged these meanwhile
+                return 0
+            base = 0
+            for segment, docs in zip(snapshot, live, strict=True):
+                now = current[segment.segment_id()]
+                for position, docnum in enumerate(docs):
+                    if now.is_deleted(docnum):
+                        merged.delete_document(base + position)
+                base += len(docs)
+            prefix = merged.segment_id() + "."
+            for name in os.listdir(side):
+                if name.startswith(prefix):
+                    os.replace(side / name, self.directory / name)
+            gone = {segment.segment_id() for segment in snapshot}
+            final = [s for s in writer.segments if s.segment_id() not in gone] + [merged]
+            writer._close_segment()
+            writer._commit_toc(final)
+            writer._finish()
         except BaseException:
-            writer.cancel()
+            if not writer.is_closed:
+                writer.cancel()
             raise
-        return len(merged)
+        return len(snapshot)
 
     def try_lock(self, name: str):  # type: ignore[no-untyped-def]
         """An OS file lock in the index directory, or None when another holder has it."""
@@ -442,6 +478,7 @@ class Store:
 RANK_WINDOW = 5000
 # Segments below this many documents are merged on idle; a file edit adds a segment of tens.
 SMALL_SEGMENT_DOCS = 5000
+MERGE_DIR = "merging"  # side directory of the background merge
 _NOTHING = object()
 
 

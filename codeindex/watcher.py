@@ -62,6 +62,7 @@ WATCHER_INFO = "watcher.json"
 FALLBACK_RESCAN = 5.0  # seconds between rescans when the OS cannot watch (part of) the tree
 STANDBY_POLL = 1.0
 BUSY_RETRY = 1.0
+MAX_SMALL_SEGMENTS = 10  # merge even without an idle pause past this many (~15 ms each time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class Watcher:
         self._merge_due = False
         self._last_commit = 0.0
         self._working = False
+        self._merger: threading.Thread | None = None
         self._prefix = str(self.root) + os.sep
         # status
         self._mode = "stopped"
@@ -362,6 +364,8 @@ class Watcher:
         if report.changed:
             self._merge_due = True
             self._last_commit = time.monotonic()
+            if self._small_segments() > MAX_SMALL_SEGMENTS:
+                self._merge()  # edits that never pause: searches slow down per segment
         elif reason != "start":
             return  # nothing changed (a touch, an ignored file): nothing to report
         batch = BatchReport(
@@ -381,13 +385,31 @@ class Watcher:
             except Exception:
                 log.exception("code-index watcher: on_batch callback failed")
 
+    def _small_segments(self) -> int:
+        sizes = self.code_index.store.segment_sizes()
+        return sum(1 for size in sizes if size < store.SMALL_SEGMENT_DOCS)
+
     def _merge(self) -> None:
-        try:
-            merged = self.code_index.store.merge_small_segments(timeout=0.0)
-        except store.IndexBusy:
-            self._last_commit = time.monotonic()  # someone is writing; try after next idle
-            return
+        """Merge in a thread of its own: the merge holds no lock while it works, so batches
+        keep committing meanwhile (Store.merge_small_segments)."""
         self._merge_due = False
+        if self._merger is not None and self._merger.is_alive():
+            return
+        self._merger = threading.Thread(
+            target=self._merge_in_background, name="code-index-merge", daemon=True
+        )
+        self._merger.start()
+
+    def _merge_in_background(self) -> None:
+        try:
+            merged = self.code_index.store.merge_small_segments()
+        except store.IndexBusy:
+            self._merge_due = True  # another process kept the lock: after the next idle
+            return
+        except Exception as exc:
+            log.exception("code-index watcher: merge failed")
+            self._last_error = f"merge: {type(exc).__name__}: {exc}"
+            return
         self._merges += bool(merged)
 
     def _overflowed(self) -> None:
@@ -398,6 +420,8 @@ class Watcher:
 
     def _shutdown(self) -> None:
         _OverflowWatch.unregister(self)
+        if self._merger is not None:
+            self._merger.join(10.0)  # an interrupted merge is only wasted work
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(5.0)

@@ -232,3 +232,36 @@ def test_sigkill_during_hot_commits_loses_and_duplicates_nothing(tmp_path: Path)
     clean.close()
     assert after_crash == symbols_of(root)
     assert_no_leftovers(root)
+
+
+def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code_index = indexed({"a.py": "def alpha(): pass\n"})
+    root = code_index.root
+    for i in range(4):
+        write_files(root, {f"f{i}.py": f"def first_{i}(): pass\n"})
+        assert code_index.refresh(paths=[f"f{i}.py"], merge=False) is not None
+    assert len(code_index.store.segment_sizes()) == 5
+    real = store.Store._merge_aside
+
+    def racing(self, snapshot, side):  # type: ignore[no-untyped-def]
+        built = real(self, snapshot, side)
+        # Commits land while the merge works: they delete documents it has copied.
+        write_files(root, {"f1.py": "def second_1(): pass\n"})
+        assert code_index.refresh(paths=["f1.py"], merge=False) is not None
+        (root / "f2.py").unlink()
+        assert code_index.refresh(paths=["f2.py"], merge=False) is not None
+        return built
+
+    monkeypatch.setattr(store.Store, "_merge_aside", racing)
+    assert code_index.store.merge_small_segments() == 5
+    assert len(code_index.store.segment_sizes()) == 2  # merged + the racing f1.py commit
+    assert found(code_index, "first_1") == []
+    assert found(code_index, "second_1") == ["f1.py"]
+    assert found(code_index, "first_2") == []
+    assert found(code_index, "first_3") == ["f3.py"]
+    assert not (root / store.INDEX_DIR / store.MERGE_DIR).exists()
+    merged = symbols_of(root)
+    clean = CodeIndex.open(root, rebuild=True)
+    clean.refresh()
+    clean.close()
+    assert merged == symbols_of(root)
