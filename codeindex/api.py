@@ -11,11 +11,19 @@ from pathlib import Path
 
 from codeindex import store
 from codeindex.indexer import Indexer, Progress, read_state
-from codeindex.models import SearchHit, SearchResult, Symbol, UpdateReport
+from codeindex.models import (
+    DuplicatesResult,
+    SearchHit,
+    SearchResult,
+    SimilarResult,
+    Symbol,
+    UpdateReport,
+)
 from codeindex.query import parse_query
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_LIMIT = 20
+DEFAULT_MIN_SIMILARITY = 0.7  # clones: verified token-sequence similarity
 
 
 class UsageError(ValueError):
@@ -194,6 +202,56 @@ class CodeIndex:
                 continue
             yield from self.store.symbols_in(path)
 
+    # -- clones (logic in codeindex.clones) ---------------------------------------------------
+
+    def similar(
+        self,
+        code: str,
+        languages: list[str] | None = None,
+        limit: int = 10,
+        min_similarity: float = DEFAULT_MIN_SIMILARITY,
+    ) -> SimilarResult:
+        """Existing functions like a snippet, most similar first. Without `languages`, the
+        languages that parse the snippet with the fewest errors are searched."""
+        from codeindex.clones import search
+
+        if limit < 1:
+            raise UsageError("limit must be at least 1")
+        _check_similarity(min_similarity)
+        try:
+            return search.similar(
+                self.store, code, _languages(languages), limit, min_similarity
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def duplicates(
+        self,
+        languages: list[str] | None = None,
+        min_similarity: float = DEFAULT_MIN_SIMILARITY,
+        path: str | None = None,
+        limit: int | None = None,
+        min_lines: int | None = None,
+    ) -> DuplicatesResult:
+        """Groups of clones across the index, most valuable first; `path` keeps the groups
+        touching that file or directory."""
+        from codeindex.clones import search
+
+        _check_similarity(min_similarity)
+        if limit is not None and limit < 1:
+            raise UsageError("limit must be at least 1")
+        if min_lines is not None and min_lines < 1:
+            raise UsageError("--min-lines must be at least 1")
+        relative = self.relative_path(path) if path else None
+        return search.duplicates(
+            self.store,
+            _languages(languages),
+            min_similarity,
+            relative,
+            limit,
+            min_lines if min_lines is not None else search.SCAN_MIN_LINES,
+        )
+
     def status(self) -> dict[str, object]:
         records = self.store.file_records()
         by_language: dict[str, dict[str, int]] = {}
@@ -223,3 +281,23 @@ class CodeIndex:
             "last_update": state.get("last_update"),
             "read_only": self.read_only_reason or None,
         }
+
+
+def _languages(values: list[str] | None) -> frozenset[str] | None:
+    """`--type` values (short or full names) as language names; None for all."""
+    from codeindex.languages import resolve_type
+
+    if not values:
+        return None
+    names: set[str] = set()
+    for value in values:
+        try:
+            names |= resolve_type(value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return frozenset(names)
+
+
+def _check_similarity(value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise UsageError("min similarity must be in (0, 1], e.g. 0.7")

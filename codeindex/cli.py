@@ -110,6 +110,51 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "ctags"), default="jsonl")
     add_type(export)
 
+    dups = commands.add_parser(
+        "dups", parents=[common], help="groups of duplicated functions (exact, renamed, edited)"
+    )
+    add_type(dups)
+    dups.add_argument(
+        "--min-similarity",
+        type=float,
+        default=api.DEFAULT_MIN_SIMILARITY,
+        metavar="F",
+        help="lowest verified similarity to report, 0-1 (default %(default)s)",
+    )
+    dups.add_argument(
+        "--min-lines",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ignore functions shorter than N lines (default 6)",
+    )
+    dups.add_argument("--path", help="only groups touching this file or directory")
+    dups.add_argument("--limit", type=int, default=None, help="print at most N groups")
+    dups.add_argument("--format", choices=("text", "json", "sarif"), default=None)
+    dups.add_argument(
+        "--fail-on",
+        type=int,
+        default=None,
+        metavar="N",
+        help="exit 1 when more than N groups are found (for CI)",
+    )
+    add_json(dups)
+
+    similar = commands.add_parser(
+        "similar", parents=[common], help="existing functions like a snippet (FILE or stdin)"
+    )
+    similar.add_argument("file", nargs="?", default="-", help="snippet file, or - for stdin")
+    add_type(similar)
+    similar.add_argument("--limit", type=int, default=10)
+    similar.add_argument(
+        "--min-similarity",
+        type=float,
+        default=api.DEFAULT_MIN_SIMILARITY,
+        metavar="F",
+        help="lowest verified similarity to report, 0-1 (default %(default)s)",
+    )
+    add_json(similar)
+
     mcp = commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
     from codeindex_server.main import add_arguments as add_mcp_arguments
 
@@ -369,6 +414,74 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_dups(args: argparse.Namespace) -> int:
+    from codeindex.clones import report
+
+    code_index = open_index(args)
+    result = code_index.duplicates(
+        languages=args.type,
+        min_similarity=args.min_similarity,
+        path=args.path,
+        limit=args.limit,
+        min_lines=args.min_lines,
+    )
+    output = args.format or ("json" if args.json else "text")
+    if output == "json":
+        emit_json(result.to_json())
+    elif output == "sarif":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            tool_version = version("code-index")
+        except PackageNotFoundError:
+            tool_version = "0"
+        emit_json(report.duplicates_sarif(result, tool_version))
+    else:
+        for line in report.duplicates_text(result):
+            print(line)
+        shown = len(result.groups)
+        print(
+            f"{result.total} duplicate group(s)"
+            + (
+                f", {result.total - shown} not shown (raise --limit)"
+                if shown < result.total
+                else ""
+            ),
+            file=sys.stderr,
+        )
+    if args.fail_on is not None and result.total > args.fail_on:
+        print(
+            f"code-index: {result.total} duplicate groups, more than --fail-on {args.fail_on}",
+            file=sys.stderr,
+        )
+        return EXIT_FOUND
+    return EXIT_OK
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from codeindex.clones import report
+
+    if args.file == "-":
+        code = sys.stdin.read()
+    else:
+        try:
+            code = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    code_index = open_index(args)
+    result = code_index.similar(
+        code, languages=args.type, limit=args.limit, min_similarity=args.min_similarity
+    )
+    if args.json:
+        emit_json(result.to_json())
+        return EXIT_OK
+    for line in report.similar_text(result):
+        print(line)
+    if not result.matches:
+        print("no similar functions found", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_not_ready(args: argparse.Namespace) -> int:
     return fail(f"`{args.command}` is not available in this build yet")
 
@@ -380,6 +493,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "outline": cmd_outline,
     "show": cmd_show,
     "export": cmd_export,
+    "dups": cmd_dups,
+    "similar": cmd_similar,
     "watch": cmd_watch,
     "mcp": cmd_mcp,
 }

@@ -77,7 +77,7 @@ def read_and_extract(root: Path, candidate: Candidate) -> FileOutcome:
         return skipped(f"parse error: {type(exc).__name__}", digest)
     fingerprints = unit_fingerprints(extraction, spec)
     documents = [
-        store.symbol_document(symbol, fingerprints.get(index, ()))
+        store.symbol_document(symbol, *fingerprints.get(index, ((), "")))
         for index, symbol in enumerate(extraction.symbols)
     ]
     record = FileRecord(

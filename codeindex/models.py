@@ -108,3 +108,55 @@ class UpdateReport:
     @property
     def changed(self) -> bool:
         return bool(self.indexed or self.removed)
+
+
+def _clone_location(symbol: Symbol) -> dict[str, Any]:
+    return {
+        "path": symbol.path,
+        "start_line": symbol.start_line or symbol.line,
+        "end_line": symbol.end_line,
+        "symbol": symbol.qualified_name,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarMatch:
+    """An existing function like a snippet; similarity is the verified token-sequence ratio."""
+
+    symbol: Symbol
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {**_clone_location(self.symbol), "similarity": round(self.similarity, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarResult:
+    matches: list[SimilarMatch]
+    total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"matches": [match.to_json() for match in self.matches], "total": self.total}
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Units that are clones of each other; similarity is the lowest verified pair ratio."""
+
+    similarity: float
+    members: list[Symbol]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "similarity": round(self.similarity, 3),
+            "members": [_clone_location(member) for member in self.members],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatesResult:
+    groups: list[DuplicateGroup]
+    total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"groups": [group.to_json() for group in self.groups], "total": self.total}

@@ -31,7 +31,7 @@ from codeindex.query import KIND_RANK, Clause, ParsedQuery
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: clone fingerprints and payloads
 MARKER_FILE = "code-index.json"
 SEP = "\x1f"
 
@@ -65,6 +65,7 @@ def _schema() -> fields.Schema:
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         data=fields.STORED(),
+        clone=fields.STORED(),  # clone payload (codeindex.clones.fingerprints)
     )
 
 
@@ -90,6 +91,7 @@ class Document:
     terms: dict[str, list[str]]
     data: str
     name_length: int | None = None
+    clone: str = ""
 
 
 def add_document(writer: SegmentWriter, document: Document) -> None:
@@ -104,6 +106,8 @@ def add_document(writer: SegmentWriter, document: Document) -> None:
         for token in set(tokens):
             add_posting((fieldname, token.encode("utf-8"), docnum, 1.0, b""))
     per_document.add_field("data", None, document.data, 0)
+    if document.clone:
+        per_document.add_field("clone", None, document.clone, 0)
     if document.name_length is not None:
         per_document.add_column_value("nlen", NAME_LENGTH, document.name_length)
     per_document.finish_doc()
@@ -111,7 +115,9 @@ def add_document(writer: SegmentWriter, document: Document) -> None:
     writer.docnum += 1
 
 
-def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = ()) -> Document:
+def symbol_document(
+    symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = ""
+) -> Document:
     data = SEP.join(
         (
             symbol.name,
@@ -135,7 +141,9 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = ()) -> Documen
     fingerprint_terms = list(fingerprints)
     if fingerprint_terms:
         terms["fp"] = fingerprint_terms
-    return Document(terms=terms, data=data, name_length=min(len(symbol.name), 65535))
+    return Document(
+        terms=terms, data=data, name_length=min(len(symbol.name), 65535), clone=clone
+    )
 
 
 def file_document(record: FileRecord) -> Document:
@@ -353,6 +361,37 @@ class Store:
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
+
+    # -- clone fingerprints (codeindex.clones) ---------------------------------------------
+
+    def fingerprint_matches_top(
+        self, terms: Iterable[str], limit: int
+    ) -> list[tuple[int, str, str]]:
+        """The `limit` documents sharing most of `terms`: (how many, data, payload)."""
+        searcher = self.searcher()
+        counts: dict[int, int] = {}
+        for term in terms:
+            for docnum in searcher.docs_for_query(query.Term("fp", term)):
+                counts[docnum] = counts.get(docnum, 0) + 1
+        best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(n, *self._clone_fields(searcher, d)) for d, n in best]
+
+    def clone_units(self, languages: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+        """(data, payload) of every fingerprinted unit, optionally of some languages only."""
+        searcher = self.searcher()
+        wanted = query.Term("fp", "u")
+        names = list(languages)
+        if names:
+            wanted = query.And(
+                [wanted, query.Or([query.Term("facet", f"l:{name}") for name in names])]
+            )
+        for docnum in sorted(searcher.docs_for_query(wanted)):
+            yield self._clone_fields(searcher, docnum)
+
+    @staticmethod
+    def _clone_fields(searcher: Searcher, docnum: int) -> tuple[str, str]:
+        fields_ = searcher.stored_fields(docnum)
+        return fields_["data"], fields_.get("clone", "")
 
     # -- writing -------------------------------------------------------------------------
 

@@ -1,0 +1,229 @@
+"""Normalise code for clone detection.
+
+T1 drops layout, comments and docstrings. T2 further replaces literals by their class and
+renames the identifiers bound inside the unit (parameters, assignment targets, loop variables)
+by first occurrence. Names not bound in the unit - members, globals, builtins, imported
+modules, called APIs - are kept: they carry the meaning that separates two functions with the
+same skeleton, so keeping them keeps precision high.
+
+Tree-sitter decides everything that needs syntax: which byte ranges are comments, docstrings,
+string literals and imports, and which subtrees bind names. One query per language, generated
+from the registry's `CloneSyntax` row, finds them in C. The code between those ranges is split
+into tokens by one regular expression (also in C): a Python loop over every tree-sitter leaf
+cost more than parsing itself, four times the fingerprinting budget (measured on the stdlib).
+
+Every token becomes one character of a "code string" (a stable hash of its text, or a
+placeholder for renamed locals and literal classes), so similarity is rapidfuzz on strings.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache
+from itertools import compress
+from typing import TYPE_CHECKING
+
+import xxhash
+
+from codeindex.languages import LanguageSpec, ts_language
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+# Code points: literal classes and the unit's own name below 0x20; local-name references from
+# 0xE000 (private use area); hashed token texts in [0x100, 0xD7FF] (no surrogates, so the string
+# encodes cleanly in UTF-8 for storage).
+STRING_CODE, NUMBER_CODE, NAME_CODE = "\x01", "\x02", "\x03"
+STRING_TOKEN = b"\x01"
+HASH_BASE = 0x100
+HASH_SPAN = 0xD800 - HASH_BASE
+_LOCALS = [chr(0xE000 + i) for i in range(128)]
+_FIRST = _LOCALS[0]
+_NEAR = 24
+_WHITESPACE = bytes(range(33))
+_IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
+# A member (after a lone `.`, or `::` / `->`) is one token, so it never looks like a local.
+# The leading \s* lets the engine skip indentation in one step (30% faster than failing
+# every alternative at each blank).
+_TOKEN = re.compile(
+    rb"\s*("
+    + _IDENT
+    + rb"|(?<!\.)\.(?!\.)"
+    + _IDENT
+    + rb"|(?:::|->)"
+    + _IDENT
+    + rb"|\d[\w.]*|==|!=|<=|>=|=>|&&|\|\||\+\+|--|\*\*|<<|>>|::|->|:=|\?\?|\?\.|[^\s\w])"
+)
+# An identifier that is not a member: what a binding subtree binds.
+_BINDING = re.compile(rb"(?<![.\w\x80-\xff])" + _IDENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A file's source with syntax applied, so that one regex call tokenises any unit.
+
+    `code`: comments, docstrings and imports blanked, each string literal replaced by
+    STRING_TOKEN plus blanks (same length, so byte offsets still match the tree).
+    `binding`: `code` with non-binding parts of binding subtrees (annotations, defaults) blanked.
+    `t1`: the source with comments and docstrings blanked, for the T1 hash.
+    """
+
+    code: bytes
+    binding: bytes
+    t1: bytes
+    binds: list[tuple[int, int]]  # subtrees whose identifiers bind locals, sorted
+
+
+@cache
+def clone_query(spec: LanguageSpec) -> tree_sitter.Query:
+    """The spec's CloneSyntax as one tree-sitter query. Types or fields a grammar lacks are
+    left out, so a registry row may list a superset."""
+    import tree_sitter
+
+    language = ts_language(spec.name)
+    syntax = spec.clones
+
+    def known(kind: str) -> bool:
+        return language.id_for_node_kind(kind, True) not in (None, 0)
+
+    def field(name: str) -> bool:
+        return language.field_id_for_name(name) is not None
+
+    patterns = [f"({t}) @drop" for t in spec.comment_types if known(t)]
+    strings = [t for t in syntax.string_types if known(t)]
+    patterns += [f"({t}) @string" for t in strings]
+    patterns += [
+        f"(({statement} . ({t}) .) @drop)"
+        for statement in syntax.docstring_types
+        if known(statement)
+        for t in strings
+    ]
+    patterns += [f"({t}) @import" for t in syntax.import_types if known(t)]
+    binding_types = [t for t in syntax.binding_types if known(t)]
+    patterns += [f"({t}) @bind" for t in binding_types]
+    for rule in syntax.binding_fields:
+        parent, _, name = rule.partition(".")
+        if not known(parent):
+            continue
+        if name == "*":
+            patterns.append(f"({parent} (_) @bind)")
+        elif field(name):
+            patterns.append(f"({parent} {name}: (_) @bind)")
+    # Only parameter lists mix binding names with annotations and defaults.
+    patterns += [
+        f"({t} (_ {name}: (_) @nobind))"
+        for t in binding_types
+        for name in syntax.nonbinding_fields
+        if field(name)
+    ]
+    return tree_sitter.Query(language, "\n".join(patterns))
+
+
+def outermost(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """Nodes not nested in another, in source order: the subtrees to query once."""
+    outer = []
+    end = -1
+    for node in sorted(nodes, key=lambda n: n.start_byte):
+        if node.start_byte >= end:
+            outer.append(node)
+            end = node.end_byte
+    return outer
+
+
+def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Masked:
+    """Run the clone query over the given subtrees and blank the source accordingly."""
+    import tree_sitter
+
+    cursor = tree_sitter.QueryCursor(clone_query(spec))
+    captured: dict[str, list[tuple[int, int]]] = {}
+    for node in nodes:
+        for name, found in cursor.captures(node).items():
+            captured.setdefault(name, []).extend((n.start_byte, n.end_byte) for n in found)
+    code = bytearray(source)
+    t1 = bytearray(source)
+    for start, end in captured.get("string", ()):
+        code[start:end] = STRING_TOKEN + b" " * (end - start - 1)
+    for name in ("drop", "import"):
+        for start, end in captured.get(name, ()):
+            code[start:end] = b" " * (end - start)
+            if name == "drop":
+                t1[start:end] = b" " * (end - start)
+    binding = bytearray(code)
+    for start, end in captured.get("nobind", ()):
+        binding[start:end] = b" " * (end - start)
+    return Masked(bytes(code), bytes(binding), bytes(t1), sorted(captured.get("bind", ())))
+
+
+def tokens(masked: Masked, start: int, end: int) -> list[bytes]:
+    """The unit's tokens, literals as class tokens."""
+    # Without trailing blanks: at a blank run that reaches the end, the leading \s* would
+    # rescan the run from every position (quadratic on a blanked docstring).
+    return _TOKEN.findall(masked.code[start:end].rstrip())
+
+
+def bound_names(masked: Masked, start: int, end: int) -> set[bytes]:
+    """Identifiers written at binding positions inside [start, end)."""
+    names: set[bytes] = set()
+    findall = _BINDING.findall
+    binds = masked.binds
+    for index in range(bisect_left(binds, (start, -1)), len(binds)):
+        s, e = binds[index]
+        if s >= end:
+            break
+        names.update(findall(masked.binding, s, e))
+    return names
+
+
+class _Codes(dict[bytes, str]):
+    """Token text -> stable one-character code (Python's hash() is salted per process)."""
+
+    def __missing__(self, text: bytes) -> str:
+        if text[:1].isdigit():
+            code = NUMBER_CODE
+        else:
+            code = chr(HASH_BASE + xxhash.xxh32_intdigest(text) % HASH_SPAN)
+        self[text] = code
+        return code
+
+
+_CODES = _Codes({STRING_TOKEN: STRING_CODE})
+
+
+def encode(unit_tokens: list[bytes], bound: set[bytes], name: bytes = b"") -> str:
+    """The T2 code string.
+
+    Bound names are encoded by Baker's prev-encoding (parameterized matching): a first
+    occurrence becomes FIRST, a later one how many local-name occurrences back the previous
+    occurrence of the same name is (counting locals only, so other tokens inserted in between
+    change nothing). Two units get equal strings exactly when one is a consistent
+    renaming of the other, as with numbering by first occurrence; but an inserted local shifts
+    no numbers, so an edit only disturbs the tokens next to it - which keeps edited copies
+    similar and their sketches overlapping. `name`, the unit's own name, becomes NAME_CODE so
+    a renamed copy of a method still hashes the same."""
+    codes = list(map(_CODES.__getitem__, unit_tokens))
+    if name:
+        bound = bound - {name}
+        for index in compress(range(len(unit_tokens)), map(name.__eq__, unit_tokens)):
+            codes[index] = NAME_CODE
+    last: dict[bytes, int] = {}
+    positions = compress(range(len(unit_tokens)), map(bound.__contains__, unit_tokens))
+    for ordinal, index in enumerate(positions):
+        token = unit_tokens[index]
+        previous = last.get(token)
+        last[token] = ordinal
+        codes[index] = _FIRST if previous is None else _distance_code(ordinal - previous)
+    return "".join(codes)
+
+
+def _distance_code(distance: int) -> str:
+    # Exact up to NEAR, then by powers of two: a far reference is rarely what an edit moves.
+    if distance <= _NEAR:
+        return _LOCALS[distance]
+    return _LOCALS[_NEAR + distance.bit_length()]
+
+
+def t1_digest(masked: Masked, start: int, end: int) -> str:
+    """Hash of the unit's bytes without comments, docstrings and any whitespace."""
+    return xxhash.xxh3_64_hexdigest(masked.t1[start:end].translate(None, _WHITESPACE))
