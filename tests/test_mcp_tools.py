@@ -410,3 +410,17 @@ def test_find_duplicates_pages_and_filters_by_path(fresh: Session) -> None:
     assert only["groups"] == [] and only["total"] == 0
     paged = fresh.ok("find_duplicates", {"limit": 1, "offset": 0})
     assert paged["more"] == paged["total"] - len(paged["groups"])
+
+
+def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write(root, PROJECT)
+    marker = root / ".code-index" / "code-index.json"
+    marker.parent.mkdir()
+    marker.write_text('{"format": "code-index", "version": 0}\n', encoding="utf-8")
+    session = Session(root)
+    try:
+        wait_ready(session.service)
+        assert session.ok("search_symbols", {"query": "parse_config"})["total"] == 1
+    finally:
+        session.close()
