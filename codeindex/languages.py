@@ -21,7 +21,8 @@ class CloneSyntax:
 
     # Leaf types that name variables; renamed when bound inside the unit, else kept.
     identifier_types: tuple[str, ...] = ("identifier",)
-    # Literal node types, each collapsed to one token of its class (subtree included).
+    # Literal node types, each collapsed to one token of its class (subtree included);
+    # booleans count as scalars with the numbers.
     string_types: tuple[str, ...] = ()
     number_types: tuple[str, ...] = ()
     # Statement types dropped when their only named child is a string (docstrings).
@@ -65,7 +66,7 @@ class LanguageSpec:
 
 _PYTHON_CLONES = CloneSyntax(
     string_types=("string", "concatenated_string"),
-    number_types=("integer", "float"),
+    number_types=("integer", "float", "true", "false"),
     docstring_types=("expression_statement",),
     member_fields=("attribute.attribute", "keyword_argument.name"),
     binding_fields=(
@@ -87,7 +88,7 @@ _TS_CLONES = CloneSyntax(
         "shorthand_property_identifier_pattern",
     ),
     string_types=("string", "template_string", "regex"),
-    number_types=("number",),
+    number_types=("number", "true", "false"),
     docstring_types=("expression_statement",),
     binding_fields=(
         "function_declaration.name",
@@ -101,7 +102,7 @@ _TS_CLONES = CloneSyntax(
 )
 _GO_CLONES = CloneSyntax(
     string_types=("interpreted_string_literal", "raw_string_literal", "rune_literal"),
-    number_types=("int_literal", "float_literal", "imaginary_literal"),
+    number_types=("int_literal", "float_literal", "imaginary_literal", "true", "false"),
     binding_fields=(
         "function_declaration.name",
         "short_var_declaration.left",
@@ -115,7 +116,7 @@ _GO_CLONES = CloneSyntax(
 )
 _RUST_CLONES = CloneSyntax(
     string_types=("string_literal", "raw_string_literal", "char_literal"),
-    number_types=("integer_literal", "float_literal"),
+    number_types=("integer_literal", "float_literal", "boolean_literal"),
     binding_fields=(
         "function_item.name",
         "let_declaration.pattern",
@@ -135,7 +136,7 @@ _CSHARP_CLONES = CloneSyntax(
         "interpolated_string_expression",
         "character_literal",
     ),
-    number_types=("integer_literal", "real_literal"),
+    number_types=("integer_literal", "real_literal", "boolean_literal"),
     member_fields=(
         "member_access_expression.name",
         "member_binding_expression.name",

@@ -36,13 +36,14 @@ if TYPE_CHECKING:
 # 0xE000 (private use area); hashed token texts in [0x100, 0xD7FF] (no surrogates, so the string
 # encodes cleanly in UTF-8 for storage).
 STRING_CODE, NUMBER_CODE, NAME_CODE = "\x01", "\x02", "\x03"
-STRING_TOKEN = b"\x01"
+STRING_TOKEN, NUMBER_TOKEN = b"\x01", b"\x02"
 HASH_BASE = 0x100
 HASH_SPAN = 0xD800 - HASH_BASE
 _LOCALS = [chr(0xE000 + i) for i in range(128)]
 _FIRST = _LOCALS[0]
 _NEAR = 24
 _WHITESPACE = bytes(range(33))
+_WORD = re.compile(r"[^\W\d]\w*")
 _IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 # A member (after a lone `.`, or `::` / `->`) is one token, so it never looks like a local.
 # The leading \s* lets the engine skip indentation in one step (30% faster than failing
@@ -94,6 +95,7 @@ def clone_query(spec: LanguageSpec) -> tree_sitter.Query:
     patterns = [f"({t}) @drop" for t in spec.comment_types if known(t)]
     strings = [t for t in syntax.string_types if known(t)]
     patterns += [f"({t}) @string" for t in strings]
+    patterns += [f"({t}) @number" for t in syntax.number_types if known(t)]
     patterns += [
         f"(({statement} . ({t}) .) @drop)"
         for statement in syntax.docstring_types
@@ -143,8 +145,9 @@ def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Ma
             captured.setdefault(name, []).extend((n.start_byte, n.end_byte) for n in found)
     code = bytearray(source)
     t1 = bytearray(source)
-    for start, end in captured.get("string", ()):
-        code[start:end] = STRING_TOKEN + b" " * (end - start - 1)
+    for name, token in (("number", NUMBER_TOKEN), ("string", STRING_TOKEN)):
+        for start, end in captured.get(name, ()):
+            code[start:end] = token + b" " * (end - start - 1)
     for name in ("drop", "import"):
         for start, end in captured.get(name, ()):
             code[start:end] = b" " * (end - start)
@@ -188,7 +191,33 @@ class _Codes(dict[bytes, str]):
         return code
 
 
-_CODES = _Codes({STRING_TOKEN: STRING_CODE})
+_CODES = _Codes({STRING_TOKEN: STRING_CODE, NUMBER_TOKEN: NUMBER_CODE})
+
+
+@cache
+def keywords(spec: LanguageSpec) -> frozenset[bytes]:
+    """The grammar's keywords: its anonymous node kinds that look like identifiers."""
+    language = ts_language(spec.name)
+    found = set()
+    for kind_id in range(language.node_kind_count):
+        kind = language.node_kind_for_id(kind_id)
+        if kind and not language.node_kind_is_named(kind_id) and _WORD.fullmatch(kind):
+            found.add(kind.encode())
+    return frozenset(found)
+
+
+def fragment_bound_names(unit_tokens: list[bytes], spec: LanguageSpec) -> set[bytes]:
+    """Bare statements use the locals of a function that is not there: take every plain
+    identifier that is neither a keyword nor called as a function for a local."""
+    reserved = keywords(spec)
+    names = set()
+    for index, token in enumerate(unit_tokens):
+        if not _WORD.fullmatch(token.decode("utf-8", "replace")) or token in reserved:
+            continue
+        if index + 1 < len(unit_tokens) and unit_tokens[index + 1] == b"(":
+            continue
+        names.add(token)
+    return names
 
 
 def encode(unit_tokens: list[bytes], bound: set[bytes], name: bytes = b"") -> str:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio
 
@@ -68,9 +69,16 @@ def similar(
         allowed |= {"typescript", "tsx"}  # one language, two grammars
     best: dict[tuple[str, int], tuple[float, Symbol]] = {}
     for unit in units:
-        terms = [f"2:{fingerprints.t2_digest(unit.codes)}"]
-        terms += sketch.band_keys(sketch.minhash(unit.codes))
-        for _, data, payload in store.fingerprint_matches_top(terms, SNIPPET_CANDIDATES):
+        if unit.fragment:
+            candidates = _fragment_candidates(store, unit.codes, allowed, min_similarity)
+        else:
+            terms = [f"2:{fingerprints.t2_digest(unit.codes)}"]
+            terms += sketch.band_keys(sketch.minhash(unit.codes))
+            candidates = [
+                (data, payload)
+                for _, data, payload in store.fingerprint_matches_top(terms, SNIPPET_CANDIDATES)
+            ]
+        for data, payload in candidates:
             symbol = symbol_from_stored(data)
             if symbol.language not in allowed:
                 continue
@@ -84,6 +92,29 @@ def similar(
     ranked = sorted(best.values(), key=lambda item: (-item[0], item[1].path, item[1].line))
     matches = [SimilarMatch(symbol, score) for score, symbol in ranked[:limit]]
     return SimilarResult(matches=matches, total=len(ranked))
+
+
+def _fragment_candidates(
+    store: Store, codes: str, languages: set[str], min_similarity: float
+) -> list[tuple[str, str]]:
+    """Bare statements share too few shingles with the function around them for the LSH
+    bands, so scan the units that could contain them, with rapidfuzz's C loop doing the
+    alignment. Slower than a band lookup (a full read of the clone payloads), and only used
+    for snippets that are not whole functions."""
+    units = [
+        (data, payload)
+        for data, payload in store.clone_units(sorted(languages))
+        if payload and len(payload) >= len(codes)
+    ]
+    choices = [fingerprints.decode(payload).codes for _, payload in units]
+    found = process.extract(
+        codes,
+        choices,
+        scorer=partial_ratio,
+        score_cutoff=100 * min_similarity,
+        limit=SNIPPET_CANDIDATES,
+    )
+    return [units[index] for _, _, index in found]
 
 
 def query_min_tokens() -> int:

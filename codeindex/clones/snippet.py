@@ -106,6 +106,6 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     if not callables:
         unit_tokens = normalize.tokens(masked, start, end)
         if len(unit_tokens) >= SNIPPET_MIN_TOKENS:
-            bound = normalize.bound_names(masked, start, end)
+            bound = normalize.fragment_bound_names(unit_tokens, spec)
             units.append(QueryUnit(spec.name, normalize.encode(unit_tokens, bound), True))
     return units

@@ -1,0 +1,124 @@
+"""Clone detection on the fixtures: real tree-sitter, a real index in a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codeindex.api import CodeIndex
+from codeindex.models import Symbol
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clones"
+LANGUAGES = {
+    "python": ("original.py", "copies.py"),
+    "typescript": ("original.ts", "copies.ts"),
+    "go": ("original.go", "copies.go"),
+    "rust": ("original.rs", "copies.rs"),
+    "csharp": ("Original.cs", "Copies.cs"),
+}
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> CodeIndex:
+    root = tmp_path_factory.mktemp("clones")
+    shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
+    code_index = CodeIndex.open(root)
+    code_index.refresh()
+    yield code_index
+    code_index.close()
+
+
+def _is_lookalike(symbol: Symbol) -> bool:
+    return symbol.name.lower().startswith("lookalike")
+
+
+def _reference(code_index: CodeIndex, language: str) -> Symbol:
+    original = f"{language}/{LANGUAGES[language][0]}"
+    found = [
+        s
+        for s in code_index.outline(str(code_index.root / original))
+        if s.name.lower().replace("_", "") == "summarizeorders"
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
+def _copies(code_index: CodeIndex, language: str) -> list[Symbol]:
+    path = code_index.root / language / LANGUAGES[language][1]
+    copies = [s for s in code_index.outline(str(path)) if s.kind in ("function", "method")]
+    assert len(copies) == 8  # exact, layout, renamed, literals, added, removed, changed, several
+    return copies
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_copy_is_grouped_with_the_reference(indexed: CodeIndex, language: str) -> None:
+    reference = _reference(indexed, language)
+    result = indexed.duplicates(languages=[language])
+    groups = [g for g in result.groups if reference in g.members]
+    assert len(groups) == 1, result.to_json()
+    members = {(m.path, m.name) for m in groups[0].members}
+    for copy in _copies(indexed, language):
+        assert (copy.path, copy.name) in members, f"{copy.qualified_name} not found"
+    assert groups[0].similarity >= 0.7
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_lookalikes_are_not_reported(indexed: CodeIndex, language: str) -> None:
+    result = indexed.duplicates(languages=[language])
+    for group in result.groups:
+        assert not any(_is_lookalike(m) for m in group.members), group.to_json()
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_similar_finds_the_reference_for_each_copy(indexed: CodeIndex, language: str) -> None:
+    reference = _reference(indexed, language)
+    for copy in _copies(indexed, language):
+        snippet = indexed.source_of(copy)
+        result = indexed.similar(snippet, limit=20)  # language guessed from the snippet
+        found = {(m.symbol.path, m.symbol.name): m.similarity for m in result.matches}
+        assert (reference.path, reference.name) in found, (copy.name, result.to_json())
+        assert found[(reference.path, reference.name)] >= 0.7
+        assert result.matches[0].similarity >= 0.8
+        assert not any(_is_lookalike(m.symbol) for m in result.matches), result.to_json()
+        assert result.total >= len(result.matches)
+
+
+def test_similar_json_shape(indexed: CodeIndex) -> None:
+    reference = _reference(indexed, "python")
+    data = indexed.similar(indexed.source_of(reference), languages=["py"], limit=3).to_json()
+    assert set(data) == {"matches", "total"}
+    assert len(data["matches"]) == 3
+    assert set(data["matches"][0]) == {"path", "start_line", "end_line", "symbol", "similarity"}
+    assert data["matches"][0]["similarity"] == 1.0
+
+
+def test_duplicates_json_shape_path_and_limit(indexed: CodeIndex) -> None:
+    data = indexed.duplicates().to_json()
+    assert set(data) == {"groups", "total"}
+    assert data["total"] == len(data["groups"]) >= 5
+    member = data["groups"][0]["members"][0]
+    assert set(member) == {"path", "start_line", "end_line", "symbol"}
+    only_go = indexed.duplicates(path=str(indexed.root / "go"))
+    assert only_go.total == 1
+    assert all(m.path.startswith("go/") for m in only_go.groups[0].members)
+    assert len(indexed.duplicates(limit=2).groups) == 2
+
+
+def test_statement_snippet_finds_its_function(indexed: CodeIndex) -> None:
+    """Bare statements (no function around them) in a language that needs one (Go)."""
+    snippet = """
+for _, order := range orders {
+    if order.Status != "paid" {
+        continue
+    }
+    customer := order.CustomerID
+    amount := order.Amount * order.Rate(currency)
+    totals[customer] += amount
+    counts[customer] += 1
+}
+"""
+    result = indexed.similar(snippet, languages=["go"])
+    assert result.matches and result.matches[0].symbol.language == "go"
+    assert result.matches[0].symbol.name.endswith("SummarizeOrders")
