@@ -436,7 +436,7 @@ class Store:
         commit under the lock, carrying over the deletions other commits made meanwhile.
         Returns how many segments were merged (0: nothing to do, or a concurrent merge);
         raises IndexBusy when another writer holds the lock past `timeout` at publish time."""
-        snapshot = [s for s in self.ix._segments() if s.doc_count_all() < SMALL_SEGMENT_DOCS]
+        snapshot = _merge_candidates(self.ix._segments())
         if len(snapshot) < 2:
             return 0
         merge_lock = self.try_lock("MERGELOCK")
@@ -517,8 +517,24 @@ class Store:
 RANK_WINDOW = 5000
 # Segments below this many documents are merged on idle; a file edit adds a segment of tens.
 SMALL_SEGMENT_DOCS = 5000
+MERGE_FLOOR = 100  # segments this small always merge together
 MERGE_DIR = "merging"  # side directory of the background merge
 _NOTHING = object()
+
+
+def _merge_candidates(segments: list) -> list:  # type: ignore[type-arg]
+    """Small segments, smallest first, each no bigger than all those before it together (or
+    than MERGE_FLOOR): a merge never drags a big segment along for a few tiny ones, and a
+    document is copied O(log n) times over its life, so each merge stays short."""
+    picked: list = []  # type: ignore[type-arg]
+    total = 0
+    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
+        size = segment.doc_count_all()
+        if size >= SMALL_SEGMENT_DOCS or size > max(total, MERGE_FLOOR):
+            break
+        picked.append(segment)
+        total += size
+    return picked
 
 
 def _tie_break(symbol: Symbol) -> tuple[int, int, str, str, int]:
