@@ -424,3 +424,27 @@ def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
         assert session.ok("search_symbols", {"query": "parse_config"})["total"] == 1
     finally:
         session.close()
+
+
+def test_outline_nests_by_qualified_scope_wherever_the_parent_is() -> None:
+    """Go methods sit outside their struct and come first here; the package scope has no
+    symbol of its own, so top-level names stay at the top."""
+    from codeindex_server.tools import outline_tree
+
+    from codeindex.models import Symbol
+
+    def sym(qualified: str, kind: str, line: int) -> Symbol:
+        name = qualified.rsplit(".", 1)[-1]
+        return Symbol(name, qualified, kind, "go", "store.go", line, line + 2, name)
+
+    tree = outline_tree(
+        [
+            sym("users.UserStore.Lookup", "method", 3),
+            sym("users.UserStore", "struct", 10),
+            sym("users.New", "function", 20),
+        ]
+    )
+    assert [(node["name"], [c["name"] for c in node.get("children", [])]) for node in tree] == [
+        ("UserStore", ["Lookup"]),
+        ("New", []),
+    ]
