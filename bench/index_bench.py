@@ -42,8 +42,10 @@ from codeindex.extract import extract  # noqa: E402
 from codeindex.languages import spec_by_name, ts_language  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
-PEER_DIR = BENCH_DIR / ".peers" / "code-index-mcp"
-PEER_REQUIREMENT = "code-index-mcp==2.17.1"
+PEER_VERSION = "2.17.1"
+# Same folder as bench/mcp_bench.py uses, so one install serves both.
+PEER_DIR = BENCH_DIR / ".peers" / f"code-index-mcp-{PEER_VERSION}"
+PEER_REQUIREMENT = f"code-index-mcp=={PEER_VERSION}"
 CODE_INDEX = Path(sys.executable).parent / "code-index"
 CTAGS = shutil.which("ctags") or "/usr/bin/ctags"
 QUERIES = ("user", "parse", "get_*", "HTTPServer", "json decode", "read_file", "recieve")
@@ -102,14 +104,31 @@ def fmt(value: float | None, unit: str) -> str:
 # -- process helpers ------------------------------------------------------------------------
 
 
+def run_process(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stdout) of a whole process, start to exit.
+
+    CPU is user+sys from wait4(), which covers the process and every descendant it waited
+    for (our worker processes). It moves less than wall time when others load the machine,
+    but it does move (shared caches, hypervisor steal), so read it as a cross-check.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {stderr[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, stdout
+
+
 def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
-    """Wall time of a whole process, start to exit."""
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed
+    return run_process(command, cwd, env)[0]
 
 
 def run_peak_rss(command: list[str], cwd: Path) -> tuple[float, float]:
@@ -231,19 +250,13 @@ def peer_build(python: Path, corpus: _corpus.Corpus) -> tuple[float, float, dict
         # PYTHONPATH may point at an exported codeindex (see _corpus.code_under_test).
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env["TMPDIR"] = scratch
-        started = time.perf_counter()
-        done = subprocess.run(
-            [str(python), "-c", PEER_DRIVER, str(corpus.root)],
-            env=env,
-            capture_output=True,
-            text=True,
+        whole, cpu, stdout = run_process(
+            [str(python), "-c", PEER_DRIVER, str(corpus.root)], corpus.root, env
         )
-        whole = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"code-index-mcp build failed: {done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(stdout.strip().splitlines()[-1])
     if not result["ok"]:
         raise RuntimeError(f"code-index-mcp build reported failure: {result}")
+    result["cpu"] = cpu
     return float(result["seconds"]), whole, result
 
 
@@ -303,6 +316,7 @@ def main() -> int:
 
     m = {
         "cold": Measure("cold `code-index index --rebuild`", "s", 6.0),
+        "cold_cpu": Measure("cold build CPU, user+sys of all its processes", "s"),
         "refresh": Measure("no-change `code-index index`", "s", 0.5),
         "cli_search": Measure("`code-index user --json` (whole process)", "s", 0.35),
         "search": Measure("in-process `CodeIndex.search` (all queries)", "ms", 5.0),
@@ -314,7 +328,9 @@ def main() -> int:
         "extract1": Measure("ref: our extract() only, 1 process", "s"),
         "peer": Measure("ref: code-index-mcp build_deep_index", "s"),
         "peer_whole": Measure("ref: code-index-mcp, whole process", "s"),
+        "peer_cpu": Measure("ref: code-index-mcp CPU, user+sys, whole process", "s"),
         "r_peer": Measure("ratio cold / code-index-mcp", "x", 0.2),
+        "r_peer_cpu": Measure("ratio cold CPU / code-index-mcp CPU", "x"),
         "r_ctags": Measure("ratio cold / ctags", "x"),
         "r_parse1": Measure("ratio cold / parse-only 1 proc", "x"),
         "r_parse2": Measure("ratio cold / parse-only 2 procs", "x"),
@@ -324,8 +340,10 @@ def main() -> int:
     try:
         for run in range(1, runs + 1):
             # The CLI runs in the copy and finds its root there, as a user would type it.
-            cold = run_timed([str(CODE_INDEX), "index", "--rebuild"], corpus.root)
+            load = os.getloadavg()[0]
+            cold, cold_cpu, _ = run_process([str(CODE_INDEX), "index", "--rebuild"], corpus.root)
             m["cold"].values.append(cold)
+            m["cold_cpu"].values.append(cold_cpu)
             m["refresh"].values.append(run_timed([str(CODE_INDEX), "index"], corpus.root))
             m["cli_search"].values.append(
                 run_timed([str(CODE_INDEX), "user", "--json"], corpus.root)
@@ -352,14 +370,21 @@ def main() -> int:
                 peer, peer_whole, peer_stats = peer_build(peer_python, corpus)
                 m["peer"].values.append(peer)
                 m["peer_whole"].values.append(peer_whole)
+                peer_cpu = float(str(peer_stats["cpu"]))
+                m["peer_cpu"].values.append(peer_cpu)
+                m["r_peer_cpu"].values.append(cold_cpu / peer_cpu)
                 m["r_peer"].values.append(cold / peer)
-            print(f"run {run}/{runs}: cold {cold:.2f} s", file=sys.stderr, flush=True)
+            print(
+                f"run {run}/{runs}: cold {cold:.2f} s, load average before it {load:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
     finally:
         _corpus.remove(corpus)
 
     m["search"].values = [t for samples in per_query.values() for t in samples]
     if peer_python is None:
-        for key in ("peer", "peer_whole", "r_peer"):
+        for key in ("peer", "peer_whole", "peer_cpu", "r_peer", "r_peer_cpu"):
             m[key].note = f"not run: {peer_reason}"
     elif peer_stats:
         m["peer"].note = f"{peer_stats['files']} files, {peer_stats['symbols']} symbols"
