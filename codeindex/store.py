@@ -364,22 +364,13 @@ class Store:
 
     # -- clone fingerprints (codeindex.clones) ---------------------------------------------
 
-    def fingerprint_matches_top(
-        self, terms: Iterable[str], limit: int
-    ) -> list[tuple[int, str, str]]:
-        """The `limit` documents sharing most of `terms`: (how many, data, payload)."""
+    def clone_units(
+        self, languages: Iterable[str] = (), marker: str = "u"
+    ) -> Iterator[tuple[str, str]]:
+        """(data, payload) of the fingerprinted units carrying `marker` (every unit by
+        default), optionally of some languages only."""
         searcher = self.searcher()
-        counts: dict[int, int] = {}
-        for term in terms:
-            for docnum in searcher.docs_for_query(query.Term("fp", term)):
-                counts[docnum] = counts.get(docnum, 0) + 1
-        best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [(n, *self._clone_fields(searcher, d)) for d, n in best]
-
-    def clone_units(self, languages: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
-        """(data, payload) of every fingerprinted unit, optionally of some languages only."""
-        searcher = self.searcher()
-        wanted = query.Term("fp", "u")
+        wanted = query.Term("fp", marker)
         names = list(languages)
         if names:
             wanted = query.And(

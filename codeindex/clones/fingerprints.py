@@ -1,10 +1,9 @@
-"""Clone fingerprints for each callable unit: index terms plus a stored payload.
+"""Clone fingerprints for each callable unit: marker terms plus a stored payload.
 
-Terms (field `fp`): `u` marks a fingerprinted unit, `1:<hash>` / `2:<hash>` are the exact T1 /
-T2 hashes, and `<band><hash>` are the LSH bands of the MinHash sketch. The payload, stored next
-to the symbol, holds what queries need without re-parsing: the hashes, the band keys (so a
-whole-repository scan groups units in memory instead of walking posting lists), noise flags
-and the T2 code string for verification.
+Terms (field `fp`): `u` marks a fingerprinted unit, `s` one big enough for a default
+whole-repository scan. The payload, stored next to the symbol, holds the exact T1 and T2
+hashes, noise flags and the T2 code string, which is what queries need without re-parsing:
+exact grouping, the MinHash sketch (derived from the codes) and verification.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import NamedTuple
 
 import xxhash
 
-from codeindex.clones import normalize, sketch
+from codeindex.clones import normalize
 from codeindex.extract import Extraction
 from codeindex.languages import LanguageSpec
 
@@ -24,6 +23,11 @@ from codeindex.languages import LanguageSpec
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
+# Units big enough for a whole-repository scan at its default size (`dups`) also carry
+# SCAN_TERM, so the scan reads only those payloads.
+SCAN_MIN_LINES = 6
+SCAN_MIN_TOKENS = 50
+SCAN_TERM = "s"
 SEP = "\x1e"
 # A literal-heavy unit is a data table written as code (lookup maps, fixtures).
 DATA_TABLE_LITERALS = 0.45
@@ -52,7 +56,6 @@ class Unit:
     t1: str
     t2: str
     flags: str
-    bands: list[str]
     codes: str
 
 
@@ -79,16 +82,17 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         bound = normalize.bound_names(masked, start, end)
         name = extraction.symbols[index].name.encode("utf-8")
         codes = normalize.encode(unit_tokens, bound, name)
-        prints[index] = make_print(codes, normalize.t1_digest(masked, start, end))
+        lines = node.end_point[0] - node.start_point[0] + 1
+        scan = lines >= SCAN_MIN_LINES and len(codes) >= SCAN_MIN_TOKENS
+        prints[index] = make_print(codes, normalize.t1_digest(masked, start, end), scan)
     return prints
 
 
-def make_print(codes: str, t1: str) -> UnitPrint:
-    t2 = t2_digest(codes)
-    bands = sketch.band_keys(sketch.minhash(codes))
-    flags = data_flags(codes)
-    terms = [UNIT_TERM, f"1:{t1}", f"2:{t2}", *bands]
-    return UnitPrint(terms, SEP.join((t1, t2, flags, " ".join(bands), codes)))
+def make_print(codes: str, t1: str, scan: bool = False) -> UnitPrint:
+    """Marker terms and the payload. The MinHash sketch is not computed here: queries derive
+    it from the codes (see clones.table for why it is not stored as index terms)."""
+    terms = [UNIT_TERM, SCAN_TERM] if scan else [UNIT_TERM]
+    return UnitPrint(terms, SEP.join((t1, t2_digest(codes), data_flags(codes), codes)))
 
 
 def t2_digest(codes: str) -> str:
@@ -101,8 +105,8 @@ def data_flags(codes: str) -> str:
 
 
 def decode(payload: str) -> Unit:
-    t1, t2, flags, bands, codes = payload.split(SEP, 4)
-    return Unit(t1, t2, flags, bands.split(" "), codes)
+    t1, t2, flags, codes = payload.split(SEP, 3)
+    return Unit(t1, t2, flags, codes)
 
 
 def is_generated(path: str, source: bytes) -> bool:

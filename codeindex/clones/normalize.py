@@ -135,7 +135,8 @@ def outermost(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
 
 
 def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Masked:
-    """Run the clone query over the given subtrees and blank the source accordingly."""
+    """Run the clone query over the given subtrees (in source order, not nested) and blank
+    the source accordingly."""
     import tree_sitter
 
     cursor = tree_sitter.QueryCursor(clone_query(spec))

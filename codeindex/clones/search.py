@@ -1,11 +1,12 @@
 """Clone queries over the index: a snippet against every unit, and every unit against every
-other. Candidates come from the fingerprints (exact T2 hash, LSH bands); each candidate pair
-is verified with the Indel similarity of the T2 code strings before it is reported."""
+other. Candidates come from the fingerprints (exact T2 hash, LSH bands of the MinHash sketch,
+see clones.table); each candidate pair is verified with the Indel similarity of the T2 code
+strings before it is reported."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from rapidfuzz.fuzz import partial_ratio
 
 from codeindex.clones import fingerprints, sketch
 from codeindex.clones.snippet import query_units
+from codeindex.clones.table import CloneTable, Entry, load
 from codeindex.models import (
     DuplicateGroup,
     DuplicatesResult,
@@ -22,17 +24,19 @@ from codeindex.models import (
     SimilarResult,
     Symbol,
 )
-from codeindex.store import Store, symbol_from_stored
+from codeindex.store import Store
 
 DEFAULT_MIN_SIMILARITY = 0.7
-SCAN_MIN_LINES = 6
-SCAN_MIN_TOKENS = 50
+SCAN_MIN_LINES = fingerprints.SCAN_MIN_LINES
+SCAN_MIN_TOKENS = fingerprints.SCAN_MIN_TOKENS
 # Candidates verified per snippet unit, best fingerprint overlap first.
 SNIPPET_CANDIDATES = 80
 # Band buckets larger than this hold boilerplate shared by many units; pairing everything in
 # them is quadratic, so each unit is paired with its nearest neighbours by length only.
 BUCKET_ALL_PAIRS = 40
 BUCKET_NEIGHBOURS = 6
+# A band shared by this few units is specific enough to verify on its own.
+RARE_BUCKET = 3
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__|spec|specs)(/|$)|(^|/)test_[^/]*$|_tests?\.(py|go|rs)$|"
     r"\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.cs$|(^|/)conftest\.py$",
@@ -68,22 +72,18 @@ def similar(
     if allowed & {"typescript", "tsx"}:
         allowed |= {"typescript", "tsx"}  # one language, two grammars
     best: dict[tuple[str, int], tuple[float, Symbol]] = {}
+    table = load(store)
     for unit in units:
         if unit.fragment:
-            candidates = _fragment_candidates(store, unit.codes, allowed, min_similarity)
+            candidates = _fragment_candidates(table, unit.codes, allowed)
         else:
-            terms = [f"2:{fingerprints.t2_digest(unit.codes)}"]
-            terms += sketch.band_keys(sketch.minhash(unit.codes))
-            candidates = [
-                (data, payload)
-                for _, data, payload in store.fingerprint_matches_top(terms, SNIPPET_CANDIDATES)
-            ]
-        for data, payload in candidates:
-            symbol = symbol_from_stored(data)
+            candidates = _sketch_candidates(table, unit.codes)
+        for index in candidates:
+            entry = table.entries[index]
+            symbol = entry.symbol
             if symbol.language not in allowed:
                 continue
-            codes = fingerprints.decode(payload).codes
-            score = _snippet_similarity(unit.codes, codes, unit.fragment)
+            score = _snippet_similarity(unit.codes, entry.unit.codes, unit.fragment)
             if score < min_similarity:
                 continue
             key = (symbol.path, symbol.line)
@@ -94,27 +94,34 @@ def similar(
     return SimilarResult(matches=matches, total=len(ranked))
 
 
-def _fragment_candidates(
-    store: Store, codes: str, languages: set[str], min_similarity: float
-) -> list[tuple[str, str]]:
+def _sketch_candidates(table: CloneTable, codes: str) -> list[int]:
+    """Entries sharing the most LSH bands with `codes` (an exact T2 match counts most)."""
+    buckets = table.buckets()
+    counts: Counter[int] = Counter()
+    for key in sketch.band_keys(sketch.minhash(codes)):
+        counts.update(buckets.get(key, ()))
+    for index in table.by_t2().get(fingerprints.t2_digest(codes), ()):
+        counts[index] += sketch.BANDS + 1
+    return [index for index, _ in counts.most_common(SNIPPET_CANDIDATES)]
+
+
+def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> list[int]:
     """Bare statements share too few shingles with the function around them for the LSH
-    bands, so scan the units that could contain them, with rapidfuzz's C loop doing the
-    alignment. Slower than a band lookup (a full read of the clone payloads), and only used
-    for snippets that are not whole functions."""
-    units = [
-        (data, payload)
-        for data, payload in store.clone_units(sorted(languages))
-        if payload and len(payload) >= len(codes)
+    bands, so align them against every unit that could contain them, in rapidfuzz's C loop.
+    Slower than a band lookup; only used for snippets that are not whole functions."""
+    indexes = [
+        i
+        for i, entry in enumerate(table.entries)
+        if entry.symbol.language in languages and len(entry.unit.codes) >= len(codes)
     ]
-    choices = [fingerprints.decode(payload).codes for _, payload in units]
     found = process.extract(
         codes,
-        choices,
+        [table.entries[i].unit.codes for i in indexes],
         scorer=partial_ratio,
-        score_cutoff=100 * min_similarity,
+        score_cutoff=50,
         limit=SNIPPET_CANDIDATES,
     )
-    return [units[index] for _, _, index in found]
+    return [indexes[position] for _, _, position in found]
 
 
 def query_min_tokens() -> int:
@@ -132,12 +139,6 @@ def _snippet_similarity(query: str, codes: str, fragment: bool) -> float:
 
 
 # -- whole repository --------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Unit:
-    symbol: Symbol
-    unit: fingerprints.Unit
 
 
 def duplicates(
@@ -175,54 +176,73 @@ def duplicates(
 
 def _scan_units(
     store: Store, languages: Iterable[str], min_lines: int, min_tokens: int
-) -> list[_Unit]:
+) -> list[Entry]:
+    default_size = min_lines >= SCAN_MIN_LINES and min_tokens >= SCAN_MIN_TOKENS
+    table = load(store, fingerprints.SCAN_TERM if default_size else fingerprints.UNIT_TERM)
+    wanted = set(languages)
     units = []
-    for data, payload in store.clone_units(languages):
-        if not payload:
+    for entry in table.entries:
+        symbol, unit = entry.symbol, entry.unit
+        if wanted and symbol.language not in wanted:
             continue
-        unit = fingerprints.decode(payload)
         if len(unit.codes) < min_tokens or fingerprints.FLAG_DATA in unit.flags:
             continue
-        symbol = symbol_from_stored(data)
         if symbol.end_line - (symbol.start_line or symbol.line) + 1 < min_lines:
             continue
-        units.append(_Unit(symbol, unit))
+        units.append(entry)
     return units
 
 
 def _verified_pairs(
-    units: list[_Unit], representatives: list[int], min_similarity: float
+    units: list[Entry], representatives: list[int], min_similarity: float
 ) -> dict[tuple[int, int], float]:
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for index in representatives:
-        for key in units[index].unit.bands:
-            buckets[key].append(index)
-    candidates: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        if len(members) <= BUCKET_ALL_PAIRS:
-            candidates.update(
-                (a, b) if a < b else (b, a) for i, a in enumerate(members) for b in members[i + 1 :]
-            )
-            continue
-        members = sorted(members, key=lambda i: len(units[i].unit.codes))
-        for i, a in enumerate(members):
-            for b in members[i + 1 : i + 1 + BUCKET_NEIGHBOURS]:
-                candidates.add((a, b) if a < b else (b, a))
     edges: dict[tuple[int, int], float] = {}
-    for a, b in candidates:
+    for a, b in _candidate_pairs(units, representatives):
         first, second = units[a], units[b]
-        if _overlapping(first.symbol, second.symbol):
-            continue
         codes_a, codes_b = first.unit.codes, second.unit.codes
         # Indel similarity can not exceed 2*min/(sum of lengths): skip hopeless pairs unread.
         if 2 * min(len(codes_a), len(codes_b)) < min_similarity * (len(codes_a) + len(codes_b)):
+            continue
+        if _overlapping(first.symbol, second.symbol):
             continue
         score = Indel.normalized_similarity(codes_a, codes_b, score_cutoff=min_similarity)
         if score >= min_similarity:
             edges[(a, b)] = score
     return edges
+
+
+def _candidate_pairs(units: list[Entry], representatives: list[int]) -> set[tuple[int, int]]:
+    """Pairs sharing at least two LSH bands, or one band that few units share.
+
+    On the standard library one shared band in a crowded bucket is mostly shared
+    boilerplate: requiring a second band cuts candidates tenfold (267k -> 23k pairs), and an
+    edited copy (shingle Jaccard 0.4+) still shares two of 16 bands with probability 0.84+."""
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for index in representatives:
+        for key in units[index].band_keys():
+            buckets[key].append(index)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    candidates: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        size = len(members)
+        if size < 2:
+            continue
+        if size > BUCKET_ALL_PAIRS:
+            members = sorted(members, key=lambda i: len(units[i].unit.codes))
+            for i, a in enumerate(members):
+                for b in members[i + 1 : i + 1 + BUCKET_NEIGHBOURS]:
+                    candidates.add((a, b) if a < b else (b, a))
+            continue
+        rare = size <= RARE_BUCKET
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                pair = (a, b) if a < b else (b, a)
+                if rare:
+                    candidates.add(pair)
+                else:
+                    shared[pair] += 1
+    candidates.update(pair for pair, count in shared.items() if count >= 2)
+    return candidates
 
 
 def _overlapping(a: Symbol, b: Symbol) -> bool:
@@ -238,7 +258,7 @@ class _Group:
 
 
 def _group(
-    units: list[_Unit], classes: dict[str, list[int]], edges: dict[tuple[int, int], float]
+    units: list[Entry], classes: dict[str, list[int]], edges: dict[tuple[int, int], float]
 ) -> list[_Group]:
     parent: dict[int, int] = {}
 
@@ -274,7 +294,7 @@ def _group(
     return groups
 
 
-def _drop_nested(units: list[_Unit], indexes: list[int]) -> list[int]:
+def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
     """Within one group keep a function, not also the functions nested in it."""
     kept: list[int] = []
     for i in sorted(indexes, key=lambda i: -(units[i].symbol.end_line - units[i].symbol.line)):
@@ -283,7 +303,7 @@ def _drop_nested(units: list[_Unit], indexes: list[int]) -> list[int]:
     return kept
 
 
-def _rank(group: _Group, units: list[_Unit]) -> tuple[bool, float, str, int]:
+def _rank(group: _Group, units: list[Entry]) -> tuple[bool, float, str, int]:
     """Library code before tests; then most duplicated code (size x extra copies)."""
     all_tests = all(is_test_path(member.path) for member in group.members)
     tokens = sum(len(units[i].unit.codes) for i in group.indexes) / len(group.indexes)
