@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 CHECK_INTERVAL = 0.5  # seconds; a change older than this is always visible
 CHECK_WAIT_LIMIT = 5.0  # longest a call waits for a freshness check before answering anyway
+WATCHER_WAIT_LIMIT = 2.0  # the watcher commits at least every ~1 s even under constant edits
 OPEN_TIMEOUT = 60.0
 # A cold build commits a first slice early so that calls have something real to answer from;
 # the rest goes in one parallel pass (fewer, larger commits build fastest).
@@ -141,7 +142,7 @@ class IndexService:
             )
         watching = self._watcher_status()
         if watching is not None:
-            return self._wait_for_watcher(watching) or self._busy_note(code_index)
+            return self._wait_for_watcher() or self._busy_note(code_index)
         deadline_start = time.monotonic() - self.check_interval
         with self._cond:
             if self._checked_from >= deadline_start:
@@ -326,9 +327,20 @@ class IndexService:
         status = self._watcher_status()
         return bool(status and status.get("pending"))
 
-    def _wait_for_watcher(self, status: dict[str, Any]) -> str:
-        """Changes are queued (the debounce is ~200 ms): wait for them to reach the index,
-        so an agent sees a file it has just saved or deleted."""
-        if status.get("pending") and not self._watcher.wait_idle(CHECK_WAIT_LIMIT):
-            return "the file watcher is still indexing recent changes; results may lag"
-        return ""
+    def _wait_for_watcher(self) -> str:
+        """Wait until the changes queued before this call have reached the index: the
+        watcher is idle, or a batch it took after the call began has been committed. Under
+        a constant stream of edits the watcher is never idle, but it takes a batch at least
+        every `max_latency` (1 s), so the wait stays bounded by that plus the batch."""
+        watcher = self._watcher
+        if watcher.wait_idle(0):
+            return ""
+        called = time.time()
+        deadline = time.monotonic() + WATCHER_WAIT_LIMIT
+        while time.monotonic() < deadline:
+            if watcher.wait_idle(0.02):
+                return ""
+            last = watcher.status().get("last_batch")
+            if last and last["finished_at"] - last["seconds"] >= called:
+                return ""
+        return "the file watcher is still indexing recent changes; results may lag"

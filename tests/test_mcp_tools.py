@@ -448,3 +448,35 @@ def test_outline_nests_by_qualified_scope_wherever_the_parent_is() -> None:
         ("UserStore", ["Lookup"]),
         ("New", []),
     ]
+
+
+def test_constant_edits_do_not_block_calls(fresh: Session) -> None:
+    """A tree that never goes quiet (a build writing files) must not stall the agent: a
+    call waits for the watcher's next batch (about a second), not for quiet."""
+    import threading
+
+    deadline = time.monotonic() + 5
+    while fresh.service.freshness_mode != "watcher":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    (fresh.root / "svc/admin.py").unlink()
+    stop = threading.Event()
+
+    def churn() -> None:
+        count = 0
+        while not stop.is_set():
+            count += 1
+            write(fresh.root, {"gen/out.py": f"def generated_{count}():\n    pass\n"})
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        time.sleep(1.0)
+        started = time.monotonic()
+        data = fresh.ok("search_symbols", {"query": "AdminService"})
+        assert time.monotonic() - started < 2.5
+        assert data["total"] == 0  # deleted a second ago: gone
+    finally:
+        stop.set()
+        thread.join()
