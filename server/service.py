@@ -3,7 +3,8 @@
 The server must answer `initialize` before the index library is even imported, so everything
 here starts on a background thread: open the index, catch up with the disk (a cold build when
 there is no index), then keep it current. Tool calls wait only for what they need: the open
-(a fraction of a second), and a freshness check that started after the call's deadline.
+(a fraction of a second), then whatever makes older changes visible (below). During a build
+they answer at once from what is committed, with a note saying so.
 
 Freshness, in order of preference:
 - the file watcher (`codeindex.watcher.Watcher`): file events reach the index within its
@@ -219,10 +220,9 @@ class IndexService:
 
     def _open(self) -> None:
         from codeindex.api import CodeIndex, find_root
-
-        started = time.perf_counter()
         from codeindex.store import IndexError_
 
+        started = time.perf_counter()
         self.root = (self.root or find_root()).resolve()
         try:
             self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
