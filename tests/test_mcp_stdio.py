@@ -86,7 +86,9 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project")
     errlog = (tmp_path / "stderr.txt").open("w")
     params = StdioServerParameters(
-        command=str(BIN / "code-index-mcp"), args=["--root", str(root)], cwd=str(tmp_path)
+        command=str(BIN / "code-index-mcp"),
+        args=["--root", str(root), "--log-level", "INFO"],
+        cwd=str(tmp_path),
     )
 
     async def go() -> None:
@@ -164,7 +166,10 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
     finally:
         errlog.close()
         print((tmp_path / "stderr.txt").read_text())  # shown by pytest when the test fails
-    assert "Traceback" not in (tmp_path / "stderr.txt").read_text()
+    logged = (tmp_path / "stderr.txt").read_text()
+    assert "Traceback" not in logged
+    # Logs went to stderr (stdout carried only the protocol, or the client would have failed).
+    assert "code-index-mcp: INFO opened the index" in logged
 
 
 def test_code_index_mcp_subcommand_uses_the_root_from_the_environment(tmp_path: Path) -> None:
