@@ -274,14 +274,21 @@ def similar_snippets(server: Rpc) -> list[tuple[str, str]]:
     return snippets
 
 
-def similar_times(server: Rpc, snippets: list[tuple[str, str]], rounds: int) -> list[float]:
+def similar_times(
+    server: Rpc, snippets: list[tuple[str, str]], rounds: int
+) -> tuple[list[float], int]:
+    """Round trips, and how many snippets found the function they were made from."""
     times = []
+    found = set()
     for index in range(rounds):
-        code, _ = snippets[index % len(snippets)]
+        code, origin = snippets[index % len(snippets)]
         result, elapsed = server.call("find_similar", {"code": code, "language": "py"})
-        structured(result)
+        path, name = origin.split(":")
+        matches = structured(result)["matches"]
+        if any(m["path"] == path and m["symbol"].split(".")[-1] == name for m in matches):
+            found.add(origin)
         times.append(elapsed)
-    return times
+    return times, len(found)
 
 
 def mixed_calls(
@@ -344,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawns", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=300, help="search/similar round trips")
     parser.add_argument("--calls", type=int, default=1000, help="mixed calls for the RSS check")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="delete the corpus index first (cold build)"
+    )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
@@ -360,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     # The index: built by the server itself when missing (cold start), then reused.
+    if args.rebuild:
+        shutil.rmtree(corpus / ".code-index", ignore_errors=True)
     cold = not (corpus / ".code-index").is_dir()
     server = Rpc(ours_command(corpus), cwd=corpus)
     server.initialize()
@@ -380,11 +392,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     snippets = similar_snippets(server)
     try:
-        similar = similar_times(server, snippets, min(args.rounds, 200)) if snippets else []
+        similar, recalled = similar_times(server, snippets, min(args.rounds, 200))
         similar_note = ""
     except RuntimeError as exc:
-        similar, similar_note = [], str(exc)
+        similar, recalled, similar_note = [], 0, str(exc)
         snippets = []
+    report.data["similar_recalled"] = f"{recalled} of {len(snippets)}"
     report.data["similar_ms"] = [t * 1000 for t in similar]
     rss, mixed = mixed_calls(server, snippets, args.calls)
     report.data["rss_mb"] = rss
@@ -428,7 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.add(
         "find_similar round trip, median (p90)",
-        f"{ms(median(similar))} ({ms(p90(similar))})" if similar else f"n/a: {similar_note}",
+        f"{ms(median(similar))} ({ms(p90(similar))}); found the original for "
+        f"{recalled} of {len(snippets)} disguised copies"
+        if similar
+        else f"n/a: {similar_note}",
         "(no equivalent)",
         "<= 50 ms",
     )
