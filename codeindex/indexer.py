@@ -160,10 +160,13 @@ class Indexer:
     ) -> UpdateReport:
         """Bring the index up to date with the disk: all of it, or only `paths`."""
         started = time.perf_counter()
-        walked = walk(self.root, self.max_file_size)
-        plan = plan_refresh(walked, self.store.file_records(), paths)
+        scope = None if paths is None else list(paths)
+        # With paths, walk and compare only those: the watcher's batches stay cheap however
+        # big the tree is (plan_refresh applies the same scope to both sides).
+        walked = walk(self.root, self.max_file_size, only=scope)
+        plan = plan_refresh(walked, self.store.file_records(under=scope), scope)
         if not plan.to_read and not plan.to_remove:
-            self._write_state(walked, touched=False)
+            self._write_state(walked, touched=False, partial=scope is not None)
             return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
         if progress_total is not None:
             progress_total(len(plan.to_read))
@@ -173,7 +176,7 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
-        self._write_state(walked, touched=True)
+        self._write_state(walked, touched=True, partial=scope is not None)
         return UpdateReport(
             report.indexed,
             report.removed,
@@ -224,13 +227,14 @@ class Indexer:
             len(plan.to_read) - unchanged_content, len(removed_paths), symbols, skipped, 0.0
         )
 
-    def _write_state(self, walked: WalkResult, touched: bool) -> None:
+    def _write_state(self, walked: WalkResult, touched: bool, partial: bool = False) -> None:
         path = self.store.directory / STATE_FILE
         previous = read_state(self.store.root)
         state = {
             "last_update": time.time() if touched else previous.get("last_update", time.time()),
             "last_check": time.time(),
-            "walk_skipped": dict(walked.skipped),
+            # A partial walk's counts would replace the whole tree's.
+            "walk_skipped": previous.get("walk_skipped", {}) if partial else dict(walked.skipped),
         }
         temporary = path.with_suffix(".tmp")
         try:

@@ -274,10 +274,22 @@ class Store:
             assert self._searcher is not None
             return self._searcher
 
-    def file_records(self) -> dict[str, FileRecord]:
+    def file_records(self, under: Iterable[str] | None = None) -> dict[str, FileRecord]:
+        """Every file's record, or only those at or below the root-relative `under` paths."""
         searcher = self.searcher()
+        wanted = query.Term("record", "file")
+        scope = None if under is None else list(under)
+        if scope is not None and "" not in scope and len(scope) <= SCOPED_RECORDS_MAX:
+            if not scope:
+                return {}
+            places = [
+                place
+                for path in scope
+                for place in (query.Term("path", path), query.Prefix("path", path + "/"))
+            ]
+            wanted = query.And([wanted, query.Or(places)])
         records = {}
-        for docnum in searcher.docs_for_query(query.Term("record", "file")):
+        for docnum in searcher.docs_for_query(wanted):
             record = file_from_stored(searcher.stored_fields(docnum)["data"])
             records[record.path] = record
         return records
@@ -506,6 +518,7 @@ class Store:
 
 
 RANK_WINDOW = 5000
+SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper
 # Segments below this many documents are merged on idle; a file edit adds a segment of tens.
 SMALL_SEGMENT_DOCS = 5000
 MERGE_FLOOR = 100  # segments this small always merge together

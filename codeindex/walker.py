@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,18 +104,63 @@ def is_ignored(root: Path, relative: str) -> bool:
     return False
 
 
-def walk(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> WalkResult:
+_Start = tuple[Path, str, list[_Rules], frozenset[str] | None]
+
+
+def _walk_starts(root: Path, engine: IgnoreRules, only: Iterable[str] | None) -> list[_Start]:
+    top = engine.rules_for(root, "", engine.initial())
+    scope = None if only is None else set(only)
+    if scope is None or "" in scope:
+        return [(root, "", top, None)]
+    names_by_parent: dict[str, set[str]] = {}
+    for path in scope:
+        if any(ancestor in scope for ancestor in _ancestors(path)):
+            continue  # walked with its ancestor
+        parent, _, name = path.rpartition("/")
+        names_by_parent.setdefault(parent, set()).add(name)
+    starts: list[_Start] = []
+    for parent, names in names_by_parent.items():
+        rules = _directory_rules(root, engine, parent, top)
+        if rules is not None:
+            starts.append((root / parent if parent else root, parent, rules, frozenset(names)))
+    return starts
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rpartition("/")[0]
+        yield path
+
+
+def _directory_rules(
+    root: Path, engine: IgnoreRules, relative: str, top: list[_Rules]
+) -> list[_Rules] | None:
+    """The rules in force inside directory `relative`, or None if the walk never enters it."""
+    rules, current = top, ""
+    for part in relative.split("/") if relative else ():
+        current = f"{current}/{part}" if current else part
+        if part in ALWAYS_SKIPPED_DIRS or IgnoreRules.ignored(current, True, rules):
+            return None
+        rules = engine.rules_for(root / current, current, rules)
+    return rules
+
+
+def walk(
+    root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE, only: Iterable[str] | None = None
+) -> WalkResult:
+    """Every source file under the root; with `only` (root-relative files or directories),
+    just those paths and what lies under them, under the same rules: an incremental refresh
+    then costs what it touches, not the size of the tree."""
     root = root.resolve()
     result = WalkResult()
     extensions = indexed_extensions()
     engine = IgnoreRules(root)
     visited: set[str] = {str(root)}
     root_prefix = str(root) + os.sep
-    pending: list[tuple[Path, str, list[_Rules]]] = [
-        (root, "", engine.rules_for(root, "", engine.initial()))
-    ]
+    # (directory, its relative path, rules in force inside it, entry names to visit or all)
+    pending = _walk_starts(root, engine, only)
     while pending:
-        directory, relative_dir, rules = pending.pop()
+        directory, relative_dir, rules, names = pending.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
@@ -122,6 +168,8 @@ def walk(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> WalkResult:
             continue
         for entry in entries:
             name = entry.name
+            if names is not None and name not in names:
+                continue
             relative = f"{relative_dir}/{name}" if relative_dir else name
             try:
                 is_link = entry.is_symlink()
@@ -148,7 +196,7 @@ def walk(root: Path, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> WalkResult:
                 real = os.path.realpath(entry.path) if is_link else entry.path
                 visited.add(real)
                 child = Path(entry.path)
-                pending.append((child, relative, engine.rules_for(child, relative, rules)))
+                pending.append((child, relative, engine.rules_for(child, relative, rules), None))
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
