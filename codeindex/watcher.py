@@ -57,6 +57,7 @@ CHANGE_EVENTS: tuple[type[FileSystemEvent], ...] = (
     FileMovedEvent,
     DirMovedEvent,
 )
+GIT_EXCLUDE = ".git/info/exclude"
 WATCH_LOCK = "WATCHER"
 WATCHER_INFO = "watcher.json"
 FALLBACK_RESCAN = 5.0  # seconds between rescans when the OS cannot watch (part of) the tree
@@ -219,6 +220,9 @@ class Watcher:
         if not path.startswith(self._prefix):
             return None
         relative = path[len(self._prefix) :].replace(os.sep, "/")
+        if relative == GIT_EXCLUDE:  # ignore rules for the whole tree, inside .git/
+            self._ignore.clear()
+            return ""
         parts = relative.split("/")
         if any(part in ALWAYS_SKIPPED_DIRS for part in (parts if is_dir else parts[:-1])):
             return None  # includes our own .code-index/ writes

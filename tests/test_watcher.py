@@ -163,6 +163,8 @@ def test_ignore_rule_edits_refresh_the_subtree(session) -> None:  # type: ignore
     item.sees("made", "src/gen/made.py")
     (item.root / ".code-indexignore").unlink()
     item.sees("keep", "src/keep.py")
+    write_files(item.root, {".git/info/exclude": "src/gen/\n"})
+    item.sees("made")
 
 
 def test_ignored_paths_and_unknown_files_cause_no_work(session) -> None:  # type: ignore[no-untyped-def]
