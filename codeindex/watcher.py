@@ -145,7 +145,11 @@ class Watcher:
         disk (or once this watcher knows it is on standby behind another process)."""
         if self._thread is not None:
             return
-        self._stopping = False
+        with self._cond:
+            self._stopping = False
+            self._working = True  # the first task, the reconcile, counts as work for wait_idle
+        self._ready.clear()
+        self._mode = "starting"
         self._thread = threading.Thread(target=self._run, name="code-index-watcher", daemon=True)
         self._thread.start()
         if wait:
@@ -252,6 +256,8 @@ class Watcher:
                     self._mode = "standby"
                     self._ready.set()
                     with self._cond:
+                        self._working = False
+                        self._cond.notify_all()
                         self._cond.wait_for(lambda: self._stopping, STANDBY_POLL)
                     continue
                 if task is None:
@@ -271,6 +277,10 @@ class Watcher:
                     self._ready.set()
         finally:
             self._shutdown()
+            with self._cond:
+                self._working = False
+                self._cond.notify_all()
+            self._ready.set()
 
     def _take_over(self) -> bool:
         """Become the one watcher of this index and start observing (before reconciling, so

@@ -97,7 +97,8 @@ def test_start_reconciles_what_changed_while_not_watching(tmp_path: Path) -> Non
     item = Session(root)
     code_index = item.code_index
     try:
-        item.start()  # returns once reconciled
+        item.watcher.start(wait=False)  # as the MCP server starts it
+        assert item.watcher.wait_idle(30)  # the reconcile counts as work
         assert found(code_index, "alpha_two") == ["a.py"]
         assert found(code_index, "alpha") == []
         assert found(code_index, "beta") == []
