@@ -1,19 +1,18 @@
-"""The clone units of an index, in memory: payloads read once per index generation, with
-their MinHash sketches and LSH buckets computed on first use.
+"""The clone units of an index, in memory: payloads read once per index generation; MinHash
+sketches (for the whole-repository scan's LSH buckets) computed on first use.
 
 Why not LSH bands as index terms: measured on the standard library (41k units), 16 band terms
 per unit added 1.3 million postings, nearly all of them unique terms, and Whoosh's per-term
-writing tripled the CPU time of a cold index (+180%). Reading the stored payloads back and
-bucketing them in memory costs about a second once, after which a process that keeps its
-CodeIndex (the MCP server, the watcher) answers snippet queries in milliseconds; a new index
-generation (a commit by the indexer) reloads the table.
+writing tripled the CPU time of a cold index (+180%). Reading the stored payloads back costs
+under a second once, after which a process that keeps its CodeIndex (the MCP server, the
+watcher) answers snippet queries in milliseconds; a new index generation (a commit by the
+indexer) reloads the table.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from codeindex.clones import fingerprints, sketch
@@ -36,29 +35,19 @@ class Entry:
 @dataclass(slots=True)
 class CloneTable:
     entries: list[Entry]
-    _buckets: dict[str, list[int]] | None = None
-    _by_t2: dict[str, list[int]] | None = None
+    _by_length: tuple[list[int], list[int], list[str]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def buckets(self) -> dict[str, list[int]]:
-        """LSH band key -> entries carrying it."""
+    def by_length(self) -> tuple[list[int], list[int], list[str]]:
+        """Entry indexes sorted by code length, their lengths and their codes."""
         with self._lock:
-            if self._buckets is None:
-                buckets: dict[str, list[int]] = defaultdict(list)
-                for index, entry in enumerate(self.entries):
-                    for key in entry.band_keys():
-                        buckets[key].append(index)
-                self._buckets = dict(buckets)
-            return self._buckets
-
-    def by_t2(self) -> dict[str, list[int]]:
-        with self._lock:
-            if self._by_t2 is None:
-                exact: dict[str, list[int]] = defaultdict(list)
-                for index, entry in enumerate(self.entries):
-                    exact[entry.unit.t2].append(index)
-                self._by_t2 = dict(exact)
-            return self._by_t2
+            if self._by_length is None:
+                order = sorted(
+                    range(len(self.entries)), key=lambda i: len(self.entries[i].unit.codes)
+                )
+                codes = [self.entries[i].unit.codes for i in order]
+                self._by_length = (order, [len(c) for c in codes], codes)
+            return self._by_length
 
 
 _CACHE: dict[tuple[str, str], tuple[tuple[int, int], CloneTable]] = {}
