@@ -115,9 +115,7 @@ def add_document(writer: SegmentWriter, document: Document) -> None:
     writer.docnum += 1
 
 
-def symbol_document(
-    symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = ""
-) -> Document:
+def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = "") -> Document:
     data = SEP.join(
         (
             symbol.name,
@@ -141,9 +139,7 @@ def symbol_document(
     fingerprint_terms = list(fingerprints)
     if fingerprint_terms:
         terms["fp"] = fingerprint_terms
-    return Document(
-        terms=terms, data=data, name_length=min(len(symbol.name), 65535), clone=clone
-    )
+    return Document(terms=terms, data=data, name_length=min(len(symbol.name), 65535), clone=clone)
 
 
 def file_document(record: FileRecord) -> Document:
@@ -377,10 +373,10 @@ class Store:
     # -- clone fingerprints (codeindex.clones) ---------------------------------------------
 
     def clone_units(
-        self, languages: Iterable[str] = (), marker: str = "u"
+        self, languages: Iterable[str] = (), marker: str = "u", paths: Iterable[str] = ()
     ) -> Iterator[tuple[str, str]]:
         """(data, payload) of the fingerprinted units carrying `marker` (every unit by
-        default), optionally of some languages only."""
+        default), optionally of some languages or files only."""
         searcher = self.searcher()
         wanted = query.Term("fp", marker)
         names = list(languages)
@@ -388,6 +384,9 @@ class Store:
             wanted = query.And(
                 [wanted, query.Or([query.Term("facet", f"l:{name}") for name in names])]
             )
+        files = list(paths)
+        if files:
+            wanted = query.And([wanted, query.Or([query.Term("path", p) for p in files])])
         for docnum in sorted(searcher.docs_for_query(wanted)):
             yield self._clone_fields(searcher, docnum)
 

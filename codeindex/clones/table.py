@@ -50,28 +50,50 @@ class CloneTable:
             return self._by_length
 
 
-_CACHE: dict[tuple[str, str], tuple[tuple[int, int], CloneTable]] = {}
+_CACHE: dict[tuple[str, str], tuple[tuple[int, int], dict[str, str], CloneTable]] = {}
 _CACHE_LOCK = threading.Lock()
+# Above this many changed files a full reload is as cheap as patching the table.
+PATCH_MAX_FILES = 200
 
 
 def load(store: Store, marker: str = fingerprints.UNIT_TERM) -> CloneTable:
-    """The units carrying `marker`, from the cache while the index generation is unchanged."""
+    """The units carrying `marker`, from the cache while the index generation is unchanged.
+    After a commit, only the files whose content digest changed are read again: a watcher
+    commits after every save, and the next snippet query should not pay a full reload."""
     generation = _generation(store)
     key = (str(store.directory), marker)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-    entries = [
-        Entry(symbol_from_stored(data), fingerprints.decode(payload))
-        for data, payload in store.clone_units((), marker)
-        if payload
-    ]
-    table = CloneTable(entries)
+    if cached is not None and cached[0] == generation:
+        return cached[2]
+    digests = {path: record.digest for path, record in store.file_records().items()}
+    if cached is None:
+        table = CloneTable(_read(store, marker))
+    else:
+        previous = cached[1]
+        changed = {
+            path
+            for path in previous.keys() | digests.keys()
+            if previous.get(path) != digests.get(path)
+        }
+        if len(changed) > PATCH_MAX_FILES:
+            table = CloneTable(_read(store, marker))
+        else:
+            kept = [e for e in cached[2].entries if e.symbol.path not in changed]
+            fresh = _read(store, marker, sorted(changed)) if changed else []
+            table = CloneTable(kept + fresh)
     with _CACHE_LOCK:
         # One table per index and marker: an older generation is never asked for again.
-        _CACHE[key] = (generation, table)
+        _CACHE[key] = (generation, digests, table)
     return table
+
+
+def _read(store: Store, marker: str, paths: list[str] | None = None) -> list[Entry]:
+    return [
+        Entry(symbol_from_stored(data), fingerprints.decode(payload))
+        for data, payload in store.clone_units((), marker, paths or ())
+        if payload
+    ]
 
 
 def _generation(store: Store) -> tuple[int, int]:
