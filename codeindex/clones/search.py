@@ -1,7 +1,8 @@
 """Clone queries over the index: a snippet against every unit, and every unit against every
-other. Candidates come from the fingerprints (exact T2 hash, LSH bands of the MinHash sketch,
-see clones.table); each candidate pair is verified with the Indel similarity of the T2 code
-strings before it is reported."""
+other. Whole-repository scans group exact T2 forms by hash, then pair the rest through LSH
+bands of their MinHash sketches (clones.sketch); snippet queries compare against every unit
+in the length window that can reach the threshold. Either way each candidate is verified
+with the Indel similarity of the T2 code strings, and that similarity is what is reported."""
 
 from __future__ import annotations
 
