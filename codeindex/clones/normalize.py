@@ -239,11 +239,12 @@ def encode(unit_tokens: list[bytes], bound: set[bytes], name: bytes = b"") -> st
             codes[index] = NAME_CODE
     last: dict[bytes, int] = {}
     positions = compress(range(len(unit_tokens)), map(bound.__contains__, unit_tokens))
+    distances, far = _DISTANCES, len(_DISTANCES) - 1
     for ordinal, index in enumerate(positions):
         token = unit_tokens[index]
-        previous = last.get(token)
+        previous = last.get(token, ordinal)
         last[token] = ordinal
-        codes[index] = _FIRST if previous is None else _distance_code(ordinal - previous)
+        codes[index] = distances[min(ordinal - previous, far)]  # 0 -> FIRST
     return "".join(codes)
 
 
@@ -252,6 +253,9 @@ def _distance_code(distance: int) -> str:
     if distance <= _NEAR:
         return _LOCALS[distance]
     return _LOCALS[_NEAR + distance.bit_length()]
+
+
+_DISTANCES = [_distance_code(d) for d in range(4096)]
 
 
 def t1_digest(masked: Masked, start: int, end: int) -> str:
