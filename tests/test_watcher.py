@@ -292,7 +292,7 @@ def test_watch_limit_falls_back_to_rescans(tmp_path: Path, monkeypatch) -> None:
         # No watch on deep/er: the fallback rescan finds the change anyway.
         write_files(root, {"deep/er/x.py": "def x_changed(): pass\n"})
         item.sees("x_changed", "deep/er/x.py")
-        assert item.watcher.status()["rescans_with_changes"] >= 1
+        wait_for(lambda: item.watcher.status()["rescans_with_changes"] >= 1, 5, "counted")
     finally:
         item.close()
 
