@@ -259,6 +259,9 @@ def format_symbol(symbol: Symbol) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.rebuild and (watcher := _watcher_of(args)) is not None:
+        # Rebuilding deletes the directory a running watcher writes to.
+        return fail(f"a watcher (pid {watcher or '?'}) is using this index; stop it, then rebuild")
     code_index = api.CodeIndex.open(
         args.root, rebuild=args.rebuild, max_file_size=args.max_file_size
     )
@@ -287,6 +290,19 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
         )
     return EXIT_OK
+
+
+def _watcher_of(args: argparse.Namespace) -> int | None:
+    from codeindex.watcher import active_watcher
+
+    try:
+        current = store.Store.open((args.root or api.find_root()).resolve(), create=False)
+    except store.IndexError_:
+        return None
+    try:
+        return active_watcher(current)
+    finally:
+        current.close()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -382,6 +398,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     code_index = api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
     watcher = Watcher(code_index, on_batch=lambda batch: print(batch.line(), flush=True))
+    # Ctrl-C and SIGTERM stop cleanly, also when started in the background (SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"watching {code_index.root} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     shown = None

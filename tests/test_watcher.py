@@ -22,7 +22,7 @@ import pytest
 from codeindex import watcher as watcher_module
 from codeindex.api import CodeIndex
 from codeindex.watcher import BatchReport, Watcher, active_watcher
-from tests.conftest import write_files
+from tests.conftest import run_cli, write_files
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
@@ -334,6 +334,11 @@ def test_cli_watch_prints_a_line_per_batch_and_exits_0_on_ctrl_c(tmp_path: Path)
         write_files(root, {"b.py": "def beta(): pass\ndef gamma(): pass\n"})
         line = process.stdout.readline()
         assert "changes: 1 indexed, 0 removed, 2 symbols in" in line, line
+        rebuild = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
+        assert rebuild.returncode == 2
+        assert "a watcher (pid" in rebuild.stderr and "stop it" in rebuild.stderr
+        search = run_cli("gamma", "--root", str(root), cwd=root)
+        assert search.returncode == 0 and "b.py:2" in search.stdout, search
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == 0
         assert "Traceback" not in (process.stderr.read() if process.stderr else "")
