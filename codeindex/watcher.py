@@ -63,6 +63,8 @@ WATCHER_INFO = "watcher.json"
 FALLBACK_RESCAN = 5.0  # seconds between rescans when the OS cannot watch (part of) the tree
 STANDBY_POLL = 1.0
 BUSY_RETRY = 1.0
+RESCAN_SHARE = 0.01  # of the time, at most, for backstop rescans
+FALLBACK_SHARE = 0.05  # when rescans replace events
 MAX_SMALL_SEGMENTS = 10  # merge even without an idle pause past this many (~15 ms each time)
 
 
@@ -119,7 +121,8 @@ class Watcher:
         self._lock: Any = None
         self._ignore = _IgnoreCache(self.root)
         self._extensions = frozenset(indexed_extensions())
-        self._interval = rescan_interval
+        self._interval = self._base_interval = rescan_interval
+        self._rescan_share = RESCAN_SHARE
         self._merge_due = False
         self._last_commit = 0.0
         self._working = False
@@ -189,6 +192,7 @@ class Watcher:
             "events_dropped": self._overflows,  # times the OS queue overflowed
             "watch_limit_reached": self._watch_limit,
             "rescans": self._rescans,
+            "rescan_every": round(self._interval, 1),  # seconds
             "rescans_with_changes": self._rescans_with_changes,
             "merges": self._merges,
             "degraded": self._degraded,
@@ -317,7 +321,8 @@ class Watcher:
             self._fall_back("the OS watch limit was reached (fs.inotify.max_user_watches)")
 
     def _fall_back(self, why: str) -> None:
-        self._interval = min(self.rescan_interval, FALLBACK_RESCAN)
+        self._interval = self._base_interval = min(self.rescan_interval, FALLBACK_RESCAN)
+        self._rescan_share = FALLBACK_SHARE  # rescans are all we have now
         self._degraded = f"{why}; rescanning every {self._interval:g} s instead"
         log.warning("code-index watcher: %s", self._degraded)
 
@@ -366,6 +371,11 @@ class Watcher:
                 self._cond.wait_for(lambda: self._stopping, BUSY_RETRY)
             return
         self._busy = None
+        if paths is None:
+            # Space whole-tree rescans so they take at most a small share of the time: a huge
+            # tree is rescanned less often than every `rescan_interval`.
+            spent = time.perf_counter() - started
+            self._interval = max(self._base_interval, spent / self._rescan_share)
         if reason == "rescan":
             self._rescans += 1
             if report.changed:
