@@ -270,10 +270,13 @@ class Watcher:
                     self._working = True
                 try:
                     self._do(*task)
-                except Exception as exc:  # keep watching; the backstop retries
+                except Exception as exc:  # keep watching
                     log.exception("code-index watcher: %s failed", task[0])
                     self._last_error = f"{type(exc).__name__}: {exc}"
                     time.sleep(BUSY_RETRY)
+                    if task[1] is not None:  # the batch's paths: a rescan covers them
+                        with self._cond:
+                            self._rescan_now = True
                 finally:
                     with self._cond:
                         self._working = False
@@ -464,7 +467,11 @@ class _Handler(FileSystemEventHandler):
         self._watcher = watcher
 
     def dispatch(self, event: FileSystemEvent) -> None:
-        self._watcher._on_event(event)
+        try:
+            self._watcher._on_event(event)
+        except Exception:  # an exception here would end watchdog's dispatch thread
+            log.exception("code-index watcher: could not handle %r", event)
+            self._watcher._overflowed()  # the event is lost: rescan, as after an overflow
 
 
 class _IgnoreCache:
