@@ -22,7 +22,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
+from itertools import compress, repeat
+from operator import eq
 from typing import TYPE_CHECKING
 
 import xxhash
@@ -235,7 +236,7 @@ def encode(unit_tokens: list[bytes], bound: set[bytes], name: bytes = b"") -> st
     codes = list(map(_CODES.__getitem__, unit_tokens))
     if name:
         bound = bound - {name}
-        for index in compress(range(len(unit_tokens)), map(name.__eq__, unit_tokens)):
+        for index in compress(range(len(unit_tokens)), map(eq, unit_tokens, repeat(name))):
             codes[index] = NAME_CODE
     last: dict[bytes, int] = {}
     positions = compress(range(len(unit_tokens)), map(bound.__contains__, unit_tokens))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -233,7 +234,7 @@ def _candidate_pairs(units: list[Entry], representatives: list[int]) -> set[tupl
     for index in representatives:
         for key in units[index].band_keys():
             buckets[key].append(index)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
+    shared: Counter[tuple[int, int]] = Counter()
     candidates: set[tuple[int, int]] = set()
     for members in buckets.values():
         size = len(members)
@@ -245,14 +246,11 @@ def _candidate_pairs(units: list[Entry], representatives: list[int]) -> set[tupl
                 for b in members[i + 1 : i + 1 + BUCKET_NEIGHBOURS]:
                     candidates.add((a, b) if a < b else (b, a))
             continue
-        rare = size <= RARE_BUCKET
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                pair = (a, b) if a < b else (b, a)
-                if rare:
-                    candidates.add(pair)
-                else:
-                    shared[pair] += 1
+        # Members are in increasing order (representatives are), so pairs come out (a < b).
+        if size <= RARE_BUCKET:
+            candidates.update(combinations(members, 2))
+        else:
+            shared.update(combinations(members, 2))
     candidates.update(pair for pair, count in shared.items() if count >= 2)
     return candidates
 
@@ -308,11 +306,12 @@ def _group(
 
 def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
     """Within one group keep a function, not also the functions nested in it."""
-    kept: list[int] = []
+    kept: dict[str, list[int]] = defaultdict(list)  # by path: only one file's units can nest
     for i in sorted(indexes, key=lambda i: -(units[i].symbol.end_line - units[i].symbol.line)):
-        if not any(_overlapping(units[i].symbol, units[k].symbol) for k in kept):
-            kept.append(i)
-    return kept
+        same_file = kept[units[i].symbol.path]
+        if not any(_overlapping(units[i].symbol, units[k].symbol) for k in same_file):
+            same_file.append(i)
+    return [i for members in kept.values() for i in members]
 
 
 def _rank(group: _Group, units: list[Entry]) -> tuple[bool, float, str, int]:
