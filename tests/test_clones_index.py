@@ -200,3 +200,16 @@ def test_cli_similar_from_file_and_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO("x = 1\n"))
     code, _, err = _run(["similar", "--root", str(project)], capsys)
     assert code == 2 and "too short" in err
+
+
+def test_fingerprints_survive_segment_merges(project: Path) -> None:
+    code_index = CodeIndex.open(project)
+    code_index.refresh()
+    for number in range(3):  # small no-merge commits, as the watcher makes them
+        _write(project, f"extra/copy_{number}.py", OTHER.replace("render_table", f"t{number}"))
+        code_index.refresh([f"extra/copy_{number}.py"], merge=False)
+    assert len(code_index.store.segment_sizes()) > 1
+    assert code_index.store.merge_small_segments() > 0
+    groups = code_index.duplicates().groups
+    assert sorted(len(g.members) for g in groups) == [2, 4]
+    code_index.close()
