@@ -213,3 +213,21 @@ def test_fingerprints_survive_segment_merges(project: Path) -> None:
     groups = code_index.duplicates().groups
     assert sorted(len(g.members) for g in groups) == [2, 4]
     code_index.close()
+
+
+def test_sketch_cache_is_written_and_a_damaged_one_is_ignored(project: Path) -> None:
+    from codeindex.clones import sketch_cache
+
+    code_index = CodeIndex.open(project)
+    code_index.refresh()
+    expected = code_index.duplicates().to_json()
+    cache = code_index.store.directory / sketch_cache.CACHE_FILE
+    assert cache.exists()
+    cache.write_bytes(b"not marshal data")
+    assert sketch_cache.load(code_index.store.directory, 16) == {}
+    _write(project, "lib/more.py", OTHER.replace("render_table", "another"))  # new generation
+    code_index.refresh()
+    result = code_index.duplicates().to_json()
+    assert expected["total"] == 1
+    assert sorted(len(g["members"]) for g in result["groups"]) == [2, 2]  # + render_table
+    code_index.close()

@@ -17,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio
 
-from codeindex.clones import fingerprints
+from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.snippet import query_units
 from codeindex.clones.table import CloneTable, Entry, load
 from codeindex.models import (
@@ -169,6 +169,7 @@ def duplicates(
     for index, item in enumerate(units):
         classes[item.unit.t2].append(index)
     representatives = [members[0] for members in classes.values()]
+    _fill_sketches(store, units, representatives)
     edges = _verified_pairs(units, representatives, min_similarity)
     groups = _group(units, classes, edges)
     prefix = (path or "").rstrip("/")
@@ -204,6 +205,25 @@ def _scan_units(
             continue
         units.append(entry)
     return units
+
+
+def _fill_sketches(store: Store, units: list[Entry], representatives: list[int]) -> None:
+    """Band keys for the representatives, from the on-disk cache where possible."""
+    cached = sketch_cache.load(store.directory, sketch.BANDS)
+    computed = 0
+    for index in representatives:
+        entry = units[index]
+        if entry.bands is None:
+            bands = cached.get(entry.unit.t2)
+            if bands is None:
+                bands = entry.band_keys()
+                cached[entry.unit.t2] = bands
+                computed += 1
+            entry.bands = bands
+    if computed:
+        if len(cached) > 4 * len(representatives):  # mostly units that are gone: start over
+            cached = {units[i].unit.t2: units[i].band_keys() for i in representatives}
+        sketch_cache.save(store.directory, sketch.BANDS, cached)
 
 
 def _verified_pairs(
