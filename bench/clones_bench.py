@@ -223,8 +223,9 @@ def main() -> None:
     thirty = [o for o in originals if 25 <= o.fragment[2] - o.fragment[1] + 1 <= 35][:40]
 
     # Speed on the untouched corpus.
+    (root / ".code-index" / "clone-sketches.bin").unlink(missing_ok=True)
     dups_runs = [
-        _child_run(["code-index", "dups", "--json", "--root", str(root)]) for _ in range(3)
+        _child_run(["code-index", "dups", "--json", "--root", str(root)]) for _ in range(4)
     ]
     _, jscpd_wall, jscpd_cpu = jscpd_pairs(root)
     cold, timings = snippet_latency(code_index, thirty)
@@ -254,10 +255,12 @@ def main() -> None:
             f"| Snippet recall@1, {group} | {recall_snippets.get(group, 0):.0%} | n/a | "
             f">= {target} |"
         )
-    wall = statistics.median(w for w, _, _ in dups_runs)
-    cpu = statistics.median(c for _, c, _ in dups_runs)
+    first_wall, first_cpu, _ = dups_runs[0]
+    wall = statistics.median(w for w, _, _ in dups_runs[1:])
+    cpu = statistics.median(c for _, c, _ in dups_runs[1:])
     print(
-        f"| `dups` on the indexed corpus, median of 3 (CPU) | {wall:.2f} s ({cpu:.2f} s) | "
+        f"| `dups` on the indexed corpus: first run, then median of 3 (CPU) | "
+        f"{first_wall:.2f} s ({first_cpu:.2f} s), then {wall:.2f} s ({cpu:.2f} s) | "
         f"full scan {jscpd_wall:.2f} s ({jscpd_cpu:.2f} s) | <= 3 s |"
     )
     timings.sort()
