@@ -27,7 +27,8 @@ class CloneSyntax:
     number_types: tuple[str, ...] = ()
     # Statement types dropped when their only named child is a string (docstrings).
     docstring_types: tuple[str, ...] = ()
-    # Positions of member/keyword-argument names, which are kept (they are API, not locals).
+    # Positions of API names that are not written after `.`, `::` or `->` (keyword and named
+    # arguments): kept even when a local has the same name. Names after those are always kept.
     member_fields: tuple[str, ...] = ()
     # Positions whose identifiers bind a local: parameters, assignment targets, loop variables.
     binding_fields: tuple[str, ...] = ()
@@ -68,7 +69,7 @@ _PYTHON_CLONES = CloneSyntax(
     string_types=("string", "concatenated_string"),
     number_types=("integer", "float", "true", "false"),
     docstring_types=("expression_statement",),
-    member_fields=("attribute.attribute", "keyword_argument.name"),
+    member_fields=("keyword_argument.name",),
     binding_fields=(
         "function_definition.name",
         "assignment.left",
@@ -137,11 +138,7 @@ _CSHARP_CLONES = CloneSyntax(
         "character_literal",
     ),
     number_types=("integer_literal", "real_literal", "boolean_literal"),
-    member_fields=(
-        "member_access_expression.name",
-        "member_binding_expression.name",
-        "argument.name",
-    ),
+    member_fields=("argument.name",),
     binding_fields=(
         "method_declaration.name",
         "local_function_statement.name",

@@ -104,6 +104,12 @@ def clone_query(spec: LanguageSpec) -> tree_sitter.Query:
         for t in strings
     ]
     patterns += [f"({t}) @import" for t in syntax.import_types if known(t)]
+    for rule in syntax.member_fields:
+        parent, _, name = rule.partition(".")
+        if known(parent) and field(name):
+            patterns += [
+                f"({parent} {name}: ({t}) @member)" for t in syntax.identifier_types if known(t)
+            ]
     binding_types = [t for t in syntax.binding_types if known(t)]
     patterns += [f"({t}) @bind" for t in binding_types]
     for rule in syntax.binding_fields:
@@ -121,7 +127,18 @@ def clone_query(spec: LanguageSpec) -> tree_sitter.Query:
         for name in syntax.nonbinding_fields
         if field(name)
     ]
-    return tree_sitter.Query(language, "\n".join(patterns))
+    return tree_sitter.Query(language, "\n".join(p for p in patterns if _possible(language, p)))
+
+
+def _possible(language: tree_sitter.Language, pattern: str) -> bool:
+    """Whether the grammar can match the pattern at all (a field may not take that type)."""
+    import tree_sitter
+
+    try:
+        tree_sitter.Query(language, pattern)
+    except tree_sitter.QueryError:
+        return False
+    return True
 
 
 def outermost(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
@@ -155,6 +172,10 @@ def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Ma
             code[start:end] = b" " * (end - start)
             if name == "drop":
                 t1[start:end] = b" " * (end - start)
+    for start, end in captured.get("member", ()):
+        # Rewritten in place as a member token (".nam" for "name": same length, so offsets
+        # hold), which the tokeniser keeps and never takes for a local.
+        code[start:end] = b"." + source[start : end - 1]
     binding = bytearray(code)
     for start, end in captured.get("nobind", ()):
         binding[start:end] = b" " * (end - start)
