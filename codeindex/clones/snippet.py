@@ -103,7 +103,9 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         bound = normalize.bound_names(masked, node.start_byte, node.end_byte)
         name = extraction.symbols[index].name.encode("utf-8")
         units.append(QueryUnit(spec.name, normalize.encode(unit_tokens, bound, name), False))
-    if not callables:
+    if not units:  # no function, or only ones too small: the snippet as a whole
+        if callables:
+            masked = normalize.mask([extraction.tree.root_node], source, spec)
         unit_tokens = normalize.tokens(masked, start, end)
         if len(unit_tokens) >= SNIPPET_MIN_TOKENS:
             bound = normalize.fragment_bound_names(unit_tokens, spec)
