@@ -59,5 +59,6 @@ def main() -> None:
         with_fp = statistics.median(run[i] for run in on)
         print(f"overhead ({kind}): {100 * (with_fp / base - 1):.0f}% (target <= 30%)")
 
+
 if __name__ == "__main__":
     main()
