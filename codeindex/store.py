@@ -27,7 +27,8 @@ from whoosh.writing import LockError, SegmentWriter
 
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, Symbol
-from codeindex.query import KIND_RANK, Clause, ParsedQuery
+from codeindex.query import ParsedQuery
+from codeindex.symbol_search import SymbolSearch
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
@@ -195,6 +196,8 @@ class Store:
     _searcher: Searcher | None = None
     _generation: int = -1
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _symbol_search: SymbolSearch | None = None
+    _all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
 
     @property
     def directory(self) -> Path:
@@ -271,9 +274,9 @@ class Store:
             return self._searcher
 
     def file_records(self, under: Iterable[str] | None = None) -> dict[str, FileRecord]:
-        """Every file's record, or only those at or below the root-relative `under` paths."""
+        """Every file's record, or only those at or below the root-relative `under` paths
+        (a superset when there are many)."""
         searcher = self.searcher()
-        wanted = query.Term("record", "file")
         scope = None if under is None else list(under)
         if scope is not None and "" not in scope and len(scope) <= SCOPED_RECORDS_MAX:
             if not scope:
@@ -283,7 +286,15 @@ class Store:
                 for path in scope
                 for place in (query.Term("path", path), query.Prefix("path", path + "/"))
             ]
-            wanted = query.And([wanted, query.Or(places)])
+            return self._records(searcher, query.And([_FILE_RECORDS, query.Or(places)]))
+        # Outline, status and path filters ask for every record on each call; records only
+        # change with a commit, which brings a new searcher.
+        if self._all_records is None or self._all_records[0] is not searcher:
+            self._all_records = (searcher, self._records(searcher, _FILE_RECORDS))
+        return dict(self._all_records[1])
+
+    @staticmethod
+    def _records(searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
         records = {}
         for docnum in searcher.docs_for_query(wanted):
             record = file_from_stored(searcher.stored_fields(docnum)["data"])
@@ -301,68 +312,21 @@ class Store:
         return found
 
     def search(self, parsed: ParsedQuery, limit: int) -> tuple[int, list[tuple[float, Symbol]]]:
-        """Ranked symbols for a parsed query, and how many matched in all.
-
-        Tiers are evaluated best first; each document counts in its best tier only. The fuzzy
-        tier is consulted only when the better tiers leave the page unfilled: it is the costly
-        one, and a typo-tolerant match never outranks a real one anyway.
-        """
+        """Ranked symbols for a parsed query, and how many matched in all."""
         searcher = self.searcher()
-        restriction = self._restriction(parsed)
-        if restriction is _NOTHING:
+        if searcher.doc_count() == 0:
             return 0, []
-        seen: set[int] = set()
-        tiers: list[tuple[float, list[int]]] = []
-        for tier in parsed.tiers:
-            if tier.name == "fuzzy" and len(seen) >= limit:
-                continue
-            tier_query = query.And(
-                [query.Or([_clause_query(c) for c in group]) for group in tier.groups]
-            )
-            if restriction is not None:
-                tier_query = query.And([tier_query, restriction])
-            docs = [d for d in searcher.docs_for_query(tier_query) if d not in seen]
-            seen.update(docs)
-            tiers.append((tier.score, docs))
-        return len(seen), self._rank(searcher, tiers, limit)
-
-    def _rank(
-        self, searcher: Searcher, tiers: list[tuple[float, list[int]]], limit: int
-    ) -> list[tuple[float, Symbol]]:
-        lengths = searcher.reader().column_reader("nlen")
-        ranked: list[tuple[float, Symbol]] = []
-        for score, docs in tiers:
-            room = limit - len(ranked)
-            if room <= 0:
-                break
-            if not docs:
-                continue
-            docs.sort(key=lambda d: lengths[d])
-            if len(docs) > room:
-                # Keep every document as short as the last one that fits, so the final order
-                # does not depend on index order.
-                boundary = lengths[docs[room - 1]]
-                docs = [d for d in docs if lengths[d] <= boundary][:RANK_WINDOW]
-            symbols = [symbol_from_stored(searcher.stored_fields(d)["data"]) for d in docs]
-            symbols.sort(key=_tie_break)
-            ranked.extend((score, symbol) for symbol in symbols[:room])
-        return ranked
-
-    def _restriction(self, parsed: ParsedQuery):  # type: ignore[no-untyped-def]
-        filters = []
-        if parsed.kinds:
-            filters.append(query.Or([query.Term("facet", f"k:{k}") for k in parsed.kinds]))
-        if parsed.languages:
-            filters.append(query.Or([query.Term("facet", f"l:{x}") for x in parsed.languages]))
+        allowed_paths = None
         if parsed.paths:
-            matcher = path_matcher(parsed.paths)
-            paths = [p for p in self.file_records() if matcher(p)]
-            if not paths:
-                return _NOTHING
-            filters.append(query.Or([query.Term("path", p) for p in paths]))
-        if not filters:
-            return None
-        return filters[0] if len(filters) == 1 else query.And(filters)
+            matches = path_matcher(parsed.paths)
+            allowed_paths = [path for path in self.file_records() if matches(path)]
+        engine = self._symbol_search
+        if engine is None or engine.searcher is not searcher:
+            engine = self._symbol_search = SymbolSearch(searcher)
+        stored = searcher.stored_fields
+        return engine.run(
+            parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(stored(docnum)["data"])
+        )
 
     def stored_symbol(self, docnum: int) -> Symbol:
         return symbol_from_stored(self.searcher().stored_fields(docnum)["data"])
@@ -516,13 +480,12 @@ class Store:
             add_document(writer, document)
 
 
-RANK_WINDOW = 5000
+_FILE_RECORDS = query.Term("record", "file")
 SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper
 # Segments below this many documents are merged on idle; a file edit adds a segment of tens.
 SMALL_SEGMENT_DOCS = 5000
 MERGE_FLOOR = 100  # segments this small always merge together
 MERGE_DIR = "merging"  # side directory of the background merge
-_NOTHING = object()
 
 
 def _merge_candidates(segments: list) -> list:  # type: ignore[type-arg]
@@ -538,28 +501,6 @@ def _merge_candidates(segments: list) -> list:  # type: ignore[type-arg]
         picked.append(segment)
         total += size
     return picked
-
-
-def _tie_break(symbol: Symbol) -> tuple[int, int, str, str, int]:
-    return (
-        len(symbol.name),
-        KIND_RANK.get(symbol.kind, 9),
-        symbol.name,
-        symbol.path,
-        symbol.line,
-    )
-
-
-def _clause_query(clause: Clause):  # type: ignore[no-untyped-def]
-    if clause.op == "term":
-        return query.Term(clause.field, clause.value)
-    if clause.op == "prefix":
-        return query.Prefix(clause.field, clause.value)
-    if clause.op == "wildcard":
-        return query.Wildcard(clause.field, clause.value)
-    if clause.op == "fuzzy":
-        return query.FuzzyTerm(clause.field, clause.value, maxdist=1, prefixlength=1)
-    raise ValueError(f"unknown clause op {clause.op!r}")
 
 
 def path_matcher(globs: Iterable[str]) -> Callable[[str], bool]:

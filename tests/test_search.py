@@ -126,3 +126,14 @@ def test_outline_and_show(code_index: CodeIndex) -> None:
     assert shown[0].source.startswith("    def get_user(self, user_id):")
     with pytest.raises(UsageError, match="outside the project root"):
         code_index.outline("../../etc/passwd")
+
+
+def test_typo_tier_counts_a_transposition_as_one_edit(indexed) -> None:
+    code_index = indexed({"m.py": "def receive_all():\n    pass\n\ndef deceive():\n    pass\n"})
+    assert [h.symbol.name for h in code_index.search("recieve").hits] == ["receive_all"]
+
+
+def test_search_on_an_index_with_no_symbols(indexed) -> None:
+    code_index = indexed({"README.txt": "nothing to index"})
+    result = code_index.search("user")
+    assert (result.total, result.hits) == (0, [])
