@@ -132,20 +132,20 @@ def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) 
 
 
 def run_peak_rss(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(peak of the summed RSS of the process tree, largest single process RSS), in MB.
+    """(peak of the summed RSS of the process tree, peak RSS of its largest process), in MB.
 
-    The tree sum comes from psutil polls every 10 ms; it counts pages that forked workers
-    share with the parent once per process, so it is an upper bound. The single-process
-    figure is wait4()'s ru_maxrss, which covers the child and every descendant it waited for.
+    psutil polls every 10 ms. The tree sum counts pages that forked workers share with the
+    parent once per process, so it is an upper bound. (Not wait4()'s ru_maxrss: Linux carries
+    the forking process's high-water mark across exec, so it reports this script's own size.)
     """
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    peak = 0
+    peak = single = 0
     stop = threading.Event()
 
     def poll() -> None:
-        nonlocal peak
+        nonlocal peak, single
         try:
             root = psutil.Process(process.pid)
         except psutil.NoSuchProcess:
@@ -158,19 +158,20 @@ def run_peak_rss(command: list[str], cwd: Path) -> tuple[float, float]:
                 break
             for member in tree:
                 with contextlib.suppress(psutil.NoSuchProcess):
-                    total += member.memory_info().rss
+                    rss = member.memory_info().rss
+                    total += rss
+                    single = max(single, rss)
             peak = max(peak, total)
             stop.wait(RSS_POLL_SECONDS)
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    returncode = process.wait()
     stop.set()
     poller.join()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}")
-    return peak / MB, usage.ru_maxrss * 1024 / MB  # ru_maxrss is in KiB on Linux
+    if returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {returncode}")
+    return peak / MB, single / MB
 
 
 # -- references -----------------------------------------------------------------------------
@@ -281,6 +282,17 @@ def search_times(root: Path, repeats: int) -> dict[str, list[float]]:
     return times
 
 
+def wait_for_idle(timeout: float, busy_below: float = 25.0) -> float:
+    """Wait up to `timeout` s for a 2 s window in which all CPUs together are less than
+    `busy_below` % busy; returns the last window's busy %. Other people's test runs on a
+    shared 2-core machine otherwise decide our wall times."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = psutil.cpu_percent(interval=2.0)
+        if busy < busy_below or time.monotonic() >= deadline:
+            return busy
+
+
 def machine() -> dict[str, object]:
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -299,6 +311,13 @@ def main() -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip code-index-mcp")
     parser.add_argument("--search-repeats", type=int, default=30)
     parser.add_argument("--json", type=Path, help="also write raw figures here")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each run, wait up to SECONDS for the machine to be idle (shared machines)",
+    )
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     repeats = 5 if args.quick else args.search_repeats
@@ -337,10 +356,12 @@ def main() -> int:
     }
     per_query: dict[str, list[float]] = {q: [] for q in QUERIES}
     peer_stats: dict[str, object] = {}
+    busy_log: list[float] = []
     try:
         for run in range(1, runs + 1):
             # The CLI runs in the copy and finds its root there, as a user would type it.
-            load = os.getloadavg()[0]
+            busy = wait_for_idle(args.wait_idle)
+            busy_log.append(busy)
             cold, cold_cpu, _ = run_process([str(CODE_INDEX), "index", "--rebuild"], corpus.root)
             m["cold"].values.append(cold)
             m["cold_cpu"].values.append(cold_cpu)
@@ -375,7 +396,8 @@ def main() -> int:
                 m["r_peer_cpu"].values.append(cold_cpu / peer_cpu)
                 m["r_peer"].values.append(cold / peer)
             print(
-                f"run {run}/{runs}: cold {cold:.2f} s, load average before it {load:.2f}",
+                f"run {run}/{runs}: cold {cold:.2f} s; CPU busy before it {busy:.0f}%, "
+                f"load average {os.getloadavg()[0]:.2f}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -415,7 +437,13 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         raw = {key: {"label": v.label, "unit": v.unit, "values": v.values} for key, v in m.items()}
-        payload = {"machine": info, "runs": runs, "measures": raw, "per_query_ms": per_query}
+        payload = {
+            "machine": info,
+            "runs": runs,
+            "measures": raw,
+            "per_query_ms": per_query,
+            "cpu_busy_percent_before_runs": busy_log,
+        }
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     failed = [v.label for v in m.values() if v.verdict() == "FAIL"]
     return 1 if failed else 0
