@@ -500,10 +500,6 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_not_ready(args: argparse.Namespace) -> int:
-    return fail(f"`{args.command}` is not available in this build yet")
-
-
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "search": cmd_search,
     "index": cmd_index,
