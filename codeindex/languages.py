@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,6 +155,30 @@ _CSHARP_CLONES = CloneSyntax(
 )
 
 
+_TYPESCRIPT = LanguageSpec(
+    name="typescript",
+    clones=_TS_CLONES,
+    aliases=("ts", "typescript"),
+    extensions=(".ts", ".mts", ".cts"),
+    grammar="tree_sitter_typescript:language_typescript",
+    query_file="typescript.scm",
+    doc_style="comments",
+    comment_types=("comment",),
+    # object_type is not a body: `type Point = { x: number }` is its own best signature.
+    body_types=("statement_block", "class_body", "interface_body", "enum_body"),
+    # Doc comments sit above these: a const's declarator is inside a declaration, which may
+    # be exported; `namespace` is an expression statement; `declare` wraps ambient ones.
+    wrapper_types=(
+        "export_statement",
+        "lexical_declaration",
+        "expression_statement",
+        "ambient_declaration",
+    ),
+    attribute_types=("decorator",),
+    expression_body_types=("arrow_function",),
+)
+
+
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         name="python",
@@ -168,49 +192,13 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         body_types=("block",),
         wrapper_types=("decorated_definition",),
     ),
-    LanguageSpec(
-        name="typescript",
-        clones=_TS_CLONES,
-        aliases=("ts", "typescript"),
-        extensions=(".ts", ".mts", ".cts"),
-        grammar="tree_sitter_typescript:language_typescript",
-        query_file="typescript.scm",
-        doc_style="comments",
-        comment_types=("comment",),
-        # object_type is not a body: `type Point = { x: number }` is its own best signature.
-        body_types=("statement_block", "class_body", "interface_body", "enum_body"),
-        # Doc comments sit above these: a const's declarator is inside a declaration, which may
-        # be exported; `namespace` is an expression statement; `declare` wraps ambient ones.
-        wrapper_types=(
-            "export_statement",
-            "lexical_declaration",
-            "expression_statement",
-            "ambient_declaration",
-        ),
-        attribute_types=("decorator",),
-        expression_body_types=("arrow_function",),
-    ),
-    LanguageSpec(
+    _TYPESCRIPT,
+    replace(
+        _TYPESCRIPT,
         name="tsx",
-        clones=_TS_CLONES,
         aliases=("ts", "typescript", "tsx"),
         extensions=(".tsx",),
         grammar="tree_sitter_typescript:language_tsx",
-        query_file="typescript.scm",
-        doc_style="comments",
-        comment_types=("comment",),
-        # object_type is not a body: `type Point = { x: number }` is its own best signature.
-        body_types=("statement_block", "class_body", "interface_body", "enum_body"),
-        # Doc comments sit above these: a const's declarator is inside a declaration, which may
-        # be exported; `namespace` is an expression statement; `declare` wraps ambient ones.
-        wrapper_types=(
-            "export_statement",
-            "lexical_declaration",
-            "expression_statement",
-            "ambient_declaration",
-        ),
-        attribute_types=("decorator",),
-        expression_body_types=("arrow_function",),
     ),
     LanguageSpec(
         name="go",
