@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ def find_root(start: Path | None = None) -> Path:
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
             return candidate
+    import subprocess  # only when no marker folder answers; costs 40 ms to import
+
     try:
         top = subprocess.run(
             ["git", "rev-parse", "--show-toplevel"],
@@ -219,9 +220,7 @@ class CodeIndex:
             raise UsageError("limit must be at least 1")
         _check_similarity(min_similarity)
         try:
-            return search.similar(
-                self.store, code, _languages(languages), limit, min_similarity
-            )
+            return search.similar(self.store, code, _languages(languages), limit, min_similarity)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 

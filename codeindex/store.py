@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeindex import _light_imports  # noqa: F401  (before whoosh: see the module)
+
+# isort: split
 from whoosh import fields, formats, index, query
 from whoosh.codec import whoosh3
 from whoosh.columns import NumericColumn

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from whoosh import query
 from whoosh.searching import Searcher
 
@@ -88,6 +86,9 @@ class SymbolSearch:
 
     def _near_words(self, field: str, word: str) -> list[str]:
         """Indexed words one edit away (a transposition counts as one edit: `recieve`)."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
             terms = self.searcher.reader().lexicon(field)
