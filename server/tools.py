@@ -224,9 +224,8 @@ def register(server: MCPServer, service: IndexService) -> None:
                     "Pass one function or a few, not whole files"
                 )
             note = service.ensure_fresh()
-            similar = clone_method(service, "similar", "find_similar")
             result = service.query(
-                lambda ci: similar(
+                lambda ci: ci.similar(
                     code,
                     languages=[language] if language else None,
                     limit=limit,
@@ -268,9 +267,8 @@ def register(server: MCPServer, service: IndexService) -> None:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
             relative = root_relative(service, path) if path is not None else None
-            duplicates = clone_method(service, "duplicates", "find_duplicates")
             result = service.query(
-                lambda ci: duplicates(
+                lambda ci: ci.duplicates(
                     languages=[language] if language else None,
                     min_similarity=min_similarity,
                     path=relative,
@@ -362,13 +360,6 @@ def register(server: MCPServer, service: IndexService) -> None:
             }
 
         return answer(run)
-
-
-def clone_method(service: IndexService, method: str, tool: str) -> Callable[..., Any]:
-    bound = getattr(service.code_index(), method, None)
-    if bound is None:
-        raise ToolError(f"{tool} needs clone detection, which this build of code-index lacks")
-    return bound  # type: ignore[no-any-return]
 
 
 def symbol_answer(name: str, found: list[Any], note: str) -> dict[str, Any]:
