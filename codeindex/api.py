@@ -22,6 +22,7 @@ from codeindex.query import parse_query
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_LIMIT = 20
+SHOW_CANDIDATES = 5000
 DEFAULT_MIN_SIMILARITY = 0.7  # clones: verified token-sequence similarity
 
 
@@ -155,7 +156,9 @@ class CodeIndex:
         with their source text."""
         bare = name.rsplit(".", 1)[-1]
         paths = [self.relative_path(path, base)] if path else None
-        hits = self.search(bare, paths=paths, limit=200).hits
+        # Exact names rank first, so a generous page holds every definition of a common name
+        # (`__init__` has thousands in the standard library).
+        hits = self.search(bare, paths=paths, limit=SHOW_CANDIDATES).hits
         matches = [
             hit.symbol
             for hit in hits
@@ -165,9 +168,11 @@ class CodeIndex:
         return [SymbolSource(symbol, self.source_of(symbol)) for symbol in matches]
 
     def source_of(self, symbol: Symbol) -> str:
-        data = self.read_file(symbol.path)
-        lines = data.splitlines()
-        return "\n".join(lines[symbol.start_line - 1 : symbol.end_line])
+        # Split on "\n" only, as tree-sitter counts rows: str.splitlines() also breaks at form
+        # feeds and other separators, which the standard library does contain.
+        lines = self.read_file(symbol.path).split("\n")
+        selected = lines[symbol.start_line - 1 : symbol.end_line]
+        return "\n".join(line.removesuffix("\r") for line in selected)
 
     def read_file(self, relative: str) -> str:
         """Text of an indexed file. Refuses anything that resolves outside the root."""

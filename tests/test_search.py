@@ -137,3 +137,9 @@ def test_search_on_an_index_with_no_symbols(indexed) -> None:
     code_index = indexed({"README.txt": "nothing to index"})
     result = code_index.search("user")
     assert (result.total, result.hits) == (0, [])
+
+
+def test_show_counts_lines_as_the_parser_does(indexed) -> None:
+    code_index = indexed({"ff.py": "x = 1\n\x0c\r\ndef after_form_feed():\r\n    return 2\r\n"})
+    (shown,) = code_index.show("after_form_feed")
+    assert shown.source == "def after_form_feed():\n    return 2"
