@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -333,7 +334,14 @@ def _build_segments_in_workers(
     errors = []
     finished = 0
     while finished < len(processes):
-        kind, payload = messages.get()
+        try:
+            kind, payload = messages.get(timeout=1.0)
+        except queue.Empty:
+            # A worker killed outright (a grammar segfault, the OOM killer) reports nothing.
+            if any(p.exitcode not in (None, 0) for p in processes):
+                errors.append("a worker process died without reporting")
+                break
+            continue
         if kind == "progress":
             if progress is not None:
                 progress(payload)
@@ -347,6 +355,8 @@ def _build_segments_in_workers(
             errors.append(payload)
             finished += 1
     for process in processes:
+        if errors:
+            process.kill()
         process.join()
     if errors:
         raise RuntimeError("indexing worker failed: " + "; ".join(errors))

@@ -140,3 +140,26 @@ def test_foreign_index_directory_is_refused(project) -> None:
     root = project({"a.py": "", ".code-index/something.txt": "not ours"})
     with pytest.raises(store.IndexError_, match="--rebuild"):
         CodeIndex.open(root)
+
+
+def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monkeypatch) -> None:
+    import signal
+
+    from codeindex import indexer
+
+    files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(60)}
+    root = project(files)
+
+    def crash(root_arg, candidate):  # runs in the forked worker
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(indexer, "read_and_extract", crash)
+    index_store = store.Store.open(root)
+    with pytest.raises(RuntimeError, match="died without reporting"):
+        Indexer(root, index_store, workers=2).refresh()
+    index_store.close()
+    # The failed build committed nothing and left the index usable.
+    monkeypatch.undo()
+    code_index = CodeIndex.open(root)
+    code_index.refresh()
+    assert len(list(code_index.export_symbols())) == 60
