@@ -31,7 +31,7 @@ from whoosh.writing import LockError, SegmentWriter
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import ParsedQuery
-from codeindex.symbol_search import SymbolSearch
+from codeindex.symbol_search import SymbolSearch, Vocabularies
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
@@ -200,6 +200,7 @@ class Store:
     _generation: int = -1
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _symbol_search: SymbolSearch | None = None
+    _vocabularies: Vocabularies = field(default_factory=Vocabularies)
     _all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
 
     @property
@@ -325,7 +326,7 @@ class Store:
             allowed_paths = [path for path in self.file_records() if matches(path)]
         engine = self._symbol_search
         if engine is None or engine.searcher is not searcher:
-            engine = self._symbol_search = SymbolSearch(searcher)
+            engine = self._symbol_search = SymbolSearch(searcher, self._vocabularies)
         stored = searcher.stored_fields
         return engine.run(
             parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(stored(docnum)["data"])

@@ -25,13 +25,40 @@ DocSet = frozenset[int]
 StoredSymbol = Callable[[int], Symbol]
 
 
+class Vocabularies:
+    """Each segment's words, kept across commits. Segments never change once written, so after
+    a watcher commit only the new small segment is read (reading the whole standard library's
+    sub-words takes about 50 ms). Words of deleted documents may linger: harmless, their
+    postings are empty."""
+
+    def __init__(self) -> None:
+        self._by_segment: dict[tuple[str, str], list[str]] = {}
+
+    def words(self, searcher: Searcher, field: str) -> list[str]:
+        current = {}
+        for reader, _ in searcher.reader().leaf_readers():
+            key = (reader.segment().segment_id(), field)
+            words = self._by_segment.get(key)
+            if words is None:
+                words = [term.decode("utf-8") for term in reader.lexicon(field)]
+            current[key] = words
+        self._by_segment = {
+            **{k: v for k, v in self._by_segment.items() if k[1] != field},
+            **current,
+        }
+        if len(current) == 1:
+            return next(iter(current.values()))
+        return sorted(set().union(*current.values()))
+
+
 class SymbolSearch:
     """Per-searcher caches: a new commit means a new searcher and a new SymbolSearch."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, vocabularies: Vocabularies) -> None:
         self.searcher = searcher
         self._clauses: dict[Clause, DocSet] = {}
         self._vocabularies: dict[str, list[str]] = {}
+        self._segment_words = vocabularies
         self._lengths = None
 
     def run(
@@ -91,8 +118,7 @@ class SymbolSearch:
 
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
-            terms = self.searcher.reader().lexicon(field)
-            vocabulary = self._vocabularies[field] = [t.decode("utf-8") for t in terms]
+            vocabulary = self._vocabularies[field] = self._segment_words.words(self.searcher, field)
         near = process.extract(
             word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=FUZZY_MAX_EXPANSIONS
         )

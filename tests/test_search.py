@@ -143,3 +143,14 @@ def test_show_counts_lines_as_the_parser_does(indexed) -> None:
     code_index = indexed({"ff.py": "x = 1\n\x0c\r\ndef after_form_feed():\r\n    return 2\r\n"})
     (shown,) = code_index.show("after_form_feed")
     assert shown.source == "def after_form_feed():\n    return 2"
+
+
+def test_typo_tier_sees_words_added_by_later_commits(indexed) -> None:
+    code_index = indexed({"a.py": "def receive_all():\n    pass\n"})
+    assert [h.symbol.name for h in code_index.search("recieve").hits] == ["receive_all"]
+    (code_index.root / "b.py").write_text("def transmit_all():\n    pass\n")
+    code_index.refresh()
+    assert [h.symbol.name for h in code_index.search("trasnmit").hits] == ["transmit_all"]
+    (code_index.root / "a.py").unlink()
+    code_index.refresh()
+    assert code_index.search("recieve").hits == []
