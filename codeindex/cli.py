@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -194,6 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # damaged index files surface as zlib, pickle or struct errors
+        if os.environ.get("CODE_INDEX_DEBUG"):
+            raise
+        return fail(
+            f"{type(exc).__name__}: {str(exc).rstrip('.')}. If the index is damaged, run "
+            "`code-index index --rebuild` (CODE_INDEX_DEBUG=1 shows the traceback)"
+        )
 
 
 def fail(message: str) -> int:

@@ -147,3 +147,18 @@ def test_python_dash_m_entry_point(project) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["name"] == "helper"
+
+
+def test_damaged_segment_files_give_one_line_and_rebuild_recovers(project) -> None:
+    root = make(project)
+    assert run_cli("index", cwd=root).returncode == 0
+    for segment in (root / ".code-index").glob("*.seg"):
+        data = bytearray(segment.read_bytes())
+        data[16:-16] = b"\xff" * (len(data) - 32)  # keep only the ends
+        segment.write_bytes(bytes(data))
+    result = run_cli("user", "--json", cwd=root)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "code-index index --rebuild" in result.stderr
+    assert run_cli("index", "--rebuild", cwd=root).returncode == 0
+    assert json.loads(run_cli("user", "--json", cwd=root).stdout)["total"] == 2
