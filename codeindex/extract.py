@@ -27,6 +27,8 @@ SIGNATURE_MAX = 200
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
+_OPENING_SPACE = re.compile(r"([(\[]) ")
+_CLOSING_SPACE = re.compile(r" ([)\]])")
 # `//!` before `///?`: the alternation takes the first branch that matches.
 _DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|//!|///?|#)\s?")
 _XML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -222,6 +224,8 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
             break
     raw = source[start : min(end, start + 4 * SIGNATURE_MAX)]
     text = _WHITESPACE.sub(" ", raw.decode("utf-8", errors="replace")).strip()
+    # A parameter list spread over lines reads `(self, a)`, not `( self, a )`.
+    text = _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))
     # `;` ends bodiless declarations: overload and trait signatures, abstract members.
     text = text.rstrip("{:=; ").rstrip()
     if len(text) > SIGNATURE_MAX:
