@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeindex.languages import LanguageSpec, ts_language, ts_query
-from codeindex.models import Symbol
+from codeindex.models import CALLABLE_KINDS, Symbol
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -166,7 +166,7 @@ def _build_symbols(
             doc=_doc(node, outer, spec, source),
             start_line=outer.start_point[0] + 1,
         )
-        if kind in ("function", "method", "constructor"):
+        if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
     return Extraction(symbols=symbols, callables=callables, tree=tree, source=source)

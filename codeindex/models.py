@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 KINDS: tuple[str, ...] = (
@@ -84,15 +84,6 @@ class FileRecord:
     language: str
     symbols: int
     skipped: str = ""  # reason the file was not indexed, empty when indexed
-
-
-@dataclass(slots=True)
-class IndexStats:
-    files: int = 0
-    symbols: int = 0
-    by_language: dict[str, dict[str, int]] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    last_update: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

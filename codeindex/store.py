@@ -332,9 +332,6 @@ class Store:
             parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(stored(docnum)["data"])
         )
 
-    def stored_symbol(self, docnum: int) -> Symbol:
-        return symbol_from_stored(self.searcher().stored_fields(docnum)["data"])
-
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
@@ -472,17 +469,6 @@ class Store:
         lock = self.ix.storage.lock(name)
         return lock if lock.acquire(blocking=False) else None
 
-    def replace_files(
-        self,
-        writer: SegmentWriter,
-        removed: Iterable[str],
-        documents: Iterator[Document],
-    ) -> None:
-        for path in removed:
-            writer.delete_by_term("path", path)
-        for document in documents:
-            add_document(writer, document)
-
 
 _FILE_RECORDS = query.Term("record", "file")
 SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper
@@ -518,12 +504,3 @@ def path_matcher(globs: Iterable[str]) -> Callable[[str], bool]:
 
 def _marker_text() -> str:
     return f'{{"format": "code-index", "version": {FORMAT_VERSION}}}'
-
-
-def index_mtime(root: Path) -> float | None:
-    directory = root / INDEX_DIR
-    try:
-        tocs = [entry for entry in os.scandir(directory) if entry.name.endswith(".toc")]
-    except OSError:
-        return None
-    return max((entry.stat().st_mtime for entry in tocs), default=None)
