@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codeindex import api, store
-from codeindex.models import KINDS, Symbol
+from codeindex.models import KINDS, Symbol, UpdateReport
 
 COMMANDS = (
     "search",
@@ -225,14 +225,19 @@ def open_index(
             )
             refresh = False
     if refresh:
-        from codeindex.indexer import progress_bar
-
-        advance, set_total, close = progress_bar(enabled=True)
-        try:
-            code_index.refresh(progress=advance, progress_total=set_total)
-        finally:
-            close()
+        refresh_with_progress(code_index)
     return code_index
+
+
+def refresh_with_progress(code_index: api.CodeIndex) -> UpdateReport | None:
+    """Refresh, with a progress bar on stderr when it is a terminal."""
+    from codeindex.indexer import progress_bar
+
+    advance, set_total, close = progress_bar()
+    try:
+        return code_index.refresh(progress=advance, progress_total=set_total)
+    finally:
+        close()
 
 
 def emit_json(data: Any) -> None:
@@ -273,13 +278,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     code_index = api.CodeIndex.open(
         args.root, rebuild=args.rebuild, max_file_size=args.max_file_size
     )
-    from codeindex.indexer import progress_bar
-
-    advance, set_total, close = progress_bar(enabled=True)
-    try:
-        report = code_index.refresh(progress=advance, progress_total=set_total)
-    finally:
-        close()
+    report = refresh_with_progress(code_index)
     if report is None:
         return fail(code_index.read_only_reason)
     if args.json:

@@ -377,9 +377,9 @@ def _commit_with_segments(writer, segments, merge: bool) -> None:  # type: ignor
     writer._finish()
 
 
-def progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+def progress_bar():  # type: ignore[no-untyped-def]
     """A tqdm bar on stderr when it is a terminal; callbacks for Indexer.refresh."""
-    if not enabled or not sys.stderr.isatty():
+    if not sys.stderr.isatty():
         return None, None, lambda: None
     from tqdm import tqdm
 
