@@ -26,6 +26,7 @@ from codeindex.clones.fingerprints import unit_fingerprints
 from codeindex.extract import extract
 from codeindex.languages import language_for_path
 from codeindex.models import FileRecord, UpdateReport
+from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
@@ -41,7 +42,7 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
     record: FileRecord
-    documents: list[store.Document]
+    documents: list[Document]
 
 
 def read_and_extract(root: Path, candidate: Candidate) -> FileOutcome:
@@ -212,13 +213,13 @@ class Indexer:
                 ):
                     # Touched but not changed: keep the symbols, refresh the record only.
                     writer.delete_by_query(_record_query(candidate.path))
-                    store.add_document(writer, store.file_document(outcome.record))
+                    writer.add(store.file_document(outcome.record))
                     unchanged_content += 1
                 else:
                     if previous is not None:
                         writer.delete_by_term("path", candidate.path)
                     for document in outcome.documents:
-                        store.add_document(writer, document)
+                        writer.add(document)
                 symbols += outcome.record.symbols
                 skipped += bool(outcome.record.skipped)
                 if progress is not None:
@@ -274,17 +275,15 @@ def _shard(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
 
 def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignore[no-untyped-def]
     """Index one shard into a segment of its own; report progress, then the segment."""
-    from whoosh.writing import SegmentWriter
-
     try:
         _die_with_parent()
         index_store = store.Store.open(Path(root), create=False)
-        writer = SegmentWriter(index_store.ix, _lk=False, codec=store.codec())
+        writer = BulkSegmentWriter(index_store.ix, _lk=False)
         symbols = skipped = done = 0
         for candidate in shard:
             outcome = read_and_extract(Path(root), candidate)
             for document in outcome.documents:
-                store.add_document(writer, document)
+                writer.add(document)
             symbols += outcome.record.symbols
             skipped += bool(outcome.record.skipped)
             done += 1

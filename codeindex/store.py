@@ -1,15 +1,15 @@
-"""The Whoosh index on disk. The only module that imports whoosh.
+"""The Whoosh index on disk: schema, opening, reading records, and the writer lock.
 
 One document per symbol plus one per file (its staleness record). Every document of a file
 carries the file's `path` term, so replacing or dropping a file is one delete_by_term.
-Symbol data lives in a single stored string: Whoosh pickles and compresses stored fields per
-document, and one string is the cheapest thing to pickle.
+Symbol data lives in one byte column (a SEP-joined string), not in Whoosh's stored fields:
+those are pickled and zlib'd one document at a time, which cost more than all our postings.
+Documents are written by codeindex.segment_writer; queries run in codeindex.symbol_search.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 import threading
@@ -22,20 +22,20 @@ from codeindex import _light_imports  # noqa: F401  (before whoosh: see the modu
 
 # isort: split
 from whoosh import fields, formats, index, query
-from whoosh.codec import whoosh3
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
-from whoosh.writing import LockError, SegmentWriter
+from whoosh.writing import LockError
 
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import ParsedQuery
+from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.symbol_search import SymbolSearch, Vocabularies
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "2"  # 2: clone fingerprints and payloads
+FORMAT_VERSION = "3"  # 2: clone fingerprints and payloads; 3: values in columns
 MARKER_FILE = "code-index.json"
 SEP = "\x1f"
 
@@ -59,6 +59,11 @@ NAME_LENGTH = NumericColumn("H", default=0)
 INDEXED_FIELDS = ("path", "record", "name", "parts", "facet", "fp")
 
 
+def _bytes_column() -> fields.COLUMN:
+    # Offsets written at any size: without them each reader rebuilds them in Python.
+    return fields.COLUMN(VarBytesColumn(write_offsets_cutoff=0))
+
+
 def _schema() -> fields.Schema:
     return fields.Schema(
         path=fields.ID(),
@@ -68,55 +73,9 @@ def _schema() -> fields.Schema:
         facet=_terms_field(),  # "k:<kind>" and "l:<language>"
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
-        data=fields.STORED(),
-        clone=fields.STORED(),  # clone payload (codeindex.clones.fingerprints)
+        data=_bytes_column(),  # the symbol or file record, SEP-joined UTF-8
+        clone=_bytes_column(),  # clone payload (codeindex.clones.fingerprints)
     )
-
-
-class _PerDocReader(whoosh3.W3PerDocReader):
-    # Whoosh asks "does a length column exist?" once per posting while it writes a segment and
-    # answers with a stat() each time; our fields have no lengths, so cache the answer.
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - one reader per segment write
-    def has_column(self, fieldname: str) -> bool:
-        return bool(super().has_column(fieldname))
-
-
-class _Codec(whoosh3.W3Codec):
-    def per_document_reader(self, storage, segment):  # type: ignore[no-untyped-def]
-        return _PerDocReader(storage, segment)
-
-
-def codec() -> whoosh3.W3Codec:
-    return _Codec(compression=0)
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    terms: dict[str, list[str]]
-    data: str
-    name_length: int | None = None
-    clone: str = ""
-
-
-def add_document(writer: SegmentWriter, document: Document) -> None:
-    """`SegmentWriter.add_document` minus analysis, field checks and boosts: our terms are
-    already tokens. Indexing the standard library spends 2.5x less time here than in Whoosh's
-    general path (measured, 72k symbols)."""
-    docnum = writer.docnum
-    add_posting = writer.pool.add
-    per_document = writer.perdocwriter
-    per_document.start_doc(docnum)
-    for fieldname, tokens in document.terms.items():
-        for token in set(tokens):
-            add_posting((fieldname, token.encode("utf-8"), docnum, 1.0, b""))
-    per_document.add_field("data", None, document.data, 0)
-    if document.clone:
-        per_document.add_field("clone", None, document.clone, 0)
-    if document.name_length is not None:
-        per_document.add_column_value("nlen", NAME_LENGTH, document.name_length)
-    per_document.finish_doc()
-    writer._added = True
-    writer.docnum += 1
 
 
 def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = "") -> Document:
@@ -143,7 +102,13 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     fingerprint_terms = list(fingerprints)
     if fingerprint_terms:
         terms["fp"] = fingerprint_terms
-    return Document(terms=terms, data=data, name_length=min(len(symbol.name), 65535), clone=clone)
+    columns: dict[str, object] = {
+        "data": data.encode("utf-8"),
+        "nlen": min(len(symbol.name), 65535),
+    }
+    if clone:
+        columns["clone"] = clone.encode("utf-8")
+    return Document(terms=terms, columns=columns)
 
 
 def file_document(record: FileRecord) -> Document:
@@ -158,7 +123,9 @@ def file_document(record: FileRecord) -> Document:
             record.skipped,
         )
     )
-    return Document(terms={"path": [record.path], "record": ["file"]}, data=data)
+    return Document(
+        terms={"path": [record.path], "record": ["file"]}, columns={"data": data.encode("utf-8")}
+    )
 
 
 def symbol_from_stored(data: str) -> Symbol:
@@ -202,6 +169,7 @@ class Store:
     _symbol_search: SymbolSearch | None = None
     _vocabularies: Vocabularies = field(default_factory=Vocabularies)
     _all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
+    _values: _Values | None = None
 
     @property
     def directory(self) -> Path:
@@ -297,19 +265,27 @@ class Store:
             self._all_records = (searcher, self._records(searcher, _FILE_RECORDS))
         return dict(self._all_records[1])
 
-    @staticmethod
-    def _records(searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
+    def _records(self, searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
         records = {}
+        data = self.values(searcher).data
         for docnum in searcher.docs_for_query(wanted):
-            record = file_from_stored(searcher.stored_fields(docnum)["data"])
+            record = file_from_stored(data(docnum))
             records[record.path] = record
         return records
+
+    def values(self, searcher: Searcher) -> _Values:
+        """Column readers on `searcher`, opened once per commit."""
+        values = self._values
+        if values is None or values.searcher is not searcher:
+            values = self._values = _Values(searcher)
+        return values
 
     def symbols_in(self, path: str) -> list[Symbol]:
         searcher = self.searcher()
         found = []
+        read = self.values(searcher).data
         for docnum in searcher.docs_for_query(query.Term("path", path)):
-            data = searcher.stored_fields(docnum)["data"]
+            data = read(docnum)
             if data.count(SEP) == 9:
                 found.append(symbol_from_stored(data))
         found.sort(key=lambda s: (s.start_line, s.line))
@@ -327,9 +303,9 @@ class Store:
         engine = self._symbol_search
         if engine is None or engine.searcher is not searcher:
             engine = self._symbol_search = SymbolSearch(searcher, self._vocabularies)
-        stored = searcher.stored_fields
+        data = self.values(searcher).data
         return engine.run(
-            parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(stored(docnum)["data"])
+            parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(data(docnum))
         )
 
     def doc_count(self) -> int:
@@ -352,22 +328,19 @@ class Store:
         files = list(paths)
         if files:
             wanted = query.And([wanted, query.Or([query.Term("path", p) for p in files])])
+        values = self.values(searcher)
+        data, clone = values.data, values.clone
         for docnum in sorted(searcher.docs_for_query(wanted)):
-            yield self._clone_fields(searcher, docnum)
-
-    @staticmethod
-    def _clone_fields(searcher: Searcher, docnum: int) -> tuple[str, str]:
-        fields_ = searcher.stored_fields(docnum)
-        return fields_["data"], fields_.get("clone", "")
+            yield data(docnum), clone(docnum)
 
     # -- writing -------------------------------------------------------------------------
 
-    def writer(self, timeout: float = 2.0) -> SegmentWriter:
+    def writer(self, timeout: float = 2.0) -> BulkSegmentWriter:
         """The single writer. Waits up to `timeout` for another writer, then raises IndexBusy."""
         deadline = time.monotonic() + timeout
         while True:
             try:
-                writer = self.ix.writer(codec=codec())
+                writer = BulkSegmentWriter(self.ix)
             except LockError:
                 if time.monotonic() >= deadline:
                     raise IndexBusy(
@@ -424,7 +397,7 @@ class Store:
         # Its own storage, so commits in the index directory neither delete our unfinished
         # files (clean_files) nor our temporary pool (each writer's _finish removes it).
         side_index = FileStorage(str(side)).create().create_index(self.ix.schema, INDEX_NAME)
-        writer = SegmentWriter(side_index, _lk=False, codec=codec())
+        writer = BulkSegmentWriter(side_index, _lk=False)
         live: list[list[int]] = []
         for segment in snapshot:
             reader = SegmentReader(self.ix.storage, self.ix.schema, segment)
@@ -468,6 +441,27 @@ class Store:
         """An OS file lock in the index directory, or None when another holder has it."""
         lock = self.ix.storage.lock(name)
         return lock if lock.acquire(blocking=False) else None
+
+
+class _Values:
+    """The byte columns of one searcher's segments, decoded on read."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._readers: dict[str, Callable[[int], bytes]] = {}
+
+    def _text(self, name: str, docnum: int) -> str:
+        read = self._readers.get(name)
+        if read is None:
+            reader = self.searcher.reader().column_reader(name, translate=False)
+            read = self._readers[name] = reader.__getitem__
+        return read(docnum).decode("utf-8")
+
+    def data(self, docnum: int) -> str:
+        return self._text("data", docnum)
+
+    def clone(self, docnum: int) -> str:
+        return self._text("clone", docnum)
 
 
 _FILE_RECORDS = query.Term("record", "file")
