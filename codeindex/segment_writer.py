@@ -14,10 +14,17 @@ The files written are ordinary W3 segments; readers, merges and `add_reader` wor
 
 from __future__ import annotations
 
+import struct
 from array import array
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import sub
+from pickle import dumps
 
 from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.columns import VarBytesColumn
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.writing import SegmentWriter
 
 
@@ -76,6 +83,9 @@ class BulkSegmentWriter(SegmentWriter):
     def __init__(self, ix, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ix, codec=codec(), **kwargs)
         self.pool = _TermPool()
+        # Column values of added documents, (docnum, value) per column, written in bulk
+        # when the segment is flushed or before Whoosh adds a merged reader's documents.
+        self._pending: dict[str, list[tuple[int, object]]] = {}
 
     def add(self, document: Document) -> None:
         docnum = self.docnum
@@ -91,43 +101,106 @@ class BulkSegmentWriter(SegmentWriter):
                     terms[text] = [docnum]
                 else:
                     postings.append(docnum)
-        per_document = self.perdocwriter
-        per_document.start_doc(docnum)
-        schema = self.schema
-        for fieldname, value in document.columns.items():
-            per_document.add_column_value(fieldname, schema[fieldname].column_type, value)
-        per_document.finish_doc()
+        pending = self._pending
+        for name, value in document.columns.items():
+            values = pending.get(name)
+            if values is None:
+                values = pending[name] = []
+            values.append((docnum, value))
         self._added = True
         self.docnum += 1
 
+    def add_reader(self, reader) -> None:  # type: ignore[no-untyped-def]
+        self._write_pending_columns()
+        super().add_reader(reader)
+
     def _flush_segment(self) -> None:
+        self._write_pending_columns()
         self.perdocwriter.close()
         _write_postings(self.fieldwriter, self.schema, self.pool.fields)
         self.fieldwriter.close()
 
+    def _write_pending_columns(self) -> None:
+        per_document = self.perdocwriter
+        # Documents from `add` went past the per-document writer; catch its count up.
+        per_document._doccount = self.docnum
+        for name, values in self._pending.items():
+            column = self.schema[name].column_type
+            if not per_document._has_column(name):
+                per_document._create_column(name, column)
+            writer = per_document._get_column(name)
+            if isinstance(writer, VarBytesColumn.Writer):
+                _append_var_bytes(writer, values)  # type: ignore[arg-type]
+            else:
+                for docnum, value in values:
+                    writer.add(docnum, value)
+        self._pending.clear()
+
+
+def _append_var_bytes(writer: VarBytesColumn.Writer, values: list[tuple[int, bytes]]) -> None:
+    """What VarBytesColumn.Writer.add does value by value, with one file write: the values
+    are concatenated, and documents without one get length 0 at the running offset."""
+    if not values:
+        return
+    first = writer._count
+    lengths = [0] * (values[-1][0] + 1 - first)
+    for docnum, value in values:
+        lengths[docnum - first] = len(value)
+    base = writer._offset_base
+    offsets = list(accumulate(lengths, initial=base))
+    writer._dbfile.write(b"".join(value for _, value in values))
+    for growable, new in ((writer._lengths, lengths), (writer._offsets, offsets[:-1])):
+        if growable.array.typecode != "I":  # GrowableArray starts small and widens
+            growable.array = array("I", growable.array)
+        growable.array.extend(new)
+    writer._offset_base = offsets[-1]
+    writer._count = values[-1][0] + 1
+
 
 def _write_postings(fieldwriter, schema, fields: dict[str, dict[bytes, list[int]]]) -> None:  # type: ignore[no-untyped-def]
-    """Each term's posting list in blocks, through Whoosh's own block encoder (so the bytes
-    are exactly what its per-posting path writes), without a call per posting."""
+    """Each term's posting list, encoded as whoosh3's W3PostingsWriter and W3TermInfo encode
+    presence-only postings (weight 1.0, no lengths, no values, no compression), one byte
+    string per term instead of several calls per posting. tests/test_segment_writer.py
+    checks the bytes against Whoosh's own writer."""
+    postfile = fieldwriter._postfile
+    terms_table = fieldwriter._tindex
     for fieldname in sorted(fields):
         terms = fields[fieldname]
         if not terms:
             continue
         fieldwriter.start_field(fieldname, schema[fieldname])
+        prefix = pack_ushort(fieldwriter._fieldid)
+        offset = postfile.tell()
+        chunks: list[bytes] = []
         for text in sorted(terms):
             docnums = terms[text]
-            fieldwriter.start_term(text)
-            postings = fieldwriter._postwriter
-            limit = postings._blocklimit
-            for start in range(0, len(docnums), limit):
-                block = docnums[start : start + limit]
-                postings._ids = array("I", block)
-                postings._weights = _ONE * len(block)
-                postings._maxweight = 1.0
-                if start + limit < len(docnums):
-                    postings._write_block()
-            fieldwriter.finish_term()  # writes the last block
+            posting_list = _posting_list(docnums)
+            chunks.append(posting_list)
+            info = _TERM_INFO.pack(
+                0, float(len(docnums)), len(docnums), 0, 0, 1.0, docnums[0], docnums[-1]
+            )
+            terms_table.add(prefix + text, info + pack_long(offset) + pack_int(len(posting_list)))
+            offset += len(posting_list)
+        postfile.write(b"".join(chunks))
         fieldwriter.finish_field()
 
 
-_ONE = array("f", [1.0])
+def _posting_list(docnums: list[int]) -> bytes:
+    """W3 blocks of BLOCK_LIMIT postings; the last block's length is negative."""
+    parts = [WHOOSH3_HEADER_MAGIC]
+    count = len(docnums)
+    for start in range(0, count, BLOCK_LIMIT):
+        block = docnums[start : start + BLOCK_LIMIT]
+        # Ids are delta-encoded; weights all 1.0 and fixed-size-0 values pickle as None.
+        ids = (block[0], *map(sub, block[1:], block[:-1]))
+        data = dumps((ids, None, None), 2)
+        info = dumps((len(block), block[-1], 1.0, 0, 0, 0), 2)
+        size = len(info) + len(data)
+        parts += (pack_int(size if start + BLOCK_LIMIT < count else -size), info, data)
+    return b"".join(parts)
+
+
+BLOCK_LIMIT = 128  # whoosh3's default blocklimit, which codec() keeps
+# W3TermInfo: flags (inlined), total weight, doc frequency, min and max length bytes,
+# max weight, first and last id.
+_TERM_INFO = struct.Struct("!BfIBBfII")
