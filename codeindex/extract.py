@@ -13,10 +13,11 @@ Query capture conventions (see queries/*.scm):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codeindex.languages import LanguageSpec, ts_language, ts_query
+from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
 from codeindex.models import CALLABLE_KINDS, Symbol
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ SIGNATURE_MAX = 200
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
+_NEEDS_SQUEEZE = re.compile(r"\s\s|[^\S ]")  # a run of blanks, or a tab or line break
 _OPENING_SPACE = re.compile(r"([(\[]) ")
 _CLOSING_SPACE = re.compile(r" ([)\]])")
 # `//!` before `///?`: the alternation takes the first branch that matches.
@@ -72,13 +74,11 @@ def parse(source: bytes, spec: LanguageSpec) -> tuple[tree_sitter.Tree, bytes]:
 
 
 def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
-    import tree_sitter
 
     tree, source = parse(source, spec)
-    cursor = tree_sitter.QueryCursor(ts_query(spec.name))
     definitions: dict[tuple[int, int], _Definition] = {}
     package = ""
-    for pattern, captures in cursor.matches(tree.root_node):
+    for pattern, captures in _matches(tree, spec):
         if "package" in captures:
             package = _text(source, captures["package"][0])
         definition = _definition_from(pattern, captures, source)
@@ -92,6 +92,30 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
             definitions[definition.name_span] = definition
     ordered = sorted(definitions.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
     return _build_symbols(ordered, spec, path, source, package, tree)
+
+
+def _matches(
+    tree: tree_sitter.Tree, spec: LanguageSpec
+) -> Iterator[tuple[int, dict[str, list[tree_sitter.Node]]]]:
+    """The query's matches, in no particular order."""
+    import tree_sitter
+
+    cursor = tree_sitter.QueryCursor(ts_query(spec.name))
+    roots = pattern_roots(spec.name) if spec.definition_scopes else None
+    if roots is None:
+        yield from cursor.matches(tree.root_node)
+        return
+    # Patterns may only start at the node given (they still reach into its children).
+    cursor.set_max_start_depth(0)
+    scopes = spec.definition_scopes
+    pending = [tree.root_node]
+    while pending:
+        for child in pending.pop().named_children:
+            kind = child.type
+            if kind in roots:
+                yield from cursor.matches(child)
+            if kind in scopes:
+                pending.append(child)
 
 
 def _definition_from(
@@ -192,6 +216,9 @@ def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node |
     """Breadth-first, a few levels deep: `const f = () => {...}` keeps its body two levels down."""
     if node.type in spec.expression_body_types:
         return node.child_by_field_name("body")
+    body = node.child_by_field_name("body")  # the common case, without visiting children
+    if body is not None and body.type in spec.body_types:
+        return body
     frontier = [node]
     for _ in range(3):
         next_frontier: list[tree_sitter.Node] = []
@@ -210,22 +237,24 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
     body = _find_body(node, spec)
     end = body.start_byte if body is not None else node.end_byte
     start = node.start_byte
+    children = node.children
     # Attributes inside the definition node (C# `[Serializable]`, TS decorators) are not part
     # of the signature.
-    for child in node.children:
+    for child in children:
         if child.type not in spec.attribute_types and child.type not in spec.comment_types:
             start = child.start_byte
             break
     # Neither are a comment before the body (`def f(x):  # note`) nor text that failed to
     # parse (`def f(x) -> int` then junk).
-    for child in node.children:
+    for child in children:
         if child.start_byte > start and (child.is_error or child.type in spec.comment_types):
             end = min(end, child.start_byte)
             break
-    raw = source[start : min(end, start + 4 * SIGNATURE_MAX)]
-    text = _WHITESPACE.sub(" ", raw.decode("utf-8", errors="replace")).strip()
-    # A parameter list spread over lines reads `(self, a)`, not `( self, a )`.
-    text = _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))
+    raw = source[start : min(end, start + 4 * SIGNATURE_MAX)].decode("utf-8", errors="replace")
+    text = _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()
+    if "( " in text or "[ " in text or " )" in text or " ]" in text:
+        # A parameter list spread over lines reads `(self, a)`, not `( self, a )`.
+        text = _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))
     # `;` ends bodiless declarations: overload and trait signatures, abstract members.
     text = text.rstrip("{:=; ").rstrip()
     if len(text) > SIGNATURE_MAX:
@@ -241,13 +270,14 @@ def _doc(node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, so
 
 def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
     body = node.child_by_field_name("body")
-    if body is None or body.type not in spec.body_types or not body.named_children:
+    if body is None or body.type not in spec.body_types or not body.named_child_count:
         return ""
-    first = body.named_children[0]
-    if first.type != "expression_statement" or not first.named_children:
+    # named_child(0), not named_children[0]: a class body may hold hundreds of statements.
+    first = body.named_child(0)
+    if first is None or first.type != "expression_statement" or not first.named_child_count:
         return ""
-    string = first.named_children[0]
-    if string.type != "string":
+    string = first.named_child(0)
+    if string is None or string.type != "string":
         return ""
     text = _text(source, string)
     text = text.lstrip("rRbBuUfF").strip("\"'")

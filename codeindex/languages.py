@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,11 @@ class LanguageSpec:
     # Node types whose `body` field is the body whatever its node type: an arrow function's
     # expression body must not end up in the signature.
     expression_body_types: tuple[str, ...] = ()
+    # Node types whose children can be definitions, for grammars where definitions are
+    # statements only (never inside expressions). When given, extraction walks these and runs
+    # the query on candidate nodes alone instead of over the whole tree: on the Python stdlib
+    # that is 0.9 s instead of 1.6 s. Empty: match over the whole tree.
+    definition_scopes: tuple[str, ...] = ()
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -191,6 +197,26 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         comment_types=("comment",),
         body_types=("block",),
         wrapper_types=("decorated_definition",),
+        definition_scopes=(
+            "module",
+            "block",
+            "decorated_definition",
+            "function_definition",
+            "class_definition",
+            "if_statement",
+            "elif_clause",
+            "else_clause",
+            "for_statement",
+            "while_statement",
+            "try_statement",
+            "except_clause",
+            "except_group_clause",
+            "finally_clause",
+            "with_statement",
+            "match_statement",
+            "case_clause",
+            "ERROR",  # what error recovery wraps can still hold definitions
+        ),
     ),
     _TYPESCRIPT,
     replace(
@@ -296,5 +322,27 @@ def ts_language(spec_name: str) -> tree_sitter.Language:
 def ts_query(spec_name: str) -> tree_sitter.Query:
     import tree_sitter
 
-    source = (QUERY_DIR / _BY_NAME[spec_name].query_file).read_text(encoding="utf-8")
-    return tree_sitter.Query(ts_language(spec_name), source)
+    return tree_sitter.Query(ts_language(spec_name), _query_source(spec_name))
+
+
+def _query_source(spec_name: str) -> str:
+    return (QUERY_DIR / _BY_NAME[spec_name].query_file).read_text(encoding="utf-8")
+
+
+@cache
+def pattern_roots(spec_name: str) -> frozenset[str] | None:
+    """The node types the query's patterns start with, or None when a pattern starts with
+    something else (an alternation, a wildcard, a grouping)."""
+    query = ts_query(spec_name)
+    source = _query_source(spec_name).encode("utf-8")
+    roots = set()
+    for index in range(query.pattern_count):
+        text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
+        found = _PATTERN_ROOT.match(text)
+        if found is None:
+            return None
+        roots.add(found.group(1).decode())
+    return frozenset(roots)
+
+
+_PATTERN_ROOT = re.compile(rb"\(\s*([a-z_]+)\b")
