@@ -7,15 +7,14 @@ import re
 # Splits snake_case, kebab-case, camelCase, PascalCase and ACRONYMWords; digits stay attached
 # to the word they follow (`utf8`, `sha256`).
 _WORD = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])\d*|[A-Z]?[a-z]+\d*|\d+[a-z]*", re.ASCII)
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def subwords(identifier: str) -> list[str]:
     """Lowercased sub-words in order: `HTTPServerError` -> ["http", "server", "error"]."""
-    if _NON_ASCII.search(identifier):
+    if not identifier.isascii():
         # Unicode identifiers: split on separators only; case rules vary by script.
         return [part.lower() for part in re.split(r"[\W_]+", identifier) if part]
-    return [match.group().lower() for match in _WORD.finditer(identifier)]
+    return " ".join(_WORD.findall(identifier)).lower().split()
 
 
 def name_key(identifier: str) -> str:

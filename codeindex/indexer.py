@@ -9,6 +9,7 @@ leaves the previous commit intact.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -275,6 +276,9 @@ def _shard(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
 
 def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignore[no-untyped-def]
     """Index one shard into a segment of its own; report progress, then the segment."""
+    # A short-lived process whose objects form no cycles: the cyclic collector would only
+    # rescan the growing posting lists, again and again.
+    gc.disable()
     try:
         _die_with_parent()
         index_store = store.Store.open(Path(root), create=False)
