@@ -70,21 +70,20 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         return {}
     source = extraction.source
     units = [
-        (index, node)
+        (index, node, lines)
         for index, node in extraction.callables
-        if node.end_point[0] - node.start_point[0] + 1 >= MIN_UNIT_LINES
+        if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
     ]
-    masked = normalize.mask(normalize.outermost([node for _, node in units]), source, spec)
+    masked = normalize.mask(normalize.outermost([node for _, node, _ in units]), source, spec)
     prints: dict[int, UnitPrint] = {}
-    for index, node in units:
-        start, end = node.start_byte, node.end_byte
+    for index, node, lines in units:
+        start, end = node.byte_range
         unit_tokens = normalize.tokens(masked, start, end)
         if len(unit_tokens) < MIN_UNIT_TOKENS:
             continue
         bound = normalize.bound_names(masked, start, end)
         name = extraction.symbols[index].name.encode("utf-8")
         codes = normalize.encode(unit_tokens, bound, name)
-        lines = node.end_point[0] - node.start_point[0] + 1
         scan = lines >= SCAN_MIN_LINES and len(codes) >= SCAN_MIN_TOKENS
         prints[index] = make_print(codes, normalize.t1_digest(masked, start, end), scan)
     return prints
