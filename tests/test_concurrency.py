@@ -169,11 +169,12 @@ def _kill_when(process: subprocess.Popen[str], ready: Path, delay: float) -> Non
 
 def test_sigkill_during_a_build_then_restart_recovers(tmp_path: Path) -> None:
     root = tmp_path / "project"
-    corpus(root, 240, 40)
+    # Big enough that a build outlasts the kill delay (about 1 s of work after the delay here).
+    corpus(root, 240, 200)
     # First a killed initial build, then a killed rebuild-sized refresh on top of a commit.
-    for delay, edit in ((0.2, False), (0.45, True)):
+    for delay, edit in ((0.2, False), (0.3, True)):
         if edit:
-            corpus(root, 240, 41)  # every file changed: a full parallel re-index
+            corpus(root, 240, 201)  # every file changed: a full parallel re-index
         build = subprocess.Popen(
             [str(Path(sys.executable).parent / "code-index"), "index", "--root", str(root)],
             stdout=subprocess.DEVNULL,
@@ -193,7 +194,7 @@ def test_sigkill_during_a_build_then_restart_recovers(tmp_path: Path) -> None:
     clean.refresh()
     clean.close()
     assert after_crash == symbols_of(root)
-    assert len(after_crash) == 240 * 41
+    assert len(after_crash) == 240 * 201
 
 
 HOT_LOOP = """
