@@ -230,15 +230,21 @@ def _verified_pairs(
     units: list[Entry], representatives: list[int], min_similarity: float
 ) -> dict[tuple[int, int], float]:
     edges: dict[tuple[int, int], float] = {}
+    # Plain lists, not attribute chains: this loop runs once per candidate pair (135k on the
+    # standard library).
+    codes = [entry.unit.codes for entry in units]
+    lengths = list(map(len, codes))
+    symbols = [entry.symbol for entry in units]
+    similarity = Indel.normalized_similarity
+    # Indel similarity can not exceed 2*min/(sum of lengths): hopeless pairs are skipped.
+    ratio = min_similarity / (2 - min_similarity)
     for a, b in _candidate_pairs(units, representatives):
-        first, second = units[a], units[b]
-        codes_a, codes_b = first.unit.codes, second.unit.codes
-        # Indel similarity can not exceed 2*min/(sum of lengths): skip hopeless pairs unread.
-        if 2 * min(len(codes_a), len(codes_b)) < min_similarity * (len(codes_a) + len(codes_b)):
+        length_a, length_b = lengths[a], lengths[b]
+        if length_a < length_b * ratio or length_b < length_a * ratio:
             continue
-        if _overlapping(first.symbol, second.symbol):
+        if symbols[a].path == symbols[b].path and _overlapping(symbols[a], symbols[b]):
             continue
-        score = Indel.normalized_similarity(codes_a, codes_b, score_cutoff=min_similarity)
+        score = similarity(codes[a], codes[b], score_cutoff=min_similarity)
         if score >= min_similarity:
             edges[(a, b)] = score
     return edges
