@@ -173,6 +173,7 @@ def _write_postings(fieldwriter, schema, fields: dict[str, dict[bytes, list[int]
         prefix = pack_ushort(fieldwriter._fieldid)
         offset = postfile.tell()
         chunks: list[bytes] = []
+        entries: list[tuple[bytes, bytes]] = []
         for text in sorted(terms):
             docnums = terms[text]
             posting_list = _posting_list(docnums)
@@ -180,10 +181,29 @@ def _write_postings(fieldwriter, schema, fields: dict[str, dict[bytes, list[int]
             info = _TERM_INFO.pack(
                 0, float(len(docnums)), len(docnums), 0, 0, 1.0, docnums[0], docnums[-1]
             )
-            terms_table.add(prefix + text, info + pack_long(offset) + pack_int(len(posting_list)))
+            entries.append((prefix + text, info + pack_long(offset) + pack_int(len(posting_list))))
             offset += len(posting_list)
         postfile.write(b"".join(chunks))
+        _add_terms(terms_table, entries)
         fieldwriter.finish_field()
+
+
+def _add_terms(table, entries: list[tuple[bytes, bytes]]) -> None:  # type: ignore[no-untyped-def]
+    """OrderedHashWriter.add for keys in increasing order, with one file write in all."""
+    if not entries:
+        return
+    position = table.dbfile.tell()
+    hash_key, buckets, index = table.hashfn, table.buckets, table.index
+    records = []
+    for key, value in entries:
+        index.append(position)
+        key_hash = hash_key(key)
+        buckets[key_hash & 255].append((key_hash, position))
+        record = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        records.append(record)
+        position += len(record)
+    table.dbfile.write(b"".join(records))
+    table.lastkey = entries[-1][0]
 
 
 def _posting_list(docnums: list[int]) -> bytes:
@@ -205,3 +225,4 @@ BLOCK_LIMIT = 128  # whoosh3's default blocklimit, which codec() keeps
 # W3TermInfo: flags (inlined), total weight, doc frequency, min and max length bytes,
 # max weight, first and last id.
 _TERM_INFO = struct.Struct("!BfIBBfII")
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables' record header
