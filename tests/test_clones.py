@@ -122,3 +122,24 @@ for _, order := range orders {
     result = indexed.similar(snippet, languages=["go"])
     assert result.matches and result.matches[0].symbol.language == "go"
     assert result.matches[0].symbol.name.endswith("SummarizeOrders")
+
+
+def test_sketches_from_a_second_process_match_the_inline_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first whole-repository scan computes half of its sketches in a forked process; the
+    band keys must not depend on where they were computed."""
+    import random
+    import threading
+
+    from codeindex.clones import sketch
+
+    generator = random.Random(3)
+    all_codes = [
+        "".join(chr(0x100 + generator.randrange(300)) for _ in range(generator.randrange(2, 400)))
+        for _ in range(120)
+    ]
+    inline = [sketch.band_keys(sketch.minhash(codes)) for codes in all_codes]
+    monkeypatch.setattr(sketch, "PARALLEL_MIN", 10)
+    assert threading.active_count() == 1  # else band_keys_of stays in this process
+    assert sketch.band_keys_of(all_codes) == inline

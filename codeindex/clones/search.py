@@ -210,17 +210,18 @@ def _scan_units(
 def _fill_sketches(store: Store, units: list[Entry], representatives: list[int]) -> None:
     """Band keys for the representatives, from the on-disk cache where possible."""
     cached = sketch_cache.load(store.directory, sketch.BANDS)
-    computed = 0
+    missing = []
     for index in representatives:
         entry = units[index]
         if entry.bands is None:
-            bands = cached.get(entry.unit.t2)
-            if bands is None:
-                bands = entry.band_keys()
-                cached[entry.unit.t2] = bands
-                computed += 1
-            entry.bands = bands
-    if computed:
+            entry.bands = cached.get(entry.unit.t2)
+            if entry.bands is None:
+                missing.append(entry)
+    for entry, bands in zip(
+        missing, sketch.band_keys_of([entry.unit.codes for entry in missing]), strict=True
+    ):
+        entry.bands = cached[entry.unit.t2] = bands
+    if missing:
         if len(cached) > 4 * len(representatives):  # mostly units that are gone: start over
             cached = {units[i].unit.t2: units[i].band_keys() for i in representatives}
         sketch_cache.save(store.directory, sketch.BANDS, cached)

@@ -12,6 +12,8 @@ and several edits (Indel similarity 0.7-0.9) leave J around 0.3-0.6 (0.8-1.0).
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from array import array
 from itertools import repeat
 from operator import and_, mod
@@ -28,6 +30,8 @@ _EMPTIES = [_EMPTY] * BINS
 # Shingle hash: the 64-bit word modulo a prime below 2^32. Its lanes are already hashed token
 # codes, so one modulo mixes them well enough, at one C-level operation per shingle.
 _PRIME = 4294967291
+# Below this many sketches a second process costs more than it saves.
+PARALLEL_MIN = 4000
 
 
 def minhash(codes: str) -> list[int]:
@@ -70,3 +74,39 @@ def band_keys(signature: list[int]) -> list[str]:
     text = array("I", signature).tobytes().hex()
     width = 8 * ROWS
     return [f"{band:x}{text[band * width : (band + 1) * width]}" for band in range(BANDS)]
+
+
+def band_keys_of(all_codes: list[str]) -> list[list[str]]:
+    """Band keys of many units. A first whole-repository scan needs tens of thousands (about
+    1.1 s for the standard library's 22,000 scan units), so a forked process computes half of
+    them. Only from a single-threaded process: forking one with other threads running (the
+    MCP server, the watcher) could copy a lock in mid-use."""
+    if (
+        len(all_codes) < PARALLEL_MIN
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return _band_keys_all(all_codes)
+    half = len(all_codes) // 2
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    # Forked, the child already holds the codes: only its results cross the pipe.
+    child = context.Process(target=_send_band_keys, args=(all_codes[half:], sender), daemon=True)
+    child.start()
+    sender.close()
+    first = _band_keys_all(all_codes[:half])
+    try:
+        second = receiver.recv()
+    except EOFError:  # the child died (killed, out of memory): do its half here
+        second = _band_keys_all(all_codes[half:])
+    child.join()
+    return first + second
+
+
+def _band_keys_all(all_codes: list[str]) -> list[list[str]]:
+    return [band_keys(minhash(codes)) for codes in all_codes]
+
+
+def _send_band_keys(all_codes: list[str], sender) -> None:  # type: ignore[no-untyped-def]
+    sender.send(_band_keys_all(all_codes))
+    sender.close()
