@@ -74,7 +74,6 @@ def parse(source: bytes, spec: LanguageSpec) -> tuple[tree_sitter.Tree, bytes]:
 
 
 def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
-
     tree, source = parse(source, spec)
     definitions: dict[tuple[int, int], _Definition] = {}
     package = ""

@@ -280,9 +280,7 @@ def test_nothing_outside_the_root_is_read(shared: Session, tmp_path: Path) -> No
             assert "outside the project root" in shared.error(
                 "get_symbol", {"name": "leaked", "path": path}
             )
-            assert "outside the project root" in shared.error(
-                "find_duplicates", {"path": path}
-            )
+            assert "outside the project root" in shared.error("find_duplicates", {"path": path})
             assert "outside the project root" in shared.error("reindex", {"paths": [path]})
         assert "outside the project root" in shared.error("reindex", {"paths": ["escape"]})
         assert "outside the project root" in shared.error("file_outline", {"path": "/etc/passwd"})
