@@ -230,9 +230,7 @@ class IndexService:
             # An index of another format version, or a damaged one: the CLI asks the user to
             # rebuild; an agent cannot answer that question, and the index is only a cache.
             log.warning("%s; rebuilding it", exc)
-            self._index = CodeIndex.open(
-                self.root, rebuild=True, max_file_size=self.max_file_size
-            )
+            self._index = CodeIndex.open(self.root, rebuild=True, max_file_size=self.max_file_size)
         log.info("opened the index of %s in %.2fs", self.root, time.perf_counter() - started)
 
     def _catch_up(self) -> None:
