@@ -92,7 +92,12 @@ def band_keys_of(all_codes: list[str]) -> list[list[str]]:
     receiver, sender = context.Pipe(duplex=False)
     # Forked, the child already holds the codes: only its results cross the pipe.
     child = context.Process(target=_send_band_keys, args=(all_codes[half:], sender), daemon=True)
-    child.start()
+    try:
+        child.start()
+    except OSError:  # no process to be had (limits, memory): do it all here
+        sender.close()
+        receiver.close()
+        return _band_keys_all(all_codes)
     sender.close()
     first = _band_keys_all(all_codes[:half])
     try:
