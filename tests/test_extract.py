@@ -131,6 +131,57 @@ def test_python_matches_ast_on_stdlib_modules() -> None:
         assert {(s.name, s.line) for s in _extract(source, path.name)} == expected, relative
 
 
+PYTHON_NESTING = b"""\
+import sys
+if sys.platform == "win32":
+    def only_windows(): pass
+elif sys.version_info > (3,):
+    class Modern: pass
+else:
+    def fallback(): pass
+try:
+    def in_try(): pass
+except ImportError:
+    def in_except(): pass
+else:
+    def in_else(): pass
+finally:
+    def in_finally(): pass
+for item in range(2):
+    def in_for(): pass
+while False:
+    class InWhile: pass
+with open(__file__) as handle:
+    @staticmethod
+    def decorated(): pass
+match sys.argv:
+    case [first]:
+        def in_case(): pass
+class Outer:
+    if True:
+        def conditional_method(self): pass
+def broken(:
+    pass
+def after_the_error(): pass
+"""
+
+
+def test_python_statement_level_matching_equals_whole_tree_matching() -> None:
+    """Python matches definitions only under `definition_scopes`; anywhere a definition can
+    stand, that must find what matching the query over the whole tree finds."""
+    from dataclasses import replace
+
+    spec = spec_by_name("python")
+    whole_tree = replace(spec, definition_scopes=())
+    sources = [PYTHON_NESTING] + [path.read_bytes() for path in FIXTURES.glob("python/*.py")]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    sources += [(stdlib / name).read_bytes() for name in ("argparse.py", "typing.py")]
+    for source in sources:
+        assert extract(source, spec, "m.py").symbols == extract(source, whole_tree, "m.py").symbols
+    names = {s.name for s in extract(PYTHON_NESTING, spec, "m.py").symbols}
+    assert {"only_windows", "in_case", "conditional_method", "after_the_error"} <= names
+
+
 def test_python_method_versus_function() -> None:
     symbols = _by_name(
         _snippet(
