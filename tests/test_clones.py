@@ -143,3 +143,24 @@ def test_sketches_from_a_second_process_match_the_inline_ones(
     monkeypatch.setattr(sketch, "PARALLEL_MIN", 10)
     assert threading.active_count() == 1  # else band_keys_of stays in this process
     assert sketch.band_keys_of(all_codes) == inline
+
+
+def test_each_outermost_string_literal_is_one_token() -> None:
+    """A concatenated string and a string inside an f-string nest literal captures, which
+    tree-sitter lists in an order that varies between processes; each outermost literal must
+    still become exactly one string token, or copies hash differently from run to run."""
+    from codeindex.clones import fingerprints, normalize
+    from codeindex.extract import extract
+    from codeindex.languages import spec_by_name
+
+    source = (
+        b"def describe(value):\n"
+        b'    head = "a" "b" "c"\n'
+        b"    body = f\"{value!r} is {'big' if value else 'small'}\"\n"
+        b"    tail = ('x'\n            'y')\n"
+        b"    return head + body + tail + str(value) + repr(value)\n"
+    )
+    spec = spec_by_name("python")
+    prints = fingerprints.unit_fingerprints(extract(source, spec, "m.py"), spec)
+    (only,) = prints.values()
+    assert fingerprints.decode(only.payload).codes.count(normalize.STRING_CODE) == 3
