@@ -367,7 +367,18 @@ class Store:
 
     def segment_sizes(self) -> list[int]:
         """Documents (deleted ones included) per segment of the latest commit."""
-        return [segment.doc_count_all() for segment in self.ix._segments()]
+        return [segment.doc_count_all() for segment in self._latest_segments()]
+
+    def _latest_segments(self) -> list:  # type: ignore[type-arg]
+        """The latest commit's segments. Another process's (or the merge thread's) commit may
+        delete the TOC between Whoosh finding the latest generation and opening it; the
+        newer TOC is then there to read."""
+        for _ in range(4):
+            try:
+                return list(self.ix._segments())
+            except FileNotFoundError:
+                time.sleep(0.01)
+        return list(self.ix._segments())
 
     def merge_small_segments(self, timeout: float = 2.0) -> int:
         """Fold the small segments that no-merge commits leave behind into one, leaving big
@@ -376,7 +387,7 @@ class Store:
         commit under the lock, carrying over the deletions other commits made meanwhile.
         Returns how many segments were merged (0: nothing to do, or a concurrent merge);
         raises IndexBusy when another writer holds the lock past `timeout` at publish time."""
-        snapshot = _merge_candidates(self.ix._segments())
+        snapshot = _merge_candidates(self._latest_segments())
         if len(snapshot) < 2:
             return 0
         merge_lock = self.try_lock("MERGELOCK")
