@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from codeindex import _light_imports  # noqa: F401  (before whoosh: see the module)
 
@@ -38,6 +39,7 @@ INDEX_NAME = "symbols"
 FORMAT_VERSION = "3"  # 2: clone fingerprints and payloads; 3: values in columns
 MARKER_FILE = "code-index.json"
 SEP = "\x1f"
+_T = TypeVar("_T")
 
 
 class IndexError_(Exception):
@@ -232,15 +234,7 @@ class Store:
         with self._lock:
             generation = self.ix.latest_generation()
             if self._searcher is None or generation != self._generation:
-                for attempt in range(2):
-                    try:
-                        self._searcher = self.ix.searcher()
-                        break
-                    except FileNotFoundError:
-                        # A concurrent commit removed a segment we were about to open.
-                        if attempt:
-                            raise
-                        time.sleep(0.05)
+                self._searcher = _despite_vanishing_files(self.ix.searcher, 2, 0.05)
                 self._generation = generation
             assert self._searcher is not None
             return self._searcher
@@ -370,15 +364,8 @@ class Store:
         return [segment.doc_count_all() for segment in self._latest_segments()]
 
     def _latest_segments(self) -> list:  # type: ignore[type-arg]
-        """The latest commit's segments. Another process's (or the merge thread's) commit may
-        delete the TOC between Whoosh finding the latest generation and opening it; the
-        newer TOC is then there to read."""
-        for _ in range(4):
-            try:
-                return list(self.ix._segments())
-            except FileNotFoundError:
-                time.sleep(0.01)
-        return list(self.ix._segments())
+        """The latest commit's segments."""
+        return _despite_vanishing_files(lambda: list(self.ix._segments()), 5, 0.01)
 
     def merge_small_segments(self, timeout: float = 2.0) -> int:
         """Fold the small segments that no-merge commits leave behind into one, leaving big
@@ -473,6 +460,18 @@ class _Values:
 
     def clone(self, docnum: int) -> str:
         return self._text("clone", docnum)
+
+
+def _despite_vanishing_files(read: Callable[[], _T], attempts: int, pause: float) -> _T:
+    """`read` again when it fails on a file that vanished under it. Another process's (or
+    the merge thread's) commit may delete a TOC or segment between Whoosh finding the latest
+    generation and opening its files; the newer commit's files are there by then."""
+    for _ in range(attempts - 1):
+        try:
+            return read()
+        except FileNotFoundError:
+            time.sleep(pause)
+    return read()
 
 
 _FILE_RECORDS = query.Term("record", "file")
