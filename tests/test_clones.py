@@ -139,7 +139,7 @@ def test_sketches_from_a_second_process_match_the_inline_ones(
         "".join(chr(0x100 + generator.randrange(300)) for _ in range(generator.randrange(2, 400)))
         for _ in range(120)
     ]
-    inline = [sketch.band_keys(sketch.minhash(codes)) for codes in all_codes]
+    inline = [sketch.unit_band_keys(codes) for codes in all_codes]
     monkeypatch.setattr(sketch, "PARALLEL_MIN", 10)
     assert threading.active_count() == 1  # else band_keys_of stays in this process
     assert sketch.band_keys_of(all_codes) == inline

@@ -108,8 +108,13 @@ def band_keys_of(all_codes: list[str]) -> list[list[str]]:
     return first + second
 
 
+def unit_band_keys(codes: str) -> list[str]:
+    """The band keys of one unit's code string."""
+    return band_keys(minhash(codes))
+
+
 def _band_keys_all(all_codes: list[str]) -> list[list[str]]:
-    return [band_keys(minhash(codes)) for codes in all_codes]
+    return list(map(unit_band_keys, all_codes))
 
 
 def _send_band_keys(all_codes: list[str], sender) -> None:  # type: ignore[no-untyped-def]

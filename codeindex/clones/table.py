@@ -28,7 +28,7 @@ class Entry:
 
     def band_keys(self) -> list[str]:
         if self.bands is None:
-            self.bands = sketch.band_keys(sketch.minhash(self.unit.codes))
+            self.bands = sketch.unit_band_keys(self.unit.codes)
         return self.bands
 
 
