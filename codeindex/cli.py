@@ -428,15 +428,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     """Same as `code-index-mcp`: the server resolves the root ($CODE_INDEX_ROOT included)."""
-    from codeindex_server.main import serve
+    from codeindex_server.main import serve_arguments
 
-    return serve(
-        root=args.root,
-        max_file_size=args.max_file_size,
-        transport=args.transport,
-        port=args.port,
-        log_level=args.log_level,
-    )
+    return serve_arguments(args)
 
 
 def cmd_dups(args: argparse.Namespace) -> int:

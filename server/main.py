@@ -61,7 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser, with_root: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return serve_arguments(build_parser().parse_args(argv))
+
+
+def serve_arguments(args: argparse.Namespace) -> int:
+    """`serve` with the options `add_arguments` defined (here or on `code-index mcp`)."""
     return serve(
         root=args.root,
         max_file_size=args.max_file_size,
