@@ -115,13 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dups", parents=[common], help="groups of duplicated functions (exact, renamed, edited)"
     )
     add_type(dups)
-    dups.add_argument(
-        "--min-similarity",
-        type=float,
-        default=api.DEFAULT_MIN_SIMILARITY,
-        metavar="F",
-        help="lowest verified similarity to report, 0-1 (default %(default)s)",
-    )
+    add_min_similarity(dups)
     dups.add_argument(
         "--min-lines",
         type=int,
@@ -147,13 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("file", nargs="?", default="-", help="snippet file, or - for stdin")
     add_type(similar)
     similar.add_argument("--limit", type=int, default=10)
-    similar.add_argument(
-        "--min-similarity",
-        type=float,
-        default=api.DEFAULT_MIN_SIMILARITY,
-        metavar="F",
-        help="lowest verified similarity to report, 0-1 (default %(default)s)",
-    )
+    add_min_similarity(similar)
     add_json(similar)
 
     mcp = commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
@@ -170,6 +158,16 @@ def add_type(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="LANG",
         help="py/python, ts/typescript, tsx, go, rs/rust, cs/csharp (repeatable)",
+    )
+
+
+def add_min_similarity(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--min-similarity",
+        type=float,
+        default=api.DEFAULT_MIN_SIMILARITY,
+        metavar="F",
+        help="lowest verified similarity to report, 0-1 (default %(default)s)",
     )
 
 
