@@ -325,6 +325,7 @@ def ts_query(spec_name: str) -> tree_sitter.Query:
     return tree_sitter.Query(ts_language(spec_name), _query_source(spec_name))
 
 
+@cache  # read by ts_query and pattern_roots
 def _query_source(spec_name: str) -> str:
     return (QUERY_DIR / _BY_NAME[spec_name].query_file).read_text(encoding="utf-8")
 
