@@ -74,6 +74,21 @@ class _TermPool:
         fieldname, text, docnum = item[0], item[1], item[2]
         self.fields.setdefault(fieldname, {}).setdefault(text, []).append(docnum)
 
+    def add_terms(self, docnum: int, terms: dict[str, list[str]]) -> None:
+        """A document's tokens per field, each counted once."""
+        fields = self.fields
+        for fieldname, tokens in terms.items():
+            field_terms = fields.get(fieldname)
+            if field_terms is None:
+                field_terms = fields[fieldname] = {}
+            for token in set(tokens):
+                text = token.encode("utf-8")
+                postings = field_terms.get(text)
+                if postings is None:
+                    field_terms[text] = [docnum]
+                else:
+                    postings.append(docnum)
+
     def cleanup(self) -> None:
         self.fields.clear()
 
@@ -90,18 +105,7 @@ class BulkSegmentWriter(SegmentWriter):
 
     def add(self, document: Document) -> None:
         docnum = self.docnum
-        fields = self.pool.fields
-        for fieldname, tokens in document.terms.items():
-            terms = fields.get(fieldname)
-            if terms is None:
-                terms = fields[fieldname] = {}
-            for token in set(tokens):
-                text = token.encode("utf-8")
-                postings = terms.get(text)
-                if postings is None:
-                    terms[text] = [docnum]
-                else:
-                    postings.append(docnum)
+        self.pool.add_terms(docnum, document.terms)
         pending = self._pending
         for name, value in document.columns.items():
             values = pending.get(name)
