@@ -77,7 +77,7 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     tree, source = parse(source, spec)
     definitions: dict[tuple[int, int], _Definition] = {}
     package = ""
-    for pattern, captures in _matches(tree, spec):
+    for pattern, captures in _matches(tree, source, spec):
         if "package" in captures:
             package = _text(source, captures["package"][0])
         definition = _definition_from(pattern, captures, source)
@@ -94,27 +94,30 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
 
 
 def _matches(
-    tree: tree_sitter.Tree, spec: LanguageSpec
+    tree: tree_sitter.Tree, source: bytes, spec: LanguageSpec
 ) -> Iterator[tuple[int, dict[str, list[tree_sitter.Node]]]]:
     """The query's matches, in no particular order."""
     import tree_sitter
 
     cursor = tree_sitter.QueryCursor(ts_query(spec.name))
-    roots = pattern_roots(spec.name) if spec.definition_scopes else None
+    roots = pattern_roots(spec.name) if spec.definition_keywords else None
     if roots is None:
         yield from cursor.matches(tree.root_node)
         return
     # Patterns may only start at the node given (they still reach into its children).
     cursor.set_max_start_depth(0)
-    scopes = spec.definition_scopes
-    pending = [tree.root_node]
-    while pending:
-        for child in pending.pop().named_children:
-            kind = child.type
-            if kind in roots:
-                yield from cursor.matches(child)
-            if kind in scopes:
-                pending.append(child)
+    root = tree.root_node
+    for keyword in spec.definition_keywords:
+        token = keyword.encode()
+        at = source.find(token)
+        while at >= 0:
+            end = at + len(token)
+            node = root.descendant_for_byte_range(at, end)
+            if node is not None and node.type == keyword:
+                parent = node.parent
+                if parent is not None and parent.type in roots:
+                    yield from cursor.matches(parent)
+            at = source.find(token, end)
 
 
 def _definition_from(

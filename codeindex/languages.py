@@ -63,11 +63,13 @@ class LanguageSpec:
     # Node types whose `body` field is the body whatever its node type: an arrow function's
     # expression body must not end up in the signature.
     expression_body_types: tuple[str, ...] = ()
-    # Node types whose children can be definitions, for grammars where definitions are
-    # statements only (never inside expressions). When given, extraction walks these and runs
-    # the query on candidate nodes alone instead of over the whole tree: on the Python stdlib
-    # that is 0.9 s instead of 1.6 s. Empty: match over the whole tree.
-    definition_scopes: tuple[str, ...] = ()
+    # Keywords that begin every definition the query matches, for grammars where each one
+    # does (`def`, `class`). Extraction then finds the keywords in the source (a C-speed
+    # `bytes.find`), lets the tree confirm each (the same letters in a name, comment or string
+    # are not the keyword) and runs the query on its parent alone: 0.3 s on the Python stdlib,
+    # against 0.65 s for walking statement scopes and 1.6 s for matching the whole tree.
+    # Empty: match over the whole tree.
+    definition_keywords: tuple[str, ...] = ()
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -197,26 +199,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         comment_types=("comment",),
         body_types=("block",),
         wrapper_types=("decorated_definition",),
-        definition_scopes=(
-            "module",
-            "block",
-            "decorated_definition",
-            "function_definition",
-            "class_definition",
-            "if_statement",
-            "elif_clause",
-            "else_clause",
-            "for_statement",
-            "while_statement",
-            "try_statement",
-            "except_clause",
-            "except_group_clause",
-            "finally_clause",
-            "with_statement",
-            "match_statement",
-            "case_clause",
-            "ERROR",  # what error recovery wraps can still hold definitions
-        ),
+        definition_keywords=("def", "class"),
     ),
     _TYPESCRIPT,
     replace(

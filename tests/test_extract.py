@@ -163,23 +163,28 @@ class Outer:
 def broken(:
     pass
 def after_the_error(): pass
+undefined = "def not_a_definition(): class NotAClass: pass"  # def nor_in_a_comment(): pass
+subclass_of = lambda: [x for x in "class"]
+async  def  spaced(): pass
 """
 
 
-def test_python_statement_level_matching_equals_whole_tree_matching() -> None:
-    """Python matches definitions only under `definition_scopes`; anywhere a definition can
-    stand, that must find what matching the query over the whole tree finds."""
+def test_python_keyword_led_matching_equals_whole_tree_matching() -> None:
+    """Python matches the query only where the tree confirms a `def` or `class` keyword
+    (`definition_keywords`); anywhere a definition can stand, that must find what matching
+    the query over the whole tree finds, and the same letters elsewhere must add nothing."""
     from dataclasses import replace
 
     spec = spec_by_name("python")
-    whole_tree = replace(spec, definition_scopes=())
+    whole_tree = replace(spec, definition_keywords=())
     sources = [PYTHON_NESTING] + [path.read_bytes() for path in FIXTURES.glob("python/*.py")]
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     sources += [(stdlib / name).read_bytes() for name in ("argparse.py", "typing.py")]
     for source in sources:
         assert extract(source, spec, "m.py").symbols == extract(source, whole_tree, "m.py").symbols
     names = {s.name for s in extract(PYTHON_NESTING, spec, "m.py").symbols}
-    assert {"only_windows", "in_case", "conditional_method", "after_the_error"} <= names
+    assert {"only_windows", "in_case", "conditional_method", "after_the_error", "spaced"} <= names
+    assert not {"not_a_definition", "NotAClass", "nor_in_a_comment"} & names
 
 
 def test_python_method_versus_function() -> None:
