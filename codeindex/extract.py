@@ -136,12 +136,14 @@ def _definition_from(
     if node is None or kind is None:
         return None
     receiver = captures.get("receiver")
+    name = names[0]
+    span = name.byte_range
     return _Definition(
         node=node,
         kind=kind,
-        name=_text(source, names[0]),
-        name_row=names[0].start_point[0],
-        name_span=(names[0].start_byte, names[0].end_byte),
+        name=source[span[0] : span[1]].decode("utf-8", errors="replace"),
+        name_row=name.start_point[0],
+        name_span=span,
         receiver=_text(source, receiver[0]) if receiver else "",
         pattern=pattern,
         package="package" in captures,
@@ -238,20 +240,24 @@ def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node |
 def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
     body = _find_body(node, spec)
     end = body.start_byte if body is not None else node.end_byte
-    start = node.start_byte
-    children = node.children
-    # Attributes inside the definition node (C# `[Serializable]`, TS decorators) are not part
-    # of the signature.
-    for child in children:
-        if child.type not in spec.attribute_types and child.type not in spec.comment_types:
-            start = child.start_byte
+    start = -1
+    for child in node.children:
+        child_start = child.start_byte
+        if child_start >= end:
             break
-    # Neither are a comment before the body (`def f(x):  # note`) nor text that failed to
-    # parse (`def f(x) -> int` then junk).
-    for child in children:
-        if child.start_byte > start and (child.is_error or child.type in spec.comment_types):
-            end = min(end, child.start_byte)
+        kind = child.type
+        if start < 0:
+            # Attributes inside the definition node (C# `[Serializable]`, TS decorators) are
+            # not part of the signature.
+            if kind not in spec.attribute_types and kind not in spec.comment_types:
+                start = child_start
+        elif child_start > start and (kind in spec.comment_types or child.is_error):
+            # Neither are a comment before the body (`def f(x):  # note`) nor text that
+            # failed to parse (`def f(x) -> int` then junk).
+            end = child_start
             break
+    if start < 0:
+        start = node.start_byte
     raw = source[start : min(end, start + 4 * SIGNATURE_MAX)].decode("utf-8", errors="replace")
     text = _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()
     if "( " in text or "[ " in text or " )" in text or " ]" in text:
