@@ -239,8 +239,9 @@ def refresh_with_progress(code_index: api.CodeIndex) -> UpdateReport | None:
 
 
 def emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # dumps, not dump: only a one-shot encode uses the C encoder (dump to a stream runs the
+    # pure-Python one, 0.3 s for a `dups` report on the stdlib).
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
