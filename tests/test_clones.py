@@ -145,6 +145,22 @@ def test_sketches_from_a_second_process_match_the_inline_ones(
     assert sketch.band_keys_of(all_codes) == inline
 
 
+def test_pairs_verified_in_a_second_process_match_the_inline_ones(
+    indexed: CodeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first whole-repository scan verifies half of its candidate pairs in a forked
+    process; the groups must not depend on where the pairs were verified."""
+    import threading
+
+    from codeindex.clones import search
+
+    inline = indexed.duplicates().to_json()
+    monkeypatch.setattr(search, "PARALLEL_VERIFY_MIN", 2)
+    assert threading.active_count() == 1  # else map_in_halves stays in this process
+    assert indexed.duplicates().to_json() == inline
+    assert inline["groups"]
+
+
 def test_each_outermost_string_literal_is_one_token() -> None:
     """A concatenated string and a string inside an f-string nest literal captures, which
     tree-sitter lists in an order that varies between processes; each outermost literal must

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -18,6 +18,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio
 
 from codeindex.clones import fingerprints, sketch, sketch_cache
+from codeindex.clones.halves import map_in_halves
 from codeindex.clones.snippet import query_units
 from codeindex.clones.table import CloneTable, Entry, load
 from codeindex.models import (
@@ -40,6 +41,8 @@ BUCKET_ALL_PAIRS = 40
 BUCKET_NEIGHBOURS = 6
 # A band shared by this few units is specific enough to verify on its own.
 RARE_BUCKET = 3
+# Below this many candidate pairs a second process costs more than it saves.
+PARALLEL_VERIFY_MIN = 20000
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__|spec|specs)(/|$)|(^|/)test_[^/]*$|_tests?\.(py|go|rs)$|"
     r"\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.cs$|(^|/)conftest\.py$",
@@ -230,25 +233,30 @@ def _fill_sketches(store: Store, units: list[Entry], representatives: list[int])
 def _verified_pairs(
     units: list[Entry], representatives: list[int], min_similarity: float
 ) -> dict[tuple[int, int], float]:
-    edges: dict[tuple[int, int], float] = {}
-    # Plain lists, not attribute chains: this loop runs once per candidate pair (135k on the
-    # standard library).
+    # Plain lists, not attribute chains: the check runs once per candidate pair (about 100k
+    # on the standard library, half of them in a second process).
     codes = [entry.unit.codes for entry in units]
     lengths = list(map(len, codes))
     symbols = [entry.symbol for entry in units]
     similarity = Indel.normalized_similarity
     # Indel similarity can not exceed 2*min/(sum of lengths): hopeless pairs are skipped.
     ratio = min_similarity / (2 - min_similarity)
-    for a, b in _candidate_pairs(units, representatives):
-        length_a, length_b = lengths[a], lengths[b]
-        if length_a < length_b * ratio or length_b < length_a * ratio:
-            continue
-        if symbols[a].path == symbols[b].path and _overlapping(symbols[a], symbols[b]):
-            continue
-        score = similarity(codes[a], codes[b], score_cutoff=min_similarity)
-        if score >= min_similarity:
-            edges[(a, b)] = score
-    return edges
+
+    def verify(pairs: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], float]]:
+        edges = []
+        for a, b in pairs:
+            length_a, length_b = lengths[a], lengths[b]
+            if length_a < length_b * ratio or length_b < length_a * ratio:
+                continue
+            if symbols[a].path == symbols[b].path and _overlapping(symbols[a], symbols[b]):
+                continue
+            score = similarity(codes[a], codes[b], score_cutoff=min_similarity)
+            if score >= min_similarity:
+                edges.append(((a, b), score))
+        return edges
+
+    candidates = list(_candidate_pairs(units, representatives))
+    return dict(map_in_halves(verify, candidates, PARALLEL_VERIFY_MIN))
 
 
 def _candidate_pairs(units: list[Entry], representatives: list[int]) -> set[tuple[int, int]]:

@@ -12,11 +12,12 @@ and several edits (Indel similarity 0.7-0.9) leave J around 0.3-0.6 (0.8-1.0).
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from array import array
+from collections.abc import Sequence
 from itertools import repeat
 from operator import and_, mod
+
+from codeindex.clones.halves import map_in_halves
 
 SHINGLE = 4
 BANDS = 16
@@ -78,34 +79,9 @@ def band_keys(signature: list[int]) -> list[str]:
 
 def band_keys_of(all_codes: list[str]) -> list[list[str]]:
     """Band keys of many units. A first whole-repository scan needs tens of thousands (about
-    1.1 s for the standard library's 22,000 scan units), so a forked process computes half of
-    them. Only from a single-threaded process: forking one with other threads running (the
-    MCP server, the watcher) could copy a lock in mid-use."""
-    if (
-        len(all_codes) < PARALLEL_MIN
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        return _band_keys_all(all_codes)
-    half = len(all_codes) // 2
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    # Forked, the child already holds the codes: only its results cross the pipe.
-    child = context.Process(target=_send_band_keys, args=(all_codes[half:], sender), daemon=True)
-    try:
-        child.start()
-    except OSError:  # no process to be had (limits, memory): do it all here
-        sender.close()
-        receiver.close()
-        return _band_keys_all(all_codes)
-    sender.close()
-    first = _band_keys_all(all_codes[:half])
-    try:
-        second = receiver.recv()
-    except EOFError:  # the child died (killed, out of memory): do its half here
-        second = _band_keys_all(all_codes[half:])
-    child.join()
-    return first + second
+    1.1 s for the standard library's 22,000 scan units): half of them come from a second
+    process."""
+    return map_in_halves(_band_keys_all, all_codes, PARALLEL_MIN)
 
 
 def unit_band_keys(codes: str) -> list[str]:
@@ -113,10 +89,5 @@ def unit_band_keys(codes: str) -> list[str]:
     return band_keys(minhash(codes))
 
 
-def _band_keys_all(all_codes: list[str]) -> list[list[str]]:
+def _band_keys_all(all_codes: Sequence[str]) -> list[list[str]]:
     return list(map(unit_band_keys, all_codes))
-
-
-def _send_band_keys(all_codes: list[str], sender) -> None:  # type: ignore[no-untyped-def]
-    sender.send(_band_keys_all(all_codes))
-    sender.close()
