@@ -15,6 +15,7 @@ import psutil
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from test_mcp_tools import TOOLS  # the tool-name contract, stated once
 
 from codeindex.api import CodeIndex
 
@@ -101,15 +102,7 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
             assert time.monotonic() - started < 10
             assert init.server_info.name == "code-index"
             tools = {tool.name for tool in (await session.list_tools()).tools}
-            assert tools == {
-                "search_symbols",
-                "get_symbol",
-                "file_outline",
-                "find_similar",
-                "find_duplicates",
-                "index_status",
-                "reindex",
-            }
+            assert tools == TOOLS
 
             found = await until(session, "user", 3)
             assert [r["qualified_name"] for r in found["results"]] == [
