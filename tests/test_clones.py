@@ -161,6 +161,31 @@ def test_pairs_verified_in_a_second_process_match_the_inline_ones(
     assert inline["groups"]
 
 
+def test_a_group_never_reports_less_than_the_threshold() -> None:
+    """Two clusters joined by an edge between their members: every member must stay similar
+    to the centre it joins, not only the other centre. Here A~C is 0.81 but A~D 0.65, so D's
+    cluster stays apart (checking the centres alone made one group of similarity 0.65)."""
+    from codeindex.clones import fingerprints, search
+    from codeindex.clones.table import Entry
+
+    def unit(name: str, blocks: list[int]) -> Entry:
+        codes = "".join(chr(0x100 + block) * 5 for block in blocks)
+        symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
+        return Entry(symbol, fingerprints.Unit("", name, "", codes))
+
+    a = list(range(20))
+    b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
+    c = [0, 1, 2, 48, 43, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18]
+    d = [0, 1, 2, 48, 43, 5, 6, 22, 27, 10, 55, 12, 13, 14, 15, 17, 18]
+    units = [unit("a", a), unit("b", b), unit("c", c), unit("d", d)]
+    # What the candidate search would verify: A-B 0.92 and C-D 0.82 first, then B-D 0.71.
+    edges = {(0, 1): 0.919, (2, 3): 0.824, (1, 3): 0.706}
+    classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
+    groups = search._group(units, classes, edges, 0.7)
+    assert sorted(sorted(m.name for m in g.members) for g in groups) == [["a", "b"], ["c", "d"]]
+    assert all(g.similarity >= 0.7 for g in groups)
+
+
 def test_each_outermost_string_literal_is_one_token() -> None:
     """A concatenated string and a string inside an f-string nest literal captures, which
     tree-sitter lists in an order that varies between processes; each outermost literal must

@@ -308,12 +308,14 @@ def _group(
     edges: dict[tuple[int, int], float],
     min_similarity: float,
 ) -> list[_Group]:
-    """Star clusters: edges are taken best first, and two clusters merge only when their
-    centres are similar as well, so a chain of 0.7 steps cannot drag unrelated code into one
-    group (single linkage made one stdlib group of 583 test methods). A group's similarity is
-    its lowest member-to-centre similarity."""
+    """Star clusters: edges are taken best first, and two clusters merge only when every
+    member of the smaller one is similar to the centre of the bigger one as well, so a chain
+    of 0.7 steps cannot drag unrelated code into one group (single linkage made one stdlib
+    group of 583 test methods). A group's similarity is its lowest member-to-centre
+    similarity, never below the threshold (checking the centres alone let 85 of 2,576 stdlib
+    groups fall to 0.54-0.69)."""
     parent: dict[int, int] = {}
-    size: dict[int, int] = {}
+    clusters: dict[int, list[int]] = {}  # centre -> its members, centre included
 
     def find(x: int) -> int:
         while parent.get(x, x) != x:
@@ -324,18 +326,23 @@ def _group(
     def similarity(a: int, b: int) -> float:
         return float(Indel.normalized_similarity(units[a].unit.codes, units[b].unit.codes))
 
+    def similar_to(centre: int, member: int) -> bool:
+        pair = (centre, member) if centre < member else (member, centre)
+        return pair in edges or similarity(centre, member) >= min_similarity
+
     # A cluster's root is its centre: the first unit of its best edge, kept as it grows.
     for (a, b), _ in sorted(edges.items(), key=lambda item: (-item[1], item[0])):
         root_a, root_b = find(a), find(b)
         if root_a == root_b:
             continue
-        if (root_a, root_b) != (a, b) and similarity(root_a, root_b) < min_similarity:
+        big, small = root_a, root_b
+        if len(clusters.get(root_b, ())) > len(clusters.get(root_a, ())):
+            big, small = root_b, root_a
+        joining = clusters.get(small, [small])
+        if not all(similar_to(big, member) for member in joining):
             continue
-        big, small = (root_a, root_b)
-        if size.get(root_b, 1) > size.get(root_a, 1):
-            big, small = small, big
         parent[small] = big
-        size[big] = size.get(big, 1) + size.get(small, 1)
+        clusters.setdefault(big, [big]).extend(clusters.pop(small, joining))
     by_root: dict[int, list[int]] = defaultdict(list)
     for members in classes.values():
         by_root[find(members[0])].append(members[0])
