@@ -14,6 +14,7 @@ from codeindex.api import CodeIndex
 from codeindex.clones import fingerprints
 from codeindex.extract import extract
 from codeindex.languages import language_for_path
+from codeindex.models import Symbol
 
 FUNCTION = '''
 def merge_settings(defaults, overrides, strict=False):
@@ -139,6 +140,29 @@ def test_groups_only_in_tests_rank_below_library_code(project: Path) -> None:
     assert in_tests == sorted(in_tests)  # library groups first
     assert groups[0].members[0].path.startswith(("lib/", "app/"))
     code_index.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "qualified_name", "expected"),
+    [
+        ("lib/users.py", "UserService.get", False),
+        ("tests/test_users.py", "test_get", True),
+        ("app/tests.py", "UserTests.test_get", True),
+        ("src/collections/binary_heap/tests.rs", "test_to_vec", True),
+        ("src/mips/msa.rs", "tests.test_msa_add", True),  # Rust `mod tests` in a library file
+        ("src/mips/msa.rs", "msa.add", False),
+        ("src/latest.rs", "contest.run", False),
+        ("pkg/users_test.go", "users.TestGet", True),
+        ("src/UserService.cs", "App.Tests.UserService.Get", True),
+        ("src/app/users.spec.ts", "loads", True),
+    ],
+)
+def test_test_code_by_path_or_scope(path: str, qualified_name: str, expected: bool) -> None:
+    from codeindex.clones.search import is_test
+
+    name = qualified_name.rsplit(".", 1)[-1]
+    symbol = Symbol(name, qualified_name, "function", "python", path, 1, 9, name)
+    assert is_test(symbol) is expected
 
 
 def test_min_lines_and_threshold(project: Path) -> None:

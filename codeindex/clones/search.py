@@ -44,14 +44,18 @@ RARE_BUCKET = 3
 # Below this many candidate pairs a second process costs more than it saves.
 PARALLEL_VERIFY_MIN = 20000
 _TEST_PATH = re.compile(
-    r"(^|/)(tests?|testing|__tests__|spec|specs)(/|$)|(^|/)test_[^/]*$|_tests?\.(py|go|rs)$|"
+    r"(^|/)(tests?|testing|__tests__|spec|specs)(/|$)|(^|/)test_[^/]*$|(^|/|_)tests?\.(py|go|rs)$|"
     r"\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.cs$|(^|/)conftest\.py$",
     re.IGNORECASE,
 )
+# A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
+# `*.Tests` namespaces.
+_TEST_SCOPE = re.compile(r"(^|\.)tests?\.", re.IGNORECASE)
 
 
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
+def is_test(symbol: Symbol) -> bool:
+    """Test code, by its file's name and folders or by the scope it is defined in."""
+    return bool(_TEST_PATH.search(symbol.path) or _TEST_SCOPE.search(symbol.qualified_name))
 
 
 # -- snippet -----------------------------------------------------------------------------------
@@ -355,7 +359,7 @@ def _group(
             continue
         indexes.sort(
             key=lambda i: (
-                is_test_path(units[i].symbol.path),
+                is_test(units[i].symbol),
                 units[i].symbol.path,
                 units[i].symbol.line,
             )
@@ -376,7 +380,7 @@ def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
 
 def _rank(group: _Group, units: list[Entry]) -> tuple[bool, float, str, int]:
     """Library code before tests; then most duplicated code (size x extra copies)."""
-    all_tests = all(is_test_path(member.path) for member in group.members)
+    all_tests = all(is_test(member) for member in group.members)
     tokens = sum(len(units[i].unit.codes) for i in group.indexes) / len(group.indexes)
     value = group.similarity * tokens * (len(group.indexes) - 1)
     first = group.members[0]
