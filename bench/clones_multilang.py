@@ -3,7 +3,7 @@ precision (Roy & Cordy's mutation classes, BigCloneEval's coverage rule) and sni
 recall@1, in the manner of bench/clones_bench.py (which covers Python).
 
     python bench/clones_multilang.py --lang go /tmp/corp/go [--per-class 40] [--seed 7]
-    python bench/clones_multilang.py --lang all   # the four default corpora below
+    python bench/clones_multilang.py --lang all   # /tmp/corp/{go,rust,ts,cs}
 
 The chosen corpus is copied (its source files and .gitignore files, never `.code-index/`) to
 /tmp/mlbench-<lang>; real functions of 8-40 lines are picked from its non-test, non-generated
@@ -13,6 +13,14 @@ benchmark judges them), and injected one function per new file. A copy counts as
 a pair reported by `code-index dups` covers at least 70% of the lines of both the original
 and the copy. Copies whose parse tree has ERROR or MISSING nodes (the originals have none) are
 regenerated, or dropped after a few tries; both are counted.
+
+Precision: of the reported pairs that involve an injected copy, those whose other side lies
+mostly inside the copy's original or that a neutral measure (blind token similarity: tree-sitter
+leaves with identifiers and literals normalised, rapidfuzz Indel >= 0.7) finds similar to it.
+Snippet recall@1: `CodeIndex.similar` with each copy's bare text, on the index before the
+copies are added; a top answer that is the original or an exact (blind) twin of it is a hit.
+Each missed copy gets a diagnostic line; the corpus copy, copies included,
+stays in /tmp/mlbench-<lang> for reading them (the next run replaces it).
 """
 
 from __future__ import annotations
@@ -98,7 +106,14 @@ class Grammar:
     block_types: frozenset[str]  # parents of those statements
     statement_end: str  # terminator for inserted statements
     trace_call: str  # an inserted statement: name of an unknown function
+    adjust_call: str  # a changed statement wraps its value in a call to this
     skip_ancestors: frozenset[str] = frozenset()  # never change literals inside these
+    # Go: a file needs the original's `package` clause, so copies go beside the original.
+    in_package: bool = False
+    # C#: every method lives in a class, whatever code-index calls it.
+    always_wrapped: bool = False
+    # Rust: an expression statement without `;` is a block's value or a loop, not simple.
+    terminated_statements: bool = False
 
 
 GO = Grammar(
@@ -144,7 +159,9 @@ GO = Grammar(
     ),
     block_types=frozenset({"statement_list", "block"}),
     statement_end="",
+    in_package=True,
     trace_call="trace",
+    adjust_call="adjust",
 )
 RUST = Grammar(
     name="rust",
@@ -190,7 +207,9 @@ RUST = Grammar(
     block_types=frozenset({"block"}),
     statement_end=";",
     trace_call="trace",
+    adjust_call="adjust",
     skip_ancestors=frozenset({"attribute_item", "field_expression"}),
+    terminated_statements=True,
 )
 TYPESCRIPT = Grammar(
     name="typescript",
@@ -224,6 +243,7 @@ TYPESCRIPT = Grammar(
     block_types=frozenset({"statement_block"}),
     statement_end=";",
     trace_call="trace",
+    adjust_call="adjust",
     skip_ancestors=frozenset({"decorator", "literal_type"}),
 )
 CSHARP = Grammar(
@@ -277,6 +297,8 @@ CSHARP = Grammar(
     block_types=frozenset({"block"}),
     statement_end=";",
     trace_call="Trace",
+    adjust_call="Adjust",
+    always_wrapped=True,
     skip_ancestors=frozenset({"attribute_list"}),
 )
 GRAMMARS = {g.name: g for g in (GO, RUST, TYPESCRIPT, CSHARP)}
@@ -471,7 +493,7 @@ def _originals_in(
     extraction = extract(data, spec, relative)
     lines = data.decode("utf-8", errors="replace").splitlines()
     package = ""
-    if grammar is GO:
+    if grammar.in_package:
         match = re.search(rb"^package\s+(\w+)", data, re.MULTILINE)
         package = match.group(1).decode() if match else ""
     callables = [s for s in extraction.symbols if s.kind in CALLABLE]
@@ -488,7 +510,7 @@ def _originals_in(
         if nested or not 8 <= last - first + 1 <= 40 or _TEST_SCOPE.search(symbol.qualified_name):
             continue
         text = textwrap.dedent("\n".join(lines[first - 1 : last])) + "\n"
-        method = symbol.kind != "function" or grammar is CSHARP
+        method = symbol.kind != "function" or grammar.always_wrapped
         unit = parse_unit(grammar, text, method, package)
         if unit.broken() or len(blind_tokens(grammar, text)) < 60:
             continue
@@ -586,12 +608,9 @@ def _blocked_names(grammar: Grammar, unit: Unit) -> set[str]:
     blocked = set()
     strings = []
     for node in unit.nodes():
-        if (
-            "shorthand" in node.type
-            and node.child_count == 0
-            or node.type in grammar.variable_types
-            and _at(node, grammar.ambiguous_positions, 2)
-        ):
+        shorthand = "shorthand" in node.type and node.child_count == 0
+        variable = node.type in grammar.variable_types
+        if shorthand or (variable and _at(node, grammar.ambiguous_positions, 2)):
             blocked.add(node.text.decode())
         elif node.type in grammar.string_types:  # Rust's format strings name variables
             strings.append(node.text.decode("utf-8", errors="replace"))
@@ -693,8 +712,9 @@ def _simple_statements(grammar: Grammar, unit: Unit) -> list[_Statement]:
             or node.start_point[0] != node.end_point[0]
         ):
             continue
-        if grammar is RUST and node.type == "expression_statement" and node.text[-1:] != b";":
-            continue  # a block's tail expression, or a loop
+        unterminated = node.type == "expression_statement" and node.text[-1:] != b";"
+        if grammar.terminated_statements and unterminated:
+            continue
         row = unit.row(node)
         if lines[row].strip() != node.text.decode("utf-8", errors="replace").strip():
             continue
@@ -743,7 +763,7 @@ def one_edit(grammar: Grammar, original: Original, text: str, rng: random.Random
     indent = lines[chosen.row][: len(lines[chosen.row]) - len(lines[chosen.row].lstrip())]
     operation = rng.choice(("insert", "delete", "change"))
     value = _value_of(chosen.node)
-    if operation == "delete" and chosen.siblings < 2 or operation == "change" and value is None:
+    if (operation == "delete" and chosen.siblings < 2) or (operation == "change" and value is None):
         operation = "insert"
     if operation == "insert":
         call = f'{grammar.trace_call}("checkpoint", {rng.randint(1, 99)}){grammar.statement_end}'
@@ -754,8 +774,7 @@ def one_edit(grammar: Grammar, original: Original, text: str, rng: random.Random
         return "\n".join(lines) + "\n"
     assert value is not None
     start, end = unit.span(value)
-    adjust = "Adjust" if grammar is CSHARP else "adjust"
-    return apply_edits(text, [(start, end, f"{adjust}({value.text.decode()})")])
+    return apply_edits(text, [(start, end, f"{grammar.adjust_call}({value.text.decode()})")])
 
 
 def mutate(grammar: Grammar, original: Original, kind: str, rng: random.Random) -> str | None:
@@ -844,7 +863,7 @@ def _write(
     grammar: Grammar, root: Path, kind: str, number: int, original: Original, text: str
 ) -> Injected:
     slug = kind.replace(" ", "_")
-    if grammar is GO:  # Go wants the original's package, so its directory
+    if grammar.in_package:
         directory = Path(original.fragment[0]).parent
         relative = (directory / f"zz_injected_{slug}_{number}.go").as_posix()
     else:
@@ -937,7 +956,7 @@ def _snippet_miss(
         wrapped = code_index.similar(prefix + copy.text + suffix, languages=[grammar.name], limit=1)
         best = wrapped.matches[0] if wrapped.matches else None
         found = best is not None and _is_original(best.symbol, copy)
-        line += f"; a method: wrapped in `{prefix.strip()}` the top answer "
+        line += f"; a method: wrapped in `{prefix.strip().replace(chr(10), ' ')}` the top answer "
         line += f"is the original at {best.similarity:.2f}" if found and best else "is not either"
     return line
 
