@@ -40,6 +40,9 @@ class CloneSyntax:
     import_types: tuple[str, ...] = ()
     # Prefix and suffix that turn a bare statement snippet into a parsable unit.
     snippet_wrapper: tuple[str, str] = ("", "")
+    # The same for methods copied out of a class: a bare TypeScript method or C# constructor
+    # misparses on its own (an exact copy scored 0.8 against its original).
+    member_wrapper: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ _TS_CLONES = CloneSyntax(
     ),
     binding_types=("formal_parameters",),
     import_types=("import_statement",),
+    member_wrapper=("class _ {\n", "\n}\n"),
 )
 _GO_CLONES = CloneSyntax(
     string_types=("interpreted_string_literal", "raw_string_literal", "rune_literal"),
@@ -160,6 +164,7 @@ _CSHARP_CLONES = CloneSyntax(
     ),
     import_types=("using_directive",),
     snippet_wrapper=("class _ {\nvoid _() {\n", "\n}\n}\n"),
+    member_wrapper=("class _ {\n", "\n}\n"),
 )
 
 

@@ -165,6 +165,53 @@ def test_test_code_by_path_or_scope(path: str, qualified_name: str, expected: bo
     assert is_test(symbol) is expected
 
 
+TS_METHOD = """
+    pending(limit: number): Job[] {
+        const ready = [];
+        for (const job of this.jobs) {
+            if (job.state === "queued" && ready.length < limit) {
+                ready.push(job);
+            }
+        }
+        this.log.debug("pending", ready.length);
+        return ready;
+    }
+"""
+CS_CONSTRUCTOR = """
+    public Scheduler(int capacity, ILogger log)
+    {
+        if (capacity <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity));
+        }
+        _jobs = new List<Job>(capacity);
+        _log = log;
+        _log.Debug("created", capacity);
+    }
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "member", "name"),
+    [
+        ("src/queue.ts", "export class Queue {{{}}}\n", TS_METHOD, "pending"),
+        ("src/Scheduler.cs", "class Scheduler\n{{{}}}\n", CS_CONSTRUCTOR, "Scheduler"),
+    ],
+    ids=["typescript method", "csharp constructor"],
+)
+def test_a_method_copied_out_of_its_class_finds_it(
+    tmp_path: Path, path: str, source: str, member: str, name: str
+) -> None:
+    """Agents paste a method without its class; alone it misparses (a TypeScript method
+    reads as a call followed by a block), so the snippet is read inside a class."""
+    _write(tmp_path, path, source.format(textwrap.indent(textwrap.dedent(member), "    ")))
+    code_index = CodeIndex.open(tmp_path)
+    code_index.refresh()
+    best = code_index.similar(textwrap.dedent(member)).matches[0]
+    assert (best.symbol.name, best.similarity) == (name, 1.0)
+    code_index.close()
+
+
 def test_min_lines_and_threshold(project: Path) -> None:
     code_index = CodeIndex.open(project)
     code_index.refresh()

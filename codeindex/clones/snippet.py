@@ -1,9 +1,10 @@
 """A code snippet (about to be written) as clone-query units, in one or more languages.
 
-The snippet may be a whole function, several, or bare statements. Functions become one unit
-each, like indexed code; bare statements become one unit, parsed inside the language's
-snippet wrapper when they do not parse on their own (Go, Rust and C# statements need a
-function around them).
+The snippet may be a whole function, several, methods copied out of a class, or bare
+statements. Functions become one unit each, like indexed code; bare statements become one
+unit. What does not parse on its own is parsed inside the language's member wrapper (a
+TypeScript method or a C# constructor needs a class around it) or its snippet wrapper (Go,
+Rust and C# statements need a function around them).
 """
 
 from __future__ import annotations
@@ -56,10 +57,15 @@ class _Reading:
 
 
 def _readings(code: bytes, spec: LanguageSpec) -> _Reading:
+    """The snippet as it is, else inside the member or the statement wrapper: whichever
+    parses with the fewest errors (the first of them on a tie)."""
     tree, source = parse(code, spec)
     best = _Reading(spec, source, parse_errors(tree), (0, len(source)))
-    prefix, suffix = spec.clones.snippet_wrapper
-    if best.errors and prefix:
+    for prefix, suffix in (spec.clones.member_wrapper, spec.clones.snippet_wrapper):
+        if not best.errors:
+            break
+        if not prefix:
+            continue
         wrapped = prefix.encode() + source + suffix.encode()
         tree, wrapped = parse(wrapped, spec)
         errors = parse_errors(tree)
