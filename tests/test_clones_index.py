@@ -212,6 +212,47 @@ def test_a_method_copied_out_of_its_class_finds_it(
     code_index.close()
 
 
+SUMMARIZE = """
+def summarize(orders, region):
+    totals = {}
+    for order in orders:
+        if order.region != region:
+            continue
+        totals[order.sku] = totals.get(order.sku, 0) + order.quantity
+STATEMENTS    return sorted(totals.items())
+"""
+# No locals in either statement, and as many tokens in each: deleting one leaves the other
+# copy exactly as similar to the original (0.81), and the two copies 0.63 apart.
+AUDIT = (
+    "    audit.log('summary', stamp=now(), level=3, tags=['a', 'b'], extra=None,"
+    " source=config.name, mode=config.mode, user=None)\n"
+)
+CACHE = (
+    "    cache.store.update({'k': 2, 'v': 4}, ttl=settings.TTL) or default_map.copy()"
+    " or fallback or backup.copy() or spare or extra_map or last or other0 or other1\n"
+)
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["a first", "c first"])
+def test_groups_do_not_depend_on_the_order_files_were_indexed(tmp_path: Path, order: int) -> None:
+    """Two copies equally similar to an original but not to each other: which edge comes
+    first decides the group's centre, so ties must not follow the index's document order
+    (an index built file by file in another order held the same units in another order)."""
+    files = {
+        "a.py": SUMMARIZE.replace("STATEMENTS", AUDIT + CACHE),
+        "b.py": SUMMARIZE.replace("STATEMENTS", CACHE),
+        "c.py": SUMMARIZE.replace("STATEMENTS", AUDIT),
+    }
+    for name, text in files.items():
+        _write(tmp_path, name, text)
+    code_index = CodeIndex.open(tmp_path)
+    for name in sorted(files)[::order]:
+        code_index.refresh([name])
+    groups = code_index.duplicates().groups
+    assert [[m.path for m in g.members] for g in groups] == [["a.py", "b.py", "c.py"]]
+    code_index.close()
+
+
 def test_min_lines_and_threshold(project: Path) -> None:
     code_index = CodeIndex.open(project)
     code_index.refresh()

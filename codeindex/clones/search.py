@@ -211,6 +211,9 @@ def _scan_units(
         if symbol.end_line - (symbol.start_line or symbol.line) + 1 < min_lines:
             continue
         units.append(entry)
+    # In source order, not the index's document order (which depends on the order files
+    # were indexed in): ties between equal similarities then break the same way every time.
+    units.sort(key=lambda entry: (entry.symbol.path, entry.symbol.line, entry.symbol.end_line))
     return units
 
 
