@@ -46,8 +46,9 @@ from rapidfuzz.distance import Indel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import code_under_test  # noqa: E402
-from clones_bench import Fragment, _covers, _found, _overlap  # noqa: E402
+from clones_bench import Fragment, Injected, _covers, _found, _overlap  # noqa: E402
 from clones_mutate import CLASSES  # noqa: E402
+from clones_mutate import Original as PythonOriginal  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.extract import extract  # noqa: E402
@@ -309,9 +310,9 @@ SHORT = {"go": "go", "rust": "rust", "typescript": "ts", "csharp": "cs"}
 
 
 @dataclass(frozen=True, slots=True)
-class Original:
-    fragment: Fragment  # path relative to the corpus, first line, last line
-    text: str  # dedented source of the function
+class Original(PythonOriginal):
+    """The Python bench's original (fragment, dedented text), plus how to inject a copy."""
+
     method: bool  # needs the method wrapper to parse
     package: str  # Go package clause name, else ""
 
@@ -795,14 +796,6 @@ def mutate(grammar: Grammar, original: Original, kind: str, rng: random.Random) 
 
 
 # -- injection --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Injected:
-    kind: str
-    original: Original
-    fragment: Fragment
-    text: str
 
 
 @dataclass(slots=True)
