@@ -51,6 +51,7 @@ from clones_mutate import CLASSES  # noqa: E402
 from clones_mutate import Original as PythonOriginal  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
+from codeindex.clones.snippet import parse_errors  # noqa: E402
 from codeindex.extract import extract  # noqa: E402
 from codeindex.languages import language_for_path, ts_language  # noqa: E402
 from codeindex.models import SimilarMatch, Symbol  # noqa: E402
@@ -349,7 +350,7 @@ class Unit:
 
     def broken(self) -> int:
         """ERROR and MISSING nodes anywhere in the wrapped source."""
-        return sum(1 for n in _walk(self.tree.root_node) if n.is_error or n.is_missing)
+        return parse_errors(self.tree)
 
 
 _PARSERS: dict[str, tree_sitter.Parser] = {}
@@ -367,14 +368,6 @@ def parse_unit(grammar: Grammar, text: str, method: bool, package: str = "") -> 
         parser = _PARSERS[grammar.name] = tree_sitter.Parser(ts_language(grammar.name))
     source = (prefix + text + suffix).encode("utf-8")
     return Unit(text, parser.parse(source), len(prefix.encode("utf-8")), prefix.count("\n"))
-
-
-def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children)
 
 
 def _field(node: tree_sitter.Node) -> str | None:
