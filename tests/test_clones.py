@@ -171,7 +171,7 @@ def test_a_group_never_reports_less_than_the_threshold() -> None:
     def unit(name: str, blocks: list[int]) -> Entry:
         codes = "".join(chr(0x100 + block) * 5 for block in blocks)
         symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-        return Entry(symbol, fingerprints.Unit("", name, "", codes))
+        return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes))
 
     a = list(range(20))
     b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]

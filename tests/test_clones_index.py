@@ -90,6 +90,34 @@ def test_small_and_generated_units_have_no_fingerprints() -> None:
     assert _prints(FUNCTION, "settings_pb2.py") == []
 
 
+def test_token_minimum_counts_member_accesses_as_a_lexer_does() -> None:
+    """`p.From.Type` is five tokens to jscpd and to users, three in the code string: the
+    scan's 50-token minimum counts the five, so this 8-line function (63 tokens) is scanned."""
+    source = textwrap.dedent(
+        """\
+        package loong64
+
+        func ginsnop(pp *objw.Progs) *obj.Prog {
+        \tp := pp.Prog(loong64.ANOR)
+        \tp.From.Type = obj.TYPE_REG
+        \tp.From.Reg = loong64.REG_R0
+        \tp.To.Type = obj.TYPE_REG
+        \tp.To.Reg = loong64.REG_R0
+        \treturn p
+        }
+        """
+    )
+    spec = language_for_path("ggen.go")
+    assert spec is not None
+    (only,) = fingerprints.unit_fingerprints(
+        extract(source.encode(), spec, "ggen.go"), spec
+    ).values()
+    unit = fingerprints.decode(only.payload)
+    assert len(unit.codes) < fingerprints.SCAN_MIN_TOKENS
+    assert unit.size == 63
+    assert fingerprints.SCAN_TERM in only.terms
+
+
 def test_literal_tables_are_flagged() -> None:
     table = (
         "def codes():\n    return {\n"

@@ -2,8 +2,9 @@
 
 Terms (field `fp`): `u` marks a fingerprinted unit, `s` one big enough for a default
 whole-repository scan. The payload, stored next to the symbol, holds the exact T1 and T2
-hashes, noise flags and the T2 code string, which is what queries need without re-parsing:
-exact grouping, the MinHash sketch (derived from the codes) and verification.
+hashes, noise flags, the unit's size in conventional tokens and the T2 code string, which is
+what queries need without re-parsing: exact grouping, the MinHash sketch (derived from the
+codes) and verification.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from codeindex.extract import Extraction
 from codeindex.languages import LanguageSpec
 
 # Smallest unit worth fingerprinting: snippet queries may target functions smaller than the
-# whole-repository scan's default (see clones.search), but not one-liners.
+# whole-repository scan's default (see clones.search), but not one-liners. Token minimums
+# count tokens as a conventional lexer does (normalize.lexical_size).
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
@@ -58,6 +60,7 @@ class Unit:
     t1: str
     t2: str
     flags: str
+    size: int  # in conventional tokens
     codes: str
 
 
@@ -79,21 +82,23 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
     for index, node, lines in units:
         start, end = node.byte_range
         unit_tokens = normalize.tokens(masked, start, end)
-        if len(unit_tokens) < MIN_UNIT_TOKENS:
+        size = normalize.lexical_size(masked, unit_tokens, start, end)
+        if size < MIN_UNIT_TOKENS:
             continue
         bound = normalize.bound_names(masked, start, end)
         name = extraction.symbols[index].name.encode("utf-8")
         codes = normalize.encode(unit_tokens, bound, name)
-        scan = lines >= SCAN_MIN_LINES and len(codes) >= SCAN_MIN_TOKENS
-        prints[index] = make_print(codes, normalize.t1_digest(masked, start, end), scan)
+        scan = lines >= SCAN_MIN_LINES and size >= SCAN_MIN_TOKENS
+        prints[index] = make_print(codes, size, normalize.t1_digest(masked, start, end), scan)
     return prints
 
 
-def make_print(codes: str, t1: str, scan: bool = False) -> UnitPrint:
+def make_print(codes: str, size: int, t1: str, scan: bool = False) -> UnitPrint:
     """Marker terms and the payload. The MinHash sketch is not computed here: queries derive
     it from the codes (see clones.table for why it is not stored as index terms)."""
     terms = [UNIT_TERM, SCAN_TERM] if scan else [UNIT_TERM]
-    return UnitPrint(terms, SEP.join((t1, t2_digest(codes), data_flags(codes), codes)))
+    payload = SEP.join((t1, t2_digest(codes), data_flags(codes), str(size), codes))
+    return UnitPrint(terms, payload)
 
 
 def t2_digest(codes: str) -> str:
@@ -106,8 +111,8 @@ def data_flags(codes: str) -> str:
 
 
 def decode(payload: str) -> Unit:
-    t1, t2, flags, codes = payload.split(SEP, 3)
-    return Unit(t1, t2, flags, codes)
+    t1, t2, flags, size, codes = payload.split(SEP, 4)
+    return Unit(t1, t2, flags, int(size), codes)
 
 
 def is_generated(path: str, source: bytes) -> bool:

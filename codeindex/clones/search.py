@@ -206,7 +206,7 @@ def _scan_units(
         symbol, unit = entry.symbol, entry.unit
         if wanted and symbol.language not in wanted:
             continue
-        if len(unit.codes) < min_tokens or fingerprints.FLAG_DATA in unit.flags:
+        if unit.size < min_tokens or fingerprints.FLAG_DATA in unit.flags:
             continue
         if symbol.end_line - (symbol.start_line or symbol.line) + 1 < min_lines:
             continue

@@ -104,7 +104,8 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     units = []
     for index, node in callables:
         unit_tokens = normalize.tokens(masked, node.start_byte, node.end_byte)
-        if len(unit_tokens) < SNIPPET_MIN_TOKENS:
+        size = normalize.lexical_size(masked, unit_tokens, node.start_byte, node.end_byte)
+        if size < SNIPPET_MIN_TOKENS:
             continue
         bound = normalize.bound_names(masked, node.start_byte, node.end_byte)
         name = extraction.symbols[index].name.encode("utf-8")
@@ -113,7 +114,7 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         if callables:
             masked = normalize.mask([extraction.tree.root_node], source, spec)
         unit_tokens = normalize.tokens(masked, start, end)
-        if len(unit_tokens) >= SNIPPET_MIN_TOKENS:
+        if normalize.lexical_size(masked, unit_tokens, start, end) >= SNIPPET_MIN_TOKENS:
             bound = normalize.fragment_bound_names(unit_tokens, spec)
             units.append(QueryUnit(spec.name, normalize.encode(unit_tokens, bound), True))
     return units
