@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from codeindex.api import CodeIndex
+from codeindex.clones import fingerprints, search
+from codeindex.clones.table import Entry
 from codeindex.models import Symbol
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clones"
@@ -152,8 +154,6 @@ def test_pairs_verified_in_a_second_process_match_the_inline_ones(
     process; the groups must not depend on where the pairs were verified."""
     import threading
 
-    from codeindex.clones import search
-
     inline = indexed.duplicates().to_json()
     monkeypatch.setattr(search, "PARALLEL_VERIFY_MIN", 2)
     assert threading.active_count() == 1  # else map_in_halves stays in this process
@@ -161,23 +161,22 @@ def test_pairs_verified_in_a_second_process_match_the_inline_ones(
     assert inline["groups"]
 
 
+def _unit(name: str, blocks: list[int]) -> Entry:
+    """A unit whose code string is runs of five equal codes, one run per block number."""
+    codes = "".join(chr(0x100 + block) * 5 for block in blocks)
+    symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
+    return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes))
+
+
 def test_a_group_never_reports_less_than_the_threshold() -> None:
     """Two clusters joined by an edge between their members: every member must stay similar
     to the centre it joins, not only the other centre. Here A~C is 0.81 but A~D 0.65, so D's
     cluster stays apart (checking the centres alone made one group of similarity 0.65)."""
-    from codeindex.clones import fingerprints, search
-    from codeindex.clones.table import Entry
-
-    def unit(name: str, blocks: list[int]) -> Entry:
-        codes = "".join(chr(0x100 + block) * 5 for block in blocks)
-        symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-        return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes))
-
     a = list(range(20))
     b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
     c = [0, 1, 2, 48, 43, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18]
     d = [0, 1, 2, 48, 43, 5, 6, 22, 27, 10, 55, 12, 13, 14, 15, 17, 18]
-    units = [unit("a", a), unit("b", b), unit("c", c), unit("d", d)]
+    units = [_unit("a", a), _unit("b", b), _unit("c", c), _unit("d", d)]
     # What the candidate search would verify: A-B 0.92 and C-D 0.82 first, then B-D 0.71.
     edges = {(0, 1): 0.919, (2, 3): 0.824, (1, 3): 0.706}
     classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
@@ -186,11 +185,25 @@ def test_a_group_never_reports_less_than_the_threshold() -> None:
     assert all(g.similarity >= 0.7 for g in groups)
 
 
+def test_a_unit_similar_only_to_a_cluster_member_is_still_reported() -> None:
+    """D is 0.71 similar to B, but B is in A's group and A~D is 0.65: D cannot join that
+    group, and used to be left out of every group. It gets a group with B of its own."""
+    a = list(range(20))
+    b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
+    d = [0, 1, 2, 48, 43, 5, 6, 22, 27, 10, 55, 12, 13, 14, 15, 17, 18]
+    units = [_unit("a", a), _unit("b", b), _unit("d", d)]
+    edges = {(0, 1): 0.919, (1, 2): 0.706}
+    classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
+    groups = search._group(units, classes, edges, 0.7)
+    found = sorted((sorted(m.name for m in g.members), round(g.similarity, 3)) for g in groups)
+    assert found == [(["a", "b"], 0.919), (["b", "d"], 0.706)]
+
+
 def test_each_outermost_string_literal_is_one_token() -> None:
     """A concatenated string and a string inside an f-string nest literal captures, which
     tree-sitter lists in an order that varies between processes; each outermost literal must
     still become exactly one string token, or copies hash differently from run to run."""
-    from codeindex.clones import fingerprints, normalize
+    from codeindex.clones import normalize
     from codeindex.extract import extract
     from codeindex.languages import spec_by_name
 
