@@ -369,7 +369,7 @@ def _group(
             if lone not in parent and lone not in clusters and lone not in placed:
                 placed.add(lone)
                 satellites[partner].append(lone)
-    stars = [*by_root.items(), *((p, [p, *lone]) for p, lone in satellites.items())]
+    stars = [*by_root.items(), *((p, [p, *lones]) for p, lones in satellites.items())]
     groups = []
     for root, representatives in stars:
         lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
