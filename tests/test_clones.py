@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -126,25 +127,45 @@ for _, order := range orders {
     assert result.matches[0].symbol.name.endswith("SummarizeOrders")
 
 
-def test_sketches_from_a_second_process_match_the_inline_ones(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The first whole-repository scan computes half of its sketches in a forked process; the
-    band keys must not depend on where they were computed."""
-    import random
-    import threading
+def _random_codes(seed: int, count: int) -> list[str]:
+    generator = random.Random(seed)
+    return [
+        "".join(chr(0x100 + generator.randrange(300)) for _ in range(generator.randrange(0, 300)))
+        for _ in range(count)
+    ]
 
+
+def test_sketches_are_one_permutation_minhash_of_four_token_shingles() -> None:
+    """The vectorised sketch against a plain reading of its definition: per bin (hash mod 32),
+    the least hash of the unit's 4-token windows; a unit under 4 tokens is one zero-padded
+    window; empty bins take the unit's least hash, rotated by bin."""
     from codeindex.clones import sketch
 
-    generator = random.Random(3)
-    all_codes = [
-        "".join(chr(0x100 + generator.randrange(300)) for _ in range(generator.randrange(2, 400)))
-        for _ in range(120)
-    ]
-    inline = [sketch.unit_band_keys(codes) for codes in all_codes]
-    monkeypatch.setattr(sketch, "PARALLEL_MIN", 10)
-    assert threading.active_count() == 1  # else band_keys_of stays in this process
-    assert sketch.band_keys_of(all_codes) == inline
+    def reference(codes: str) -> list[int]:
+        padded = codes.ljust(4, "\0")
+        hashes = set()
+        for start in range(len(padded) - 3):
+            word = sum(ord(c) << (16 * i) for i, c in enumerate(padded[start : start + 4]))
+            hashes.add(word % 4294967291)
+        bins = [min((h for h in hashes if h % 32 == b), default=None) for b in range(32)]
+        least = min(hashes)
+        return [
+            value if value is not None else (least + b * 0x9E3779B1) & 0xFFFFFFFF
+            for b, value in enumerate(bins)
+        ]
+
+    all_codes = _random_codes(3, 150)
+    assert any(len(codes) < 4 for codes in all_codes)
+    assert sketch._signatures(all_codes).tolist() == [reference(c) for c in all_codes]
+
+
+def test_a_unit_sketches_the_same_alone_or_with_others() -> None:
+    """Units are sketched in one batch; no shingle may reach from one unit into the next."""
+    from codeindex.clones import sketch
+
+    all_codes = _random_codes(5, 60)
+    assert sketch.band_keys_of(all_codes) == [sketch.unit_band_keys(c) for c in all_codes]
+    assert sketch.band_keys_of([]) == []
 
 
 def test_pairs_verified_in_a_second_process_match_the_inline_ones(

@@ -1,7 +1,7 @@
 """Half of a big batch in a forked process.
 
-A first whole-repository scan has two CPU-bound loops: sketching about 22,000 units and
-verifying about 100,000 candidate pairs on the standard library. A second core halves each.
+A first whole-repository scan verifies about 100,000 candidate pairs on the standard library,
+one rapidfuzz call each: a second core halves that loop.
 Forking only happens from a single-threaded process: forking one with other threads running
 (the MCP server, the watcher) could copy a lock in mid-use. When no process can be had, or the
 child dies, this process does the whole batch, so results never depend on where they were

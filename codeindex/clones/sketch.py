@@ -1,5 +1,5 @@
 """Similarity sketch of a code string: one-permutation MinHash over token shingles, cut into
-LSH bands that are stored as index terms.
+LSH bands that key the whole-repository scan's candidate buckets.
 
 One-permutation hashing (Li, Owen & Zhang 2012) hashes each shingle once and keeps the minimum
 per bin, instead of one hash per permutation: the same estimator at 1/BINS of the cost. Empty
@@ -12,12 +12,11 @@ and several edits (Indel similarity 0.7-0.9) leave J around 0.3-0.6 (0.8-1.0).
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
-from itertools import repeat
-from operator import and_, mod
+from typing import TYPE_CHECKING
 
-from codeindex.clones.halves import map_in_halves
+if TYPE_CHECKING:
+    import numpy
 
 SHINGLE = 4
 BANDS = 16
@@ -25,69 +24,67 @@ ROWS = 2
 BINS = BANDS * ROWS
 _EMPTY = 1 << 32
 _ROTATE = 0x9E3779B1
-_BIN_MASK = BINS - 1  # BINS is a power of two
-_SLOTS = range(BINS)
-_EMPTIES = [_EMPTY] * BINS
-# Shingle hash: the 64-bit word modulo a prime below 2^32. Its lanes are already hashed token
-# codes, so one modulo mixes them well enough, at one C-level operation per shingle.
+# Shingle hash: the 64-bit word of four 16-bit token codes modulo a prime below 2^32. The
+# codes are already hashed token texts, so one modulo mixes them well enough.
 _PRIME = 4294967291
-# Below this many sketches a second process costs more than it saves.
-PARALLEL_MIN = 4000
+# Odd 64-bit constant (from the golden ratio): band b's keys are XORed with b times it.
+_BAND_MIX = 0x9E3779B97F4A7C15
 
 
-def minhash(codes: str) -> list[int]:
-    """BINS minimum values over the unit's shingles of SHINGLE tokens.
+def band_keys_of(all_codes: Sequence[str]) -> list[list[int]]:
+    """The band keys of each unit: per band, its ROWS bin minima packed into one 64-bit
+    number, mixed with the band number so that equal minima in two bands are two keys.
 
-    Every code is below 0x10000, so a shingle is one 64-bit word of the UTF-16 encoding; four
-    array casts at offsets 0..3 yield every window. Hashing (a modulo),
-    deduplication, ordering and the per-bin minimum all run as C-level calls: no Python
-    bytecode per shingle, which keeps this inside the cold-index budget."""
-    data = codes.encode("utf-16-le")
-    count = len(codes)
-    words = array("Q")
-    if count < SHINGLE:
-        words.append(int.from_bytes(data.ljust(8, b"\0"), "little"))
-    for offset in range(SHINGLE if count >= SHINGLE else 0):
-        usable = (count - offset) // SHINGLE * 8
-        words.frombytes(data[2 * offset : 2 * offset + usable])
-    # operator functions, not bound dunders: a slot wrapper call costs 5x more per item.
-    ordered = sorted(set(map(mod, words, repeat(_PRIME))), reverse=True)
-    # Descending order: the last value written to a bin is its minimum.
-    lowest = dict(zip(map(and_, ordered, repeat(_BIN_MASK)), ordered, strict=False))
-    signature = list(map(lowest.get, _SLOTS, _EMPTIES))
-    if len(lowest) == BINS or not ordered:
-        return signature if ordered else [0] * BINS
-    return _densify(signature, ordered[-1])
+    All units are sketched at once in numpy: a first scan of the standard library sketches
+    its 24,000 units in about 0.15 s, against 1.3 s one unit at a time in C-level Python calls
+    (half of it then ran in a second process)."""
+    import numpy as np
+
+    if not all_codes:
+        return []
+    minima = _signatures(all_codes).astype(np.uint64).reshape(len(all_codes), BANDS, ROWS)
+    packed = minima[:, :, 0]
+    for row in range(1, ROWS):
+        packed = packed | (minima[:, :, row] << np.uint64(32 * row))
+    keys = packed ^ (np.arange(BANDS, dtype=np.uint64) * np.uint64(_BAND_MIX))
+    return keys.tolist()  # type: ignore[no-any-return]
 
 
-def _densify(mins: list[int], smallest: int) -> list[int]:
-    """Fill empty bins (short units) from the unit's smallest hash, rotated by bin: two units
-    share it with probability equal to their Jaccard similarity, like a filled bin, so the
-    fill keeps the collision probabilities of the sketch."""
-    return [
-        value if value != _EMPTY else (smallest + slot * _ROTATE) & 0xFFFFFFFF
-        for slot, value in enumerate(mins)
-    ]
-
-
-def band_keys(signature: list[int]) -> list[str]:
-    """One key per band: the band number and its ROWS values in hex."""
-    text = array("I", signature).tobytes().hex()
-    width = 8 * ROWS
-    return [f"{band:x}{text[band * width : (band + 1) * width]}" for band in range(BANDS)]
-
-
-def band_keys_of(all_codes: list[str]) -> list[list[str]]:
-    """Band keys of many units. A first whole-repository scan needs tens of thousands (about
-    1.1 s for the standard library's 22,000 scan units): half of them come from a second
-    process."""
-    return map_in_halves(_band_keys_all, all_codes, PARALLEL_MIN)
-
-
-def unit_band_keys(codes: str) -> list[str]:
+def unit_band_keys(codes: str) -> list[int]:
     """The band keys of one unit's code string."""
-    return band_keys(minhash(codes))
+    return band_keys_of([codes])[0]
 
 
-def _band_keys_all(all_codes: Sequence[str]) -> list[list[str]]:
-    return list(map(unit_band_keys, all_codes))
+def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
+    """BINS minimum shingle hashes per unit, one row per unit.
+
+    Every code is below 0x10000, so the units' codes are one array of 16-bit values and a
+    shingle is SHINGLE neighbours packed into a 64-bit word. A unit shorter than a shingle is
+    padded with zeros to one; no shingle reaches from one unit into the next."""
+    import numpy as np
+
+    padded = [codes.ljust(SHINGLE, "\0") for codes in all_codes]
+    lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    tokens = np.frombuffer("".join(padded).encode("utf-16-le"), dtype="<u2").astype(np.uint64)
+    count = len(tokens) - SHINGLE + 1
+    words = tokens[:count].copy()
+    for offset in range(1, SHINGLE):
+        words |= tokens[offset : offset + count] << np.uint64(16 * offset)
+    # A shingle starting in a unit's last SHINGLE - 1 tokens would cross into the next unit.
+    ends = np.cumsum(lengths)
+    crossing = (ends[:, None] - np.arange(1, SHINGLE)).ravel()
+    inside = np.ones(count, dtype=bool)
+    inside[crossing[crossing < count]] = False
+    owner = np.repeat(np.arange(len(padded), dtype=np.int32), lengths)[:count][inside]
+    hashes = (words[inside] % np.uint64(_PRIME)).astype(np.int64)
+    signatures = np.full((len(padded), BINS), _EMPTY, dtype=np.int64)
+    np.minimum.at(signatures, (owner, hashes & (BINS - 1)), hashes)
+    empty = signatures == _EMPTY
+    if empty.any():
+        # Filled from the unit's smallest hash, rotated by bin: two units share it with
+        # probability equal to their Jaccard similarity, like a filled bin, so the fill keeps
+        # the collision probabilities of the sketch.
+        smallest = signatures.min(axis=1, keepdims=True)
+        fill = (smallest + np.arange(BINS, dtype=np.int64) * _ROTATE) & 0xFFFFFFFF
+        signatures = np.where(empty, fill, signatures)
+    return signatures

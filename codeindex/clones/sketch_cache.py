@@ -1,7 +1,7 @@
 """MinHash band keys of the scanned units, cached in `.code-index/` between `dups` runs.
 
-Computing the sketches of the standard library's 22,000 scan-size units takes about a second
-of a `dups` run's three; the sketch depends only on the T2 code string, so it is cached by
+Sketching the standard library's 24,000 scan-size units takes about 0.15 s, reading them back
+from here 0.04 s; the sketch depends only on the T2 code string, so it is cached by
 the unit's T2 hash and can never go stale (entries of units that no longer exist are dropped
 when the cache is rewritten). marshal, not pickle: loading it can not run code.
 """
@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 CACHE_FILE = "clone-sketches.bin"
-_VERSION = 1
+_VERSION = 2  # 2: band keys are numbers
 
 
-def load(directory: Path, bands: int) -> dict[str, list[str]]:
+def load(directory: Path, bands: int) -> dict[str, list[int]]:
     try:
         version, cached_bands, sketches = marshal.loads((directory / CACHE_FILE).read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
@@ -26,7 +26,7 @@ def load(directory: Path, bands: int) -> dict[str, list[str]]:
     return sketches
 
 
-def save(directory: Path, bands: int, sketches: dict[str, list[str]]) -> None:
+def save(directory: Path, bands: int, sketches: dict[str, list[int]]) -> None:
     """Best effort: a read-only index directory just means no cache."""
     target = directory / CACHE_FILE
     temporary = target.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")

@@ -24,9 +24,9 @@ from codeindex.store import INDEX_NAME, Store, symbol_from_stored
 class Entry:
     symbol: Symbol
     unit: fingerprints.Unit
-    bands: list[str] | None = None
+    bands: list[int] | None = None
 
-    def band_keys(self) -> list[str]:
+    def band_keys(self) -> list[int]:
         if self.bands is None:
             self.bands = sketch.unit_band_keys(self.unit.codes)
         return self.bands
