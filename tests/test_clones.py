@@ -168,6 +168,35 @@ def test_a_unit_sketches_the_same_alone_or_with_others() -> None:
     assert sketch.band_keys_of([]) == []
 
 
+def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> None:
+    """The length window and the histogram bound only skip units that can not reach the
+    threshold: the candidates must be what comparing the snippet with every unit gives."""
+    from rapidfuzz.distance import Indel
+
+    from codeindex.clones.table import CloneTable
+
+    generator = random.Random(11)
+    bases = _random_codes(13, 4)
+
+    def edited(codes: str) -> str:
+        letters = list(codes)
+        for _ in range(generator.randrange(0, 60)):
+            position = generator.randrange(len(letters) + 1)
+            letters[position:position] = chr(0x100 + generator.randrange(300))
+            del letters[generator.randrange(len(letters))]
+        return "".join(letters[: generator.randrange(len(letters) // 2, len(letters) + 1)])
+
+    variants = [edited(base) for base in bases if len(base) > 40 for _ in range(60)]
+    table = CloneTable([_unit(f"u{i}", []) for i in range(len(variants))])
+    for entry, codes in zip(table.entries, variants, strict=True):
+        entry.unit = fingerprints.Unit("", entry.symbol.name, "", len(codes), codes)
+    for query in [edited(base) for base in bases if len(base) > 40 for _ in range(5)]:
+        scores = [Indel.normalized_similarity(query, codes) for codes in variants]
+        expected = {i for i, score in enumerate(scores) if score >= 0.7}
+        assert len(expected) < search.SNIPPET_CANDIDATES
+        assert set(search._length_window_candidates(table, query, 0.7)) == expected
+
+
 def test_pairs_verified_in_a_second_process_match_the_inline_ones(
     indexed: CodeIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:

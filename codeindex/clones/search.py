@@ -7,7 +7,6 @@ with the Indel similarity of the T2 code strings, and that similarity is what is
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from rapidfuzz.fuzz import partial_ratio
 from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.halves import map_in_halves
 from codeindex.clones.snippet import query_units
-from codeindex.clones.table import CloneTable, Entry, load
+from codeindex.clones.table import CloneTable, Entry, code_histograms, load
 from codeindex.models import (
     DuplicateGroup,
     DuplicatesResult,
@@ -108,24 +107,32 @@ def similar(
 
 
 def _length_window_candidates(table: CloneTable, codes: str, min_similarity: float) -> list[int]:
-    """Every unit whose length allows the threshold, compared in rapidfuzz's C loop.
+    """Every unit that can reach the threshold, compared in rapidfuzz's C loop.
 
-    Exhaustive rather than LSH: the bit-parallel Indel over the length window takes
-    milliseconds on the standard library's 41k units, less than computing their sketches
-    would on first use, and it misses nothing."""
-    order, lengths, all_codes = table.by_length()
+    Exhaustive rather than LSH, so it misses nothing: the length window first (Indel
+    similarity <= 2*min(a, b)/(a + b)), then the code histograms' bound on the common
+    subsequence, which leaves about 2% of the window to compare on the standard library
+    (20 ms -> 2 ms for a 30-line snippet)."""
+    import numpy as np
+
+    units = table.by_length()
     size = len(codes)
-    # Indel similarity <= 2*min(a, b)/(a + b): outside this window no unit can qualify.
-    low = bisect_left(lengths, size * min_similarity / (2 - min_similarity))
-    high = bisect_right(lengths, size * (2 - min_similarity) / min_similarity)
+    low = int(np.searchsorted(units.lengths, size * min_similarity / (2 - min_similarity)))
+    high = int(
+        np.searchsorted(units.lengths, size * (2 - min_similarity) / min_similarity, "right")
+    )
+    common = np.minimum(units.histograms[low:high], code_histograms([codes])[0]).sum(axis=1)
+    # Less a hair, so that rounding can not drop a unit at exactly the threshold.
+    reachable = 2 * common >= min_similarity * (size + units.lengths[low:high]) - 1e-9
+    window = (low + np.flatnonzero(reachable)).tolist()
     found = process.extract(
         codes,
-        all_codes[low:high],
+        [units.codes[i] for i in window],
         scorer=Indel.normalized_similarity,
         score_cutoff=min_similarity,
         limit=SNIPPET_CANDIDATES,
     )
-    return [order[low + position] for _, _, position in found]
+    return [units.order[window[position]] for _, _, position in found]
 
 
 def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> list[int]:
