@@ -197,20 +197,6 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
         assert set(search._length_window_candidates(table, query, 0.7)) == expected
 
 
-def test_pairs_verified_in_a_second_process_match_the_inline_ones(
-    indexed: CodeIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first whole-repository scan verifies half of its candidate pairs in a forked
-    process; the groups must not depend on where the pairs were verified."""
-    import threading
-
-    inline = indexed.duplicates().to_json()
-    monkeypatch.setattr(search, "PARALLEL_VERIFY_MIN", 2)
-    assert threading.active_count() == 1  # else map_in_halves stays in this process
-    assert indexed.duplicates().to_json() == inline
-    assert inline["groups"]
-
-
 def _unit(name: str, blocks: list[int]) -> Entry:
     """A unit whose code string is runs of five equal codes, one run per block number."""
     codes = "".join(chr(0x100 + block) * 5 for block in blocks)

@@ -86,6 +86,19 @@ def code_histograms(all_codes: list[str]) -> numpy.ndarray:
     return counts.reshape(len(all_codes), HISTOGRAM_BUCKETS).astype(np.int32)
 
 
+def within_reach(
+    first: numpy.ndarray, second: numpy.ndarray, total_lengths: numpy.ndarray, threshold: float
+) -> numpy.ndarray:
+    """Which pairs of units (rows of code_histograms) could be `threshold` similar: Indel
+    similarity is twice the common subsequence over the summed lengths, and the common
+    subsequence is at most the sum of the smaller counts per bucket. Less a hair, so that
+    rounding never drops a pair at exactly the threshold."""
+    import numpy as np
+
+    common = np.minimum(first, second).sum(axis=1)
+    return 2 * common >= threshold * total_lengths - 1e-9  # type: ignore[no-any-return]
+
+
 _CACHE: dict[tuple[str, str], tuple[tuple[int, int], dict[str, str], CloneTable]] = {}
 _CACHE_LOCK = threading.Lock()
 # Above this many changed files a full reload is as cheap as patching the table.
