@@ -204,6 +204,29 @@ def _unit(name: str, blocks: list[int]) -> Entry:
     return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes))
 
 
+def test_candidate_pairs_follow_the_bucket_rules() -> None:
+    """A band shared in a bucket of at most 3 units pairs them; in buckets of 4-40 units, a pair
+    needs two shared bands; a bucket of more than 40 pairs each unit with its 3 neighbours by
+    length only."""
+    units = [_unit(f"u{i}", list(range(i + 1))) for i in range(60)]  # lengths 5, 10, ...
+    for i, entry in enumerate(units):
+        entry.bands = [10**6 + 100 * i + band for band in range(16)]  # no band shared yet
+
+    def share(band: int, members: list[int], key: int) -> None:
+        for i in members:
+            assert units[i].bands is not None
+            units[i].bands[band] = key
+
+    share(0, [0, 1], key=1)  # rare bucket: pair (0, 1)
+    share(1, [2, 3, 4, 5], key=2)  # two buckets of four: only (2, 3) shares both
+    share(2, [2, 3, 6, 7], key=3)
+    share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
+    first, second = search._candidate_pairs(units, list(range(60)))
+    found = set(zip(first.tolist(), second.tolist(), strict=True))
+    crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
+    assert found == {(0, 1), (2, 3)} | crowded
+
+
 def test_a_group_never_reports_less_than_the_threshold() -> None:
     """Two clusters joined by an edge between their members: every member must stay similar
     to the centre it joins, not only the other centre. Here A~C is 0.81 but A~D 0.65, so D's
