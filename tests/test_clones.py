@@ -136,9 +136,9 @@ def _random_codes(seed: int, count: int) -> list[str]:
 
 
 def test_sketches_are_one_permutation_minhash_of_four_token_shingles() -> None:
-    """The vectorised sketch against a plain reading of its definition: per bin (hash mod 32),
-    the least hash of the unit's 4-token windows; a unit under 4 tokens is one zero-padded
-    window; empty bins take the unit's least hash, rotated by bin."""
+    """The vectorised sketch against a plain reading of its definition: per bin (hash mod the
+    bin count), the least hash of the unit's 4-token windows; a unit under 4 tokens is one
+    zero-padded window; empty bins take the unit's least hash, rotated by bin."""
     from codeindex.clones import sketch
 
     def reference(codes: str) -> list[int]:
@@ -147,7 +147,10 @@ def test_sketches_are_one_permutation_minhash_of_four_token_shingles() -> None:
         for start in range(len(padded) - 3):
             word = sum(ord(c) << (16 * i) for i, c in enumerate(padded[start : start + 4]))
             hashes.add(word % 4294967291)
-        bins = [min((h for h in hashes if h % 32 == b), default=None) for b in range(32)]
+        bins = [
+            min((h for h in hashes if h % sketch.BINS == b), default=None)
+            for b in range(sketch.BINS)
+        ]
         least = min(hashes)
         return [
             value if value is not None else (least + b * 0x9E3779B1) & 0xFFFFFFFF

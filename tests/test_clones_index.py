@@ -356,7 +356,7 @@ def test_fingerprints_survive_segment_merges(project: Path) -> None:
 
 
 def test_sketch_cache_is_written_and_a_damaged_one_is_ignored(project: Path) -> None:
-    from codeindex.clones import sketch_cache
+    from codeindex.clones import sketch, sketch_cache
 
     code_index = CodeIndex.open(project)
     code_index.refresh()
@@ -364,7 +364,7 @@ def test_sketch_cache_is_written_and_a_damaged_one_is_ignored(project: Path) -> 
     cache = code_index.store.directory / sketch_cache.CACHE_FILE
     assert cache.exists()
     cache.write_bytes(b"not marshal data")
-    assert sketch_cache.load(code_index.store.directory, 16) == {}
+    assert sketch_cache.load(code_index.store.directory, sketch.BANDS) == {}
     _write(project, "lib/more.py", OTHER.replace("render_table", "another"))  # new generation
     code_index.refresh()
     result = code_index.duplicates().to_json()

@@ -5,9 +5,10 @@ One-permutation hashing (Li, Owen & Zhang 2012) hashes each shingle once and kee
 per bin, instead of one hash per permutation: the same estimator at 1/BINS of the cost. Empty
 bins (short units) are filled from the unit's smallest hash, rotated by bin.
 
-Two units share a band with probability 1 - (1 - J^ROWS)^BANDS for shingle-set Jaccard J:
-with 4-token shingles, one edited statement leaves J around 0.8 (shares a band almost surely)
-and several edits (Indel similarity 0.7-0.9) leave J around 0.3-0.6 (0.8-1.0).
+A band matches with probability J^ROWS for shingle-set Jaccard J. With 4-token shingles, one
+edited statement leaves J around 0.8 and several edits (Indel similarity 0.7-0.9) around
+0.3-0.6; the scan's usual rule, two shared bands (clones.search), then holds with probability
+0.80 at J = 0.3 and 0.97 at 0.4 with 32 bands of 2 rows (0.43 and 0.75 with 16: see BANDS).
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     import numpy
 
 SHINGLE = 4
-BANDS = 16
+# 32 bands rather than 16: several-edits recall in the mutation benchmarks went from 86 to 90%
+# (Python), 90 to 92% (Go), 85 to 88% (C#) and 83 to 92% (TypeScript), Rust unchanged, with
+# the same precision; the standard library's candidate pairs went from 97k to 258k, which
+# the histogram bound cuts to 54k, about 0.35 s more for a scan.
+BANDS = 32
 ROWS = 2
 BINS = BANDS * ROWS
 _EMPTY = 1 << 32
