@@ -138,7 +138,8 @@ def _random_codes(seed: int, count: int) -> list[str]:
 def test_sketches_are_one_permutation_minhash_of_four_token_shingles() -> None:
     """The vectorised sketch against a plain reading of its definition: per bin (hash mod the
     bin count), the least hash of the unit's 4-token windows; a unit under 4 tokens is one
-    zero-padded window; empty bins take the unit's least hash, rotated by bin."""
+    zero-padded window; an empty bin takes the next filled bin's value (circularly), plus
+    the distance times a constant."""
     from codeindex.clones import sketch
 
     def reference(codes: str) -> list[int]:
@@ -151,11 +152,14 @@ def test_sketches_are_one_permutation_minhash_of_four_token_shingles() -> None:
             min((h for h in hashes if h % sketch.BINS == b), default=None)
             for b in range(sketch.BINS)
         ]
-        least = min(hashes)
-        return [
-            value if value is not None else (least + b * 0x9E3779B1) & 0xFFFFFFFF
-            for b, value in enumerate(bins)
-        ]
+        filled = []
+        for b in range(sketch.BINS):
+            distance = next(
+                d for d in range(sketch.BINS) if bins[(b + d) % sketch.BINS] is not None
+            )
+            value = bins[(b + distance) % sketch.BINS]
+            filled.append((value + distance * 0x9E3779B1) & 0xFFFFFFFF)
+        return filled
 
     all_codes = _random_codes(3, 150)
     assert any(len(codes) < 4 for codes in all_codes)

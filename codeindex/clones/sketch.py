@@ -3,7 +3,7 @@ LSH bands that key the whole-repository scan's candidate buckets.
 
 One-permutation hashing (Li, Owen & Zhang 2012) hashes each shingle once and keeps the minimum
 per bin, instead of one hash per permutation: the same estimator at 1/BINS of the cost. Empty
-bins (short units) are filled from the unit's smallest hash, rotated by bin.
+bins (short units) borrow the next filled bin's value (densification by rotation).
 
 A band matches with probability J^ROWS for shingle-set Jaccard J. With 4-token shingles, one
 edited statement leaves J around 0.8 and several edits (Indel similarity 0.7-0.9) around
@@ -86,10 +86,16 @@ def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
     np.minimum.at(signatures, (owner, hashes & (BINS - 1)), hashes)
     empty = signatures == _EMPTY
     if empty.any():
-        # Filled from the unit's smallest hash, rotated by bin: two units share it with
-        # probability equal to their Jaccard similarity, like a filled bin, so the fill keeps
-        # the collision probabilities of the sketch.
-        smallest = signatures.min(axis=1, keepdims=True)
-        fill = (smallest + np.arange(BINS, dtype=np.int64) * _ROTATE) & 0xFFFFFFFF
-        signatures = np.where(empty, fill, signatures)
+        # Rotation (Shrivastava & Li 2014): an empty bin takes the value of the next filled
+        # bin to its right, circularly, shifted by the distance. Filling every empty bin from
+        # the unit's one smallest hash instead left short units (a 70-token unit has about 21
+        # of 64 bins empty) with no band in common whenever their smallest hashes differed:
+        # several-edits recall was 80% in C#, 85% with rotation (seed 7; 88 -> 90% seed 11),
+        # and rose or held in the other languages.
+        doubled = np.concatenate([signatures, signatures], axis=1)
+        positions = np.where(doubled != _EMPTY, np.arange(2 * BINS), 2 * BINS)
+        nearest = np.minimum.accumulate(positions[:, ::-1], axis=1)[:, ::-1][:, :BINS]
+        distance = nearest - np.arange(BINS)
+        borrowed = np.take_along_axis(doubled, nearest, axis=1)
+        signatures = (borrowed + distance * _ROTATE) & 0xFFFFFFFF
     return signatures
