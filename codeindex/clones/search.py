@@ -415,11 +415,13 @@ def _group(
     stars = [*by_root.items(), *((p, [p, *lones]) for p, lones in satellites.items())]
     groups = []
     for root, representatives in stars:
-        lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
         indexes = [i for r in representatives for i in classes[units[r].unit.t2]]
+        if len(indexes) < 2:  # most units: alone, with no copy
+            continue
         indexes = _drop_nested(units, indexes)
         if len(indexes) < 2:
             continue
+        lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
         indexes.sort(
             key=lambda i: (
                 is_test(units[i].symbol),
