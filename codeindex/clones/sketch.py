@@ -47,7 +47,7 @@ def band_keys_of(all_codes: Sequence[str]) -> list[list[int]]:
 
     if not all_codes:
         return []
-    minima = _signatures(all_codes).astype(np.uint64).reshape(len(all_codes), BANDS, ROWS)
+    minima = _signatures(all_codes).reshape(len(all_codes), BANDS, ROWS)
     packed = minima[:, :, 0]
     for row in range(1, ROWS):
         packed = packed | (minima[:, :, row] << np.uint64(32 * row))
@@ -72,18 +72,23 @@ def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
     lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
     tokens = np.frombuffer("".join(padded).encode("utf-16-le"), dtype="<u2").astype(np.uint64)
     count = len(tokens) - SHINGLE + 1
-    words = tokens[:count].copy()
+    hashes = tokens[:count].copy()
     for offset in range(1, SHINGLE):
-        words |= tokens[offset : offset + count] << np.uint64(16 * offset)
-    # A shingle starting in a unit's last SHINGLE - 1 tokens would cross into the next unit.
-    ends = np.cumsum(lengths)
-    crossing = (ends[:, None] - np.arange(1, SHINGLE)).ravel()
-    inside = np.ones(count, dtype=bool)
-    inside[crossing[crossing < count]] = False
-    owner = np.repeat(np.arange(len(padded), dtype=np.int32), lengths)[:count][inside]
-    hashes = (words[inside] % np.uint64(_PRIME)).astype(np.int64)
-    signatures = np.full((len(padded), BINS), _EMPTY, dtype=np.int64)
-    np.minimum.at(signatures, (owner, hashes & (BINS - 1)), hashes)
+        hashes |= tokens[offset : offset + count] << np.uint64(16 * offset)
+    del tokens
+    # In place, in unsigned 64 bits throughout: the arrays are as long as the corpus' code
+    # (3.5 million shingles on the standard library), and every copy costs page faults.
+    np.remainder(hashes, np.uint64(_PRIME), out=hashes)
+    # A shingle starting in a unit's last SHINGLE - 1 tokens would reach into the next unit:
+    # as EMPTY it never is a bin's minimum.
+    crossing = (np.cumsum(lengths)[:, None] - np.arange(1, SHINGLE)).ravel()
+    hashes[crossing[crossing < count]] = _EMPTY
+    owner = np.repeat(np.arange(len(padded), dtype=np.int64), lengths)[:count]
+    signatures = np.full(len(padded) * BINS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(
+        signatures, owner * BINS + (hashes & np.uint64(BINS - 1)).astype(np.int64), hashes
+    )
+    signatures = signatures.reshape(len(padded), BINS)
     empty = signatures == _EMPTY
     if empty.any():
         # Rotation (Shrivastava & Li 2014): an empty bin takes the value of the next filled
@@ -95,7 +100,7 @@ def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
         doubled = np.concatenate([signatures, signatures], axis=1)
         positions = np.where(doubled != _EMPTY, np.arange(2 * BINS), 2 * BINS)
         nearest = np.minimum.accumulate(positions[:, ::-1], axis=1)[:, ::-1][:, :BINS]
-        distance = nearest - np.arange(BINS)
+        distance = (nearest - np.arange(BINS)).astype(np.uint64)
         borrowed = np.take_along_axis(doubled, nearest, axis=1)
-        signatures = (borrowed + distance * _ROTATE) & 0xFFFFFFFF
+        signatures = (borrowed + distance * np.uint64(_ROTATE)) & np.uint64(0xFFFFFFFF)
     return signatures
