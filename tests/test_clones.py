@@ -6,6 +6,7 @@ import random
 import shutil
 from pathlib import Path
 
+import numpy
 import pytest
 
 from codeindex.api import CodeIndex
@@ -228,7 +229,8 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     share(1, [2, 3, 4, 5], key=2)  # two buckets of four: only (2, 3) shares both
     share(2, [2, 3, 6, 7], key=3)
     share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
-    first, second = search._candidate_pairs(units, list(range(60)))
+    lengths = numpy.array([len(entry.unit.codes) for entry in units])
+    first, second = search._candidate_pairs(units, list(range(60)), lengths)
     found = set(zip(first.tolist(), second.tolist(), strict=True))
     crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
     assert found == {(0, 1), (2, 3)} | crowded
