@@ -27,6 +27,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,18 +83,26 @@ def _precision(
     defines the "several edits" class) finds similar to it: stdlib functions have real
     siblings, and reporting the copy with them is not an error."""
     involved = correct = 0
+    for copy, _, other in _with_copy(pairs, copies):
+        involved += 1
+        reference = copy.original.fragment
+        inside = _overlap(other, reference) >= 0.5 * (other[2] - other[1] + 1)
+        if inside or blind_similarity(copy.original.text, _text(root, other)) >= 0.7:
+            correct += 1
+    return correct / involved if involved else float("nan")
+
+
+def _with_copy(
+    pairs: list[tuple[Fragment, Fragment]], copies: dict[str, Injected]
+) -> Iterator[tuple[Injected, Fragment, Fragment]]:
+    """Each reported pair that involves an injected copy, once: that copy, its side of the
+    pair and the other side."""
     for a, b in pairs:
         for mine, other in ((a, b), (b, a)):
             copy = copies.get(mine[0])
-            if copy is None:
-                continue
-            involved += 1
-            reference = copy.original.fragment
-            inside = _overlap(other, reference) >= 0.5 * (other[2] - other[1] + 1)
-            if inside or blind_similarity(copy.original.text, _text(root, other)) >= 0.7:
-                correct += 1
-            break
-    return correct / involved if involved else float("nan")
+            if copy is not None:
+                yield copy, mine, other
+                break
 
 
 def _text(root: Path, fragment: Fragment) -> str:

@@ -46,7 +46,15 @@ from rapidfuzz.distance import Indel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import code_under_test  # noqa: E402
-from clones_bench import Fragment, Injected, _covers, _found, _overlap  # noqa: E402
+from clones_bench import (  # noqa: E402
+    Fragment,
+    Injected,
+    _covers,
+    _found,
+    _overlap,
+    _text,
+    _with_copy,
+)
 from clones_mutate import CLASSES  # noqa: E402
 from clones_mutate import Original as PythonOriginal  # noqa: E402
 
@@ -894,23 +902,18 @@ def precision(
     share, the number of pairs and the wrong ones, for reading."""
     involved = correct = 0
     wrong = []
-    for a, b in pairs:
-        for mine, other in ((a, b), (b, a)):
-            copy = copies.get(mine[0])
-            if copy is None:
-                continue
-            involved += 1
-            sides = [other]
-            if other[0] in copies:
-                sides.append(copies[other[0]].original.fragment)
-            blind = max(_closeness(grammar, copy.original, side, root) for side in sides)
-            if blind < 0.7:  # `mine` may be a function nested in the copy, not all of it
-                blind = blind_similarity(grammar, _text(root, mine), _text(root, other))
-            if blind >= 0.7:
-                correct += 1
-            else:
-                wrong.append(f"{copy.kind}: {_where(mine)} ~ {_where(other)} (blind {blind:.2f})")
-            break
+    for copy, mine, other in _with_copy(pairs, copies):
+        involved += 1
+        sides = [other]
+        if other[0] in copies:
+            sides.append(copies[other[0]].original.fragment)
+        blind = max(_closeness(grammar, copy.original, side, root) for side in sides)
+        if blind < 0.7:  # `mine` may be a function nested in the copy, not all of it
+            blind = blind_similarity(grammar, _text(root, mine), _text(root, other))
+        if blind >= 0.7:
+            correct += 1
+        else:
+            wrong.append(f"{copy.kind}: {_where(mine)} ~ {_where(other)} (blind {blind:.2f})")
     return (correct / involved if involved else float("nan")), involved, wrong
 
 
@@ -919,11 +922,6 @@ def _closeness(grammar: Grammar, original: Original, other: Fragment, root: Path
     if _overlap(other, original.fragment) >= 0.5 * (other[2] - other[1] + 1):
         return 1.0
     return blind_similarity(grammar, original.text, _text(root, other))
-
-
-def _text(root: Path, fragment: Fragment) -> str:
-    lines = (root / fragment[0]).read_text(encoding="utf-8", errors="replace").splitlines()
-    return textwrap.dedent("\n".join(lines[fragment[1] - 1 : fragment[2]])) + "\n"
 
 
 def _where(fragment: Fragment) -> str:
