@@ -271,7 +271,7 @@ def test_each_outermost_string_literal_is_one_token() -> None:
     """A concatenated string and a string inside an f-string nest literal captures, which
     tree-sitter lists in an order that varies between processes; each outermost literal must
     still become exactly one string token, or copies hash differently from run to run."""
-    from codeindex.clones import normalize
+    from codeindex.clones.normalize import STRING_CODE
     from codeindex.extract import extract
     from codeindex.languages import spec_by_name
 
@@ -285,4 +285,4 @@ def test_each_outermost_string_literal_is_one_token() -> None:
     spec = spec_by_name("python")
     prints = fingerprints.unit_fingerprints(extract(source, spec, "m.py"), spec)
     (only,) = prints.values()
-    assert fingerprints.decode(only.payload).codes.count(normalize.STRING_CODE) == 3
+    assert fingerprints.decode(only.payload).codes.count(STRING_CODE) == 3

@@ -21,7 +21,7 @@ from codeindex.languages import LanguageSpec
 
 # Smallest unit worth fingerprinting: snippet queries may target functions smaller than the
 # whole-repository scan's default (see clones.search), but not one-liners. Token minimums
-# count tokens as a conventional lexer does (normalize.lexical_size).
+# count tokens as a conventional lexer does (encode.Encoded.size).
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
@@ -68,6 +68,10 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
     """Fingerprints per symbol index, for callables big enough to matter."""
     if not extraction.callables:
         return {}
+    # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
+    # nothing should not pay.
+    from codeindex.clones.encode import Span, encode_units
+
     path = extraction.symbols[0].path
     if is_generated(path, extraction.source):
         return {}
@@ -78,18 +82,20 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
     ]
     masked = normalize.mask(normalize.outermost([node for _, node, _ in units]), source, spec)
+    encoded = encode_units(
+        masked,
+        [
+            Span(*node.byte_range, extraction.symbols[index].name.encode("utf-8"))
+            for index, node, _ in units
+        ],
+    )
     prints: dict[int, UnitPrint] = {}
-    for index, node, lines in units:
-        start, end = node.byte_range
-        unit_tokens = normalize.tokens(masked, start, end)
-        size = normalize.lexical_size(masked, unit_tokens, start, end)
+    for (index, node, lines), (codes, size) in zip(units, encoded, strict=True):
         if size < MIN_UNIT_TOKENS:
             continue
-        bound = normalize.bound_names(masked, start, end)
-        name = extraction.symbols[index].name.encode("utf-8")
-        codes = normalize.encode(unit_tokens, bound, name)
         scan = lines >= SCAN_MIN_LINES and size >= SCAN_MIN_TOKENS
-        prints[index] = make_print(codes, size, normalize.t1_digest(masked, start, end), scan)
+        t1 = normalize.t1_digest(masked, *node.byte_range)
+        prints[index] = make_print(codes, size, t1, scan)
     return prints
 
 

@@ -1,4 +1,4 @@
-"""Normalise code for clone detection.
+"""Normalise code for clone detection: the syntax side.
 
 T1 drops layout, comments and docstrings. T2 further replaces literals by their class and
 renames the identifiers bound inside the unit (parameters, assignment targets, loop variables)
@@ -8,21 +8,17 @@ same skeleton, so keeping them keeps precision high.
 
 Tree-sitter decides everything that needs syntax: which byte ranges are comments, docstrings,
 string literals and imports, and which subtrees bind names. One query per language, generated
-from the registry's `CloneSyntax` row, finds them in C. The code between those ranges is split
-into tokens by one regular expression (also in C): a Python loop over every tree-sitter leaf
-cost more than parsing itself, four times the fingerprinting budget (measured on the stdlib).
-
-Every token becomes one character of a "code string" (a stable hash of its text, or a
-placeholder for renamed locals and literal classes), so similarity is rapidfuzz on strings.
+from the registry's `CloneSyntax` row, finds them in C, and `mask` writes them into the bytes
+of the file. What is left is lexical: clones.encode tokenises the masked bytes and turns them
+into code strings with array operations (a Python loop over every tree-sitter leaf cost more
+than parsing itself).
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -33,50 +29,31 @@ from codeindex.languages import LanguageSpec, ts_language
 if TYPE_CHECKING:
     import tree_sitter
 
-# Code points: literal classes and the unit's own name below 0x20; local-name references from
-# 0xE000 (private use area); hashed token texts in [0x100, 0xD7FF] (no surrogates, so the string
-# encodes cleanly in UTF-8 for storage).
-STRING_CODE, NUMBER_CODE, NAME_CODE = "\x01", "\x02", "\x03"
+# A string literal becomes STRING_TOKEN and a number NUMBER_TOKEN, each followed by blanks
+# to the literal's length, so that byte offsets still match the tree; in code strings
+# (clones.encode) they become STRING_CODE and NUMBER_CODE.
 STRING_TOKEN, NUMBER_TOKEN = b"\x01", b"\x02"
-HASH_BASE = 0x100
-HASH_SPAN = 0xD800 - HASH_BASE
-_LOCALS = [chr(0xE000 + i) for i in range(128)]
-_FIRST = _LOCALS[0]
-_NEAR = 24
+STRING_CODE, NUMBER_CODE = "\x01", "\x02"
 _WHITESPACE = bytes(range(33))
 _WORD = re.compile(r"[^\W\d]\w*")
-_IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
-# A member (after a lone `.`, or `::` / `->`) is one token, so it never looks like a local.
-# The leading \s* lets the engine skip indentation in one step (30% faster than failing
-# every alternative at each blank).
-_TOKEN = re.compile(
-    rb"\s*("
-    + _IDENT
-    + rb"|(?<!\.)\.(?!\.)"
-    + _IDENT
-    + rb"|(?:::|->)"
-    + _IDENT
-    + rb"|\d[\w.]*|==|!=|<=|>=|=>|&&|\|\||\+\+|--|\*\*|<<|>>|::|->|:=|\?\?|\?\.|[^\s\w])"
-)
-# An identifier that is not a member: what a binding subtree binds.
-_BINDING = re.compile(rb"(?<![.\w\x80-\xff])" + _IDENT)
 _BYTE_RANGE = attrgetter("byte_range")
 
 
 @dataclass(frozen=True, slots=True)
 class Masked:
-    """A file's source with syntax applied, so that one regex call tokenises any unit.
+    """A file's source with syntax applied: what is left to do is lexical (clones.encode).
 
     `code`: comments, docstrings and imports blanked, each outermost string literal replaced
     by STRING_TOKEN plus blanks (same length, so byte offsets still match the tree).
-    `binding`: `code` with non-binding parts of binding subtrees (annotations, defaults) blanked.
+    `binding`: `code` inside the subtrees that bind names, bar their non-binding parts
+    (annotations, defaults); blanks elsewhere. A plain name token that starts on a non-blank
+    byte of it is written at a binding position.
     `t1`: the source with comments and docstrings blanked, for the T1 hash.
     """
 
     code: bytes
     binding: bytes
     t1: bytes
-    binds: list[tuple[int, int]]  # subtrees whose identifiers bind locals, sorted
 
 
 @cache
@@ -166,76 +143,33 @@ def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Ma
             captured.setdefault(name, []).extend(map(_BYTE_RANGE, found))
     code = bytearray(source)
     t1 = bytearray(source)
-    for name, token in (("number", NUMBER_TOKEN), ("string", STRING_TOKEN)):
+    blank = memoryview(b" " * len(source))
+    for name, token in (("number", NUMBER_TOKEN[0]), ("string", STRING_TOKEN[0])):
         # Literals nest (a concatenated string and its parts, a string inside an f-string or
         # template), and tree-sitter lists nested captures in an order that varies from one
-        # process to the next. Descending (start, end) order applies every outer literal
-        # after what it contains, so each outermost literal is one token, whatever the order.
-        for start, end in sorted(captured.get(name, ()), reverse=True):
-            code[start:end] = token + b" " * (end - start - 1)
-    for name in ("drop", "import"):
-        for start, end in captured.get(name, ()):
-            code[start:end] = b" " * (end - start)
-            if name == "drop":
-                t1[start:end] = b" " * (end - start)
+        # process to the next. In (start, end) order a literal inside one already painted
+        # ends before it; a longer one with the same start is painted over the shorter.
+        # Strings come last, so a number inside an f-string is painted over too.
+        painted = -1
+        for start, end in sorted(captured.get(name, ())):
+            if end > painted:
+                code[start:end] = blank[: end - start]
+                code[start] = token
+                painted = end
+    for start, end in captured.get("drop", ()):
+        code[start:end] = t1[start:end] = blank[: end - start]
+    for start, end in captured.get("import", ()):
+        code[start:end] = blank[: end - start]
     for start, end in captured.get("member", ()):
         # Rewritten in place as a member token (".nam" for "name": same length, so offsets
         # hold), which the tokeniser keeps and never takes for a local.
         code[start:end] = b"." + source[start : end - 1]
-    binding = bytearray(code)
+    binding = bytearray(blank)
+    for start, end in captured.get("bind", ()):
+        binding[start:end] = code[start:end]
     for start, end in captured.get("nobind", ()):
-        binding[start:end] = b" " * (end - start)
-    return Masked(bytes(code), bytes(binding), bytes(t1), sorted(captured.get("bind", ())))
-
-
-def tokens(masked: Masked, start: int, end: int) -> list[bytes]:
-    """The unit's tokens, literals as class tokens."""
-    # Without trailing blanks: at a blank run that reaches the end, the leading \s* would
-    # rescan the run from every position (quadratic on a blanked docstring).
-    return _TOKEN.findall(masked.code[start:end].rstrip())
-
-
-def lexical_size(masked: Masked, unit_tokens: list[bytes], start: int, end: int) -> int:
-    """The unit's length in tokens as a conventional lexer (jscpd, say) counts them, which is
-    what a minimum size of "50 tokens" means to users: our tokens merge each member access
-    (`.name`, `::name`) into one, which made a Go function of 63 such tokens count 47.
-    Counted in C: the dots and double colons left in the masked code (strings, numbers and
-    comments are blanked), less the two dots of each range operator (`..`)."""
-    code = masked.code
-    return (
-        len(unit_tokens)
-        + code.count(b".", start, end)
-        - 2 * code.count(b"..", start, end)
-        + code.count(b"::", start, end)
-    )
-
-
-def bound_names(masked: Masked, start: int, end: int) -> set[bytes]:
-    """Identifiers written at binding positions inside [start, end)."""
-    names: set[bytes] = set()
-    findall = _BINDING.findall
-    binds = masked.binds
-    for index in range(bisect_left(binds, (start, -1)), len(binds)):
-        s, e = binds[index]
-        if s >= end:
-            break
-        names.update(findall(masked.binding, s, e))
-    return names
-
-
-class _Codes(dict[bytes, str]):
-    """Token text -> stable one-character code (Python's hash() is salted per process)."""
-
-    def __missing__(self, text: bytes) -> str:
-        if text[:1].isdigit():
-            code = NUMBER_CODE
-        else:
-            code = chr(HASH_BASE + xxhash.xxh32_intdigest(text) % HASH_SPAN)
-        self[text] = code
-        return code
-
-
-_CODES = _Codes({STRING_TOKEN: STRING_CODE, NUMBER_TOKEN: NUMBER_CODE})
+        binding[start:end] = blank[: end - start]
+    return Masked(bytes(code), bytes(binding), bytes(t1))
 
 
 @cache
@@ -248,71 +182,6 @@ def keywords(spec: LanguageSpec) -> frozenset[bytes]:
         if kind and not language.node_kind_is_named(kind_id) and _WORD.fullmatch(kind):
             found.add(kind.encode())
     return frozenset(found)
-
-
-def fragment_bound_names(unit_tokens: list[bytes], spec: LanguageSpec) -> set[bytes]:
-    """Bare statements use the locals of a function that is not there: take every plain
-    identifier that is neither a keyword nor called as a function for a local."""
-    reserved = keywords(spec)
-    names = set()
-    for index, token in enumerate(unit_tokens):
-        if not _WORD.fullmatch(token.decode("utf-8", "replace")) or token in reserved:
-            continue
-        if index + 1 < len(unit_tokens) and unit_tokens[index + 1] == b"(":
-            continue
-        names.add(token)
-    return names
-
-
-def encode(unit_tokens: list[bytes], bound: set[bytes], name: bytes = b"") -> str:
-    """The T2 code string.
-
-    Bound names are encoded by Baker's prev-encoding (parameterized matching): a first
-    occurrence becomes FIRST, a later one how many local-name occurrences back the previous
-    occurrence of the same name is (counting locals only, so other tokens inserted in between
-    change nothing). Two units get equal strings exactly when one is a consistent
-    renaming of the other, as with numbering by first occurrence; but an inserted local shifts
-    no numbers, so an edit only disturbs the tokens next to it - which keeps edited copies
-    similar and their sketches overlapping. `name`, the unit's own name, becomes NAME_CODE so
-    a renamed copy of a method still hashes the same."""
-    codes = list(map(_CODES.__getitem__, unit_tokens))
-    if name:
-        bound = bound - {name}
-        # count and index scan in C; the name occurs once or twice, if at all.
-        index = -1
-        for _ in range(unit_tokens.count(name)):
-            index = unit_tokens.index(name, index + 1)
-            codes[index] = NAME_CODE
-    # The loop below runs once per local occurrence (~20% of all tokens): keep it lean.
-    last: dict[bytes, int] = {}
-    previous = last.get
-    positions = compress(range(len(unit_tokens)), map(bound.__contains__, unit_tokens))
-    # A distance is below the token count, so a table that long needs no bounds check.
-    distances = _distances(len(unit_tokens))
-    for ordinal, index in enumerate(positions):
-        token = unit_tokens[index]
-        codes[index] = distances[ordinal - previous(token, ordinal)]  # 0 -> FIRST
-        last[token] = ordinal
-    return "".join(codes)
-
-
-def _distance_code(distance: int) -> str:
-    # Exact up to NEAR, then by powers of two: a far reference is rarely what an edit moves.
-    if distance <= _NEAR:
-        return _LOCALS[distance]
-    return _LOCALS[_NEAR + distance.bit_length()]
-
-
-# Distances from _FAR on share one code (the bit-length buckets must stay within _LOCALS).
-_FAR = 4095
-_DISTANCES = [_distance_code(d) for d in range(_FAR + 1)]
-
-
-def _distances(count: int) -> list[str]:
-    """The distance -> code table, at least `count` long (grown in place, rarely)."""
-    if len(_DISTANCES) < count:
-        _DISTANCES.extend([_DISTANCES[_FAR]] * (count - len(_DISTANCES)))
-    return _DISTANCES
 
 
 def t1_digest(masked: Masked, start: int, end: int) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeindex.clones import normalize
+from codeindex.clones.encode import Span, encode_units
 from codeindex.extract import extract, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
 
@@ -101,20 +102,20 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     ]
     nodes = [node for _, node in callables] or [extraction.tree.root_node]
     masked = normalize.mask(normalize.outermost(nodes), source, spec)
-    units = []
-    for index, node in callables:
-        unit_tokens = normalize.tokens(masked, node.start_byte, node.end_byte)
-        size = normalize.lexical_size(masked, unit_tokens, node.start_byte, node.end_byte)
-        if size < SNIPPET_MIN_TOKENS:
-            continue
-        bound = normalize.bound_names(masked, node.start_byte, node.end_byte)
-        name = extraction.symbols[index].name.encode("utf-8")
-        units.append(QueryUnit(spec.name, normalize.encode(unit_tokens, bound, name), False))
+    encoded = encode_units(
+        masked,
+        [
+            Span(*node.byte_range, extraction.symbols[index].name.encode("utf-8"))
+            for index, node in callables
+        ],
+    )
+    units = [
+        QueryUnit(spec.name, codes, False) for codes, size in encoded if size >= SNIPPET_MIN_TOKENS
+    ]
     if not units:  # no function, or only ones too small: the snippet as a whole
         if callables:
             masked = normalize.mask([extraction.tree.root_node], source, spec)
-        unit_tokens = normalize.tokens(masked, start, end)
-        if normalize.lexical_size(masked, unit_tokens, start, end) >= SNIPPET_MIN_TOKENS:
-            bound = normalize.fragment_bound_names(unit_tokens, spec)
-            units.append(QueryUnit(spec.name, normalize.encode(unit_tokens, bound), True))
+        [(codes, size)] = encode_units(masked, [Span(start, end)], normalize.keywords(spec))
+        if size >= SNIPPET_MIN_TOKENS:
+            units.append(QueryUnit(spec.name, codes, True))
     return units
