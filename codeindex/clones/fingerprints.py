@@ -81,7 +81,8 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         for index, node in extraction.callables
         if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
     ]
-    masked = normalize.mask(normalize.outermost([node for _, node, _ in units]), source, spec)
+    outer = normalize.outermost([node for _, node, _ in units], normalize.byte_range)
+    masked = normalize.mask(outer, source, spec)
     encoded = encode_units(
         masked,
         [

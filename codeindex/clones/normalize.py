@@ -17,10 +17,11 @@ than parsing itself).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import xxhash
 
@@ -36,7 +37,8 @@ STRING_TOKEN, NUMBER_TOKEN = b"\x01", b"\x02"
 STRING_CODE, NUMBER_CODE = "\x01", "\x02"
 _WHITESPACE = bytes(range(33))
 _WORD = re.compile(r"[^\W\d]\w*")
-_BYTE_RANGE = attrgetter("byte_range")
+byte_range = attrgetter("byte_range")  # a node's (start, end)
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +121,16 @@ def _possible(language: tree_sitter.Language, pattern: str) -> bool:
     return True
 
 
-def outermost(nodes: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
-    """Nodes not nested in another, in source order: the subtrees to query once."""
-    outer = []
+def outermost(items: Iterable[_Item], span: Callable[[_Item], tuple[int, int]]) -> list[_Item]:
+    """The items whose byte range (`span`) lies in no other's, in source order: the subtrees
+    to query once, the stretches of a file to tokenise once."""
+    outer: list[_Item] = []
     end = -1
-    for node in sorted(nodes, key=lambda n: n.start_byte):
-        if node.start_byte >= end:
-            outer.append(node)
-            end = node.end_byte
+    for item in sorted(items, key=lambda item: (span(item)[0], -span(item)[1])):
+        start, item_end = span(item)
+        if start >= end:
+            outer.append(item)
+            end = item_end
     return outer
 
 
@@ -140,7 +144,7 @@ def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Ma
     for node in nodes:
         for name, found in cursor.captures(node).items():
             # One property read per node, mapped in C: ~800k captures on the stdlib.
-            captured.setdefault(name, []).extend(map(_BYTE_RANGE, found))
+            captured.setdefault(name, []).extend(map(byte_range, found))
     code = bytearray(source)
     t1 = bytearray(source)
     blank = memoryview(b" " * len(source))

@@ -101,7 +101,7 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         if node.start_byte >= start and node.end_byte <= end
     ]
     nodes = [node for _, node in callables] or [extraction.tree.root_node]
-    masked = normalize.mask(normalize.outermost(nodes), source, spec)
+    masked = normalize.mask(normalize.outermost(nodes, normalize.byte_range), source, spec)
     encoded = encode_units(
         masked,
         [
