@@ -20,7 +20,7 @@ Tokens:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -69,7 +69,7 @@ class Encoded(NamedTuple):
     size: int  # in conventional tokens: a member counts as two (`.` and its name)
 
 
-def _table(predicate) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _table(predicate: Callable[[int], bool]) -> np.ndarray:
     return np.array([predicate(byte) for byte in range(256)], dtype=bool)
 
 
@@ -113,11 +113,16 @@ class _Powers:
     def first(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self.up) < count:
             size = max(count, 2 * len(self.up))
-            self.up, self.down = (
-                np.cumprod(np.r_[1, np.full(size - 1, base)].astype(np.uint32), dtype=np.uint32)
-                for base in (_P, pow(_P, -1, 1 << 32))
-            )
+            self.up = _powers(_P, size)
+            self.down = _powers(pow(_P, -1, 1 << 32), size)
         return self.up[:count], self.down[:count]
+
+
+def _powers(base: int, count: int) -> np.ndarray:
+    """base^0 .. base^(count-1) modulo 2^32 (the product wraps around in uint32)."""
+    factors = np.full(count, base, dtype=np.uint32)
+    factors[0] = 1
+    return np.cumprod(factors, dtype=np.uint32)
 
 
 _POWERS = _Powers()
