@@ -105,17 +105,20 @@ _DISTANCES = np.array([_distance_code(d) for d in range(_FAR + 1)], dtype=np.uin
 
 
 class _Powers:
-    """P^i and P^-i modulo 2^32, grown to the longest buffer seen."""
+    """P^i and P^-i modulo 2^32, grown to the longest buffer seen. The two arrays are
+    replaced together, as one tuple: the MCP server encodes snippets while its watcher
+    fingerprints files, in another thread."""
 
     def __init__(self) -> None:
-        self.up = self.down = np.ones(1, dtype=np.uint32)
+        self.both = (np.ones(1, dtype=np.uint32), np.ones(1, dtype=np.uint32))
 
     def first(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.up) < count:
-            size = max(count, 2 * len(self.up))
-            self.up = _powers(_P, size)
-            self.down = _powers(pow(_P, -1, 1 << 32), size)
-        return self.up[:count], self.down[:count]
+        up, down = self.both
+        if len(up) < count:
+            size = max(count, 2 * len(up))
+            up, down = _powers(_P, size), _powers(pow(_P, -1, 1 << 32), size)
+            self.both = (up, down)
+        return up[:count], down[:count]
 
 
 def _powers(base: int, count: int) -> np.ndarray:
