@@ -20,9 +20,9 @@ Tokens:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -34,6 +34,11 @@ from codeindex.clones.normalize import (
     Masked,
     outermost,
 )
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+    from codeindex.extract import Extraction
 
 # Code points: literal classes and the unit's own name below 0x20; local-name references from
 # 0xE000 (private use area); hashed token texts in [0x100, 0xD7FF] (no surrogates, so a code
@@ -67,6 +72,16 @@ class Span(NamedTuple):
 class Encoded(NamedTuple):
     codes: str
     size: int  # in conventional tokens: a member counts as two (`.` and its name)
+
+
+def callable_spans(
+    extraction: Extraction, callables: Iterable[tuple[int, tree_sitter.Node]]
+) -> list[Span]:
+    """The spans of (symbol index, definition node) pairs, each named after its symbol."""
+    return [
+        Span(*node.byte_range, extraction.symbols[index].name.encode("utf-8"))
+        for index, node in callables
+    ]
 
 
 def _table(predicate: Callable[[int], bool]) -> np.ndarray:

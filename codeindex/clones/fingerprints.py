@@ -70,7 +70,7 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         return {}
     # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
     # nothing should not pay.
-    from codeindex.clones.encode import Span, encode_units
+    from codeindex.clones.encode import callable_spans, encode_units
 
     path = extraction.symbols[0].path
     if is_generated(path, extraction.source):
@@ -81,14 +81,9 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         for index, node in extraction.callables
         if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
     ]
-    outer = normalize.outermost([node for _, node, _ in units], normalize.byte_range)
-    masked = normalize.mask(outer, source, spec)
+    masked = normalize.mask([node for _, node, _ in units], source, spec)
     encoded = encode_units(
-        masked,
-        [
-            Span(*node.byte_range, extraction.symbols[index].name.encode("utf-8"))
-            for index, node, _ in units
-        ],
+        masked, callable_spans(extraction, [(index, node) for index, node, _ in units])
     )
     prints: dict[int, UnitPrint] = {}
     for (index, node, lines), (codes, size) in zip(units, encoded, strict=True):

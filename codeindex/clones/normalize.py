@@ -37,7 +37,7 @@ STRING_TOKEN, NUMBER_TOKEN = b"\x01", b"\x02"
 STRING_CODE, NUMBER_CODE = "\x01", "\x02"
 _WHITESPACE = bytes(range(33))
 _WORD = re.compile(r"[^\W\d]\w*")
-byte_range = attrgetter("byte_range")  # a node's (start, end)
+_byte_range = attrgetter("byte_range")
 _Item = TypeVar("_Item")
 
 
@@ -135,16 +135,16 @@ def outermost(items: Iterable[_Item], span: Callable[[_Item], tuple[int, int]]) 
 
 
 def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Masked:
-    """Run the clone query over the given subtrees (in source order, not nested) and blank
-    the source accordingly."""
+    """Run the clone query over the given subtrees (each nested one only once, inside the
+    subtree around it) and blank the source accordingly."""
     import tree_sitter
 
     cursor = tree_sitter.QueryCursor(clone_query(spec))
     captured: dict[str, list[tuple[int, int]]] = {}
-    for node in nodes:
+    for node in outermost(nodes, _byte_range):
         for name, found in cursor.captures(node).items():
             # One property read per node, mapped in C: ~800k captures on the stdlib.
-            captured.setdefault(name, []).extend(map(byte_range, found))
+            captured.setdefault(name, []).extend(map(_byte_range, found))
     code = bytearray(source)
     t1 = bytearray(source)
     blank = memoryview(b" " * len(source))

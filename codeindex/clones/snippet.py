@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeindex.clones import normalize
-from codeindex.clones.encode import Span, encode_units
+from codeindex.clones.encode import Span, callable_spans, encode_units
 from codeindex.extract import extract, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
 
@@ -101,14 +101,8 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         if node.start_byte >= start and node.end_byte <= end
     ]
     nodes = [node for _, node in callables] or [extraction.tree.root_node]
-    masked = normalize.mask(normalize.outermost(nodes, normalize.byte_range), source, spec)
-    encoded = encode_units(
-        masked,
-        [
-            Span(*node.byte_range, extraction.symbols[index].name.encode("utf-8"))
-            for index, node in callables
-        ],
-    )
+    masked = normalize.mask(nodes, source, spec)
+    encoded = encode_units(masked, callable_spans(extraction, callables))
     units = [
         QueryUnit(spec.name, codes, False) for codes, size in encoded if size >= SNIPPET_MIN_TOKENS
     ]
