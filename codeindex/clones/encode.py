@@ -5,9 +5,9 @@ blanked, literals one byte each, syntactic members rewritten as `.name`). Every 
 one character of the unit's code string: a hash of its text, a literal class, NAME_CODE for
 the unit's own name, or - for a local name - a reference to its previous occurrence.
 
-Why arrays: a regular expression per unit and a Python loop over its tokens cost 1.8-2.0 s of
+Why arrays: a regular expression per unit and a Python loop over its tokens cost 1.7-2.1 s of
 CPU on the stdlib, half of fingerprinting; the same work as array operations, once per file,
-costs 1.05-1.2 s.
+costs 1.0-1.3 s.
 
 Tokens:
 - a word: a run of ASCII letters, digits, `_` and bytes from 0x80; one that starts with a
