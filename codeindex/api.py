@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeindex import store
+from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.indexer import Indexer, Progress, read_state
 from codeindex.models import (
     DuplicatesResult,
@@ -23,7 +24,6 @@ from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_LIMIT = 20
 SHOW_CANDIDATES = 5000
-DEFAULT_MIN_SIMILARITY = 0.7  # clones: verified token-sequence similarity
 
 
 class UsageError(ValueError):

@@ -11,7 +11,7 @@ import pytest
 
 from codeindex.api import CodeIndex
 from codeindex.clones import fingerprints, search
-from codeindex.clones.table import Entry
+from codeindex.clones.table import Entry, load
 from codeindex.models import Symbol
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clones"
@@ -108,6 +108,72 @@ def test_duplicates_json_shape_path_and_limit(indexed: CodeIndex) -> None:
     assert only_go.total == 1
     assert all(m.path.startswith("go/") for m in only_go.groups[0].members)
     assert len(indexed.duplicates(limit=2).groups) == 2
+
+
+SEMAPHORES = """
+class Semaphore:
+    def release(self, n=1):
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            self._value += n
+            for i in range(n):
+                self._cond.notify()
+
+
+class BoundedSemaphore(Semaphore):
+    def release(self, n=1):
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            if self._value + n > self._initial_value:
+                raise ValueError("Semaphore released too many times")
+            self._value += n
+            for i in range(n):
+                self._cond.notify()
+"""
+# Two copies of a function under the token minimum, and nothing bigger like them.
+SMALL_TWINS = """
+def first_line(path):
+    with open(path) as handle:
+        for line in handle:
+            if line.strip():
+                return line
+    return None
+
+
+def first_row(name):
+    with open(name) as stream:
+        for row in stream:
+            if row.strip():
+                return row
+    return None
+"""
+
+
+def test_the_size_minimum_applies_to_the_bigger_side_of_a_pair(tmp_path: Path) -> None:
+    """A copy that lost a statement may fall under the token minimum; it is still reported
+    with its original, but two units under the minimum are not a pair."""
+    (tmp_path / "semaphores.py").write_text(SEMAPHORES)
+    (tmp_path / "lines.py").write_text(SMALL_TWINS)
+    code_index = CodeIndex.open(tmp_path)
+    try:
+        code_index.refresh()
+        sizes = {
+            entry.symbol.qualified_name: entry.unit.size for entry in load(code_index.store).entries
+        }
+        assert sizes["Semaphore.release"] < fingerprints.SCAN_MIN_TOKENS
+        assert sizes["BoundedSemaphore.release"] >= fingerprints.SCAN_MIN_TOKENS
+        assert sizes["first_line"] == sizes["first_row"] < fingerprints.SCAN_MIN_TOKENS
+        groups = code_index.duplicates().groups
+        assert [sorted(m.qualified_name for m in g.members) for g in groups] == [
+            ["BoundedSemaphore.release", "Semaphore.release"]
+        ]
+        assert 0.8 < groups[0].similarity < 0.9
+        # A stricter threshold raises the smaller side's minimum (37 tokens at 0.85).
+        assert len(code_index.duplicates(min_similarity=0.85).groups) == 1
+    finally:
+        code_index.close()
 
 
 def test_statement_snippet_finds_its_function(indexed: CodeIndex) -> None:

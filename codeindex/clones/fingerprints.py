@@ -1,7 +1,7 @@
 """Clone fingerprints for each callable unit: marker terms plus a stored payload.
 
-Terms (field `fp`): `u` marks a fingerprinted unit, `s` one big enough for a default
-whole-repository scan. The payload, stored next to the symbol, holds the exact T1 and T2
+Terms (field `fp`): `u` marks a fingerprinted unit, `s` one that a default whole-repository
+scan reads (SCAN_TERM). The payload, stored next to the symbol, holds the exact T1 and T2
 hashes, noise flags, the unit's size in conventional tokens and the T2 code string, which is
 what queries need without re-parsing: exact grouping, the MinHash sketch (derived from the
 codes) and verification.
@@ -9,6 +9,7 @@ codes) and verification.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -25,8 +26,10 @@ from codeindex.languages import LanguageSpec
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
-# Units big enough for a whole-repository scan at its default size (`dups`) also carry
-# SCAN_TERM, so the scan reads only those payloads.
+DEFAULT_MIN_SIMILARITY = 0.7
+# The default size minimum of a whole-repository scan (`dups`). It applies to the bigger
+# unit of a pair (clones.search), so units that can be the smaller side at the default
+# threshold carry SCAN_TERM as well: a default scan reads only the payloads marked so.
 SCAN_MIN_LINES = 6
 SCAN_MIN_TOKENS = 50
 SCAN_TERM = "s"
@@ -89,10 +92,20 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
     for (index, node, lines), (codes, size) in zip(units, encoded, strict=True):
         if size < MIN_UNIT_TOKENS:
             continue
-        scan = lines >= SCAN_MIN_LINES and size >= SCAN_MIN_TOKENS
+        scan = lines >= SCAN_MIN_LINES and size >= SCAN_MARK_TOKENS
         t1 = normalize.t1_digest(masked, *node.byte_range)
         prints[index] = make_print(codes, size, t1, scan)
     return prints
+
+
+def partner_minimum(minimum: int, min_similarity: float) -> int:
+    """The least size of a unit that can be `min_similarity` similar to one of size
+    `minimum`: Indel similarity is at most 2 * small / (small + big). In tokens the bound is
+    close, not exact (a member is two tokens and one code)."""
+    return math.ceil(minimum * min_similarity / (2 - min_similarity))
+
+
+SCAN_MARK_TOKENS = partner_minimum(SCAN_MIN_TOKENS, DEFAULT_MIN_SIMILARITY)
 
 
 def make_print(codes: str, size: int, t1: str, scan: bool = False) -> UnitPrint:

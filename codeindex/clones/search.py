@@ -31,7 +31,6 @@ from codeindex.store import Store
 if TYPE_CHECKING:
     import numpy
 
-DEFAULT_MIN_SIMILARITY = 0.7
 SCAN_MIN_LINES = fingerprints.SCAN_MIN_LINES
 SCAN_MIN_TOKENS = fingerprints.SCAN_MIN_TOKENS
 # Candidates verified per snippet unit, best fingerprint overlap first.
@@ -185,15 +184,23 @@ def duplicates(
     min_lines: int = SCAN_MIN_LINES,
     min_tokens: int = SCAN_MIN_TOKENS,
 ) -> DuplicatesResult:
-    units = _scan_units(store, languages or (), min_lines, min_tokens)
+    units, full_size = _scan_units(store, languages or (), min_lines, min_tokens, min_similarity)
     # Identical T2 forms collapse into one representative before any pairing.
     classes: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(units):
         classes[item.unit.t2].append(index)
     representatives = [members[0] for members in classes.values()]
+    for members in classes.values():  # one layout may meet the line minimum, another not
+        if any(full_size[i] for i in members):
+            for i in members:
+                full_size[i] = True
     _fill_sketches(store, units, representatives)
-    edges = _verified_pairs(units, representatives, min_similarity)
-    groups = _group(units, classes, edges, min_similarity)
+    edges = _verified_pairs(units, representatives, min_similarity, full_size)
+    groups = [
+        g
+        for g in _group(units, classes, edges, min_similarity)
+        if any(full_size[i] for i in g.indexes)
+    ]
     prefix = (path or "").rstrip("/")
     if prefix not in ("", "."):
         groups = [
@@ -211,25 +218,41 @@ def duplicates(
 
 
 def _scan_units(
-    store: Store, languages: Iterable[str], min_lines: int, min_tokens: int
-) -> list[Entry]:
-    default_size = min_lines >= SCAN_MIN_LINES and min_tokens >= SCAN_MIN_TOKENS
-    table = load(store, fingerprints.SCAN_TERM if default_size else fingerprints.UNIT_TERM)
+    store: Store, languages: Iterable[str], min_lines: int, min_tokens: int, min_similarity: float
+) -> tuple[list[Entry], list[bool]]:
+    """The units a scan compares, in source order, and whether each meets the minimum size.
+
+    The token minimum applies to the bigger side of a pair: a copy that lost a statement
+    may fall under it (a 57-token C# method, its copy 45 tokens; `Semaphore.release` of the
+    standard library, 46 tokens, and `BoundedSemaphore.release`, the same plus one check).
+    The smaller side only has to be big enough to reach the threshold against a unit of the
+    minimum size (27 tokens at 0.7). Both sides keep the line minimum, which a reader of
+    the report sees."""
+    partner_tokens = max(
+        fingerprints.MIN_UNIT_TOKENS, fingerprints.partner_minimum(min_tokens, min_similarity)
+    )
+    marked = min_lines >= SCAN_MIN_LINES and partner_tokens >= fingerprints.SCAN_MARK_TOKENS
+    table = load(store, fingerprints.SCAN_TERM if marked else fingerprints.UNIT_TERM)
     wanted = set(languages)
     units = []
     for entry in table.entries:
         symbol, unit = entry.symbol, entry.unit
         if wanted and symbol.language not in wanted:
             continue
-        if unit.size < min_tokens or fingerprints.FLAG_DATA in unit.flags:
+        if unit.size < partner_tokens or fingerprints.FLAG_DATA in unit.flags:
             continue
-        if symbol.end_line - (symbol.start_line or symbol.line) + 1 < min_lines:
+        if _lines(symbol) < min_lines:
             continue
         units.append(entry)
     # In source order, not the index's document order (which depends on the order files
     # were indexed in): ties between equal similarities then break the same way every time.
     units.sort(key=lambda entry: (entry.symbol.path, entry.symbol.line, entry.symbol.end_line))
-    return units
+    full_size = [e.unit.size >= min_tokens and _lines(e.symbol) >= min_lines for e in units]
+    return units, full_size
+
+
+def _lines(symbol: Symbol) -> int:
+    return symbol.end_line - (symbol.start_line or symbol.line) + 1
 
 
 def _fill_sketches(store: Store, units: list[Entry], representatives: list[int]) -> None:
@@ -253,7 +276,7 @@ def _fill_sketches(store: Store, units: list[Entry], representatives: list[int])
 
 
 def _verified_pairs(
-    units: list[Entry], representatives: list[int], min_similarity: float
+    units: list[Entry], representatives: list[int], min_similarity: float, full_size: list[bool]
 ) -> dict[tuple[int, int], float]:
     # Plain lists, not attribute chains: the check runs once per candidate pair left (about
     # 69k on the standard library).
@@ -264,6 +287,9 @@ def _verified_pairs(
     symbols = [entry.symbol for entry in units]
     similarity = Indel.normalized_similarity
     first, second = _candidate_pairs(units, representatives, lengths)
+    big = np.array(full_size, dtype=bool)
+    either = big[first] | big[second]  # two units under the minimum are not a pair
+    first, second = first[either], second[either]
     edges = {}
     for a, b in _within_reach(codes, lengths, first, second, min_similarity):
         if symbols[a].path == symbols[b].path and _overlapping(symbols[a], symbols[b]):
