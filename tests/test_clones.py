@@ -176,6 +176,49 @@ def test_the_size_minimum_applies_to_the_bigger_side_of_a_pair(tmp_path: Path) -
         code_index.close()
 
 
+LOAD_CONFIG = """
+import json
+
+
+def load_config(path, defaults):
+    def merge(base, extra):
+        result = dict(base)
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(result.get(key), dict):
+                result[key] = merge(result[key], value)
+            else:
+                result[key] = value
+        return result
+
+    with open(path) as handle:
+        data = json.load(handle)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected an object")
+    config = merge(defaults, data)
+    config["source"] = str(path)
+    return config
+"""
+
+
+def test_a_snippet_function_ranks_before_the_helpers_nested_in_it(tmp_path: Path) -> None:
+    """The nested helper is copied unchanged (1.0) and the function around it edited; the
+    function is what the snippet is about."""
+    (tmp_path / "config.py").write_text(LOAD_CONFIG)
+    snippet = LOAD_CONFIG.replace(
+        '    config["source"] = str(path)\n',
+        '    config.setdefault("name", path.stem)\n    config["origin"] = path.as_posix()\n',
+    )
+    code_index = CodeIndex.open(tmp_path)
+    try:
+        code_index.refresh()
+        matches = code_index.similar(snippet, languages=["py"]).matches
+    finally:
+        code_index.close()
+    assert [m.symbol.qualified_name for m in matches] == ["load_config", "load_config.merge"]
+    assert 0.7 <= matches[0].similarity < 1.0
+    assert matches[1].similarity == 1.0
+
+
 def test_statement_snippet_finds_its_function(indexed: CodeIndex) -> None:
     """Bare statements (no function around them) in a language that needs one (Go)."""
     snippet = """

@@ -84,7 +84,10 @@ def similar(
     allowed = set(languages or {unit.language for unit in units})
     if allowed & {"typescript", "tsx"}:
         allowed |= {"typescript", "tsx"}  # one language, two grammars
-    best: dict[tuple[str, int], tuple[float, Symbol]] = {}
+    # Ranked by (nested, -similarity): the snippet's outermost functions are what is about
+    # to be written, so their matches come before those of functions nested in them (a
+    # helper inside the function, copied unchanged, would otherwise outrank the function).
+    best: dict[tuple[str, int], tuple[tuple[bool, float], Symbol]] = {}
     table = load(store)
     for unit in units:
         if unit.fragment:
@@ -100,10 +103,11 @@ def similar(
             if score < min_similarity:
                 continue
             key = (symbol.path, symbol.line)
-            if key not in best or best[key][0] < score:
-                best[key] = (score, symbol)
-    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1].path, item[1].line))
-    matches = [SimilarMatch(symbol, score) for score, symbol in ranked[:limit]]
+            rank = (unit.nested, -score)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, symbol)
+    ranked = sorted(best.values(), key=lambda item: (item[0], item[1].path, item[1].line))
+    matches = [SimilarMatch(symbol, -rank[1]) for rank, symbol in ranked[:limit]]
     return SimilarResult(matches=matches, total=len(ranked))
 
 

@@ -28,6 +28,7 @@ class QueryUnit:
     language: str
     codes: str
     fragment: bool  # bare statements rather than a whole function
+    nested: bool = False  # a function inside another function of the snippet
 
 
 def parse_errors(tree: tree_sitter.Tree) -> int:
@@ -103,8 +104,11 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     nodes = [node for _, node in callables] or [extraction.tree.root_node]
     masked = normalize.mask(nodes, source, spec)
     encoded = encode_units(masked, callable_spans(extraction, callables))
+    outer = {node.id for node in normalize.outermost(nodes, lambda node: node.byte_range)}
     units = [
-        QueryUnit(spec.name, codes, False) for codes, size in encoded if size >= SNIPPET_MIN_TOKENS
+        QueryUnit(spec.name, codes, False, node.id not in outer)
+        for (_, node), (codes, size) in zip(callables, encoded, strict=True)
+        if size >= SNIPPET_MIN_TOKENS
     ]
     if not units:  # no function, or only ones too small: the snippet as a whole
         if callables:
