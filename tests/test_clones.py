@@ -306,7 +306,7 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
     variants = [edited(base) for base in bases if len(base) > 40 for _ in range(60)]
     table = CloneTable([_unit(f"u{i}", []) for i in range(len(variants))])
     for entry, codes in zip(table.entries, variants, strict=True):
-        entry.unit = fingerprints.Unit("", entry.symbol.name, "", len(codes), codes)
+        entry.unit = fingerprints.Unit("", entry.symbol.name, "", len(codes), codes, "")
     for query in [edited(base) for base in bases if len(base) > 40 for _ in range(5)]:
         scores = [Indel.normalized_similarity(query, codes) for codes in variants]
         expected = {i for i, score in enumerate(scores) if score >= 0.7}
@@ -318,7 +318,7 @@ def _unit(name: str, blocks: list[int]) -> Entry:
     """A unit whose code string is runs of five equal codes, one run per block number."""
     codes = "".join(chr(0x100 + block) * 5 for block in blocks)
     symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-    return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes))
+    return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes, ""))
 
 
 def test_candidate_pairs_follow_the_bucket_rules() -> None:

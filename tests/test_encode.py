@@ -6,7 +6,17 @@ from __future__ import annotations
 import textwrap
 
 from codeindex.clones import snippet
-from codeindex.clones.encode import LOCAL_BASE, NAME_CODE, text_hash
+from codeindex.clones.encode import (
+    LOCAL_BASE,
+    NAME_CODE,
+    Span,
+    callable_spans,
+    encode_units,
+    text_hash,
+)
+from codeindex.clones.normalize import mask
+from codeindex.extract import extract
+from codeindex.languages import language_for_path
 
 
 def _codes(code: str, language: str) -> list[str]:
@@ -112,3 +122,55 @@ def test_bare_statements_take_uncalled_names_for_locals() -> None:
 
 def test_token_hashes_distinguish_long_names_that_differ_in_one_byte() -> None:
     assert text_hash(b"invalid_2B_seq_start_bytes") != text_hash(b"invalid_4B_seq_start_bytes")
+
+
+CSHARP = """\
+namespace Shop
+{
+    public class Orders
+    {
+        [Obsolete("use Total")]
+        [Pure]
+        public decimal Sum(
+            IEnumerable<Order> orders)
+        {
+            var total = 0m;
+            foreach (var order in orders)
+            {
+                total += order.Amount;
+            }
+            return total;
+        }
+    }
+}
+"""
+
+
+def test_a_unit_line_profile_counts_its_codes_on_each_of_its_lines() -> None:
+    """From the definition's first line (its attributes) to its last: the lines that map a
+    block's codes back to the file."""
+    spec = language_for_path("Orders.cs")
+    assert spec is not None
+    extraction = extract(CSHARP.encode(), spec, "Orders.cs")
+    [(index, node)] = extraction.callables
+    [unit] = encode_units(
+        mask([node], extraction.source, spec), callable_spans(extraction, [(index, node)])
+    )
+    counts = [ord(c) for c in unit.lines]
+    assert len(counts) == 16 - 5 + 1  # the node's rows: attributes on line 5 to `}` on 16
+    assert sum(counts) == len(unit.codes)
+    lines = textwrap.dedent(CSHARP).splitlines()[4:16]
+    blank_or_brace = [i for i, line in enumerate(lines) if line.strip() in ("", "{", "}")]
+    assert all(counts[i] == 1 for i in blank_or_brace if lines[i].strip())
+    # `var total = 0m;` is five codes: var, the local, =, a number, `;`
+    assert counts[lines.index("            var total = 0m;")] == 5
+
+
+def test_a_span_without_tokens_on_some_lines_counts_zero_there() -> None:
+    source = "def f(a):\n\n    # only a comment\n    return a\n"
+    spec = language_for_path("f.py")
+    assert spec is not None
+    extraction = extract(source.encode(), spec, "f.py")
+    node = extraction.callables[0][1]
+    [unit] = encode_units(mask([node], extraction.source, spec), [Span(*node.byte_range)])
+    assert [ord(c) for c in unit.lines] == [6, 0, 0, 2]

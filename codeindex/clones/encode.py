@@ -72,6 +72,9 @@ class Span(NamedTuple):
 class Encoded(NamedTuple):
     codes: str
     size: int  # in conventional tokens: a member counts as two (`.` and its name)
+    # How many codes start on each line of the unit, its first line to its last, one
+    # character each: where a stretch of the codes lies in the file (clones.blocks).
+    lines: str
 
 
 def callable_spans(
@@ -277,13 +280,59 @@ def encode_units(
     text = out.astype("<u2").tobytes().decode("utf-16-le")
     member_counts = np.concatenate(([0], np.cumsum(tokens.members[taken]))).tolist()
     edges = bounds.tolist()
+    profiles = _line_profiles(
+        masked.source, unit_start, unit_end, tokens.starts[taken] - shift[owner], owner
+    )
     return [
-        Encoded(text[low:high], high - low + member_counts[high] - member_counts[low])
-        for low, high in zip(edges[:-1], edges[1:], strict=True)
+        Encoded(text[low:high], high - low + member_counts[high] - member_counts[low], lines)
+        for low, high, lines in zip(edges[:-1], edges[1:], profiles, strict=True)
     ]
 
 
+def _line_profiles(
+    source: bytes,
+    unit_start: np.ndarray,
+    unit_end: np.ndarray,
+    positions: np.ndarray,
+    owner: np.ndarray,
+) -> list[str]:
+    """Per unit, how many of its tokens (at `positions` in the file, grouped by `owner`)
+    start on each of its lines, as characters. The lines run from the row of the unit's
+    first byte to the row its end falls on, as tree-sitter counts a node's rows."""
+    newlines = np.flatnonzero(np.frombuffer(source, dtype=np.uint8) == _NEWLINE)
+    first_row = np.searchsorted(newlines, unit_start)
+    rows = np.searchsorted(newlines, unit_end) - first_row + 1
+    row_edges = np.concatenate(([0], np.cumsum(rows)))
+    row = np.searchsorted(newlines, positions) - first_row[owner] + row_edges[owner]
+    counts = np.bincount(row, minlength=int(row_edges[-1]))
+    # A line of 55,000 tokens is not code this index keeps (minified files are skipped).
+    text = np.minimum(counts, _MAX_LINE_CODES).astype("<u2").tobytes().decode("utf-16-le")
+    edges = row_edges.tolist()
+    return [text[low:high] for low, high in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def renumbered(codes: str, start: int, end: int) -> str:
+    """codes[start:end] read on its own: a local whose previous occurrence lies before
+    `start` becomes a first occurrence. A distance coded by its power of two is taken at
+    the power's lower bound."""
+    out = []
+    seen = 0  # local-name occurrences so far in the stretch
+    for char in codes[start:end]:
+        value = ord(char)
+        if value >= LOCAL_BASE:
+            distance = value - LOCAL_BASE
+            if distance > _NEAR:
+                distance = 1 << (distance - _NEAR - 1)
+            if distance > seen:
+                char = chr(LOCAL_BASE)
+            seen += 1
+        out.append(char)
+    return "".join(out)
+
+
 _BLANK = ord(" ")
+_NEWLINE = ord("\n")
+_MAX_LINE_CODES = 0xD7FF
 _OPEN_PAREN = text_hash(b"(")
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import xxhash
 
 from codeindex.clones import normalize
 from codeindex.extract import Extraction
 from codeindex.languages import LanguageSpec
+
+if TYPE_CHECKING:
+    from codeindex.clones.encode import Encoded
 
 # Smallest unit worth fingerprinting: snippet queries may target functions smaller than the
 # whole-repository scan's default (see clones.search), but not one-liners. Token minimums
@@ -65,6 +68,7 @@ class Unit:
     flags: str
     size: int  # in conventional tokens
     codes: str
+    lines: str  # codes starting on each line of the unit (encode.Encoded.lines)
 
 
 def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, UnitPrint]:
@@ -89,12 +93,12 @@ def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, U
         masked, callable_spans(extraction, [(index, node) for index, node, _ in units])
     )
     prints: dict[int, UnitPrint] = {}
-    for (index, node, lines), (codes, size) in zip(units, encoded, strict=True):
-        if size < MIN_UNIT_TOKENS:
+    for (index, node, lines), unit in zip(units, encoded, strict=True):
+        if unit.size < MIN_UNIT_TOKENS:
             continue
-        scan = lines >= SCAN_MIN_LINES and size >= SCAN_MARK_TOKENS
+        scan = lines >= SCAN_MIN_LINES and unit.size >= SCAN_MARK_TOKENS
         t1 = normalize.t1_digest(masked, *node.byte_range)
-        prints[index] = make_print(codes, size, t1, scan)
+        prints[index] = make_print(unit, t1, scan)
     return prints
 
 
@@ -108,11 +112,14 @@ def partner_minimum(minimum: int, min_similarity: float) -> int:
 SCAN_MARK_TOKENS = partner_minimum(SCAN_MIN_TOKENS, DEFAULT_MIN_SIMILARITY)
 
 
-def make_print(codes: str, size: int, t1: str, scan: bool = False) -> UnitPrint:
+def make_print(unit: Encoded, t1: str, scan: bool = False) -> UnitPrint:
     """Marker terms and the payload. The MinHash sketch is not computed here: queries derive
     it from the codes (see clones.table for why it is not stored as index terms)."""
     terms = [UNIT_TERM, SCAN_TERM] if scan else [UNIT_TERM]
-    payload = SEP.join((t1, t2_digest(codes), data_flags(codes), str(size), codes))
+    codes = unit.codes
+    flags = data_flags(codes)
+    # The line profile comes last: its characters are counts, and one may equal SEP.
+    payload = SEP.join((t1, t2_digest(codes), flags, str(unit.size), codes, unit.lines))
     return UnitPrint(terms, payload)
 
 
@@ -126,8 +133,8 @@ def data_flags(codes: str) -> str:
 
 
 def decode(payload: str) -> Unit:
-    t1, t2, flags, size, codes = payload.split(SEP, 4)
-    return Unit(t1, t2, flags, int(size), codes)
+    t1, t2, flags, size, codes, lines = payload.split(SEP, 5)
+    return Unit(t1, t2, flags, int(size), codes, lines)
 
 
 def is_generated(path: str, source: bytes) -> bool:

@@ -51,11 +51,13 @@ class Masked:
     (annotations, defaults); blanks elsewhere. A plain name token that starts on a non-blank
     byte of it is written at a binding position.
     `t1`: the source with comments and docstrings blanked, for the T1 hash.
+    `source`: the source itself, where line breaks are counted.
     """
 
     code: bytes
     binding: bytes
     t1: bytes
+    source: bytes
 
 
 @cache
@@ -173,7 +175,7 @@ def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Ma
         binding[start:end] = code[start:end]
     for start, end in captured.get("nobind", ()):
         binding[start:end] = blank[: end - start]
-    return Masked(bytes(code), bytes(binding), bytes(t1))
+    return Masked(bytes(code), bytes(binding), bytes(t1), source)
 
 
 @cache

@@ -106,14 +106,14 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     encoded = encode_units(masked, callable_spans(extraction, callables))
     outer = {node.id for node in normalize.outermost(nodes, lambda node: node.byte_range)}
     units = [
-        QueryUnit(spec.name, codes, False, node.id not in outer)
-        for (_, node), (codes, size) in zip(callables, encoded, strict=True)
-        if size >= SNIPPET_MIN_TOKENS
+        QueryUnit(spec.name, unit.codes, False, node.id not in outer)
+        for (_, node), unit in zip(callables, encoded, strict=True)
+        if unit.size >= SNIPPET_MIN_TOKENS
     ]
     if not units:  # no function, or only ones too small: the snippet as a whole
         if callables:
             masked = normalize.mask([extraction.tree.root_node], source, spec)
-        [(codes, size)] = encode_units(masked, [Span(start, end)], normalize.keywords(spec))
-        if size >= SNIPPET_MIN_TOKENS:
-            units.append(QueryUnit(spec.name, codes, True))
+        [whole] = encode_units(masked, [Span(start, end)], normalize.keywords(spec))
+        if whole.size >= SNIPPET_MIN_TOKENS:
+            units.append(QueryUnit(spec.name, whole.codes, True))
     return units
