@@ -236,9 +236,11 @@ class CodeIndex:
         path: str | None = None,
         limit: int | None = None,
         min_lines: int | None = None,
+        blocks: bool = False,
     ) -> DuplicatesResult:
         """Groups of clones across the index, most valuable first; `path` keeps the groups
-        touching that file or directory."""
+        touching that file or directory. With `blocks`, also blocks of code copied inside
+        bigger functions."""
         from codeindex.clones import search
 
         _check_similarity(min_similarity)
@@ -254,6 +256,7 @@ class CodeIndex:
             relative,
             limit,
             min_lines if min_lines is not None else search.SCAN_MIN_LINES,
+            blocks=blocks,
         )
 
     def status(self) -> dict[str, object]:

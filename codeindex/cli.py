@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="ignore functions shorter than N lines (default 6)",
     )
+    dups.add_argument(
+        "--blocks",
+        action="store_true",
+        help="also report blocks copied inside bigger functions (50+ tokens, 6+ lines)",
+    )
     dups.add_argument("--path", help="only groups touching this file or directory")
     dups.add_argument("--limit", type=int, default=None, help="print at most N groups")
     dups.add_argument("--format", choices=("text", "json", "sarif"), default=None)
@@ -442,6 +447,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
         path=args.path,
         limit=args.limit,
         min_lines=args.min_lines,
+        blocks=args.blocks,
     )
     output = args.format or ("json" if args.json else "text")
     if output == "json":

@@ -263,6 +263,10 @@ def register(server: MCPServer, service: IndexService) -> None:
         min_similarity: Similarity = 0.7,
         limit: Annotated[int, Field(ge=1, le=200, description="groups per page")] = 20,
         offset: Offset = 0,
+        blocks: Annotated[
+            bool,
+            Field(description="also blocks of code copied inside bigger functions"),
+        ] = False,
     ) -> Annotated[CallToolResult, schemas.DuplicatesOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
@@ -273,6 +277,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                     min_similarity=min_similarity,
                     path=relative,
                     limit=offset + limit,
+                    blocks=blocks,
                 )
             )
             data = result.to_json()

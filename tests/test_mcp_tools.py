@@ -14,6 +14,7 @@ import pytest
 from codeindex_server.app import create_server
 from codeindex_server.service import IndexService
 from mcp import Client
+from test_clone_blocks import FETCH, SYNC  # a retry loop pasted into a bigger function
 
 from codeindex.api import CodeIndex
 
@@ -408,6 +409,20 @@ def test_find_duplicates_pages_and_filters_by_path(fresh: Session) -> None:
     assert only["groups"] == [] and only["total"] == 0
     paged = fresh.ok("find_duplicates", {"limit": 1, "offset": 0})
     assert paged["more"] == paged["total"] - len(paged["groups"])
+
+
+@needs_clones
+def test_find_duplicates_reports_pasted_blocks_on_request(fresh: Session) -> None:
+    write(fresh.root, {"jobs/reports.py": FETCH, "jobs/sync.py": SYNC})
+    fresh.ok("reindex", {"paths": ["jobs"]})
+    scoped = {"path": "jobs", "min_similarity": 0.8}
+    assert fresh.ok("find_duplicates", scoped)["groups"] == []
+    data = fresh.ok("find_duplicates", {**scoped, "blocks": True})
+    [group] = data["groups"]
+    assert {(m["path"], m["start_line"], m["end_line"]) for m in group["members"]} == {
+        ("jobs/reports.py", 6, 20),
+        ("jobs/sync.py", 18, 32),
+    }
 
 
 def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import partial_ratio
 
 from codeindex.clones import fingerprints, sketch, sketch_cache
+from codeindex.clones.blocks import block_groups
 from codeindex.clones.snippet import query_units
 from codeindex.clones.table import CloneTable, Entry, code_histograms, load, within_reach
 from codeindex.models import (
@@ -187,6 +188,7 @@ def duplicates(
     limit: int | None,
     min_lines: int = SCAN_MIN_LINES,
     min_tokens: int = SCAN_MIN_TOKENS,
+    blocks: bool = False,
 ) -> DuplicatesResult:
     units, full_size = _scan_units(store, languages or (), min_lines, min_tokens, min_similarity)
     # Identical T2 forms collapse into one representative before any pairing.
@@ -205,20 +207,43 @@ def duplicates(
         for g in _group(units, classes, edges, min_similarity)
         if any(full_size[i] for i in g.indexes)
     ]
+    found = [
+        (
+            _rank(g.similarity, g.members, sum(len(units[i].unit.codes) for i in g.indexes)),
+            DuplicateGroup(g.similarity, g.members),
+        )
+        for g in groups
+    ]
+    if blocks:
+        together: dict[int, set[int]] = defaultdict(set)
+        for g in groups:
+            for index in g.indexes:
+                together[index].update(g.indexes)
+
+        def unrelated(a: int, b: int) -> bool:
+            """Not nested one in the other, and not grouped already as whole functions."""
+            return b not in together[a] and not _overlapping(units[a].symbol, units[b].symbol)
+
+        for block_group in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
+            members = sorted(block_group.members, key=_report_order)
+            found.append(
+                (
+                    _rank(block_group.similarity, members, block_group.codes),
+                    DuplicateGroup(block_group.similarity, members),
+                )
+            )
     prefix = (path or "").rstrip("/")
     if prefix not in ("", "."):
-        groups = [
-            g
-            for g in groups
-            if any(m.path == prefix or m.path.startswith(prefix + "/") for m in g.members)
+        found = [
+            item
+            for item in found
+            if any(m.path == prefix or m.path.startswith(prefix + "/") for m in item[1].members)
         ]
-    groups.sort(key=lambda g: _rank(g, units))
-    total = len(groups)
+    found.sort(key=lambda item: item[0])
+    total = len(found)
     if limit is not None:
-        groups = groups[:limit]
-    return DuplicatesResult(
-        groups=[DuplicateGroup(g.similarity, g.members) for g in groups], total=total
-    )
+        found = found[:limit]
+    return DuplicatesResult(groups=[group for _, group in found], total=total)
 
 
 def _scan_units(
@@ -478,15 +503,13 @@ def _group(
         if len(indexes) < 2:
             continue
         lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
-        indexes.sort(
-            key=lambda i: (
-                is_test(units[i].symbol),
-                units[i].symbol.path,
-                units[i].symbol.line,
-            )
-        )
+        indexes.sort(key=lambda i: _report_order(units[i].symbol))
         groups.append(_Group(lowest, [units[i].symbol for i in indexes], indexes))
     return groups
+
+
+def _report_order(symbol: Symbol) -> tuple[bool, str, int]:
+    return is_test(symbol), symbol.path, symbol.line
 
 
 def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
@@ -499,10 +522,10 @@ def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
     return [i for members in kept.values() for i in members]
 
 
-def _rank(group: _Group, units: list[Entry]) -> tuple[bool, float, str, int]:
-    """Library code before tests; then most duplicated code (size x extra copies)."""
-    all_tests = all(is_test(member) for member in group.members)
-    tokens = sum(len(units[i].unit.codes) for i in group.indexes) / len(group.indexes)
-    value = group.similarity * tokens * (len(group.indexes) - 1)
-    first = group.members[0]
+def _rank(similarity: float, members: list[Symbol], tokens: int) -> tuple[bool, float, str, int]:
+    """Library code before tests; then most duplicated code: similarity x mean size in
+    codes (`tokens` is the members' total) x extra copies."""
+    all_tests = all(is_test(member) for member in members)
+    value = similarity * (tokens / len(members)) * (len(members) - 1)
+    first = members[0]
     return (all_tests, -value, first.path, first.line)
