@@ -205,9 +205,10 @@ def register(server: MCPServer, service: IndexService) -> None:
         annotations=READ_ONLY,
         description=(
             "Scan before writing: existing functions and methods whose bodies resemble "
-            "`code` (a draft or a snippet), most similar first, with path, lines and "
-            "similarity 0..1. Similarity 0.9+ is a near copy: reuse it; 0.7-0.9 is related "
-            "code worth reading first. Snippets over 256 KiB are refused."
+            "`code` (a draft or a snippet), most similar first (matches of functions nested "
+            "in the snippet's functions after the rest), with path, lines and similarity "
+            "0..1. Similarity 0.9+ is a near copy: reuse it; 0.7-0.9 is related code worth "
+            "reading first. Snippets over 256 KiB are refused."
         ),
     )
     def find_similar(
@@ -250,8 +251,9 @@ def register(server: MCPServer, service: IndexService) -> None:
         annotations=READ_ONLY,
         description=(
             "Groups of functions and methods whose bodies are copies or near copies of each "
-            "other, most similar first. With `path`, only groups that include code in that "
-            "file or folder. Paged: `more` says how many groups follow."
+            "other, most valuable first. With `path`, only groups that include code in that "
+            "file or folder; with `blocks`, also blocks of code pasted inside bigger "
+            "functions. Paged: `more` says how many groups follow."
         ),
     )
     def find_duplicates(
