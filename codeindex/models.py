@@ -132,16 +132,22 @@ class SimilarResult:
 
 @dataclass(frozen=True, slots=True)
 class DuplicateGroup:
-    """Units that are clones of each other; similarity is the lowest verified pair ratio."""
+    """Units that are clones of each other; similarity is the lowest verified pair ratio.
+    A block group's members are blocks inside functions (`dups --blocks`): each member's
+    symbol is its function, its lines the block's."""
 
     similarity: float
     members: list[Symbol]
+    block: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "similarity": round(self.similarity, 3),
             "members": [_clone_location(member) for member in self.members],
         }
+        if self.block:  # only asked for with --blocks: the default shape stays as it was
+            data["block"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ class CloneMember(_Out):
 class CloneGroup(_Out):
     similarity: float
     members: list[CloneMember]
+    block: bool | None = None  # true for blocks inside functions (find_duplicates blocks)
 
 
 class DuplicatesOutput(_Out):

@@ -137,13 +137,18 @@ def _places(groups: list) -> list[list[tuple[str, int, int, str]]]:
     ]
 
 
-def test_a_pasted_block_is_found_with_its_lines(indexed: CodeIndex) -> None:
+def test_a_pasted_block_is_found_with_its_lines(
+    indexed: CodeIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert indexed.duplicates().groups == []  # the functions as wholes are not alike
     groups = indexed.duplicates(blocks=True).groups
     assert _places(groups) == [
         [("reports.py", 6, 20, "fetch_report"), ("sync.py", 18, 32, "sync_all")]
     ]
     assert groups[0].similarity == 1.0  # consistently renamed
+    assert groups[0].block
+    assert cli.main(["dups", "--blocks", "--root", str(indexed.root)]) == 0
+    assert "group 1: 2 copies of a block, similarity 1.00" in capsys.readouterr().out
 
 
 def test_runs_of_alike_statements_are_not_blocks(indexed: CodeIndex) -> None:
@@ -161,6 +166,7 @@ def test_cli_blocks_flag(indexed: CodeIndex, capsys: pytest.CaptureFixture[str])
     assert json.loads(capsys.readouterr().out)["groups"] == []
     assert cli.main(["dups", "--blocks", "--root", root, "--json"]) == 0
     [group] = json.loads(capsys.readouterr().out)["groups"]
+    assert group["block"] is True
     assert {(m["path"], m["start_line"], m["end_line"]) for m in group["members"]} == {
         ("reports.py", 6, 20),
         ("sync.py", 18, 32),

@@ -419,6 +419,7 @@ def test_find_duplicates_reports_pasted_blocks_on_request(fresh: Session) -> Non
     assert fresh.ok("find_duplicates", scoped)["groups"] == []
     data = fresh.ok("find_duplicates", {**scoped, "blocks": True})
     [group] = data["groups"]
+    assert group["block"] is True
     assert {(m["path"], m["start_line"], m["end_line"]) for m in group["members"]} == {
         ("jobs/reports.py", 6, 20),
         ("jobs/sync.py", 18, 32),

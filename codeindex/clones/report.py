@@ -17,9 +17,8 @@ def _lines(symbol: Symbol) -> str:
 def duplicates_text(result: DuplicatesResult) -> list[str]:
     lines = []
     for number, group in enumerate(result.groups, 1):
-        lines.append(
-            f"group {number}: {len(group.members)} copies, similarity {group.similarity:.2f}"
-        )
+        copies = f"{len(group.members)} copies" + (" of a block" if group.block else "")
+        lines.append(f"group {number}: {copies}, similarity {group.similarity:.2f}")
         for member in group.members:
             lines.append(f"  {member.path}:{_lines(member)}  {member.qualified_name}")
     return lines
@@ -57,7 +56,8 @@ def duplicates_sarif(result: DuplicatesResult, version: str) -> dict[str, Any]:
                 "ruleId": RULE_ID,
                 "level": "warning",
                 "message": {
-                    "text": f"{first.qualified_name} has {len(others)} near-duplicate(s) "
+                    "text": f"{first.qualified_name} has {len(others)} near-duplicate(s)"
+                    f"{' of a block' if group.block else ''} "
                     f"(similarity {group.similarity:.2f}): {where}"
                 },
                 "locations": [_location(first)],

@@ -229,7 +229,7 @@ def duplicates(
             found.append(
                 (
                     _rank(block_group.similarity, members, block_group.codes),
-                    DuplicateGroup(block_group.similarity, members),
+                    DuplicateGroup(block_group.similarity, members, block=True),
                 )
             )
     prefix = (path or "").rstrip("/")
