@@ -208,30 +208,11 @@ def duplicates(
         if any(full_size[i] for i in g.indexes)
     ]
     found = [
-        (
-            _rank(g.similarity, g.members, sum(len(units[i].unit.codes) for i in g.indexes)),
-            DuplicateGroup(g.similarity, g.members),
-        )
+        _ranked(g.similarity, g.members, sum(len(units[i].unit.codes) for i in g.indexes))
         for g in groups
     ]
     if blocks:
-        together: dict[int, set[int]] = defaultdict(set)
-        for g in groups:
-            for index in g.indexes:
-                together[index].update(g.indexes)
-
-        def unrelated(a: int, b: int) -> bool:
-            """Not nested one in the other, and not grouped already as whole functions."""
-            return b not in together[a] and not _overlapping(units[a].symbol, units[b].symbol)
-
-        for block_group in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
-            members = sorted(block_group.members, key=_report_order)
-            found.append(
-                (
-                    _rank(block_group.similarity, members, block_group.codes),
-                    DuplicateGroup(block_group.similarity, members, block=True),
-                )
-            )
+        found += _block_duplicates(units, groups, min_tokens, min_similarity, min_lines)
     prefix = (path or "").rstrip("/")
     if prefix not in ("", "."):
         found = [
@@ -244,6 +225,36 @@ def duplicates(
     if limit is not None:
         found = found[:limit]
     return DuplicatesResult(groups=[group for _, group in found], total=total)
+
+
+_Ranked = tuple[tuple[bool, float, str, int], DuplicateGroup]
+
+
+def _ranked(similarity: float, members: list[Symbol], tokens: int, block: bool = False) -> _Ranked:
+    return _rank(similarity, members, tokens), DuplicateGroup(similarity, members, block)
+
+
+def _block_duplicates(
+    units: list[Entry],
+    groups: list[_Group],
+    min_tokens: int,
+    min_similarity: float,
+    min_lines: int,
+) -> list[_Ranked]:
+    """Groups of blocks copied inside functions (clones.blocks), leaving out functions
+    nested in each other and functions already grouped as wholes."""
+    together: dict[int, set[int]] = defaultdict(set)
+    for group in groups:
+        for index in group.indexes:
+            together[index].update(group.indexes)
+
+    def unrelated(a: int, b: int) -> bool:
+        return b not in together[a] and not _overlapping(units[a].symbol, units[b].symbol)
+
+    return [
+        _ranked(found.similarity, sorted(found.members, key=_report_order), found.codes, True)
+        for found in block_groups(units, min_tokens, min_similarity, min_lines, unrelated)
+    ]
 
 
 def _scan_units(
