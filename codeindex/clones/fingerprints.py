@@ -2,9 +2,9 @@
 
 Terms (field `fp`): `u` marks a fingerprinted unit, `s` one that a default whole-repository
 scan reads (SCAN_TERM). The payload, stored next to the symbol, holds the exact T1 and T2
-hashes, noise flags, the unit's size in conventional tokens and the T2 code string, which is
-what queries need without re-parsing: exact grouping, the MinHash sketch (derived from the
-codes) and verification.
+hashes, noise flags, the unit's size in conventional tokens, the T2 code string and its line
+profile, which is what queries need without re-parsing: exact grouping, the MinHash sketch
+(derived from the codes), verification, and the lines of a block inside the unit.
 """
 
 from __future__ import annotations
