@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy
 import pytest
 
 from codeindex import cli
 from codeindex.api import CodeIndex
+from codeindex.clones import blocks
+from codeindex.clones.encode import LOCAL_BASE, renumbered
 
 # The retry loop (lines 6-20) is pasted, locals renamed, into the middle of `sync_all`.
 FETCH = '''\
@@ -171,3 +174,25 @@ def test_cli_blocks_flag(indexed: CodeIndex, capsys: pytest.CaptureFixture[str])
         ("reports.py", 6, 20),
         ("sync.py", 18, 32),
     }
+
+
+def test_winnowing_keeps_the_smallest_hash_of_every_window_run() -> None:
+    rng = numpy.random.default_rng(7)
+    for count in (3, blocks.WINNOW, blocks.WINNOW + 1, 200):
+        hashes = rng.integers(0, 40, count).astype(numpy.uint32)  # with ties
+        valid = rng.random(count) > 0.1
+        expected = set(range(count)) if count < blocks.WINNOW else set()
+        for start in range(count - blocks.WINNOW + 1):
+            window = hashes[start : start + blocks.WINNOW]
+            expected |= {start + k for k in numpy.flatnonzero(window == window.min())}
+        expected = {p for p in expected if valid[p]}
+        assert set(blocks._winnow(hashes, valid).tolist()) == expected
+
+
+def test_a_block_read_on_its_own_renumbers_locals_declared_before_it() -> None:
+    first, again = chr(LOCAL_BASE), chr(LOCAL_BASE + 1)
+    call = chr(0x200)
+    # x = ...; call(x); call(x): the block from the first call on sees x first there.
+    codes = first + call + again + call + again
+    assert renumbered(codes, 1, 5) == call + first + call + again
+    assert renumbered(codes, 0, 5) == codes
