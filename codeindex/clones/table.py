@@ -75,7 +75,19 @@ def code_histograms(all_codes: list[str]) -> numpy.ndarray:
     """How often each code occurs in each unit, codes folded into HISTOGRAM_BUCKETS buckets.
 
     Two units' longest common subsequence is at most the sum over buckets of the smaller
-    count: an upper bound on their Indel similarity at a few operations per bucket."""
+    count: an upper bound on their Indel similarity at a few operations per bucket. Counted
+    sketch.CHUNK units at a time, like the sketches: all 30,000 units of the standard
+    library at once took 0.07-0.14 s, mostly page faults, in chunks 0.025 s."""
+    import numpy as np
+
+    parts = [
+        _histograms(all_codes[start : start + sketch.CHUNK])
+        for start in range(0, len(all_codes), sketch.CHUNK)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, HISTOGRAM_BUCKETS), np.int32)
+
+
+def _histograms(all_codes: list[str]) -> numpy.ndarray:
     import numpy as np
 
     lengths = np.fromiter(map(len, all_codes), dtype=np.int64, count=len(all_codes))
