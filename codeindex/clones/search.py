@@ -153,14 +153,22 @@ def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> 
         for i, entry in enumerate(table.entries)
         if entry.symbol.language in languages and len(entry.unit.codes) >= len(codes)
     ]
-    found = process.extract(
-        codes,
+    import numpy as np
+
+    # One row of scores, computed on every core: a 20-line fragment against the standard
+    # library took 370-390 ms in one thread.
+    # (Units as the rows: cdist shares rows among its threads; partial_ratio aligns the
+    # shorter string with the longer whichever side it is on.)
+    scores = process.cdist(
         [table.entries[i].unit.codes for i in indexes],
+        [codes],
         scorer=partial_ratio,
         score_cutoff=50,
-        limit=SNIPPET_CANDIDATES,
-    )
-    return [indexes[position] for _, _, position in found]
+        dtype=np.float64,
+        workers=-1,
+    )[:, 0]
+    best = np.argsort(-scores, kind="stable")[:SNIPPET_CANDIDATES]
+    return [indexes[position] for position in best.tolist() if scores[position] >= 50]
 
 
 def query_min_tokens() -> int:
