@@ -26,8 +26,9 @@ call it. 0.7-0.9 means a close relative: read it and consider extending it inste
 candidate and `file_outline` to see where it lives and what sits next to it.
 4. Decide: reuse, extend, or write new. If you write new code, put it next to the related \
 code you found and follow its naming and style.
-5. After writing, call `find_duplicates` with `path` set to the file you changed to confirm \
-you did not add a copy of existing code.
+5. After writing, call `find_duplicates` with `path` set to the file you changed, and \
+`blocks: true`, to confirm you did not add a copy of existing code: a whole function, or a \
+block of statements pasted inside a bigger one.
 
 Paths are relative to the project root. Every list answer says how many more results there \
 are (`more`); page with `offset` rather than asking for huge limits. The index follows file \

@@ -305,6 +305,7 @@ def test_prompt_scan_before_writing(shared: Session) -> None:
     assert "a retry helper" in text
     for tool in ("search_symbols", "find_similar", "get_symbol", "find_duplicates"):
         assert tool in text
+    assert "`blocks: true`" in text  # pasted blocks are checked too
 
 
 def test_deleted_symbol_is_gone_at_once_with_the_watcher(fresh: Session) -> None:
