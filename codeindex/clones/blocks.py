@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
-from codeindex.clones.encode import LOCAL_BASE, renumbered
+from codeindex.clones.encode import LOCAL_BASE, powers, renumbered
 from codeindex.clones.sketch import SHINGLE
 from codeindex.models import Symbol
 
@@ -224,25 +224,16 @@ def _window_hashes(blind: numpy.ndarray, width: int) -> numpy.ndarray:
     count = max(len(blind) - width + 1, 0)
     hashes = np.empty(count, dtype=np.uint32)
     size = min(_SLICE, count)
-    powers = _powers(_P, size + width)
-    inverse = _powers(pow(_P, -1, 1 << 64), size)
+    up = powers(_P, size + width, np.uint64)
+    inverse = powers(pow(_P, -1, 1 << 64), size, np.uint64)
     prefix = np.zeros(size + width, dtype=np.uint64)
     for start in range(0, count, _SLICE):
         windows = min(_SLICE, count - start)
         piece = blind[start : start + windows + width - 1].astype(np.uint64)
-        np.cumsum(piece * powers[: len(piece)], dtype=np.uint64, out=prefix[1 : len(piece) + 1])
+        np.cumsum(piece * up[: len(piece)], dtype=np.uint64, out=prefix[1 : len(piece) + 1])
         folded = (prefix[width : width + windows] - prefix[:windows]) * inverse[:windows]
         hashes[start : start + windows] = (folded >> np.uint64(32)) ^ (folded & _LOW32)
     return hashes
-
-
-def _powers(base: int, count: int) -> numpy.ndarray:
-    """base^0 .. base^(count-1) modulo 2^64."""
-    import numpy as np
-
-    factors = np.full(count, base, dtype=np.uint64)
-    factors[:1] = 1
-    return np.cumprod(factors, dtype=np.uint64)  # type: ignore[no-any-return]
 
 
 def _winnow(hashes: numpy.ndarray, valid: numpy.ndarray) -> numpy.ndarray:

@@ -134,16 +134,17 @@ class _Powers:
         up, down = self.both
         if len(up) < count:
             size = max(count, 2 * len(up))
-            up, down = _powers(_P, size), _powers(pow(_P, -1, 1 << 32), size)
+            up, down = powers(_P, size), powers(pow(_P, -1, 1 << 32), size)
             self.both = (up, down)
         return up[:count], down[:count]
 
 
-def _powers(base: int, count: int) -> np.ndarray:
-    """base^0 .. base^(count-1) modulo 2^32 (the product wraps around in uint32)."""
-    factors = np.full(count, base, dtype=np.uint32)
-    factors[0] = 1
-    return np.cumprod(factors, dtype=np.uint32)
+def powers(base: int, count: int, dtype: type[np.unsignedinteger] = np.uint32) -> np.ndarray:
+    """base^0 .. base^(count-1) modulo 2^32, or 2^64 with dtype uint64: the product wraps
+    around in the unsigned type."""
+    factors = np.full(count, base, dtype=dtype)
+    factors[:1] = 1
+    return np.cumprod(factors, dtype=dtype)
 
 
 _POWERS = _Powers()
