@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.languages import LANGUAGES
 from codeindex.models import KINDS
 
@@ -215,7 +216,7 @@ def register(server: MCPServer, service: IndexService) -> None:
         code: Annotated[str, Field(min_length=1, description="the snippet to compare")],
         language: Language | None = None,
         limit: Annotated[int, Field(ge=1, le=100, description="most matches to return")] = 10,
-        min_similarity: Similarity = 0.7,
+        min_similarity: Similarity = DEFAULT_MIN_SIMILARITY,
     ) -> Annotated[CallToolResult, schemas.SimilarOutput]:
         def run() -> dict[str, Any]:
             size = len(code.encode("utf-8", errors="replace"))
@@ -262,7 +263,7 @@ def register(server: MCPServer, service: IndexService) -> None:
             Field(description="only groups touching this file or folder (root-relative)"),
         ] = None,
         language: Language | None = None,
-        min_similarity: Similarity = 0.7,
+        min_similarity: Similarity = DEFAULT_MIN_SIMILARITY,
         limit: Annotated[int, Field(ge=1, le=200, description="groups per page")] = 20,
         offset: Offset = 0,
         blocks: Annotated[
