@@ -155,10 +155,9 @@ def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> 
     ]
     import numpy as np
 
-    # One row of scores, computed on every core: a 20-line fragment against the standard
-    # library took 370-390 ms in one thread.
-    # (Units as the rows: cdist shares rows among its threads; partial_ratio aligns the
-    # shorter string with the longer whichever side it is on.)
+    # On every core: a 20-line fragment against the standard library took 370-390 ms in
+    # one thread. The units are the rows, since cdist shares rows among its threads;
+    # partial_ratio aligns the shorter string with the longer whichever side it is on.
     scores = process.cdist(
         [table.entries[i].unit.codes for i in indexes],
         [codes],
@@ -334,27 +333,22 @@ def _verified_pairs(
     big = np.array(full_size, dtype=bool)
     either = big[first] | big[second]  # two units under the minimum are not a pair
     first, second = _within_reach(codes, lengths, first[either], second[either], min_similarity)
-    # A function and one nested in it are not clones of each other.
-    paths: dict[str, int] = {}
-    path = np.array([paths.setdefault(e.symbol.path, len(paths)) for e in units], np.int64)
-    start = np.array([e.symbol.start_line for e in units], dtype=np.int64)
-    end = np.array([e.symbol.end_line for e in units], dtype=np.int64)
-    nested = (path[first] == path[second]) & (start[first] <= end[second])
-    nested &= start[second] <= end[first]
-    first, second = first[~nested].tolist(), second[~nested].tolist()
+    symbols = [entry.symbol for entry in units]
+    pairs = [
+        (a, b)
+        for a, b in zip(first.tolist(), second.tolist(), strict=True)
+        if not _overlapping(symbols[a], symbols[b])
+    ]
     # All pairs in rapidfuzz's C loop, on every core.
     scores = process.cpdist(
-        [codes[a] for a in first],
-        [codes[b] for b in second],
+        [codes[a] for a, _ in pairs],
+        [codes[b] for _, b in pairs],
         scorer=Indel.normalized_similarity,
         score_cutoff=min_similarity,
         dtype=np.float64,
         workers=-1,
     )
-    return {
-        (first[i], second[i]): float(scores[i])
-        for i in np.flatnonzero(scores >= min_similarity).tolist()
-    }
+    return {pairs[i]: float(scores[i]) for i in np.flatnonzero(scores >= min_similarity).tolist()}
 
 
 def _within_reach(
@@ -444,8 +438,7 @@ def _candidate_pairs(
 
 
 def _overlapping(a: Symbol, b: Symbol) -> bool:
-    """A function and one nested in it are not clones of each other (_verified_pairs checks
-    the same in numpy)."""
+    """A function and one nested in it are not clones of each other."""
     return a.path == b.path and a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
