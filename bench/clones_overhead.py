@@ -25,9 +25,9 @@ def _cpu() -> float:
 
 
 def cold_index(root: Path, fingerprints: bool) -> tuple[float, float]:
-    original = indexer.unit_fingerprints
+    original = indexer.fingerprint_files
     if not fingerprints:
-        indexer.unit_fingerprints = lambda extraction, spec: {}  # type: ignore[assignment]
+        indexer.fingerprint_files = lambda files: [{} for _ in files]  # type: ignore[assignment]
     try:
         started, cpu = time.perf_counter(), _cpu()
         code_index = CodeIndex.open(root, rebuild=True)
@@ -35,7 +35,7 @@ def cold_index(root: Path, fingerprints: bool) -> tuple[float, float]:
         code_index.close()
         return time.perf_counter() - started, _cpu() - cpu
     finally:
-        indexer.unit_fingerprints = original
+        indexer.fingerprint_files = original
 
 
 def main() -> None:

@@ -174,3 +174,29 @@ def test_a_span_without_tokens_on_some_lines_counts_zero_there() -> None:
     node = extraction.callables[0][1]
     [unit] = encode_units(mask([node], extraction.source, spec), [Span(*node.byte_range)])
     assert [ord(c) for c in unit.lines] == [6, 0, 0, 2]
+
+
+def test_files_encoded_together_get_what_each_gets_alone() -> None:
+    """encode_files lays files end to end: no token, local or line may leak across."""
+    from pathlib import Path
+
+    from codeindex.clones.encode import encode_files
+
+    fixtures = Path(__file__).parent.parent / "fixtures" / "clones"
+    files = []
+    for path in sorted(fixtures.rglob("*.*")):
+        spec = language_for_path(path.name)
+        if spec is None:
+            continue
+        extraction = extract(path.read_bytes(), spec, path.name)
+        nodes = [node for _, node in extraction.callables]
+        files.append(
+            (
+                mask(nodes, extraction.source, spec),
+                callable_spans(extraction, extraction.callables),
+            )
+        )
+    assert len(files) >= 9 and all(spans for _, spans in files)
+    alone = [encode_units(masked, spans) for masked, spans in files]
+    assert encode_files(files) == alone
+    assert encode_files(files[::-1]) == alone[::-1]

@@ -150,10 +150,10 @@ def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monke
     files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(60)}
     root = project(files)
 
-    def crash(root_arg, candidate):  # runs in the forked worker
+    def crash(root_arg, candidates):  # runs in the forked worker
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(indexer, "read_and_extract", crash)
+    monkeypatch.setattr(indexer, "read_files", crash)
     index_store = store.Store.open(root)
     with pytest.raises(RuntimeError, match="died without reporting"):
         Indexer(root, index_store, workers=2).refresh()

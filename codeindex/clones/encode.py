@@ -290,6 +290,35 @@ def encode_units(
     ]
 
 
+def encode_files(files: Sequence[tuple[Masked, Sequence[Span]]]) -> list[list[Encoded]]:
+    """encode_units for several files in one pass, each file's units in a list of its own.
+
+    The array work has a fixed cost per call (~0.3 ms of numpy calls, measured by regression
+    over the stdlib's files) that one call per file paid 1,500 times there, a third of the
+    encoding. The files are laid end
+    to end, a line break between them, as one file: tokens never span a unit's edge, and a
+    unit's line profile counts rows from its own first line, so every result is what
+    encode_units gives the file alone.
+    """
+    shifted = []
+    offset = 0
+    for masked, units in files:
+        shifted += [Span(unit.start + offset, unit.end + offset, unit.name) for unit in units]
+        offset += len(masked.source) + 1
+
+    def joined(field: str) -> bytes:
+        return b"\n".join(getattr(masked, field) for masked, _ in files)
+
+    combined = Masked(joined("code"), joined("binding"), b"", joined("source"))
+    encoded = encode_units(combined, shifted)
+    results = []
+    taken = 0
+    for _, units in files:
+        results.append(encoded[taken : taken + len(units)])
+        taken += len(units)
+    return results
+
+
 def _line_profiles(
     source: bytes,
     unit_start: np.ndarray,

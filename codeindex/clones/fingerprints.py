@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -21,6 +22,8 @@ from codeindex.extract import Extraction
 from codeindex.languages import LanguageSpec
 
 if TYPE_CHECKING:
+    import tree_sitter
+
     from codeindex.clones.encode import Encoded
 
 # Smallest unit worth fingerprinting: snippet queries may target functions smaller than the
@@ -73,25 +76,40 @@ class Unit:
 
 def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, UnitPrint]:
     """Fingerprints per symbol index, for callables big enough to matter."""
-    if not extraction.callables:
-        return {}
+    return fingerprint_files([(extraction, spec)])[0]
+
+
+def fingerprint_files(
+    files: Sequence[tuple[Extraction, LanguageSpec]],
+) -> list[dict[int, UnitPrint]]:
+    """unit_fingerprints of each file, encoded in one pass (encode.encode_files)."""
     # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
     # nothing should not pay.
-    from codeindex.clones.encode import callable_spans, encode_units
+    from codeindex.clones.encode import callable_spans, encode_files
 
-    path = extraction.symbols[0].path
-    if is_generated(path, extraction.source):
-        return {}
-    source = extraction.source
-    units = [
-        (index, node, lines)
-        for index, node in extraction.callables
-        if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
-    ]
-    masked = normalize.mask([node for _, node, _ in units], source, spec)
-    encoded = encode_units(
-        masked, callable_spans(extraction, [(index, node) for index, node, _ in units])
-    )
+    prepared = []  # (file number, its units, masked source, spans)
+    for number, (extraction, spec) in enumerate(files):
+        if not extraction.callables or is_generated(extraction.symbols[0].path, extraction.source):
+            continue
+        units = [
+            (index, node, lines)
+            for index, node in extraction.callables
+            if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
+        ]
+        if units:
+            masked = normalize.mask([node for _, node, _ in units], extraction.source, spec)
+            spans = callable_spans(extraction, [(index, node) for index, node, _ in units])
+            prepared.append((number, units, masked, spans))
+    prints: list[dict[int, UnitPrint]] = [{} for _ in files]
+    encoded = encode_files([(masked, spans) for _, _, masked, spans in prepared])
+    for (number, units, masked, _), file_units in zip(prepared, encoded, strict=True):
+        prints[number] = _unit_prints(units, masked, file_units)
+    return prints
+
+
+def _unit_prints(
+    units: list[tuple[int, tree_sitter.Node, int]], masked: normalize.Masked, encoded: list[Encoded]
+) -> dict[int, UnitPrint]:
     prints: dict[int, UnitPrint] = {}
     for (index, node, lines), unit in zip(units, encoded, strict=True):
         if unit.size < MIN_UNIT_TOKENS:
