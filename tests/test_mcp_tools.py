@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -315,13 +316,32 @@ def test_deleted_symbol_is_gone_at_once_with_the_watcher(fresh: Session) -> None
         assert time.monotonic() < deadline
         time.sleep(0.02)
     text = PROJECT["svc/users.py"].replace("    def delete_user", "    def remove_user")
-    (fresh.root / "svc/users.py").write_text(text, encoding="utf-8")
-    time.sleep(0.05)  # inotify delivery; the call itself waits out the debounce
+    with watcher_sees_a_change(fresh.service):
+        (fresh.root / "svc/users.py").write_text(text, encoding="utf-8")
     assert fresh.ok("search_symbols", {"query": "delete_user"})["total"] == 0
     assert fresh.ok("search_symbols", {"query": "remove_user"})["total"] == 1
-    (fresh.root / "svc/admin.py").unlink()
-    time.sleep(0.05)
+    with watcher_sees_a_change(fresh.service):
+        (fresh.root / "svc/admin.py").unlink()
     assert fresh.ok("get_symbol", {"name": "get_user"})["total"] == 1
+
+
+@contextlib.contextmanager
+def watcher_sees_a_change(service: IndexService, timeout: float = 10.0) -> Iterator[None]:
+    """Until the watcher holds the change made inside, as a pending event or a batch done.
+    The tool call itself waits out the debounce; what it cannot wait for is an event the
+    kernel has not delivered yet, which a loaded machine may take well over 50 ms to do."""
+    status = service._watcher_status()
+    assert status is not None
+    batches = status["batches"]
+    yield
+    deadline = time.monotonic() + timeout
+    while True:
+        status = service._watcher_status()
+        assert status is not None
+        if status["pending"] or status["batches"] > batches:
+            return
+        assert time.monotonic() < deadline, "the watcher saw no event"
+        time.sleep(0.005)
 
 
 def test_check_before_answer_without_the_watcher(tmp_path: Path) -> None:
