@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codeindex import api, store
+from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import KINDS, Symbol, UpdateReport
 
 COMMANDS = (
@@ -25,6 +26,8 @@ COMMANDS = (
     "similar",
     "mcp",
 )
+# Commands that run until stopped keep the cyclic garbage collector running.
+RUN_UNTIL_STOPPED = frozenset({"watch", "mcp"})
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
 # Universal ctags kind letters, so editors show familiar kinds.
@@ -191,7 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = HANDLERS[args.command]
     try:
-        return handler(args)
+        if args.command in RUN_UNTIL_STOPPED:
+            return handler(args)
+        with cyclic_gc_paused():  # a one-shot call: see codeindex.gc_pause
+            return handler(args)
     except (api.UsageError, store.IndexError_) as exc:
         return fail(str(exc))
     except KeyboardInterrupt:

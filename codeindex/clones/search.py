@@ -23,10 +23,10 @@ from codeindex.clones.table import (
     CloneTable,
     Entry,
     code_histograms,
-    cyclic_gc_paused,
     load,
     within_reach,
 )
+from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import (
     DuplicateGroup,
     DuplicatesResult,

@@ -11,15 +11,13 @@ indexer) reloads the table.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codeindex.clones import fingerprints, sketch
+from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import Symbol
 from codeindex.store import INDEX_NAME, Store, symbol_from_stored
 
@@ -158,22 +156,6 @@ def _reload(store: Store, marker: str, cached: _Cached | None) -> tuple[CloneTab
             fresh = _read(store, marker, sorted(changed)) if changed else []
             table = CloneTable(kept + fresh)
     return table, digests
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Loading a table and scanning it make millions of objects that form no cycles
-    (payloads, symbols, pairs), and the cyclic collector, set off by the allocations, went
-    through all of them again and again: 0.3-0.4 s of a 1.9 s scan of the standard library.
-    Reference counting still frees them. Only the call that turned the collector off turns
-    it on again, so calls overlapping in the server's threads leave it on at the end."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read(store: Store, marker: str, paths: list[str] | None = None) -> list[Entry]:
