@@ -392,6 +392,6 @@ def test_each_outermost_string_literal_is_one_token() -> None:
         b"    return head + body + tail + str(value) + repr(value)\n"
     )
     spec = spec_by_name("python")
-    prints = fingerprints.unit_fingerprints(extract(source, spec, "m.py"), spec)
+    [prints] = fingerprints.fingerprint_files([(extract(source, spec, "m.py"), spec)])
     (only,) = prints.values()
     assert fingerprints.decode(only.payload).codes.count(STRING_CODE) == 3

@@ -46,7 +46,7 @@ def _prints(source: str, path: str = "m.py") -> list[fingerprints.Unit]:
     spec = language_for_path(path)
     assert spec is not None
     extraction = extract(source.encode(), spec, path)
-    prints = fingerprints.unit_fingerprints(extraction, spec)
+    [prints] = fingerprints.fingerprint_files([(extraction, spec)])
     return [fingerprints.decode(p.payload) for p in prints.values()]
 
 
@@ -109,9 +109,8 @@ def test_token_minimum_counts_member_accesses_as_a_lexer_does() -> None:
     )
     spec = language_for_path("ggen.go")
     assert spec is not None
-    (only,) = fingerprints.unit_fingerprints(
-        extract(source.encode(), spec, "ggen.go"), spec
-    ).values()
+    [prints] = fingerprints.fingerprint_files([(extract(source.encode(), spec, "ggen.go"), spec)])
+    (only,) = prints.values()
     unit = fingerprints.decode(only.payload)
     assert len(unit.codes) < fingerprints.SCAN_MIN_TOKENS
     assert unit.size == 63

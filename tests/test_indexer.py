@@ -115,10 +115,10 @@ def test_too_large_files_are_recorded_and_come_back_when_the_limit_rises(project
 
 def test_vanished_file_between_walk_and_read(indexed) -> None:
     code_index = indexed({"a.py": "def a(): pass\n"})
-    from codeindex.indexer import read_and_extract
+    from codeindex.indexer import read_files
     from codeindex.walker import Candidate
 
-    outcome = read_and_extract(code_index.root, Candidate("gone.py", 10, 1))
+    [outcome] = read_files(code_index.root, [Candidate("gone.py", 10, 1)])
     assert outcome.record.skipped == "vanished"
 
 

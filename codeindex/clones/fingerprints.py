@@ -74,15 +74,11 @@ class Unit:
     lines: str  # codes starting on each line of the unit (encode.Encoded.lines)
 
 
-def unit_fingerprints(extraction: Extraction, spec: LanguageSpec) -> dict[int, UnitPrint]:
-    """Fingerprints per symbol index, for callables big enough to matter."""
-    return fingerprint_files([(extraction, spec)])[0]
-
-
 def fingerprint_files(
     files: Sequence[tuple[Extraction, LanguageSpec]],
 ) -> list[dict[int, UnitPrint]]:
-    """unit_fingerprints of each file, encoded in one pass (encode.encode_files)."""
+    """Per file, the fingerprints of its callables big enough to matter, by symbol index.
+    The files are encoded in one pass (encode.encode_files)."""
     # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
     # nothing should not pay.
     from codeindex.clones.encode import callable_spans, encode_files
