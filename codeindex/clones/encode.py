@@ -295,10 +295,9 @@ def encode_files(files: Sequence[tuple[Masked, Sequence[Span]]]) -> list[list[En
 
     The array work has a fixed cost per call (~0.3 ms of numpy calls, measured by regression
     over the stdlib's files) that one call per file paid 1,500 times there, a third of the
-    encoding. The files are laid end
-    to end, a line break between them, as one file: tokens never span a unit's edge, and a
-    unit's line profile counts rows from its own first line, so every result is what
-    encode_units gives the file alone.
+    encoding. The files are laid end to end, a line break between them, as one file: tokens
+    never span a unit's edge, and a unit's line profile counts rows from its own first line,
+    so every result is what encode_units gives the file alone.
     """
     shifted = []
     offset = 0
