@@ -84,6 +84,38 @@ def test_parallel_build_equals_serial_build(project, tmp_path: Path) -> None:
     assert [h.symbol.qualified_name for h in code_index.search("m77").hits] == ["C77.m77"]
 
 
+def test_fingerprints_do_not_depend_on_batches_or_workers(project, monkeypatch) -> None:
+    """Files are fingerprinted a batch at a time (encode.encode_files lays them end to end);
+    whatever the batches and the workers' shares, every payload is the one the file gets
+    alone. Bad files sit between the good ones, as they do in a real tree."""
+    from codeindex import indexer
+
+    body = "\n".join(f"    total{k} = values[{k}] * scale + offset" for k in range(4))
+    files: dict[str, str | bytes] = {
+        f"pkg{i % 5}/mod{i}.py": (
+            f"def combine{i}(values, scale, offset):\n{body}\n"
+            f"    return total0 + total1 - total2 * total3 + {i}\n\n"
+            f"def tiny{i}(): pass\n"
+        )
+        for i in range(60)
+    }
+    files.update({"bin.py": b"\x00\x01def x(): pass\n", "min.ts": "var a=1;" * 2000})
+
+    def payloads(root: Path, workers: int) -> dict[str, str]:
+        index_store = store.Store.recreate(root)
+        Indexer(root, index_store, workers=workers).refresh()
+        found = dict(index_store.clone_units())
+        index_store.close()
+        return found
+
+    root = project(files)
+    monkeypatch.setattr(indexer, "FINGERPRINT_BATCH_BYTES", 1)  # a batch per file
+    alone = payloads(root, workers=1)
+    monkeypatch.setattr(indexer, "FINGERPRINT_BATCH_BYTES", 1500)  # a few files per batch
+    assert payloads(root, workers=2) == alone
+    assert len(alone) == 60  # the `combine` functions; `tiny` is below the minimum size
+
+
 def test_bad_files_are_skipped_with_reasons_and_index_stays_usable(indexed) -> None:
     code_index = indexed(
         {
