@@ -115,24 +115,20 @@ def block_groups(
         block = located[key]
         shown = places[find(key)]
         place = (block.symbol.path, block.symbol.start_line, block.symbol.end_line)
-        if place not in shown or _span(units[block.unit]) < _span(units[shown[place].unit]):
+        if place not in shown or units[block.unit].line_span < units[shown[place].unit].line_span:
             shown[place] = block
     chosen: dict[frozenset[tuple[str, int, int]], tuple[int, BlockGroup]] = {}
     for group, shown in places.items():
         if len(shown) < 2:
             continue
         blocks = list(shown.values())
-        nesting = sum(_span(units[b.unit]) for b in blocks)
+        nesting = sum(units[b.unit].line_span for b in blocks)
         same = chosen.get(frozenset(shown))
         if same is None or nesting < same[0]:
             symbols = [b.symbol for b in blocks]
             found = BlockGroup(lowest[group], symbols, sum(b.codes for b in blocks))
             chosen[frozenset(shown)] = (nesting, found)
     return [group for _, group in chosen.values()]
-
-
-def _span(entry: Entry) -> int:
-    return entry.symbol.end_line - entry.symbol.line
 
 
 def block_pairs(

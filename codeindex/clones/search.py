@@ -563,7 +563,7 @@ def _report_order(symbol: Symbol) -> tuple[bool, str, int]:
 def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
     """Within one group keep a function, not also the functions nested in it."""
     kept: dict[str, list[int]] = defaultdict(list)  # by path: only one file's units can nest
-    for i in sorted(indexes, key=lambda i: -(units[i].symbol.end_line - units[i].symbol.line)):
+    for i in sorted(indexes, key=lambda i: -units[i].line_span):
         same_file = kept[units[i].symbol.path]
         if not any(_overlapping(units[i].symbol, units[k].symbol) for k in same_file):
             same_file.append(i)

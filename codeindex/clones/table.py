@@ -31,6 +31,12 @@ class Entry:
     unit: fingerprints.Unit
     bands: list[int] | None = None
 
+    @property
+    def line_span(self) -> int:
+        """Lines from the definition's line to its last: a unit nested in another spans
+        fewer."""
+        return self.symbol.end_line - self.symbol.line
+
     def band_keys(self) -> list[int]:
         if self.bands is None:
             self.bands = sketch.unit_band_keys(self.unit.codes)
