@@ -82,20 +82,6 @@ def _schema() -> fields.Schema:
 
 
 def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = "") -> Document:
-    data = SEP.join(
-        (
-            symbol.name,
-            symbol.qualified_name,
-            symbol.kind,
-            symbol.language,
-            symbol.path,
-            str(symbol.line),
-            str(symbol.end_line),
-            symbol.signature,
-            symbol.doc,
-            str(symbol.start_line),
-        )
-    )
     terms = {
         "path": [symbol.path],
         "name": [name_key(symbol.name)],
@@ -106,7 +92,7 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     if fingerprint_terms:
         terms["fp"] = fingerprint_terms
     columns: dict[str, object] = {
-        "data": data.encode("utf-8"),
+        "data": symbol_to_stored(symbol).encode("utf-8"),
         "nlen": min(len(symbol.name), 65535),
     }
     if clone:
@@ -129,6 +115,28 @@ def file_document(record: FileRecord) -> Document:
     return Document(
         terms={"path": [record.path], "record": ["file"]}, columns={"data": data.encode("utf-8")}
     )
+
+
+def symbol_to_stored(symbol: Symbol) -> str:
+    return SEP.join(
+        (
+            symbol.name,
+            symbol.qualified_name,
+            symbol.kind,
+            symbol.language,
+            symbol.path,
+            str(symbol.line),
+            str(symbol.end_line),
+            symbol.signature,
+            symbol.doc,
+            str(symbol.start_line),
+        )
+    )
+
+
+def stored_symbol_path(data: str) -> str:
+    """The path of a stored symbol, without decoding the rest."""
+    return data.split(SEP, 5)[4]
 
 
 def symbol_from_stored(data: str) -> Symbol:

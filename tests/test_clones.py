@@ -13,6 +13,7 @@ from codeindex.api import CodeIndex
 from codeindex.clones import fingerprints, search
 from codeindex.clones.table import Entry, load
 from codeindex.models import Symbol
+from codeindex.store import symbol_to_stored
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clones"
 LANGUAGES = {
@@ -318,7 +319,7 @@ def _unit(name: str, blocks: list[int]) -> Entry:
     """A unit whose code string is runs of five equal codes, one run per block number."""
     codes = "".join(chr(0x100 + block) * 5 for block in blocks)
     symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-    return Entry(symbol, fingerprints.Unit("", name, "", len(codes), codes, ""))
+    return Entry(symbol_to_stored(symbol), fingerprints.Unit("", name, "", len(codes), codes, ""))
 
 
 def test_candidate_pairs_follow_the_bucket_rules() -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from codeindex.clones import fingerprints, sketch
 from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import Symbol
-from codeindex.store import INDEX_NAME, Store, symbol_from_stored
+from codeindex.store import INDEX_NAME, Store, stored_symbol_path, symbol_from_stored
 
 if TYPE_CHECKING:
     import numpy
@@ -27,9 +27,24 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Entry:
-    symbol: Symbol
+    """A unit and its symbol. The symbol is decoded from its stored record on first use: a
+    snippet query needs the symbols of its few candidates only (decoding all 43,000 of the
+    standard library took 0.15-0.2 s, a sixth of a `code-index similar` call)."""
+
+    record: str  # the symbol as stored (store.symbol_to_stored)
     unit: fingerprints.Unit
     bands: list[int] | None = None
+    _symbol: Symbol | None = None
+
+    @property
+    def symbol(self) -> Symbol:
+        if self._symbol is None:
+            self._symbol = symbol_from_stored(self.record)
+        return self._symbol
+
+    @property
+    def path(self) -> str:
+        return stored_symbol_path(self.record)
 
     @property
     def line_span(self) -> int:
@@ -69,11 +84,11 @@ class CloneTable:
 
         with self._lock:
             if self._by_length is None:
-                order = sorted(
-                    range(len(self.entries)), key=lambda i: len(self.entries[i].unit.codes)
-                )
-                codes = [self.entries[i].unit.codes for i in order]
-                lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
+                all_codes = [entry.unit.codes for entry in self.entries]
+                lengths = np.fromiter(map(len, all_codes), dtype=np.int64, count=len(all_codes))
+                order = np.argsort(lengths, kind="stable").tolist()
+                codes = [all_codes[i] for i in order]
+                lengths = lengths[order]
                 self._by_length = ByLength(order, lengths, codes, code_histograms(codes))
             return self._by_length
 
@@ -158,7 +173,7 @@ def _reload(store: Store, marker: str, cached: _Cached | None) -> tuple[CloneTab
         if len(changed) > PATCH_MAX_FILES:
             table = CloneTable(_read(store, marker))
         else:
-            kept = [e for e in cached[2].entries if e.symbol.path not in changed]
+            kept = [e for e in cached[2].entries if e.path not in changed]
             fresh = _read(store, marker, sorted(changed)) if changed else []
             table = CloneTable(kept + fresh)
     return table, digests
@@ -166,7 +181,7 @@ def _reload(store: Store, marker: str, cached: _Cached | None) -> tuple[CloneTab
 
 def _read(store: Store, marker: str, paths: list[str] | None = None) -> list[Entry]:
     return [
-        Entry(symbol_from_stored(data), fingerprints.decode(payload))
+        Entry(data, fingerprints.decode(payload))
         for data, payload in store.clone_units((), marker, paths or ())
         if payload
     ]
