@@ -12,6 +12,7 @@ from typing import Any
 
 from codeindex import api, store
 from codeindex.gc_pause import cyclic_gc_paused
+from codeindex.languages import language_for_path
 from codeindex.models import KINDS, Symbol, UpdateReport
 
 COMMANDS = (
@@ -146,7 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     similar = commands.add_parser(
         "similar", parents=[common], help="existing functions like a snippet (FILE or stdin)"
     )
-    similar.add_argument("file", nargs="?", default="-", help="snippet file, or - for stdin")
+    similar.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        help="snippet file, or - for stdin; a file's extension gives its language unless --type",
+    )
     add_type(similar)
     similar.add_argument("--limit", type=int, default=10)
     add_min_similarity(similar)
@@ -491,6 +497,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
 def cmd_similar(args: argparse.Namespace) -> int:
     from codeindex.clones import report
 
+    languages = args.type
     if args.file == "-":
         code = sys.stdin.read()
     else:
@@ -498,9 +505,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
             code = Path(args.file).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             return fail(f"cannot read {args.file}: {exc.strerror or exc}")
+        spec = language_for_path(args.file)
+        if languages is None and spec is not None:
+            languages = [spec.name]
     code_index = open_index(args)
     result = code_index.similar(
-        code, languages=args.type, limit=args.limit, min_similarity=args.min_similarity
+        code, languages=languages, limit=args.limit, min_similarity=args.min_similarity
     )
     if args.json:
         emit_json(result.to_json())

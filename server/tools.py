@@ -23,7 +23,6 @@ from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.languages import LANGUAGES
 from codeindex.models import KINDS
 
-MAX_SNIPPET_BYTES = 256 * 1024
 MAX_SOURCE_LINES = 400
 MAX_CANDIDATES_WITH_SOURCE = 3
 SKIPPED_FILES_SHOWN = 20
@@ -219,12 +218,6 @@ def register(server: MCPServer, service: IndexService) -> None:
         min_similarity: Similarity = DEFAULT_MIN_SIMILARITY,
     ) -> Annotated[CallToolResult, schemas.SimilarOutput]:
         def run() -> dict[str, Any]:
-            size = len(code.encode("utf-8", errors="replace"))
-            if size > MAX_SNIPPET_BYTES:
-                raise ToolError(
-                    f"the snippet is {size} bytes; the limit is {MAX_SNIPPET_BYTES} (256 KiB). "
-                    "Pass one function or a few, not whole files"
-                )
             note = service.ensure_fresh()
             result = service.query(
                 lambda ci: ci.similar(

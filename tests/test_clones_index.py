@@ -11,7 +11,7 @@ import pytest
 
 from codeindex import cli
 from codeindex.api import CodeIndex
-from codeindex.clones import fingerprints
+from codeindex.clones import fingerprints, snippet
 from codeindex.extract import extract
 from codeindex.languages import language_for_path
 from codeindex.models import Symbol
@@ -339,6 +339,56 @@ def test_cli_similar_from_file_and_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO("x = 1\n"))
     code, _, err = _run(["similar", "--root", str(project)], capsys)
     assert code == 2 and "too short" in err
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (FUNCTION + "\0\1\2", "looks binary"),
+        (FUNCTION * (1 + snippet.MAX_SNIPPET_BYTES // len(FUNCTION)), "the limit is 262144"),
+    ],
+)
+def test_cli_similar_refuses_what_is_not_a_snippet(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    code: str,
+    expected: str,
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(code))
+    status, _, err = _run(["similar", "-", "--root", str(project)], capsys)
+    assert status == 2 and expected in err and err.count("\n") == 1
+    code_index = CodeIndex.open(project)
+    code_index.refresh()
+    assert code_index.similar(FUNCTION).total == 2  # nothing lost
+
+
+def test_cli_similar_takes_the_language_from_the_file_extension(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Python function written to a .go file is searched among Go functions (none here),
+    unless --type says otherwise; without a known extension the best-parsing language is."""
+    folder = tmp_path_factory.mktemp("snippet")
+    found = {}
+    for name, extra in (("new.go", []), ("new.txt", []), ("typed.go", ["--type", "py"])):
+        (folder / name).write_text(FUNCTION, encoding="utf-8")
+        argv = ["similar", str(folder / name), "--root", str(project), "--json", *extra]
+        found[name] = {m["symbol"] for m in json.loads(_run(argv, capsys)[1])["matches"]}
+    assert found["new.go"] == set()
+    assert found["new.txt"] == found["typed.go"] == {"merge_settings", "merge_config"}
+
+
+def test_a_big_snippet_is_read_in_the_language_its_start_parses_best(project: Path) -> None:
+    """Above GUESS_BYTES the languages are ranked on the snippet's first part, and only the
+    likeliest parses the whole."""
+    filler = "".join(OTHER.replace("render_table", f"table_{n}") for n in range(60))
+    code = filler + FUNCTION.replace("merge_settings", "overlay")
+    assert len(code.encode()) > snippet.GUESS_BYTES
+    assert {unit.language for unit in snippet.query_units(code, None)} == {"python"}
+    code_index = CodeIndex.open(project)
+    code_index.refresh()
+    matches = code_index.similar(code).matches
+    assert {m.symbol.name for m in matches} >= {"merge_settings", "merge_config", "render_table"}
 
 
 def test_fingerprints_survive_segment_merges(project: Path) -> None:

@@ -18,6 +18,7 @@ from rapidfuzz.fuzz import partial_ratio
 
 from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.blocks import block_groups
+from codeindex.clones.snippet import check as check_snippet
 from codeindex.clones.snippet import query_units
 from codeindex.clones.table import (
     CloneTable,
@@ -83,6 +84,7 @@ def similar(
     too short to compare."""
     if not code.strip():
         raise ValueError("the snippet is empty; pass code in a file or on stdin")
+    check_snippet(code)
     units = query_units(code, languages)
     if not units:
         raise ValueError(
