@@ -324,8 +324,8 @@ def _unit(name: str, blocks: list[int]) -> Entry:
 
 def test_candidate_pairs_follow_the_bucket_rules() -> None:
     """A band shared in a bucket of at most 3 units pairs them; in buckets of 4-40 units, a pair
-    needs two shared bands; a bucket of more than 40 pairs each unit with its 3 neighbours by
-    length only."""
+    needs two shared bands, one of which may be in a crowded bucket; a bucket of more than 40
+    pairs each unit with its 3 neighbours by length only."""
     units = [_unit(f"u{i}", list(range(i + 1))) for i in range(60)]  # lengths 5, 10, ...
     for i, entry in enumerate(units):
         entry.bands = [10**6 + 100 * i + band for band in range(16)]  # no band shared yet
@@ -339,11 +339,12 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     share(1, [2, 3, 4, 5], key=2)  # two buckets of four: only (2, 3) shares both
     share(2, [2, 3, 6, 7], key=3)
     share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
+    share(4, [10, 50, 56, 57], key=5)  # (10, 50) also share the crowded bucket's band
     lengths = numpy.array([len(entry.unit.codes) for entry in units])
     first, second = search._candidate_pairs(units, list(range(60)), lengths)
     found = set(zip(first.tolist(), second.tolist(), strict=True))
     crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
-    assert found == {(0, 1), (2, 3)} | crowded
+    assert found == {(0, 1), (2, 3), (10, 50)} | crowded
 
 
 def test_a_group_never_reports_less_than_the_threshold() -> None:
