@@ -499,6 +499,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
     languages = args.type
     if args.file == "-":
+        if sys.stdin.isatty():  # reading would wait for an end of file nobody types
+            return fail("no snippet: pass a FILE, or pipe code in (code-index similar < draft.py)")
         code = sys.stdin.read()
     else:
         try:

@@ -341,6 +341,19 @@ def test_cli_similar_from_file_and_stdin(
     assert code == 2 and "too short" in err
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_similar_does_not_wait_on_a_terminal(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Terminal(FUNCTION))
+    code, out, err = _run(["similar", "--root", str(project)], capsys)
+    assert code == 2 and out == "" and "pass a FILE" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
