@@ -454,7 +454,8 @@ def _candidate_pairs(
         once = coded[run_starts[times < SHARED_BANDS]]
         row = np.zeros(count, dtype=np.int64)
         row[representatives] = np.arange(len(representatives))
-        direct.append(once[_equal_bands(keys, row[once // count], row[once % count]) >= 2])
+        shared_bands = _equal_bands(keys, row[once // count], row[once % count])
+        direct.append(once[shared_bands >= SHARED_BANDS])
     # Crowded buckets: members ordered by length (then index) within each bucket, and each
     # paired with the next BUCKET_NEIGHBOURS.
     crowded = np.flatnonzero(sizes[bucket] > BUCKET_ALL_PAIRS)

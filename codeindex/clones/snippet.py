@@ -92,7 +92,8 @@ def check(code: str) -> None:
     size = len(code.encode("utf-8", errors="replace"))
     if size > MAX_SNIPPET_BYTES:
         raise ValueError(
-            f"the snippet is {size} bytes; the limit is {MAX_SNIPPET_BYTES} (256 KiB). "
+            f"the snippet is {size} bytes; the limit is {MAX_SNIPPET_BYTES} "
+            f"({MAX_SNIPPET_BYTES >> 10} KiB). "
             "Pass one function or a few, not whole files"
         )
 
