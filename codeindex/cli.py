@@ -507,8 +507,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
             code = Path(args.file).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             return fail(f"cannot read {args.file}: {exc.strerror or exc}")
-        spec = language_for_path(args.file)
-        if languages is None and spec is not None:
+        if languages is None and (spec := language_for_path(args.file)) is not None:
             languages = [spec.name]
     code_index = open_index(args)
     result = code_index.similar(

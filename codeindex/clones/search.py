@@ -20,13 +20,7 @@ from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.blocks import block_groups
 from codeindex.clones.snippet import check as check_snippet
 from codeindex.clones.snippet import query_units
-from codeindex.clones.table import (
-    CloneTable,
-    Entry,
-    code_histograms,
-    load,
-    within_reach,
-)
+from codeindex.clones.table import CloneTable, Entry, code_histograms, load, within_reach
 from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import (
     DuplicateGroup,
@@ -82,8 +76,6 @@ def similar(
 ) -> SimilarResult:
     """Existing units like `code`, best first. Raises ValueError when the snippet is empty or
     too short to compare."""
-    if not code.strip():
-        raise ValueError("the snippet is empty; pass code in a file or on stdin")
     check_snippet(code)
     units = query_units(code, languages)
     if not units:

@@ -87,6 +87,8 @@ def _readings(code: bytes, spec: LanguageSpec) -> _Reading:
 
 def check(code: str) -> None:
     """Raise ValueError, with what to do, for input that is not a snippet of source code."""
+    if not code.strip():
+        raise ValueError("the snippet is empty; pass code in a file or on stdin")
     if "\0" in code:
         raise ValueError("the snippet has NUL bytes: it looks binary; pass source code")
     size = len(code.encode("utf-8", errors="replace"))
