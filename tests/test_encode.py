@@ -200,3 +200,27 @@ def test_files_encoded_together_get_what_each_gets_alone() -> None:
     alone = [encode_units(masked, spans) for masked, spans in files]
     assert encode_files(files) == alone
     assert encode_files(files[::-1]) == alone[::-1]
+
+
+def test_the_clone_query_keeps_every_pattern_its_grammar_can_match() -> None:
+    """Compiled at once, the query loses exactly the patterns that fail on their own (C#'s
+    registry row yields one: an `argument` name is never an `implicit_parameter`)."""
+    import tree_sitter
+
+    from codeindex.clones.normalize import clone_patterns, clone_query
+    from codeindex.languages import LANGUAGES, ts_language
+
+    def possible(language: tree_sitter.Language, pattern: str) -> bool:
+        try:
+            tree_sitter.Query(language, pattern)
+        except tree_sitter.QueryError:
+            return False
+        return True
+
+    dropped = {}
+    for spec in LANGUAGES:
+        patterns = clone_patterns(spec)
+        kept = [p for p in patterns if possible(ts_language(spec.name), p)]
+        assert clone_query(spec).pattern_count == len(kept)
+        dropped[spec.name] = len(patterns) - len(kept)
+    assert dropped["csharp"] >= 1
