@@ -452,6 +452,8 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_dups(args: argparse.Namespace) -> int:
     from codeindex.clones import report
 
+    if args.fail_on is not None and args.fail_on < 0:
+        return fail("--fail-on must be 0 or more (0: fail on any group)")
     code_index = open_index(args)
     result = code_index.duplicates(
         languages=args.type,

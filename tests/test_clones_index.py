@@ -301,6 +301,8 @@ def test_cli_dups_json_fail_on_and_sarif(project: Path, capsys: pytest.CaptureFi
     assert data["total"] == 1 and len(data["groups"][0]["members"]) == 2
     assert _run(["dups", "--root", str(project), "--fail-on", "0"], capsys)[0] == 1
     assert _run(["dups", "--root", str(project), "--fail-on", "1"], capsys)[0] == 0
+    code, _, err = _run(["dups", "--root", str(project), "--fail-on", "-1"], capsys)
+    assert code == 2 and "--fail-on must be 0 or more" in err
     code, out, _ = _run(["dups", "--root", str(project), "--format", "sarif"], capsys)
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
