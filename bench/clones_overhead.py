@@ -1,13 +1,15 @@
 """Cold-index cost of clone fingerprinting: `index --rebuild` of a corpus with fingerprints on
 and off (the indexer's hook replaced by one returning nothing), alternating; medians, and the
-median of each round's ratio.
+median of each round's ratio. With --stages, instead: where fingerprinting's CPU goes, in one
+process over the corpus's files already parsed, in the indexer's batches.
 
-    python bench/clones_overhead.py /tmp/stdlib-clones [--rounds 3]
+    python bench/clones_overhead.py /tmp/stdlib-clones [--rounds 3] [--stages]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
 import time
@@ -15,6 +17,10 @@ from pathlib import Path
 
 from codeindex import indexer
 from codeindex.api import CodeIndex
+from codeindex.clones import fingerprints, normalize
+from codeindex.extract import extract
+from codeindex.languages import language_for_path
+from codeindex.walker import walk
 
 
 def _cpu() -> float:
@@ -38,11 +44,60 @@ def cold_index(root: Path, fingerprints: bool) -> tuple[float, float]:
         indexer.fingerprint_files = original
 
 
+def stages(root: Path) -> None:
+    """CPU of fingerprint_files and of its parts (timed by wrapping them) over every file."""
+    from codeindex.clones import encode
+
+    spent: dict[str, float] = {}
+
+    def timed(module: object, name: str, label: str) -> None:
+        function = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+
+        setattr(module, name, wrapper)
+
+    batches: list[list[tuple[object, object]]] = [[]]
+    size = 0
+    for path in sorted(walk(root, indexer.DEFAULT_MAX_FILE_SIZE).files):
+        spec = language_for_path(path)
+        if spec is None:
+            continue
+        try:
+            extraction = extract((root / path).read_bytes(), spec, path)
+        except Exception:  # noqa: BLE001 - unparsable files are skipped by the index too
+            continue
+        batches[-1].append((extraction, spec))
+        size += len(extraction.source)
+        if size >= indexer.FINGERPRINT_BATCH_BYTES:
+            batches.append([])
+            size = 0
+    timed(normalize, "mask", "tree query and masking")
+    timed(encode, "encode_files", "encoding")
+    timed(fingerprints, "_unit_prints", "payloads")
+    started = time.process_time()
+    for batch in batches:
+        fingerprints.fingerprint_files(batch)  # type: ignore[arg-type]
+    total = time.process_time() - started
+    parts = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in spent.items())
+    print(f"fingerprinting {total:.2f} s of CPU in one process: {parts}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("root", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="where fingerprinting's CPU goes")
     args = parser.parse_args()
+    if args.stages:
+        gc.disable()  # as in the index's workers
+        stages(args.root)
+        return
     on: list[tuple[float, float]] = []
     off: list[tuple[float, float]] = []
     for _ in range(args.rounds):
