@@ -18,8 +18,6 @@ from pathlib import Path
 from codeindex import indexer
 from codeindex.api import CodeIndex
 from codeindex.clones import fingerprints, normalize
-from codeindex.extract import Extraction, extract
-from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.walker import walk
 
 
@@ -62,28 +60,14 @@ def stages(root: Path) -> None:
 
         setattr(module, name, wrapper)
 
-    batches: list[list[tuple[Extraction, LanguageSpec]]] = [[]]
-    size = 0
-    for path in sorted(walk(root, indexer.DEFAULT_MAX_FILE_SIZE).files):
-        spec = language_for_path(path)
-        if spec is None:
-            continue
-        try:
-            extraction = extract((root / path).read_bytes(), spec, path)
-        except Exception:  # a grammar crash: the index skips the file too
-            continue
-        batches[-1].append((extraction, spec))
-        size += len(extraction.source)
-        if size >= indexer.FINGERPRINT_BATCH_BYTES:
-            batches.append([])
-            size = 0
+    timed(indexer, "fingerprint_files", "all")
     timed(normalize, "mask", "tree query and masking")
     timed(encode, "encode_files", "encoding")
     timed(fingerprints, "_unit_prints", "payloads")
-    started = time.process_time()
-    for batch in batches:
-        fingerprints.fingerprint_files(batch)
-    total = time.process_time() - started
+    # The indexer's own reading, parsing and batching, in this one process.
+    for _ in indexer.read_files(root, walk(root, indexer.DEFAULT_MAX_FILE_SIZE).files.values()):
+        pass
+    total = spent.pop("all")
     parts = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in spent.items())
     print(f"fingerprinting {total:.2f} s of CPU in one process: {parts}")
 
