@@ -44,7 +44,7 @@ def cold_index(root: Path, fingerprints: bool) -> tuple[float, float]:
 
 def stages(root: Path) -> None:
     """CPU of fingerprint_files and of its parts (timed by wrapping them) over every file."""
-    from codeindex.clones import encode
+    from codeindex.clones import encode, lexical
 
     spent: dict[str, float] = {}
 
@@ -62,7 +62,9 @@ def stages(root: Path) -> None:
 
     timed(indexer, "fingerprint_files", "all")
     timed(normalize, "mask", "tree query and masking")
-    timed(encode, "encode_files", "encoding")
+    timed(lexical, "tokenised", "Python from its tokens")
+    timed(encode, "tokenise", "tokenising")
+    timed(encode, "encode_tokenised", "encoding")
     timed(fingerprints, "_unit_prints", "payloads")
     # The indexer's own reading, parsing and batching, in this one process.
     for _ in indexer.read_files(root, walk(root, indexer.DEFAULT_MAX_FILE_SIZE).files.values()):

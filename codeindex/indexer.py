@@ -65,7 +65,7 @@ def read_files(root: Path, candidates: Iterable[Candidate]) -> Iterator[FileOutc
     """What each file contributes to the index, in candidate order. Never raises for bad
     input: a file that cannot be indexed is recorded with the reason, so status can report
     it. Fingerprints are computed FINGERPRINT_BATCH_BYTES of source at a time (see
-    encode.encode_files)."""
+    clones.batch)."""
     batch: list[FileOutcome | _Extracted] = []
     batch_bytes = 0
     for candidate in candidates:

@@ -36,8 +36,9 @@ from codeindex.symbol_search import SymbolSearch, Vocabularies
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "6"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
-# 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size
+FORMAT_VERSION = "7"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+# 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
+# 7: Python's units normalised from tokens (clones.lexical)
 MARKER_FILE = "code-index.json"
 SEP = "\x1f"
 _T = TypeVar("_T")

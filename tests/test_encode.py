@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import textwrap
 
-from codeindex.clones import snippet
+from codeindex.clones import batch, snippet
 from codeindex.clones.encode import (
     LOCAL_BASE,
     NAME_CODE,
-    Span,
+    Encoded,
     callable_spans,
-    encode_units,
+    encode_tokenised,
     text_hash,
+    tokenised_masked,
 )
 from codeindex.clones.normalize import mask
 from codeindex.extract import extract
@@ -153,9 +154,8 @@ def test_a_unit_line_profile_counts_its_codes_on_each_of_its_lines() -> None:
     assert spec is not None
     extraction = extract(CSHARP.encode(), spec, "Orders.cs")
     [(index, node)] = extraction.callables
-    [unit] = encode_units(
-        mask([node], extraction.source, spec), callable_spans(extraction, [(index, node)])
-    )
+    spans = callable_spans(extraction, [(index, node)])
+    [unit] = encode_tokenised(tokenised_masked([(mask([node], extraction.source, spec), spans)]))
     counts = [ord(c) for c in unit.lines]
     assert len(counts) == 16 - 5 + 1  # the node's rows: attributes on line 5 to `}` on 16
     assert sum(counts) == len(unit.codes)
@@ -167,39 +167,57 @@ def test_a_unit_line_profile_counts_its_codes_on_each_of_its_lines() -> None:
 
 
 def test_a_span_without_tokens_on_some_lines_counts_zero_there() -> None:
-    source = "def f(a):\n\n    # only a comment\n    return a\n"
-    spec = language_for_path("f.py")
-    assert spec is not None
-    extraction = extract(source.encode(), spec, "f.py")
-    node = extraction.callables[0][1]
-    [unit] = encode_units(mask([node], extraction.source, spec), [Span(*node.byte_range)])
+    [unit] = _file_units(b"def f(a):\n\n    # only a comment\n    return a\n", "f.py")
     assert [ord(c) for c in unit.lines] == [6, 0, 0, 2]
 
 
+def _batch_units(files: list[batch.FileUnits]) -> list[list[Encoded]]:
+    """Each file's units as clones.batch normalises them: Python's by tokens."""
+    encoded: list[list[Encoded]] = [[] for _ in files]
+    for members, tokenised in batch.tokenised(files):
+        units = encode_tokenised(tokenised)
+        for member in members:
+            count = len(files[member].spans)
+            encoded[member], units = units[:count], units[count:]
+    return encoded
+
+
+def _file(source: bytes, name: str) -> batch.FileUnits:
+    spec = language_for_path(name)
+    assert spec is not None
+    extraction = extract(source, spec, name)
+    nodes = [node for _, node in extraction.callables]
+    spans = callable_spans(extraction, extraction.callables)
+    return batch.FileUnits(extraction.source, spec, nodes, spans)
+
+
+def _file_units(source: bytes, name: str) -> list[Encoded]:
+    [units] = _batch_units([_file(source, name)])
+    return units
+
+
 def test_files_encoded_together_get_what_each_gets_alone() -> None:
-    """encode_files lays files end to end: no token, local or line may leak across."""
+    """A batch lays files end to end: no token, local, line or open string may leak across,
+    whichever way the files are normalised."""
     from pathlib import Path
 
-    from codeindex.clones.encode import encode_files
-
     fixtures = Path(__file__).parent.parent / "fixtures" / "clones"
-    files = []
-    for path in sorted(fixtures.rglob("*.*")):
-        spec = language_for_path(path.name)
-        if spec is None:
-            continue
-        extraction = extract(path.read_bytes(), spec, path.name)
-        nodes = [node for _, node in extraction.callables]
-        files.append(
-            (
-                mask(nodes, extraction.source, spec),
-                callable_spans(extraction, extraction.callables),
-            )
-        )
-    assert len(files) >= 9 and all(spans for _, spans in files)
-    alone = [encode_units(masked, spans) for masked, spans in files]
-    assert encode_files(files) == alone
-    assert encode_files(files[::-1]) == alone[::-1]
+    files = [
+        _file(path.read_bytes(), path.name)
+        for path in sorted(fixtures.rglob("*.*"))
+        if language_for_path(path.name) is not None
+    ]
+    # Python that leaves a string and a bracket open must not swallow what follows it.
+    broken = b"def broken(a):\n    return f(a, '''\n\ndef after(b):\n    return [b\n"
+    files[1:1] = [
+        _file(broken, "broken.py"),
+        _file(b"def quoted(x):\n    '''Doc.'''\n    return [x, '''s''']\n", "quoted.py"),
+    ]
+    assert len(files) >= 10 and all(file.spans for file in files)
+    assert {file.spec.clones.lexical for file in files} == {True, False}
+    alone = [_file_units(file.source, f"x{file.spec.extensions[0]}") for file in files]
+    assert _batch_units(files) == alone
+    assert _batch_units(files[::-1]) == alone[::-1]
 
 
 def test_the_clone_query_keeps_every_pattern_its_grammar_can_match() -> None:

@@ -32,7 +32,6 @@ from codeindex.clones.normalize import (
     STRING_CODE,
     STRING_TOKEN,
     Masked,
-    outermost,
 )
 
 if TYPE_CHECKING:
@@ -160,12 +159,23 @@ def text_hash(text: bytes) -> int:
     return value
 
 
-class _Tokens(NamedTuple):
+class Tokens(NamedTuple):
     starts: np.ndarray  # positions in the buffer, increasing
+    ends: np.ndarray
     hashes: np.ndarray  # uint32 text hashes
     codes: np.ndarray  # uint16 code points before local renaming
     plain: np.ndarray  # bool: a word that may name a local (not a member, not a number)
     members: np.ndarray  # bool: `.name`, `::name` or `->name`
+
+
+def hash_codes(hashes: np.ndarray) -> np.ndarray:
+    """The code point of each token hash."""
+    return (HASH_BASE + (hashes * np.uint32(_MIX)) % np.uint32(HASH_SPAN)).astype(np.uint16)
+
+
+def member_hashes(hashes: np.ndarray) -> np.ndarray:
+    """text_hash(b"." + name) from each text_hash(name)."""
+    return np.uint32(_DOT) + hashes * np.uint32(_P)
 
 
 def _range_hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -176,7 +186,7 @@ def _range_hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     return (prefix[ends] - prefix[starts]) * down[starts]
 
 
-def _tokenise(data: bytes) -> _Tokens:
+def tokenise(data: bytes) -> Tokens:
     """All tokens of a buffer that starts and ends with blanks (_TAIL_PAD at the end)."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     edges = np.diff(np.frombuffer(data.translate(_WORD_BYTES), dtype=np.int8))
@@ -220,19 +230,92 @@ def _tokenise(data: bytes) -> _Tokens:
     order = np.argsort(starts, kind="stable")  # two sorted runs: a linear merge
     starts, ends, plain, members = starts[order], ends[order], plain[order], members[order]
     hashes = _range_hashes(data, starts, ends)
-    codes = (HASH_BASE + (hashes * np.uint32(_MIX)) % np.uint32(HASH_SPAN)).astype(np.uint16)
+    codes = hash_codes(hashes)
     first = buffer[starts]
     codes[first == _STRING_BYTE] = ord(STRING_CODE)
     codes[(first == _NUMBER_BYTE) | _DIGIT[first]] = ord(NUMBER_CODE)
-    return _Tokens(starts, hashes, codes, plain, members)
+    return Tokens(starts, ends, hashes, codes, plain, members)
 
 
-def encode_units(
-    masked: Masked, units: Sequence[Span], fragment_keywords: frozenset[bytes] | None = None
+class Layout(NamedTuple):
+    """Where a batch's units go in the buffer that is tokenised: each file's outermost units
+    laid end to end, a line break before each, then _TAIL_PAD. Tokens never span a unit's
+    edge, and a unit's line profile counts rows from its own first line, so a unit encodes
+    the same whatever else is in the batch."""
+
+    pieces: list[tuple[int, int, int]]  # (file number, start, end) of each outermost unit
+    piece_starts: np.ndarray  # where each piece starts in the buffer
+    unit_starts: np.ndarray  # every unit's range in the buffer, file after file
+    unit_ends: np.ndarray
+    names: list[bytes]  # every unit's own name
+
+    def join(self, buffers: Sequence[bytes]) -> bytes:
+        """The buffer: the pieces' bytes taken from each file's buffer (its source, or its
+        source masked)."""
+        return b"\n" + b"\n".join(buffers[f][s:e] for f, s, e in self.pieces) + _TAIL_PAD
+
+
+def lay_out(files: Sequence[Sequence[Span]]) -> Layout:
+    """The layout of each file's units (Spans in file coordinates)."""
+    units = [unit for file in files for unit in file]
+    file = np.repeat(np.arange(len(files)), [len(file) for file in files])
+    starts = np.array([unit.start for unit in units], dtype=np.int64)
+    ends = np.array([unit.end for unit in units], dtype=np.int64)
+    # One coordinate for all files: a file's bytes come after the previous file's.
+    scale = int(ends.max()) + 1 if len(units) else 1
+    order = np.lexsort((-ends, starts, file))
+    at, until = file[order] * scale + starts[order], file[order] * scale + ends[order]
+    # The outermost units start at or after the end of every unit before them.
+    reach = np.maximum.accumulate(until)
+    outer = np.ones(len(order), dtype=bool)
+    outer[1:] = at[1:] >= reach[:-1]
+    outer_at = at[outer]
+    lengths = until[outer] - outer_at
+    piece_starts = 1 + np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    piece = np.searchsorted(outer_at, file * scale + starts, side="right") - 1
+    shift = piece_starts[piece] - (outer_at[piece] - file * scale)
+    pieces = list(
+        zip(
+            file[order][outer].tolist(),
+            starts[order][outer].tolist(),
+            ends[order][outer].tolist(),
+            strict=True,
+        )
+    )
+    return Layout(pieces, piece_starts, starts + shift, ends + shift, [u.name for u in units])
+
+
+class Tokenised(NamedTuple):
+    """A batch's units normalised and tokenised, in a Layout's buffer: what encode_tokenised
+    turns into code strings, whichever way the language was normalised."""
+
+    source: bytes  # the laid-out source: line profiles count its line breaks
+    t1: bytes  # the laid-out source without comments and docstrings (normalize.t1_digest)
+    tokens: Tokens
+    binding: np.ndarray  # per token: a name written at a binding position
+    layout: Layout  # the units, each file's in order, file after file
+
+
+def tokenised_masked(files: Sequence[tuple[Masked, Sequence[Span]]]) -> Tokenised:
+    """Files masked by their tree query (normalize.mask), with their units, as one batch."""
+    layout = lay_out([units for _, units in files])
+    tokens = tokenise(layout.join([masked.code for masked, _ in files]))
+    binding = np.frombuffer(layout.join([masked.binding for masked, _ in files]), dtype=np.uint8)
+    return Tokenised(
+        layout.join([masked.source for masked, _ in files]),
+        layout.join([masked.t1 for masked, _ in files]),
+        tokens,
+        binding[tokens.starts] != _BLANK,
+        layout,
+    )
+
+
+def encode_tokenised(
+    batch: Tokenised, fragment_keywords: frozenset[bytes] | None = None
 ) -> list[Encoded]:
-    """The code string and size of each unit; units may nest.
+    """The code string and size of each unit of the batch; units may nest.
 
-    Bound names - those written at a binding position in the unit (see Masked.binding) - are
+    Bound names - those written at a binding position in the unit (Tokenised.binding) - are
     coded by Baker's prev-encoding (parameterized matching): a first occurrence becomes the
     first local code, a later one how many local-name occurrences back the previous
     occurrence of the same name is. Two units get equal strings
@@ -242,80 +325,41 @@ def encode_units(
     With `fragment_keywords` (the language's keywords) the units are bare statements, whose
     locals were bound in a function that is not there: every plain word that is not a keyword
     and not called is taken for a local.
-    """
-    if not units:
-        return []
-    code = masked.code
-    # The outermost units' bytes, a blank before each.
-    pieces = [(start, end) for start, end, _ in outermost(units, _span)]
-    piece_start = np.array([start for start, _ in pieces], dtype=np.int64)
-    piece_length = np.array([end - start for start, end in pieces], dtype=np.int64)
-    piece_offset = 1 + np.concatenate(([0], np.cumsum(piece_length + 1)[:-1]))
-    joined = b" " + b" ".join(code[start:end] for start, end in pieces) + _TAIL_PAD
-    tokens = _tokenise(joined)
 
+    Why one batch: the array work has a fixed cost per call (~0.3 ms of numpy calls, measured
+    by regression over the stdlib's files) that one call per file paid 1,500 times there, a
+    third of the encoding.
+    """
+    tokens, layout = batch.tokens, batch.layout
+    unit_start, unit_end = layout.unit_starts, layout.unit_ends
+    if not len(unit_start):
+        return []
     # Each unit's tokens, units one after another (a nested unit's tokens appear again).
-    unit_start = np.array([u.start for u in units], dtype=np.int64)
-    unit_end = np.array([u.end for u in units], dtype=np.int64)
-    piece = np.searchsorted(piece_start, unit_start, side="right") - 1
-    shift = piece_offset[piece] - piece_start[piece]
-    first = np.searchsorted(tokens.starts, unit_start + shift)
-    counts = np.searchsorted(tokens.starts, unit_end + shift) - first
+    first = np.searchsorted(tokens.starts, unit_start)
+    counts = np.searchsorted(tokens.starts, unit_end) - first
     bounds = np.concatenate(([0], np.cumsum(counts)))
-    owner = np.repeat(np.arange(len(units)), counts)
+    owner = np.repeat(np.arange(len(unit_start)), counts)
     taken = np.arange(bounds[-1]) + np.repeat(first - bounds[:-1], counts)
 
     hashes = tokens.hashes[taken]
     plain = tokens.plain[taken]
     if fragment_keywords is None:
-        binding_bytes = b" " + b" ".join(masked.binding[start:end] for start, end in pieces)
-        binding_buffer = np.frombuffer(binding_bytes, dtype=np.uint8)
-        binding = binding_buffer[tokens.starts[taken]] != _BLANK
+        binding = batch.binding[taken]
     else:
         called = np.append(tokens.hashes, 0)[taken + 1] == _OPEN_PAREN
         binding = ~np.isin(hashes, _hashes(fragment_keywords)) & ~called
     out = tokens.codes[taken]
-    own_name = plain & (hashes == _name_hashes(units)[owner])
+    own_name = plain & (hashes == _name_hashes(layout.names)[owner])
     out[own_name] = ord(NAME_CODE)
     _rename_locals(out, np.flatnonzero(plain & ~own_name), owner, hashes, binding)
     text = out.astype("<u2").tobytes().decode("utf-16-le")
     member_counts = np.concatenate(([0], np.cumsum(tokens.members[taken]))).tolist()
     edges = bounds.tolist()
-    profiles = _line_profiles(
-        masked.source, unit_start, unit_end, tokens.starts[taken] - shift[owner], owner
-    )
+    profiles = _line_profiles(batch.source, unit_start, unit_end, tokens.starts[taken], owner)
     return [
         Encoded(text[low:high], high - low + member_counts[high] - member_counts[low], lines)
         for low, high, lines in zip(edges[:-1], edges[1:], profiles, strict=True)
     ]
-
-
-def encode_files(files: Sequence[tuple[Masked, Sequence[Span]]]) -> list[list[Encoded]]:
-    """encode_units for several files in one pass, each file's units in a list of its own.
-
-    The array work has a fixed cost per call (~0.3 ms of numpy calls, measured by regression
-    over the stdlib's files) that one call per file paid 1,500 times there, a third of the
-    encoding. The files are laid end to end, a line break between them, as one file: tokens
-    never span a unit's edge, and a unit's line profile counts rows from its own first line,
-    so every result is what encode_units gives the file alone.
-    """
-    shifted = []
-    offset = 0
-    for masked, units in files:
-        shifted += [Span(unit.start + offset, unit.end + offset, unit.name) for unit in units]
-        offset += len(masked.source) + 1
-
-    def joined(field: str) -> bytes:
-        return b"\n".join(getattr(masked, field) for masked, _ in files)
-
-    combined = Masked(joined("code"), joined("binding"), b"", joined("source"))
-    encoded = encode_units(combined, shifted)
-    results = []
-    taken = 0
-    for _, units in files:
-        results.append(encoded[taken : taken + len(units)])
-        taken += len(units)
-    return results
 
 
 def _line_profiles(
@@ -365,16 +409,12 @@ _MAX_LINE_CODES = 0xD7FF
 _OPEN_PAREN = text_hash(b"(")
 
 
-def _span(unit: Span) -> tuple[int, int]:
-    return unit.start, unit.end
-
-
-def _name_hashes(units: Sequence[Span]) -> np.ndarray:
+def _name_hashes(names: list[bytes]) -> np.ndarray:
     """The hash of each unit's name; a nameless unit gets that of the empty text, which no
     token has."""
-    lengths = np.array([len(u.name) for u in units], dtype=np.int64)
+    lengths = np.array([len(name) for name in names], dtype=np.int64)
     ends = np.cumsum(lengths)
-    return _range_hashes(b"".join(u.name for u in units) + _TAIL_PAD, ends - lengths, ends)
+    return _range_hashes(b"".join(names) + _TAIL_PAD, ends - lengths, ends)
 
 
 @cache

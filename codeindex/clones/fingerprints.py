@@ -77,12 +77,14 @@ def fingerprint_files(
     files: Sequence[tuple[Extraction, LanguageSpec]],
 ) -> list[dict[int, UnitPrint]]:
     """Per file, the fingerprints of its callables big enough to matter, by symbol index.
-    The files are encoded in one pass (encode.encode_files)."""
+    The files are encoded a batch at a time (clones.batch)."""
     # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
     # nothing should not pay.
-    from codeindex.clones.encode import callable_spans, encode_files
+    from codeindex.clones import batch
+    from codeindex.clones.encode import callable_spans, encode_tokenised
 
-    prepared = []  # (file number, its units, masked source, spans)
+    prepared = []  # (file number, its units)
+    units_of = []
     for number, (extraction, spec) in enumerate(files):
         if not extraction.callables or is_generated(extraction.symbols[0].path, extraction.source):
             continue
@@ -92,26 +94,36 @@ def fingerprint_files(
             if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
         ]
         if units:
-            masked = normalize.mask([node for _, node, _ in units], extraction.source, spec)
             spans = callable_spans(extraction, [(index, node) for index, node, _ in units])
-            prepared.append((number, units, masked, spans))
+            nodes = [node for _, node, _ in units]
+            prepared.append((number, units))
+            units_of.append(batch.FileUnits(extraction.source, spec, nodes, spans))
     prints: list[dict[int, UnitPrint]] = [{} for _ in files]
-    encoded = encode_files([(masked, spans) for _, _, masked, spans in prepared])
-    for (number, units, masked, _), file_units in zip(prepared, encoded, strict=True):
-        prints[number] = _unit_prints(units, masked, file_units)
+    for members, tokenised in batch.tokenised(units_of):
+        encoded = encode_tokenised(tokenised)
+        taken = 0
+        for member in members:
+            number, units = prepared[member]
+            end = taken + len(units)
+            starts = tokenised.layout.unit_starts[taken:end].tolist()
+            ends = tokenised.layout.unit_ends[taken:end].tolist()
+            t1 = [
+                normalize.t1_digest(tokenised.t1, *span) for span in zip(starts, ends, strict=True)
+            ]
+            prints[number] = _unit_prints(units, t1, encoded[taken:end])
+            taken = end
     return prints
 
 
 def _unit_prints(
-    units: list[tuple[int, tree_sitter.Node, int]], masked: normalize.Masked, encoded: list[Encoded]
+    units: list[tuple[int, tree_sitter.Node, int]], t1: list[str], encoded: list[Encoded]
 ) -> dict[int, UnitPrint]:
     prints: dict[int, UnitPrint] = {}
-    for (index, node, lines), unit in zip(units, encoded, strict=True):
+    for (index, _, lines), digest, unit in zip(units, t1, encoded, strict=True):
         if unit.size < MIN_UNIT_TOKENS:
             continue
         scan = lines >= SCAN_MIN_LINES and unit.size >= SCAN_MARK_TOKENS
-        t1 = normalize.t1_digest(masked, *node.byte_range)
-        prints[index] = make_print(unit, t1, scan)
+        prints[index] = make_print(unit, digest, scan)
     return prints
 
 

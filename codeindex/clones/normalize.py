@@ -203,6 +203,7 @@ def keywords(spec: LanguageSpec) -> frozenset[bytes]:
     return frozenset(found)
 
 
-def t1_digest(masked: Masked, start: int, end: int) -> str:
-    """Hash of the unit's bytes without comments, docstrings and any whitespace."""
-    return xxhash.xxh3_64_hexdigest(masked.t1[start:end].translate(None, _WHITESPACE))
+def t1_digest(t1: bytes, start: int, end: int) -> str:
+    """Hash of a unit's bytes without comments, docstrings and any whitespace, from a T1 form
+    (Masked.t1, Tokenised.t1)."""
+    return xxhash.xxh3_64_hexdigest(t1[start:end].translate(None, _WHITESPACE))

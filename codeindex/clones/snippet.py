@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codeindex.clones import normalize
-from codeindex.clones.encode import Span, callable_spans, encode_units
+from codeindex.clones import batch, normalize
+from codeindex.clones.batch import FileUnits
+from codeindex.clones.encode import Encoded, Span, callable_spans, encode_tokenised
 from codeindex.extract import extract, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
 
@@ -132,9 +133,8 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         for index, node in extraction.callables
         if node.start_byte >= start and node.end_byte <= end
     ]
-    nodes = [node for _, node in callables] or [extraction.tree.root_node]
-    masked = normalize.mask(nodes, source, spec)
-    encoded = encode_units(masked, callable_spans(extraction, callables))
+    nodes = [node for _, node in callables]
+    encoded = _encoded(FileUnits(source, spec, nodes, callable_spans(extraction, callables)))
     outer = {node.id for node in normalize.outermost(nodes, lambda node: node.byte_range)}
     units = [
         QueryUnit(spec.name, unit.codes, False, node.id not in outer)
@@ -142,9 +142,15 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         if unit.size >= SNIPPET_MIN_TOKENS
     ]
     if not units:  # no function, or only ones too small: the snippet as a whole
-        if callables:
-            masked = normalize.mask([extraction.tree.root_node], source, spec)
-        [whole] = encode_units(masked, [Span(start, end)], normalize.keywords(spec))
+        root = extraction.tree.root_node
+        [whole] = _encoded(
+            FileUnits(source, spec, [root], [Span(start, end)]), normalize.keywords(spec)
+        )
         if whole.size >= SNIPPET_MIN_TOKENS:
             units.append(QueryUnit(spec.name, whole.codes, True))
     return units
+
+
+def _encoded(units: FileUnits, fragment_keywords: frozenset[bytes] | None = None) -> list[Encoded]:
+    [(_, tokenised)] = batch.tokenised([units])
+    return encode_tokenised(tokenised, fragment_keywords)

@@ -1,0 +1,483 @@
+"""Python's clone normalisation, from its tokens alone: no tree query.
+
+The other languages find comments, literals and binding sites with a tree-sitter query
+(clones.normalize), whose traversal alone cost ~0.9 s of CPU on the stdlib's 6.4 million
+nodes, half of the fingerprinting budget (see bench/HISTORY.md). Python's syntax says what a
+name does from the tokens around it: one regular expression finds strings and comments, and
+everything else is array operations over the tokens clones.encode makes anyway, so the
+source is tokenised once:
+
+- strings (with their prefixes; adjacent ones are one literal) become one string token,
+  numbers (`1.5e-3` is one), `True` and `False` one number token;
+- comments, docstrings (a statement that is one string) and import statements go;
+- a keyword argument's name (`f(key=...)`) is coded as the member `.key`, never a local;
+- binding sites: the left of a depth-0 `=` (an annotation's type excepted) or augmented
+  operator, a bare annotation's name, the words between `for` and its `in`, the name after
+  `as` (or the words of `as (a, b)`), the name before `:=`, a `def`'s name and the first
+  name of each of its parameters and of a `lambda`'s.
+
+On the stdlib these give the tree query's code strings for 99.8% of 41,639 units (the rest
+bind a keyword of a subscript target, or a lambda's parameter inside a default, as the tree
+did not) and its T1 digests for all. Statements are split at depth-0 line breaks not after a
+backslash, at `;`, and after the colon that ends a compound statement's header (not a
+lambda's colon).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from codeindex.clones.encode import (
+    Span,
+    Tokenised,
+    hash_codes,
+    lay_out,
+    member_hashes,
+    text_hash,
+    tokenise,
+)
+from codeindex.clones.normalize import NUMBER_CODE, STRING_TOKEN
+
+# A comment, or a string literal and those right after it (blanks or continuations between:
+# one literal), each after the first with its prefix (the first one's is found after).
+# Unrolled loops ([^\\']*(?:\\.[^\\']*)*) scan 1.6 times faster than an alternation per byte.
+_STRING = (
+    rb"(?:'''[^\\']*(?:(?:\\.|'(?!''))[^\\']*)*'''"
+    rb'|"""[^\\"]*(?:(?:\\.|"(?!""))[^\\"]*)*"""'
+    rb"|'[^\\'\n]*(?:\\.[^\\'\n]*)*'"
+    rb'|"[^\\"\n]*(?:\\.[^\\"\n]*)*")'
+)
+_STRINGS_AND_COMMENTS = re.compile(
+    rb"#[^\n]*|" + _STRING + rb"(?:[ \t\r\n\f\\]*[rRbBuUfF]{0,2}" + _STRING + rb")*", re.S
+)
+# The same, captured: split() returns the stretches between and the matches, whose lengths
+# give their places faster than a Match object each.
+_SPLIT = re.compile(b"(" + _STRINGS_AND_COMMENTS.pattern + b")", re.S)
+_BLANK = ord(" ")
+
+
+def _table(chars: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode())] = True
+    return table
+
+
+_WORD = _table("_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WORD[0x80:] = True
+_DIGIT = _table("0123456789")
+_STRING_PREFIX = _table("rRbBuUfF")
+# The byte before `=` in an augmented assignment (`+=`; `**=`, `//=`, `>>=`, `<<=`: the
+# tokeniser pairs the first two bytes, so `<` before a lone `=` is the second of `<<`).
+_AUGMENTING = _table("+-*/%&|^@<>")
+_EXPONENT = _table("eE")
+_HEX_MARK = _table("xX")
+
+# Token kinds: punctuation by its byte, keywords from 32.
+(OTHER, PARENTHESIS, OPEN, CLOSE, EQUALS, COLON, COMMA, SEMICOLON, BACKSLASH, AT, WALRUS, DOT,
+ SIGN, STRING, DIGITS, NAME) = range(16)  # fmt: skip
+_PUNCTUATION_KIND = np.zeros(256, dtype=np.uint8)
+for _chars, _kind in (
+    ("(", PARENTHESIS), ("[{", OPEN), (")]}", CLOSE), ("=", EQUALS), (":", COLON), (",", COMMA),
+    (";", SEMICOLON), ("\\", BACKSLASH), ("@", AT), (".", DOT), ("+-", SIGN),
+):  # fmt: skip
+    _PUNCTUATION_KIND[list(_chars.encode())] = _kind
+_PUNCTUATION_KIND[STRING_TOKEN[0]] = STRING
+_KEYWORDS = keyword.kwlist  # `match`, `case`, `type` and `_` are soft keywords
+KW = {word: 32 + number for number, word in enumerate(_KEYWORDS)}
+_COMPOUND = np.zeros(256, dtype=bool)
+_HEADER_KEYWORDS = ("if", "elif", "else", "while", "for", "try", "except", "finally", "with")
+_COMPOUND[[KW[word] for word in (*_HEADER_KEYWORDS, "def", "class")]] = True
+_KEYWORD_HASHES = np.array([text_hash(word.encode()) for word in _KEYWORDS], dtype=np.uint32)
+_BY_HASH = np.argsort(_KEYWORD_HASHES)
+_SORTED_HASHES = _KEYWORD_HASHES[_BY_HASH]
+_SORTED_KEYS = np.array(
+    [int.from_bytes(word.encode().ljust(8, b"\0"), "little") for word in _KEYWORDS], dtype=np.uint64
+)[_BY_HASH]
+_SORTED_KINDS = (32 + _BY_HASH).astype(np.uint8)
+# `match` and `case` are keywords only at a statement's start, and not before these.
+_SOFT_KEYWORD_HASHES = np.array([text_hash(b"match"), text_hash(b"case")], dtype=np.uint32)
+_NAME_FOLLOWS = np.zeros(256, dtype=bool)
+_NAME_FOLLOWS[[EQUALS, DOT, COLON, COMMA, CLOSE, WALRUS]] = True
+
+
+def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
+    """The units (Spans of each file's source) of a batch of Python files."""
+    layout = lay_out([units for _, units in files])
+    source = layout.join([source for source, _ in files])
+    if not layout.pieces:
+        return Tokenised(source, source, tokenise(source), np.zeros(0, dtype=bool), layout)
+    piece_starts = layout.piece_starts
+    raw = np.frombuffer(source, dtype=np.uint8)
+    strings, strings_end, comments, comments_end = _strings_and_comments(
+        source, piece_starts, layout.pieces
+    )
+    code = raw.copy()
+    code[_covered(len(source), [strings, comments], [strings_end, comments_end])] = _BLANK
+    code[strings] = STRING_TOKEN[0]
+    tokens = tokenise(code.tobytes())
+    kind = _kinds(code, tokens)
+    count = len(kind)
+    starts, ends = tokens.starts, tokens.ends
+
+    # Bracket depth, from 0 at each piece; a piece's statements, headers apart.
+    opens = (kind == PARENTHESIS) | (kind == OPEN)
+    depth = np.cumsum(opens.astype(np.int32) - (kind == CLOSE)) - opens
+    piece_first = np.searchsorted(starts, piece_starts)
+    tokens_per_piece = np.diff(np.append(piece_first, count))
+    depth -= np.repeat(depth[np.minimum(piece_first, count - 1)], tokens_per_piece)
+    piece = np.repeat(np.arange(len(piece_first)), tokens_per_piece)
+    line = np.cumsum(raw == ord("\n"), dtype=np.int32)[starts]
+    statement, heads, simple = _statements(tokens, kind, depth, line, piece_first)
+
+    binding = _assignment_targets(kind, depth, statement, heads, simple, code[starts - 1])
+    binding |= _other_binding_sites(kind, depth, piece)
+    keyword_arguments = _keyword_argument_names(kind, depth, piece, code[starts - 1], tokens)
+    number, number_part = _numbers(kind, code, tokens)
+
+    # Docstrings and imports leave the code; docstrings leave the T1 form too.
+    one_token = np.diff(np.append(heads, count)) == 1
+    docstrings = heads[simple[heads] & one_token & (kind[heads] == STRING)]
+    docstrings_end = strings_end[np.searchsorted(strings, starts[docstrings])]
+    head_kind = kind[heads]
+    imports = simple[heads] & ((head_kind == KW["import"]) | (head_kind == KW["from"]))
+    leaving = number_part | imports[statement]
+    leaving[docstrings] = True
+    t1 = raw.copy()
+    t1[_covered(len(source), [comments, starts[docstrings]], [comments_end, docstrings_end])] = (
+        _BLANK
+    )
+
+    hashes = tokens.hashes.copy()
+    hashes[keyword_arguments] = member_hashes(hashes[keyword_arguments])
+    codes = tokens.codes.copy()
+    codes[keyword_arguments] = hash_codes(hashes[keyword_arguments])
+    codes[number] = ord(NUMBER_CODE)
+    plain = tokens.plain & ~number
+    plain[keyword_arguments] = False
+    members = tokens.members.copy()
+    members[keyword_arguments] = True
+    kept = ~leaving
+    return Tokenised(
+        source,
+        t1.tobytes(),
+        type(tokens)(
+            starts[kept], ends[kept], hashes[kept], codes[kept], plain[kept], members[kept]
+        ),
+        binding[kept],
+        layout,
+    )
+
+
+def _strings_and_comments(
+    source: bytes, piece_starts: np.ndarray, pieces: list[tuple[int, int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end) of the string literals and of the comments. One scan of the whole buffer;
+    a piece that leaves a string open (a syntax error) would swallow the next, so then each
+    piece is scanned on its own."""
+    parts = _SPLIT.split(source)
+    edges = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+    starts, ends = edges[:-1:2], edges[1::2]
+    piece_ends = piece_starts + [end - start for _, start, end in pieces]
+    if len(starts) and np.any(
+        ends > piece_ends[np.searchsorted(piece_starts, starts, side="right") - 1]
+    ):
+        finditer = _STRINGS_AND_COMMENTS.finditer
+        spans = [
+            match.span()
+            for start, end in zip(piece_starts.tolist(), piece_ends.tolist(), strict=True)
+            for match in finditer(source, start, end)
+        ]
+        starts, ends = np.array(spans, dtype=np.int64).reshape(-1, 2).T
+    raw = np.frombuffer(source, dtype=np.uint8)
+    comment = raw[starts] == ord("#")
+    strings = starts[~comment]
+    # The first literal's prefix (rb"", f""), unless it ends a longer word.
+    one = _STRING_PREFIX[raw[strings - 1]]
+    width = one.astype(np.int64) + (one & _STRING_PREFIX[raw[strings - 2]])
+    strings -= np.where(_WORD[raw[strings - width - 1]], 0, width)
+    return strings, ends[~comment], starts[comment], ends[comment]
+
+
+def _covered(length: int, starts: list[np.ndarray], ends: list[np.ndarray]) -> np.ndarray:
+    """A mask of the bytes in the given ranges, which do not overlap."""
+    delta = np.zeros(length + 1, dtype=np.int8)
+    delta[np.concatenate(starts)] = 1
+    delta[np.concatenate(ends)] -= 1
+    return np.cumsum(delta[:-1], dtype=np.int8) > 0
+
+
+def _kinds(code: np.ndarray, tokens) -> np.ndarray:
+    """Each token's kind: its punctuation, DIGITS, NAME, a keyword, or OTHER."""
+    first = code[tokens.starts]
+    size = tokens.ends - tokens.starts
+    word = _WORD[first]
+    kind = np.where(word | (size > 1), np.uint8(OTHER), _PUNCTUATION_KIND[first])
+    kind[(size == 2) & (first == ord(":")) & (code[tokens.starts + 1] == ord("="))] = WALRUS
+    kind[word & _DIGIT[first]] = DIGITS
+    kind[tokens.plain] = NAME
+    at = np.minimum(np.searchsorted(_SORTED_HASHES, tokens.hashes), len(_SORTED_HASHES) - 1)
+    keyword = np.flatnonzero(tokens.plain & (_SORTED_HASHES[at] == tokens.hashes))
+    # A hash is not the text: compare the bytes (keywords have at most 8).
+    keyword = keyword[
+        _word_keys(code, tokens.starts[keyword], size[keyword]) == _SORTED_KEYS[at[keyword]]
+    ]
+    kind[keyword] = _SORTED_KINDS[at[keyword]]
+    return kind
+
+
+def _word_keys(code: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each word as a little-endian integer, 0 for a longer word."""
+    keys = np.zeros(len(starts), dtype=np.uint64)
+    padded = np.concatenate((code, np.zeros(8, dtype=np.uint8)))
+    for offset in range(8):
+        byte = padded[starts + offset].astype(np.uint64)
+        byte[sizes <= offset] = 0
+        keys |= byte << np.uint64(8 * offset)
+    keys[sizes > 8] = 0
+    return keys
+
+
+def _statements(
+    tokens, kind: np.ndarray, depth: np.ndarray, line: np.ndarray, piece_first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each token's statement, each statement's first token, and whether a token's statement
+    is simple (not a compound statement's header, nor a decorator)."""
+    count = len(kind)
+    depth0 = depth == 0
+    new = np.zeros(count, dtype=bool)
+    new[1:] = depth0[1:] & (
+        ((line[1:] != line[:-1]) & (kind[:-1] != BACKSLASH)) | (kind[:-1] == SEMICOLON)
+    )
+    new[piece_first[piece_first < count]] = True
+    heads = np.flatnonzero(new)
+    lead = np.minimum(heads + (kind[heads] == KW["async"]), count - 1)
+    lead_kind = kind[lead]
+    soft = (lead_kind == NAME) & np.isin(tokens.hashes[lead], _SOFT_KEYWORD_HASHES)
+    soft &= ~_NAME_FOLLOWS[np.append(kind, OTHER)[lead + 1]]
+    header = _COMPOUND[lead_kind] | soft | (lead_kind == AT)
+    # A header ends at its first depth-0 colon that no lambda before it takes.
+    statement = np.cumsum(new) - 1
+    lambdas = np.cumsum((kind == KW["lambda"]) & depth0, dtype=np.int32)
+    colons = np.cumsum((kind == COLON) & depth0, dtype=np.int32)
+    candidates = np.flatnonzero((kind == COLON) & depth0 & header[statement])
+    owner = heads[statement[candidates]]
+    # Colons and lambdas since the statement's start, this colon included.
+    colons_in = colons[candidates] - colons[owner] + (kind[owner] == COLON)
+    lambdas_in = lambdas[candidates] - lambdas[owner] + (kind[owner] == KW["lambda"])
+    own = candidates[colons_in - lambdas_in == 1]
+    _, first_own = np.unique(statement[own], return_index=True)
+    body = own[first_own] + 1
+    body = body[body < count]
+    new[body] = True
+    header_heads = heads[header]
+    heads = np.flatnonzero(new)
+    statement = np.cumsum(new) - 1
+    is_header = np.zeros(len(heads), dtype=bool)
+    is_header[statement[header_heads]] = True
+    return statement, heads, ~is_header[statement]
+
+
+def _per_statement(mask: np.ndarray, statement: np.ndarray, size: int, last: bool) -> np.ndarray:
+    """The first (or last) token of each statement in `mask`; -1 where there is none."""
+    found = np.flatnonzero(mask)
+    out = np.full(size, -1, dtype=np.int64)
+    # Fancy assignment keeps the last value written to a repeated index.
+    if last:
+        out[statement[found]] = found
+    else:
+        out[statement[found[::-1]]] = found[::-1]
+    return out
+
+
+def _assignment_targets(
+    kind: np.ndarray,
+    depth: np.ndarray,
+    statement: np.ndarray,
+    heads: np.ndarray,
+    simple: np.ndarray,
+    before: np.ndarray,
+) -> np.ndarray:
+    """Names left of a simple statement's last depth-0 `=` (bar an annotation between its
+    first `:` and first `=`), else of its augmented operator, else of a bare annotation's `:`.
+    What follows a depth-0 lambda does not count. The tree binds the whole left side, so
+    names in a target's subscript bind too."""
+    count, size = len(kind), len(heads)
+    depth0 = depth == 0
+    lambdas = np.cumsum((kind == KW["lambda"]) & depth0, dtype=np.int32)
+    counted = simple & depth0 & (lambdas == lambdas[heads][statement])
+    equals = kind == EQUALS
+    augmented = equals & _AUGMENTING[before]
+    last_equals = _per_statement(counted & equals & ~augmented, statement, size, True)
+    first_equals = _per_statement(counted & equals & ~augmented, statement, size, False)
+    first_augmented = _per_statement(counted & augmented, statement, size, False)
+    first_colon = _per_statement(counted & (kind == COLON), statement, size, False)
+    no_colon = first_colon < 0
+    first_colon[no_colon] = count
+    index = np.arange(count)
+    assigned = last_equals >= 0
+    annotated = (first_colon < first_equals) & assigned
+    targets = assigned[statement] & (index < last_equals[statement])
+    targets &= ~(
+        annotated[statement] & (index > first_colon[statement]) & (index < first_equals[statement])
+    )
+    augments = ~assigned & (first_augmented >= 0) & (first_augmented < first_colon)
+    targets |= augments[statement] & (index < first_augmented[statement])
+    bare = ~assigned & (first_augmented < 0) & ~no_colon & (kind[heads] == NAME)
+    targets |= bare[statement] & (index < first_colon[statement])
+    return targets & simple & (kind == NAME)
+
+
+def _other_binding_sites(kind: np.ndarray, depth: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """Names bound by `def`, `lambda`, `for`, `as` and `:=`."""
+    count = len(kind)
+    binding = np.zeros(count, dtype=bool)
+    names = kind == NAME
+    defs = np.flatnonzero(kind[:-2] == KW["def"])
+    defs = defs[names[defs + 1]]
+    binding[defs + 1] = True
+    parentheses = defs[kind[defs + 2] == PARENTHESIS] + 2
+    closing = _next_at_depth(parentheses, kind == CLOSE, depth, piece)
+    _first_names(binding, parentheses, closing, depth[parentheses] + 1, kind, depth)
+    lambdas = np.flatnonzero(kind == KW["lambda"])
+    colons = _next_at_depth(lambdas, kind == COLON, depth, piece)
+    _first_names(binding, lambdas, colons, depth[lambdas], kind, depth)
+    # `for` to its `in`: every name, unless the depth falls in between (no `in` there).
+    fors = np.flatnonzero(kind == KW["for"])
+    ins = _next_at_depth(fors, kind == KW["in"], depth, piece)
+    stretch, owner = _stretches(fors + 1, ins - fors - 1)
+    shallower = np.zeros(len(fors), dtype=bool)
+    shallower[owner[depth[stretch] < depth[fors][owner]]] = True
+    binding[stretch[names[stretch] & ~shallower[owner]]] = True
+    # `as name`, and `as (a, b)` to the bracket's end.
+    ases = np.flatnonzero(kind[:-1] == KW["as"])
+    binding[ases[names[ases + 1]] + 1] = True
+    opened = ases[(kind[ases + 1] == PARENTHESIS) | (kind[ases + 1] == OPEN)] + 1
+    closed = _next_at_depth(opened, kind == CLOSE, depth, piece)
+    stretch, _ = _stretches(opened + 1, closed - opened - 1)
+    binding[stretch[names[stretch]]] = True
+    walruses = np.flatnonzero(kind[1:] == WALRUS) + 1
+    binding[walruses[names[walruses - 1]] - 1] = True
+    return binding
+
+
+def _keyword_argument_names(
+    kind: np.ndarray, depth: np.ndarray, piece: np.ndarray, before: np.ndarray, tokens
+) -> np.ndarray:
+    """`name` in `call(..., name=value)`: a name (or keyword) after `(` or `,`, before `=`,
+    directly in parentheses that follow a name, a member, `)` or `]` - but not a `def`'s."""
+    equals = np.flatnonzero((kind == EQUALS) & ~_AUGMENTING[before] & (depth > 0))
+    equals = equals[equals >= 2]
+    equals = equals[(kind[equals - 1] == NAME) | (kind[equals - 1] >= 32)]
+    equals = equals[(kind[equals - 2] == PARENTHESIS) | (kind[equals - 2] == COMMA)]
+    opener = _enclosing(equals, (kind == PARENTHESIS) | (kind == OPEN), depth, piece)
+    equals, opener = equals[opener >= 1], opener[opener >= 1]
+    callee = kind[opener - 1]
+    call = kind[opener] == PARENTHESIS
+    call &= (callee == NAME) | (callee == CLOSE) | tokens.members[opener - 1]
+    call &= kind[np.maximum(opener - 2, 0)] != KW["def"]
+    return equals[call] - 1
+
+
+def _numbers(kind: np.ndarray, code: np.ndarray, tokens) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens that are (or start) a number, and the tokens a number takes in after its
+    first: `1.5` and `.5` are one number (the tokeniser cuts at `.`), and so is `1e-5`."""
+    count = len(kind)
+    starts, ends = tokens.starts, tokens.ends
+    digits = kind == DIGITS
+    glued = np.zeros(count, dtype=bool)  # to the token before
+    glued[1:] = ends[:-1] == starts[1:]
+    after_digits = np.zeros(count, dtype=bool)
+    after_digits[1:] = digits[:-1]
+    before_digits = np.zeros(count, dtype=bool)
+    before_digits[:-1] = digits[1:] & glued[1:]
+    after_word = np.zeros(count, dtype=bool)
+    after_word[1:] = (kind[:-1] == NAME) | (kind[:-1] >= 32) | (kind[:-1] == CLOSE)
+    dot = kind == DOT
+    leading_dot = dot & before_digits & ~(glued & (after_word | after_digits))
+    joining = dot & glued & after_digits
+    exponent = np.zeros(count, dtype=bool)
+    exponent[1:] = digits[:-1] & _EXPONENT[code[ends[:-1] - 1]] & ~_HEX_MARK[code[starts[:-1] + 1]]
+    joining |= (kind == SIGN) & glued & exponent & before_digits
+    taken_in = np.zeros(count, dtype=bool)
+    taken_in[1:] = (joining[:-1] | leading_dot[:-1]) & glued[1:] & digits[1:]
+    number = (digits & ~taken_in) | leading_dot
+    number |= (kind == KW["True"]) | (kind == KW["False"])
+    return number, joining | taken_in
+
+
+def _stretches(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The token indexes of each stretch (start, length), and the stretch each belongs to."""
+    lengths = np.maximum(lengths, 0)
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
+    return np.arange(len(owner)) + (starts - offsets)[owner], owner
+
+
+def _next_at_depth(
+    at: np.ndarray, mask: np.ndarray, depth: np.ndarray, piece: np.ndarray
+) -> np.ndarray:
+    """For each token `at`, the first later token in `mask` at its depth and in its piece;
+    `at` + 1 (nothing between) when there is none."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or not len(at):
+        return at + 1
+    scale = len(depth) + 1
+    keys = depth[candidates].astype(np.int64) * scale + candidates
+    order = np.argsort(keys)
+    keys, candidates = keys[order], candidates[order]
+    found = np.searchsorted(keys, depth[at].astype(np.int64) * scale + at, side="right")
+    found = np.minimum(found, len(keys) - 1)
+    hit = candidates[found]
+    ok = (keys[found] // scale == depth[at]) & (hit > at) & (piece[hit] == piece[at])
+    return np.where(ok, hit, at + 1)
+
+
+def _enclosing(
+    at: np.ndarray, opens: np.ndarray, depth: np.ndarray, piece: np.ndarray
+) -> np.ndarray:
+    """The opening bracket each token `at` sits directly in; -1 at depth 0."""
+    brackets = np.flatnonzero(opens)
+    if not len(brackets) or not len(at):
+        return np.full(len(at), -1, dtype=np.int64)
+    scale = len(depth) + 1
+    keys = (depth[brackets].astype(np.int64) + 1) * scale + brackets
+    order = np.argsort(keys)
+    keys, brackets = keys[order], brackets[order]
+    found = np.searchsorted(keys, depth[at].astype(np.int64) * scale + at) - 1
+    valid = found >= 0
+    found = np.maximum(found, 0)
+    hit = brackets[found]
+    valid &= (keys[found] // scale == depth[at]) & (depth[at] > 0) & (piece[hit] == piece[at])
+    return np.where(valid, hit, -1)
+
+
+def _first_names(
+    binding: np.ndarray,
+    opened: np.ndarray,
+    closed: np.ndarray,
+    level: np.ndarray,
+    kind: np.ndarray,
+    depth: np.ndarray,
+) -> None:
+    """Mark the first name of each comma-separated item at `level` between `opened` and
+    `closed` (parameters), unless a `:` or `=` (annotation, default) comes before it."""
+    stretch, owner = _stretches(opened + 1, closed - opened - 1)
+    direct = depth[stretch] == level[owner]
+    stretch, owner = stretch[direct], owner[direct]
+    if not len(stretch):
+        return
+    item_kind = kind[stretch]
+    new_item = item_kind == COMMA
+    new_item[1:] |= owner[1:] != owner[:-1]
+    new_item[0] = True
+    item = np.cumsum(new_item) - 1
+    stops = (item_kind == COLON) | (item_kind == EQUALS)
+    stopped = np.cumsum(stops) - stops
+    stopped -= stopped[np.flatnonzero(new_item)][item]
+    candidates = np.flatnonzero((item_kind == NAME) & (stopped == 0))
+    _, first = np.unique(item[candidates], return_index=True)
+    binding[stretch[candidates[first]]] = True
