@@ -74,6 +74,7 @@ class Encoded(NamedTuple):
     # How many codes start on each line of the unit, its first line to its last, one
     # character each: where a stretch of the codes lies in the file (clones.blocks).
     lines: str
+    literals: int  # codes that are a literal's class
 
 
 def callable_spans(
@@ -293,6 +294,7 @@ class Tokenised(NamedTuple):
     t1: bytes  # the laid-out source without comments and docstrings (normalize.t1_digest)
     tokens: Tokens
     binding: np.ndarray  # per token: a name written at a binding position
+    rows: np.ndarray  # per token: the line it starts on (line breaks before it)
     layout: Layout  # the units, each file's in order, file after file
 
 
@@ -301,11 +303,14 @@ def tokenised_masked(files: Sequence[tuple[Masked, Sequence[Span]]]) -> Tokenise
     layout = lay_out([units for _, units in files])
     tokens = tokenise(layout.join([masked.code for masked, _ in files]))
     binding = np.frombuffer(layout.join([masked.binding for masked, _ in files]), dtype=np.uint8)
+    source = layout.join([masked.source for masked, _ in files])
+    newlines = np.flatnonzero(np.frombuffer(source, dtype=np.uint8) == _NEWLINE)
     return Tokenised(
-        layout.join([masked.source for masked, _ in files]),
+        source,
         layout.join([masked.t1 for masked, _ in files]),
         tokens,
         binding[tokens.starts] != _BLANK,
+        np.searchsorted(newlines, tokens.starts),
         layout,
     )
 
@@ -353,31 +358,33 @@ def encode_tokenised(
     out[own_name] = ord(NAME_CODE)
     _rename_locals(out, np.flatnonzero(plain & ~own_name), owner, hashes, binding)
     text = out.astype("<u2").tobytes().decode("utf-16-le")
-    member_counts = np.concatenate(([0], np.cumsum(tokens.members[taken]))).tolist()
     edges = bounds.tolist()
-    profiles = _line_profiles(batch.source, unit_start, unit_end, tokens.starts[taken], owner)
+    sizes = (counts + _per_unit(tokens.members[taken], bounds)).tolist()
+    literals = _per_unit((out == ord(STRING_CODE)) | (out == ord(NUMBER_CODE)), bounds).tolist()
+    profiles = _line_profiles(batch, owner, batch.rows[taken])
     return [
-        Encoded(text[low:high], high - low + member_counts[high] - member_counts[low], lines)
-        for low, high, lines in zip(edges[:-1], edges[1:], profiles, strict=True)
+        Encoded(text[low:high], size, lines, literal)
+        for low, high, size, lines, literal in zip(
+            edges[:-1], edges[1:], sizes, profiles, literals, strict=True
+        )
     ]
 
 
-def _line_profiles(
-    source: bytes,
-    unit_start: np.ndarray,
-    unit_end: np.ndarray,
-    positions: np.ndarray,
-    owner: np.ndarray,
-) -> list[str]:
-    """Per unit, how many of its tokens (at `positions` in the file, grouped by `owner`)
-    start on each of its lines, as characters. The lines run from the row of the unit's
-    first byte to the row its end falls on, as tree-sitter counts a node's rows."""
-    newlines = np.flatnonzero(np.frombuffer(source, dtype=np.uint8) == _NEWLINE)
-    first_row = np.searchsorted(newlines, unit_start)
-    rows = np.searchsorted(newlines, unit_end) - first_row + 1
-    row_edges = np.concatenate(([0], np.cumsum(rows)))
-    row = np.searchsorted(newlines, positions) - first_row[owner] + row_edges[owner]
-    counts = np.bincount(row, minlength=int(row_edges[-1]))
+def _per_unit(flags: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """How many of each unit's tokens (between consecutive `bounds`) have the flag."""
+    total = np.concatenate(([0], np.cumsum(flags)))
+    return np.diff(total[bounds])
+
+
+def _line_profiles(batch: Tokenised, owner: np.ndarray, rows: np.ndarray) -> list[str]:
+    """Per unit, how many of its tokens (on `rows`, grouped by `owner`) start on each of its
+    lines, as characters. The lines run from the row of the unit's first byte to the row its
+    end falls on, as tree-sitter counts a node's rows."""
+    newlines = np.flatnonzero(np.frombuffer(batch.source, dtype=np.uint8) == _NEWLINE)
+    first_row = np.searchsorted(newlines, batch.layout.unit_starts)
+    row_count = np.searchsorted(newlines, batch.layout.unit_ends) - first_row + 1
+    row_edges = np.concatenate(([0], np.cumsum(row_count)))
+    counts = np.bincount(rows - first_row[owner] + row_edges[owner], minlength=int(row_edges[-1]))
     # A line of 55,000 tokens is not code this index keeps (minified files are skipped).
     text = np.minimum(counts, _MAX_LINE_CODES).astype("<u2").tobytes().decode("utf-16-le")
     edges = row_edges.tolist()

@@ -142,7 +142,7 @@ def make_print(unit: Encoded, t1: str, scan: bool = False) -> UnitPrint:
     it from the codes (see clones.table for why it is not stored as index terms)."""
     terms = [UNIT_TERM, SCAN_TERM] if scan else [UNIT_TERM]
     codes = unit.codes
-    flags = data_flags(codes)
+    flags = FLAG_DATA if unit.literals > DATA_TABLE_LITERALS * len(codes) else ""
     # The line profile comes last: its characters are counts, and one may equal SEP.
     payload = SEP.join((t1, t2_digest(codes), flags, str(unit.size), codes, unit.lines))
     return UnitPrint(terms, payload)
@@ -150,11 +150,6 @@ def make_print(unit: Encoded, t1: str, scan: bool = False) -> UnitPrint:
 
 def t2_digest(codes: str) -> str:
     return xxhash.xxh3_64_hexdigest(codes.encode("utf-8"))
-
-
-def data_flags(codes: str) -> str:
-    literals = codes.count(normalize.STRING_CODE) + codes.count(normalize.NUMBER_CODE)
-    return FLAG_DATA if literals > DATA_TABLE_LITERALS * len(codes) else ""
 
 
 def decode(payload: str) -> Unit:

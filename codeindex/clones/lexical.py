@@ -91,14 +91,17 @@ KW = {word: 32 + number for number, word in enumerate(_KEYWORDS)}
 _COMPOUND = np.zeros(256, dtype=bool)
 _HEADER_KEYWORDS = ("if", "elif", "else", "while", "for", "try", "except", "finally", "with")
 _COMPOUND[[KW[word] for word in (*_HEADER_KEYWORDS, "def", "class")]] = True
-_KEYWORD_HASHES = np.array([text_hash(word.encode()) for word in _KEYWORDS], dtype=np.uint32)
-_BY_HASH = np.argsort(_KEYWORD_HASHES)
-_SORTED_HASHES = _KEYWORD_HASHES[_BY_HASH]
-_SORTED_KEYS = np.array(
-    [int.from_bytes(word.encode().ljust(8, b"\0"), "little") for word in _KEYWORDS], dtype=np.uint64
-)[_BY_HASH]
-_SORTED_KINDS = (32 + _BY_HASH).astype(np.uint8)
-# `match` and `case` are keywords only at a statement's start, and not before these.
+# Keywords by the low 16 bits of their text hash (all distinct), to look tokens up in one
+# gather; the bytes are compared after, since a hash is not the text.
+_KEYWORD_HASHES = [text_hash(word.encode()) for word in _KEYWORDS]
+assert len({value & 0xFFFF for value in _KEYWORD_HASHES}) == len(_KEYWORDS)
+_HASH_BY_SLOT = np.zeros(1 << 16, dtype=np.uint32)
+_KIND_BY_SLOT = np.zeros(1 << 16, dtype=np.uint8)
+_KEY_BY_SLOT = np.zeros(1 << 16, dtype=np.uint64)
+for _number, (_word, _hash) in enumerate(zip(_KEYWORDS, _KEYWORD_HASHES, strict=True)):
+    _HASH_BY_SLOT[_hash & 0xFFFF] = _hash
+    _KIND_BY_SLOT[_hash & 0xFFFF] = 32 + _number
+    _KEY_BY_SLOT[_hash & 0xFFFF] = int.from_bytes(_word.encode().ljust(8, b"\0"), "little")
 _SOFT_KEYWORD_HASHES = np.array([text_hash(b"match"), text_hash(b"case")], dtype=np.uint32)
 _NAME_FOLLOWS = np.zeros(256, dtype=bool)
 _NAME_FOLLOWS[[EQUALS, DOT, COLON, COMMA, CLOSE, WALRUS]] = True
@@ -109,7 +112,8 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     layout = lay_out([units for _, units in files])
     source = layout.join([source for source, _ in files])
     if not layout.pieces:
-        return Tokenised(source, source, tokenise(source), np.zeros(0, dtype=bool), layout)
+        nothing = np.zeros(0, dtype=np.int64)
+        return Tokenised(source, source, tokenise(source), nothing.astype(bool), nothing, layout)
     piece_starts = layout.piece_starts
     raw = np.frombuffer(source, dtype=np.uint8)
     strings, strings_end, comments, comments_end = _strings_and_comments(
@@ -168,6 +172,7 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
             starts[kept], ends[kept], hashes[kept], codes[kept], plain[kept], members[kept]
         ),
         binding[kept],
+        line[kept],
         layout,
     )
 
@@ -219,13 +224,11 @@ def _kinds(code: np.ndarray, tokens) -> np.ndarray:
     kind[(size == 2) & (first == ord(":")) & (code[tokens.starts + 1] == ord("="))] = WALRUS
     kind[word & _DIGIT[first]] = DIGITS
     kind[tokens.plain] = NAME
-    at = np.minimum(np.searchsorted(_SORTED_HASHES, tokens.hashes), len(_SORTED_HASHES) - 1)
-    keyword = np.flatnonzero(tokens.plain & (_SORTED_HASHES[at] == tokens.hashes))
-    # A hash is not the text: compare the bytes (keywords have at most 8).
-    keyword = keyword[
-        _word_keys(code, tokens.starts[keyword], size[keyword]) == _SORTED_KEYS[at[keyword]]
-    ]
-    kind[keyword] = _SORTED_KINDS[at[keyword]]
+    slot = tokens.hashes & np.uint32(0xFFFF)
+    keyword = np.flatnonzero(tokens.plain & (_HASH_BY_SLOT[slot] == tokens.hashes))
+    slot = slot[keyword]
+    same = _word_keys(code, tokens.starts[keyword], size[keyword]) == _KEY_BY_SLOT[slot]
+    kind[keyword[same]] = _KIND_BY_SLOT[slot[same]]
     return kind
 
 
