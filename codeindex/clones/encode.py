@@ -291,7 +291,7 @@ class Tokenised(NamedTuple):
     turns into code strings, whichever way the language was normalised."""
 
     source: bytes  # the laid-out source: line profiles count its line breaks
-    t1: bytes  # the laid-out source without comments and docstrings (normalize.t1_digest)
+    t1: bytes  # the laid-out source without comments and docstrings (normalize.t1_digests)
     tokens: Tokens
     binding: np.ndarray  # per token: a name written at a binding position
     rows: np.ndarray  # per token: the line it starts on (line breaks before it)

@@ -101,16 +101,13 @@ def fingerprint_files(
     prints: list[dict[int, UnitPrint]] = [{} for _ in files]
     for members, tokenised in batch.tokenised(units_of):
         encoded = encode_tokenised(tokenised)
+        layout = tokenised.layout
+        t1 = normalize.t1_digests(tokenised.t1, layout.unit_starts, layout.unit_ends)
         taken = 0
         for member in members:
             number, units = prepared[member]
             end = taken + len(units)
-            starts = tokenised.layout.unit_starts[taken:end].tolist()
-            ends = tokenised.layout.unit_ends[taken:end].tolist()
-            t1 = [
-                normalize.t1_digest(tokenised.t1, *span) for span in zip(starts, ends, strict=True)
-            ]
-            prints[number] = _unit_prints(units, t1, encoded[taken:end])
+            prints[number] = _unit_prints(units, t1[taken:end], encoded[taken:end])
             taken = end
     return prints
 

@@ -119,8 +119,14 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     strings, strings_end, comments, comments_end = _strings_and_comments(
         source, piece_starts, layout.pieces
     )
+    # Each byte's class: 0 code, 1 in a string, 2 in a comment.
+    delta = np.zeros(len(source) + 1, dtype=np.int8)
+    delta[strings], delta[comments] = 1, 2
+    delta[strings_end] -= 1
+    delta[comments_end] -= 2
+    inside = np.cumsum(delta[:-1], dtype=np.int8)
     code = raw.copy()
-    code[_covered(len(source), [strings, comments], [strings_end, comments_end])] = _BLANK
+    code[inside > 0] = _BLANK
     code[strings] = STRING_TOKEN[0]
     tokens = tokenise(code.tobytes())
     kind = _kinds(code, tokens)
@@ -140,7 +146,7 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     binding = _assignment_targets(kind, depth, statement, heads, simple, code[starts - 1])
     binding |= _other_binding_sites(kind, depth, piece)
     keyword_arguments = _keyword_argument_names(kind, depth, piece, code[starts - 1], tokens)
-    number, number_part = _numbers(kind, code, tokens)
+    number, number_parts = _numbers(kind, code, tokens)
 
     # Docstrings and imports leave the code; docstrings leave the T1 form too.
     one_token = np.diff(np.append(heads, count)) == 1
@@ -148,12 +154,13 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     docstrings_end = strings_end[np.searchsorted(strings, starts[docstrings])]
     head_kind = kind[heads]
     imports = simple[heads] & ((head_kind == KW["import"]) | (head_kind == KW["from"]))
-    leaving = number_part | imports[statement]
+    leaving = imports[statement]
+    leaving[number_parts] = True
     leaving[docstrings] = True
     t1 = raw.copy()
-    t1[_covered(len(source), [comments, starts[docstrings]], [comments_end, docstrings_end])] = (
-        _BLANK
-    )
+    t1[inside == 2] = _BLANK
+    for start, end in zip(starts[docstrings].tolist(), docstrings_end.tolist(), strict=True):
+        t1[start:end] = _BLANK
 
     hashes = tokens.hashes.copy()
     hashes[keyword_arguments] = member_hashes(hashes[keyword_arguments])
@@ -205,14 +212,6 @@ def _strings_and_comments(
     width = one.astype(np.int64) + (one & _STRING_PREFIX[raw[strings - 2]])
     strings -= np.where(_WORD[raw[strings - width - 1]], 0, width)
     return strings, ends[~comment], starts[comment], ends[comment]
-
-
-def _covered(length: int, starts: list[np.ndarray], ends: list[np.ndarray]) -> np.ndarray:
-    """A mask of the bytes in the given ranges, which do not overlap."""
-    delta = np.zeros(length + 1, dtype=np.int8)
-    delta[np.concatenate(starts)] = 1
-    delta[np.concatenate(ends)] -= 1
-    return np.cumsum(delta[:-1], dtype=np.int8) > 0
 
 
 def _kinds(code: np.ndarray, tokens) -> np.ndarray:
@@ -386,30 +385,25 @@ def _keyword_argument_names(
 
 
 def _numbers(kind: np.ndarray, code: np.ndarray, tokens) -> tuple[np.ndarray, np.ndarray]:
-    """The tokens that are (or start) a number, and the tokens a number takes in after its
-    first: `1.5` and `.5` are one number (the tokeniser cuts at `.`), and so is `1e-5`."""
-    count = len(kind)
+    """The tokens that are (or start) a number, and those a number takes in after its first:
+    `1.5` and `.5` are one number (the tokeniser cuts at `.`), and so is `1e-5`."""
     starts, ends = tokens.starts, tokens.ends
-    digits = kind == DIGITS
-    glued = np.zeros(count, dtype=bool)  # to the token before
-    glued[1:] = ends[:-1] == starts[1:]
-    after_digits = np.zeros(count, dtype=bool)
-    after_digits[1:] = digits[:-1]
-    before_digits = np.zeros(count, dtype=bool)
-    before_digits[:-1] = digits[1:] & glued[1:]
-    after_word = np.zeros(count, dtype=bool)
-    after_word[1:] = (kind[:-1] == NAME) | (kind[:-1] >= 32) | (kind[:-1] == CLOSE)
-    dot = kind == DOT
-    leading_dot = dot & before_digits & ~(glued & (after_word | after_digits))
-    joining = dot & glued & after_digits
-    exponent = np.zeros(count, dtype=bool)
-    exponent[1:] = digits[:-1] & _EXPONENT[code[ends[:-1] - 1]] & ~_HEX_MARK[code[starts[:-1] + 1]]
-    joining |= (kind == SIGN) & glued & exponent & before_digits
-    taken_in = np.zeros(count, dtype=bool)
-    taken_in[1:] = (joining[:-1] | leading_dot[:-1]) & glued[1:] & digits[1:]
-    number = (digits & ~taken_in) | leading_dot
-    number |= (kind == KW["True"]) | (kind == KW["False"])
-    return number, joining | taken_in
+    joints = np.flatnonzero((kind == DOT) | (kind == SIGN))
+    joints = joints[(joints > 0) & (joints < len(kind) - 1)]
+    before, after = joints - 1, joints + 1
+    glued_before = ends[before] == starts[joints]
+    digits_before = kind[before] == DIGITS
+    digits_after = (ends[joints] == starts[after]) & (kind[after] == DIGITS)
+    dot = kind[joints] == DOT
+    wordlike_before = digits_before | (kind[before] == NAME) | (kind[before] >= 32)
+    leading = dot & digits_after & ~(glued_before & (wordlike_before | (kind[before] == CLOSE)))
+    exponent = _EXPONENT[code[ends[before] - 1]] & ~_HEX_MARK[code[starts[before] + 1]]
+    joining = glued_before & digits_before & (dot | (exponent & digits_after))
+    taken_in = after[(joining | leading) & digits_after]
+    number = (kind == DIGITS) | (kind == KW["True"]) | (kind == KW["False"])
+    number[taken_in] = False
+    number[joints[leading]] = True
+    return number, np.concatenate((joints[joining], taken_in))
 
 
 def _stretches(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

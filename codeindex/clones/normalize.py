@@ -28,6 +28,7 @@ import xxhash
 from codeindex.languages import LanguageSpec, ts_language
 
 if TYPE_CHECKING:
+    import numpy as np
     import tree_sitter
 
 # A string literal becomes STRING_TOKEN and a number NUMBER_TOKEN, each followed by blanks
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 STRING_TOKEN, NUMBER_TOKEN = b"\x01", b"\x02"
 STRING_CODE, NUMBER_CODE = "\x01", "\x02"
 _WHITESPACE = bytes(range(33))
+_SOLID_BYTES = bytes(int(byte >= 33) for byte in range(256))  # for bytes.translate
 _WORD = re.compile(r"[^\W\d]\w*")
 _byte_range = attrgetter("byte_range")
 # How tree-sitter names a pattern that can never match (rows count from 0).
@@ -203,7 +205,14 @@ def keywords(spec: LanguageSpec) -> frozenset[bytes]:
     return frozenset(found)
 
 
-def t1_digest(t1: bytes, start: int, end: int) -> str:
-    """Hash of a unit's bytes without comments, docstrings and any whitespace, from a T1 form
-    (Masked.t1, Tokenised.t1)."""
-    return xxhash.xxh3_64_hexdigest(t1[start:end].translate(None, _WHITESPACE))
+def t1_digests(t1: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """Per unit (`starts`, `ends` in `t1`), the hash of its bytes without comments,
+    docstrings and any whitespace, from a T1 form (Masked.t1, Tokenised.t1). The whitespace
+    goes in one pass; each unit is then a slice of what is left."""
+    import numpy as np
+
+    kept = np.frombuffer(t1.translate(_SOLID_BYTES), dtype=np.uint8)
+    before = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
+    solid = memoryview(t1.translate(None, _WHITESPACE))
+    spans = zip(before[starts].tolist(), before[ends].tolist(), strict=True)
+    return [xxhash.xxh3_64_hexdigest(solid[low:high]) for low, high in spans]
