@@ -372,7 +372,7 @@ def encode_tokenised(
 
 def _per_unit(flags: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """How many of each unit's tokens (between consecutive `bounds`) have the flag."""
-    total = np.concatenate(([0], np.cumsum(flags)))
+    total = np.concatenate(([0], np.cumsum(flags, dtype=np.int32)))
     return np.diff(total[bounds])
 
 
@@ -443,7 +443,7 @@ def _rename_locals(
     sorted_keys = keys[order]
     new_name = np.ones(len(order), dtype=bool)
     new_name[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    name_id = np.cumsum(new_name) - 1
+    name_id = np.cumsum(new_name, dtype=np.int32) - 1
     bound = np.zeros(int(name_id[-1]) + 1, dtype=bool)
     bound[name_id[binding[names[order]]]] = True
     is_local = bound[name_id]
@@ -451,7 +451,7 @@ def _rename_locals(
     # Distances count local occurrences only: number them in source order.
     local = np.zeros(len(out), dtype=bool)
     local[locals_in_order] = True
-    ordinal = np.cumsum(local)[locals_in_order]
+    ordinal = np.cumsum(local, dtype=np.int32)[locals_in_order]
     distance = np.zeros(len(locals_in_order), dtype=np.int64)
     distance[1:] = ordinal[1:] - ordinal[:-1]
     distance[new_name[is_local]] = 0  # a first occurrence

@@ -124,7 +124,7 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     delta[strings], delta[comments] = 1, 2
     delta[strings_end] -= 1
     delta[comments_end] -= 2
-    inside = np.cumsum(delta[:-1], dtype=np.int8)
+    inside = np.cumsum(delta[:-1], dtype=np.int32)  # an int8 sum runs 5 times slower
     code = raw.copy()
     code[inside > 0] = _BLANK
     code[strings] = STRING_TOKEN[0]
@@ -135,7 +135,7 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
 
     # Bracket depth, from 0 at each piece; a piece's statements, headers apart.
     opens = (kind == PARENTHESIS) | (kind == OPEN)
-    depth = np.cumsum(opens.astype(np.int32) - (kind == CLOSE)) - opens
+    depth = np.cumsum(opens.astype(np.int32) - (kind == CLOSE), dtype=np.int32) - opens
     piece_first = np.searchsorted(starts, piece_starts)
     tokens_per_piece = np.diff(np.append(piece_first, count))
     depth -= np.repeat(depth[np.minimum(piece_first, count - 1)], tokens_per_piece)
@@ -262,7 +262,7 @@ def _statements(
     soft &= ~_NAME_FOLLOWS[np.append(kind, OTHER)[lead + 1]]
     header = _COMPOUND[lead_kind] | soft | (lead_kind == AT)
     # A header ends at its first depth-0 colon that no lambda before it takes.
-    statement = np.cumsum(new) - 1
+    statement = np.cumsum(new, dtype=np.int32) - 1
     lambdas = np.cumsum((kind == KW["lambda"]) & depth0, dtype=np.int32)
     colons = np.cumsum((kind == COLON) & depth0, dtype=np.int32)
     candidates = np.flatnonzero((kind == COLON) & depth0 & header[statement])
@@ -277,7 +277,7 @@ def _statements(
     new[body] = True
     header_heads = heads[header]
     heads = np.flatnonzero(new)
-    statement = np.cumsum(new) - 1
+    statement = np.cumsum(new, dtype=np.int32) - 1
     is_header = np.zeros(len(heads), dtype=bool)
     is_header[statement[header_heads]] = True
     return statement, heads, ~is_header[statement]
@@ -471,9 +471,9 @@ def _first_names(
     new_item = item_kind == COMMA
     new_item[1:] |= owner[1:] != owner[:-1]
     new_item[0] = True
-    item = np.cumsum(new_item) - 1
+    item = np.cumsum(new_item, dtype=np.int32) - 1
     stops = (item_kind == COLON) | (item_kind == EQUALS)
-    stopped = np.cumsum(stops) - stops
+    stopped = np.cumsum(stops, dtype=np.int32) - stops
     stopped -= stopped[np.flatnonzero(new_item)][item]
     candidates = np.flatnonzero((item_kind == NAME) & (stopped == 0))
     _, first = np.unique(item[candidates], return_index=True)

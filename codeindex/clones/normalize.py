@@ -212,7 +212,7 @@ def t1_digests(t1: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     import numpy as np
 
     kept = np.frombuffer(t1.translate(_SOLID_BYTES), dtype=np.uint8)
-    before = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
+    before = np.concatenate(([0], np.cumsum(kept, dtype=np.int32)))
     solid = memoryview(t1.translate(None, _WHITESPACE))
     spans = zip(before[starts].tolist(), before[ends].tolist(), strict=True)
     return [xxhash.xxh3_64_hexdigest(solid[low:high]) for low, high in spans]
