@@ -90,16 +90,18 @@ _COMPOUND = np.zeros(256, dtype=bool)
 _HEADER_KEYWORDS = ("if", "elif", "else", "while", "for", "try", "except", "finally", "with")
 _COMPOUND[[KW[word] for word in (*_HEADER_KEYWORDS, "def", "class")]] = True
 # Keywords by the low 16 bits of their text hash (all distinct), to look tokens up in one
-# gather; the bytes are compared after, since a hash is not the text.
+# gather. clones.encode tells tokens apart by their hash everywhere; the length is checked
+# too.
 _KEYWORD_HASHES = [text_hash(word.encode()) for word in _KEYWORDS]
 assert len({value & 0xFFFF for value in _KEYWORD_HASHES}) == len(_KEYWORDS)
 _HASH_BY_SLOT = np.zeros(1 << 16, dtype=np.uint32)
 _KIND_BY_SLOT = np.zeros(1 << 16, dtype=np.uint8)
-_KEY_BY_SLOT = np.zeros(1 << 16, dtype=np.uint64)
+_LENGTH_BY_SLOT = np.zeros(1 << 16, dtype=np.int64)
 for _number, (_word, _hash) in enumerate(zip(_KEYWORDS, _KEYWORD_HASHES, strict=True)):
     _HASH_BY_SLOT[_hash & 0xFFFF] = _hash
     _KIND_BY_SLOT[_hash & 0xFFFF] = 32 + _number
-    _KEY_BY_SLOT[_hash & 0xFFFF] = int.from_bytes(_word.encode().ljust(8, b"\0"), "little")
+    _LENGTH_BY_SLOT[_hash & 0xFFFF] = len(_word)
+# `match` and `case` are keywords only at a statement's start, and not before these.
 _MATCH_HASH, _CASE_HASH = np.uint32(text_hash(b"match")), np.uint32(text_hash(b"case"))
 _NAME_FOLLOWS = np.zeros(256, dtype=bool)
 _NAME_FOLLOWS[[EQUALS, DOT, COLON, COMMA, CLOSE, WALRUS]] = True
@@ -220,23 +222,10 @@ def _kinds(code: np.ndarray, tokens) -> np.ndarray:
     kind[word & _DIGIT[first]] = DIGITS
     kind[tokens.plain] = NAME
     slot = tokens.hashes & np.uint32(0xFFFF)
-    keyword = np.flatnonzero(tokens.plain & (_HASH_BY_SLOT[slot] == tokens.hashes))
-    slot = slot[keyword]
-    same = _word_keys(code, tokens.starts[keyword], size[keyword]) == _KEY_BY_SLOT[slot]
-    kind[keyword[same]] = _KIND_BY_SLOT[slot[same]]
+    keyword = tokens.plain & (_HASH_BY_SLOT[slot] == tokens.hashes)
+    keyword &= _LENGTH_BY_SLOT[slot] == size
+    kind[keyword] = _KIND_BY_SLOT[slot[keyword]]
     return kind
-
-
-def _word_keys(code: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The first 8 bytes of each word as a little-endian integer, 0 for a longer word."""
-    keys = np.zeros(len(starts), dtype=np.uint64)
-    padded = np.concatenate((code, np.zeros(8, dtype=np.uint8)))
-    for offset in range(8):
-        byte = padded[starts + offset].astype(np.uint64)
-        byte[sizes <= offset] = 0
-        keys |= byte << np.uint64(8 * offset)
-    keys[sizes > 8] = 0
-    return keys
 
 
 def _statements(
