@@ -365,8 +365,9 @@ def _die_with_parent() -> None:
 def _build_segments_in_workers(
     root: Path, candidates: list[Candidate], workers: int, progress: Progress | None
 ):  # type: ignore[no-untyped-def]
-    # Every worker fingerprints with numpy: forked after this import, they share it.
-    import codeindex.clones.encode  # noqa: F401
+    # Every worker fingerprints (numpy, compiled expressions, lookup tables): forked after
+    # these imports, they share them instead of each paying for them.
+    import codeindex.clones.batch  # noqa: F401
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
