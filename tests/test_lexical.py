@@ -139,3 +139,12 @@ def test_a_string_left_open_does_not_swallow_the_next_function() -> None:
     [alone] = _by_tokens(follows.encode())
     after = _by_tokens(broken.encode())[-1]
     assert after.codes == alone.codes
+
+
+def test_snippets_without_code_give_no_units_and_no_error() -> None:
+    """Only a comment, only a string, brackets left open or closed too often: no unit of
+    12 tokens, and nothing raised."""
+    from codeindex.clones import snippet
+
+    for code in ("# a comment only\n", '"""left open\n', "x = (1,\n", "))))\n", "lambda: ("):
+        assert snippet.query_units(code, frozenset({"python"})) == []

@@ -115,9 +115,6 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     """The units (Spans of each file's source) of a batch of Python files."""
     layout = lay_out([units for _, units in files])
     source = layout.join([source for source, _ in files])
-    if not layout.pieces:
-        nothing = np.zeros(0, dtype=np.int64)
-        return Tokenised(source, source, tokenise(source), nothing.astype(bool), nothing, layout)
     piece_starts = layout.piece_starts
     raw = np.frombuffer(source, dtype=np.uint8)
     strings, strings_end, comments, comments_end = _strings_and_comments(
@@ -133,6 +130,9 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     code[inside > 0] = _BLANK
     code[strings] = STRING_TOKEN[0]
     tokens = tokenise(code.tobytes())
+    if not len(tokens.starts):  # no units, or only comments and strings
+        nothing = np.zeros(0, dtype=np.int64)
+        return Tokenised(source, source, tokens, nothing.astype(bool), nothing, layout)
     kind = _kinds(code, tokens)
     count = len(kind)
     starts, ends = tokens.starts, tokens.ends
