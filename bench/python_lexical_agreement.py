@@ -1,6 +1,6 @@
 """How closely Python's normalisation from tokens (clones.lexical, what code-index uses) agrees
 with the tree query's (clones.normalize, from the registry's Python row), over a corpus, and
-what each costs in CPU, in the indexer's 256 KB batches.
+what each costs in CPU, in the indexer's batches.
 
     python bench/python_lexical_agreement.py [corpus]   # default: the stdlib of this Python
 

@@ -37,10 +37,11 @@ STATE_FILE = "state.json"
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
 RETRIED_SKIPS = ("unreadable", "vanished")
 # Enough source per fingerprinting pass that its fixed cost stops counting (on the stdlib,
-# 0.47 s of it one file at a time), little enough that the trees held meanwhile and the
-# pass's arrays stay small: a worker's peak RSS on the stdlib was 75 MB one file at a time,
-# 76 MB with 256 KB, 97 MB with 512 KB and 146 MB with 1 MB.
-FINGERPRINT_BATCH_BYTES = 256 << 10
+# 0.47 s of it one file at a time; Python's rules from tokens are some 200 array calls a
+# pass: 512 KB took 1.33-1.41 s against 1.39-1.50 s at 256 KB), little enough that the trees
+# held meanwhile and the pass's arrays stay small: a worker's peak RSS on the stdlib was
+# 91 MB with 256 KB, 103 MB with 512 KB and 139 MB with 1 MB.
+FINGERPRINT_BATCH_BYTES = 512 << 10
 
 Progress = Callable[[int], None]
 
