@@ -47,6 +47,7 @@ async def gather(self, items, *args, limit: int = 10, **options) -> list[str]:
         log(error, level=3)
     squares = [n * n for n in range(count) if (m := n % 2)]
     pick = lambda row, column=0: row[column]
+    window = squares[offset::2], squares[::-1]
     result = os.path.join(prefix,
         *args) \\
         + str(m)
@@ -64,7 +65,7 @@ async def gather(self, items, *args, limit: int = 10, **options) -> list[str]:
     match command:
         case [name, *rest] if rest:
             label = name
-    return result, label, json, deque, nonlocal_name, data, mask, shift, first, match
+    return result, label, json, deque, nonlocal_name, data, mask, shift, first, match, window
 '''
 
 
