@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeindex.clones import batch, normalize
-from codeindex.clones.batch import FileUnits
 from codeindex.clones.encode import Encoded, Span, callable_spans, encode_tokenised
 from codeindex.extract import extract, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
@@ -134,7 +133,7 @@ def _units(reading: _Reading) -> list[QueryUnit]:
         if node.start_byte >= start and node.end_byte <= end
     ]
     nodes = [node for _, node in callables]
-    encoded = _encoded(FileUnits(source, spec, nodes, callable_spans(extraction, callables)))
+    encoded = _encoded(batch.FileUnits(source, spec, nodes, callable_spans(extraction, callables)))
     outer = {node.id for node in normalize.outermost(nodes, lambda node: node.byte_range)}
     units = [
         QueryUnit(spec.name, unit.codes, False, node.id not in outer)
@@ -144,13 +143,15 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     if not units:  # no function, or only ones too small: the snippet as a whole
         root = extraction.tree.root_node
         [whole] = _encoded(
-            FileUnits(source, spec, [root], [Span(start, end)]), normalize.keywords(spec)
+            batch.FileUnits(source, spec, [root], [Span(start, end)]), normalize.keywords(spec)
         )
         if whole.size >= SNIPPET_MIN_TOKENS:
             units.append(QueryUnit(spec.name, whole.codes, True))
     return units
 
 
-def _encoded(units: FileUnits, fragment_keywords: frozenset[bytes] | None = None) -> list[Encoded]:
+def _encoded(
+    units: batch.FileUnits, fragment_keywords: frozenset[bytes] | None = None
+) -> list[Encoded]:
     [(_, tokenised)] = batch.tokenised([units])
     return encode_tokenised(tokenised, fragment_keywords)
