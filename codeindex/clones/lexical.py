@@ -279,11 +279,12 @@ def _per_statement(mask: np.ndarray, statement: np.ndarray, size: int, last: boo
     """The first (or last) token of each statement in `mask`; -1 where there is none."""
     found = np.flatnonzero(mask)
     out = np.full(size, -1, dtype=np.int64)
-    # Fancy assignment keeps the last value written to a repeated index.
-    if last:
-        out[statement[found]] = found
-    else:
-        out[statement[found[::-1]]] = found[::-1]
+    if len(found):
+        owner = statement[found]  # runs, in order
+        starts = np.flatnonzero(np.diff(owner)) + 1
+        firsts = np.concatenate(([0], starts))
+        picked = np.append(starts - 1, len(found) - 1) if last else firsts
+        out[owner[firsts]] = found[picked]
     return out
 
 
