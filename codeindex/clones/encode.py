@@ -100,11 +100,13 @@ def _is_word(byte: int) -> bool:
     return byte >= 0x80 or chr(byte).isalnum() or byte == ord("_")
 
 
-_WORD = _table(_is_word)
+# Bytes that make up words, and those that start a number; clones.lexical reads tokens
+# with the same tables.
+WORD = _table(_is_word)
+DIGIT = _table(lambda byte: chr(byte).isdigit())
 _IDENT_START = _table(lambda byte: _is_word(byte) and not chr(byte).isdigit())
-_DIGIT = _table(lambda byte: chr(byte).isdigit())
 _PUNCT = _table(lambda byte: not _is_word(byte) and chr(byte) not in " \t\n\r\f\v")
-_WORD_BYTES, _PUNCT_BYTES = _translation(_WORD), _translation(_PUNCT)
+_WORD_BYTES, _PUNCT_BYTES = _translation(WORD), _translation(_PUNCT)
 _OPERATOR = np.zeros(1 << 16, dtype=bool)
 _OPERATOR[[a << 8 | b for a, b in OPERATORS]] = True
 _MEMBER_PREFIX = np.zeros(1 << 16, dtype=bool)
@@ -234,7 +236,7 @@ def tokenise(data: bytes) -> Tokens:
     codes = hash_codes(hashes)
     first = buffer[starts]
     codes[first == _STRING_BYTE] = ord(STRING_CODE)
-    codes[(first == _NUMBER_BYTE) | _DIGIT[first]] = ord(NUMBER_CODE)
+    codes[(first == _NUMBER_BYTE) | DIGIT[first]] = ord(NUMBER_CODE)
     return Tokens(starts, ends, hashes, codes, plain, members)
 
 

@@ -35,6 +35,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from codeindex.clones.encode import (
+    DIGIT,
+    WORD,
     Span,
     Tokenised,
     Tokens,
@@ -58,7 +60,6 @@ _STRING = (
 _STRINGS_AND_COMMENTS = re.compile(
     rb"#[^\n]*|" + _STRING + rb"(?:[ \t\r\n\f\\]*[rRbBuUfF]{0,2}" + _STRING + rb")*", re.S
 )
-_OPENERS = bytes(byte in b"#'\"" for byte in range(256))  # for bytes.translate
 _BLANK = ord(" ")
 
 
@@ -68,9 +69,8 @@ def _table(chars: str) -> np.ndarray:
     return table
 
 
-_WORD = _table("_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_WORD[0x80:] = True
-_DIGIT = _table("0123456789")
+_OPENERS = _table("#'\"").astype(np.uint8).tobytes()  # for bytes.translate
+
 _STRING_PREFIX = _table("rRbBuUfF")
 # The byte before `=` in an augmented assignment (`+=`; `**=`, `//=`, `>>=`, `<<=`: the
 # tokeniser pairs the first two bytes, so `<` before a lone `=` is the second of `<<`).
@@ -210,7 +210,7 @@ def _strings_and_comments(
     # The first literal's prefix (rb"", f""), unless it ends a longer word.
     one = _STRING_PREFIX[raw[strings - 1]]
     width = one.astype(np.int64) + (one & _STRING_PREFIX[raw[strings - 2]])
-    strings -= np.where(_WORD[raw[strings - width - 1]], 0, width)
+    strings -= np.where(WORD[raw[strings - width - 1]], 0, width)
     return strings, ends[~comment], starts[comment], ends[comment]
 
 
@@ -218,10 +218,10 @@ def _kinds(code: np.ndarray, tokens: Tokens) -> np.ndarray:
     """Each token's kind: its punctuation, DIGITS, NAME, a keyword, or OTHER."""
     first = code[tokens.starts]
     size = tokens.ends - tokens.starts
-    word = _WORD[first]
+    word = WORD[first]
     kind = np.where(word | (size > 1), np.uint8(OTHER), _PUNCTUATION_KIND[first])
     kind[(size == 2) & (first == ord(":")) & (code[tokens.starts + 1] == ord("="))] = WALRUS
-    kind[word & _DIGIT[first]] = DIGITS
+    kind[word & DIGIT[first]] = DIGITS
     kind[tokens.plain] = NAME
     slot = tokens.hashes & np.uint32(0xFFFF)
     keyword = tokens.plain & (_HASH_BY_SLOT[slot] == tokens.hashes)
