@@ -145,11 +145,14 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     depth -= np.repeat(depth[np.minimum(piece_first, count - 1)], tokens_per_piece)
     piece = np.repeat(np.arange(len(piece_first)), tokens_per_piece)
     line = np.cumsum(raw == ord("\n"), dtype=np.int32)[starts]
-    statement, heads, simple = _statements(tokens, kind, depth, line, piece_first)
+    # Depth-0 lambdas so far: their colons end no header, and their parameters no target.
+    lambdas = np.cumsum((kind == KW["lambda"]) & (depth == 0), dtype=np.int32)
+    statement, heads, simple = _statements(tokens, kind, depth, line, piece_first, lambdas)
 
-    binding = _assignment_targets(kind, depth, statement, heads, simple, code[starts - 1])
+    before = code[starts - 1]  # the byte before each token
+    binding = _assignment_targets(kind, depth, statement, heads, simple, before, lambdas)
     binding |= _other_binding_sites(kind, depth, piece)
-    keyword_arguments = _keyword_argument_names(kind, depth, piece, code[starts - 1], tokens)
+    keyword_arguments = _keyword_argument_names(kind, depth, piece, before, tokens)
     number, number_parts = _numbers(kind, code, tokens)
 
     # Docstrings and imports leave the code; docstrings leave the T1 form too.
@@ -236,6 +239,7 @@ def _statements(
     depth: np.ndarray,
     line: np.ndarray,
     piece_first: np.ndarray,
+    lambdas: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each token's statement, each statement's first token, and whether a token's statement
     is simple (not a compound statement's header, nor a decorator)."""
@@ -255,7 +259,6 @@ def _statements(
     header = _COMPOUND[lead_kind] | soft | (lead_kind == AT)
     # A header ends at its first depth-0 colon that no lambda before it takes.
     statement = np.cumsum(new, dtype=np.int32) - 1
-    lambdas = np.cumsum((kind == KW["lambda"]) & depth0, dtype=np.int32)
     colons = np.cumsum((kind == COLON) & depth0, dtype=np.int32)
     candidates = np.flatnonzero((kind == COLON) & depth0 & header[statement])
     owner = heads[statement[candidates]]
@@ -275,17 +278,20 @@ def _statements(
     return statement, heads, ~is_header[statement]
 
 
-def _per_statement(mask: np.ndarray, statement: np.ndarray, size: int, last: bool) -> np.ndarray:
-    """The first (or last) token of each statement in `mask`; -1 where there is none."""
+def _per_statement(
+    mask: np.ndarray, statement: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first and the last token of each statement in `mask`; -1 where there is none."""
     found = np.flatnonzero(mask)
-    out = np.full(size, -1, dtype=np.int64)
+    first = np.full(size, -1, dtype=np.int64)
+    last = first.copy()
     if len(found):
         owner = statement[found]  # runs, in order
         starts = np.flatnonzero(np.diff(owner)) + 1
         firsts = np.concatenate(([0], starts))
-        picked = np.append(starts - 1, len(found) - 1) if last else firsts
-        out[owner[firsts]] = found[picked]
-    return out
+        first[owner[firsts]] = found[firsts]
+        last[owner[firsts]] = found[np.append(starts - 1, len(found) - 1)]
+    return first, last
 
 
 def _assignment_targets(
@@ -295,21 +301,19 @@ def _assignment_targets(
     heads: np.ndarray,
     simple: np.ndarray,
     before: np.ndarray,
+    lambdas: np.ndarray,
 ) -> np.ndarray:
     """Names left of a simple statement's last depth-0 `=` (bar an annotation between its
     first `:` and first `=`), else of its augmented operator, else of a bare annotation's `:`.
     What follows a depth-0 lambda does not count. The tree binds the whole left side, so
     names in a target's subscript bind too."""
     count, size = len(kind), len(heads)
-    depth0 = depth == 0
-    lambdas = np.cumsum((kind == KW["lambda"]) & depth0, dtype=np.int32)
-    counted = simple & depth0 & (lambdas == lambdas[heads][statement])
+    counted = simple & (depth == 0) & (lambdas == lambdas[heads][statement])
     equals = kind == EQUALS
     augmented = equals & _AUGMENTING[before]
-    last_equals = _per_statement(counted & equals & ~augmented, statement, size, True)
-    first_equals = _per_statement(counted & equals & ~augmented, statement, size, False)
-    first_augmented = _per_statement(counted & augmented, statement, size, False)
-    first_colon = _per_statement(counted & (kind == COLON), statement, size, False)
+    first_equals, last_equals = _per_statement(counted & equals & ~augmented, statement, size)
+    first_augmented, _ = _per_statement(counted & augmented, statement, size)
+    first_colon, _ = _per_statement(counted & (kind == COLON), statement, size)
     no_colon = first_colon < 0
     first_colon[no_colon] = count
     index = np.arange(count)
