@@ -417,17 +417,8 @@ def _next_at_depth(
     """For each token `at`, the first later token in `mask` at its depth and in its piece;
     `at` + 1 (nothing between) when there is none."""
     candidates = np.flatnonzero(mask)
-    if not len(candidates) or not len(at):
-        return at + 1
-    scale = len(depth) + 1
-    keys = depth[candidates].astype(np.int64) * scale + candidates
-    order = np.argsort(keys)
-    keys, candidates = keys[order], candidates[order]
-    found = np.searchsorted(keys, depth[at].astype(np.int64) * scale + at, side="right")
-    found = np.minimum(found, len(keys) - 1)
-    hit = candidates[found]
-    ok = (keys[found] // scale == depth[at]) & (hit > at) & (piece[hit] == piece[at])
-    return np.where(ok, hit, at + 1)
+    found = _nearest(at, candidates, depth[candidates], depth, piece, later=True)
+    return np.where(found >= 0, found, at + 1)
 
 
 def _enclosing(
@@ -435,17 +426,35 @@ def _enclosing(
 ) -> np.ndarray:
     """The opening bracket each token `at` sits directly in; -1 at depth 0."""
     brackets = np.flatnonzero(opens)
-    if not len(brackets) or not len(at):
+    found = _nearest(at, brackets, depth[brackets] + 1, depth, piece, later=False)
+    return np.where(depth[at] > 0, found, -1)
+
+
+def _nearest(
+    at: np.ndarray,
+    candidates: np.ndarray,
+    levels: np.ndarray,
+    depth: np.ndarray,
+    piece: np.ndarray,
+    later: bool,
+) -> np.ndarray:
+    """For each token `at`, the candidate token (at its `levels` entry) on the depth of `at`
+    and in its piece that comes first after it (`later`) or last before it; -1 if none."""
+    if not len(candidates) or not len(at):
         return np.full(len(at), -1, dtype=np.int64)
+    # Sorted by (level, index): one search finds the neighbour on the same level.
     scale = len(depth) + 1
-    keys = (depth[brackets].astype(np.int64) + 1) * scale + brackets
+    keys = levels.astype(np.int64) * scale + candidates
     order = np.argsort(keys)
-    keys, brackets = keys[order], brackets[order]
-    found = np.searchsorted(keys, depth[at].astype(np.int64) * scale + at) - 1
-    valid = found >= 0
-    found = np.maximum(found, 0)
-    hit = brackets[found]
-    valid &= (keys[found] // scale == depth[at]) & (depth[at] > 0) & (piece[hit] == piece[at])
+    keys, candidates = keys[order], candidates[order]
+    wanted = depth[at].astype(np.int64) * scale + at
+    found = (
+        np.searchsorted(keys, wanted, side="right") if later else np.searchsorted(keys, wanted) - 1
+    )
+    valid = (found >= 0) & (found < len(keys))
+    found = np.clip(found, 0, len(keys) - 1)
+    hit = candidates[found]
+    valid &= (keys[found] // scale == depth[at]) & (piece[hit] == piece[at])
     return np.where(valid, hit, -1)
 
 
