@@ -213,6 +213,10 @@ def test_files_encoded_together_get_what_each_gets_alone() -> None:
         _file(broken, "broken.py"),
         _file(b"def quoted(x):\n    '''Doc.'''\n    return [x, '''s''']\n", "quoted.py"),
     ]
+    # A file cut short: its last unit ends on tokens that look ahead (`def name`, `1.`),
+    # and must read the same at the end of the batch as before another file.
+    cut = b"def outer(a):\n    y = a + 1.\n    def inner"
+    files[3:3] = [_file(cut, "cut.py")]
     assert len(files) >= 10 and all(file.spans for file in files)
     assert {file.spec.clones.lexical for file in files} == {True, False}
     alone = [_file_units(file.source, f"x{file.spec.extensions[0]}") for file in files]

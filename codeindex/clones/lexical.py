@@ -147,7 +147,7 @@ def tokenised(files: Sequence[tuple[bytes, Sequence[Span]]]) -> Tokenised:
     line = np.cumsum(raw == ord("\n"), dtype=np.int32)[starts]
     # Depth-0 lambdas so far: their colons end no header, and their parameters no target.
     lambdas = np.cumsum((kind == KW["lambda"]) & (depth == 0), dtype=np.int32)
-    statement, heads, simple = _statements(tokens, kind, depth, line, piece_first, lambdas)
+    statement, heads, simple = _statements(tokens, kind, depth, line, piece_first, piece, lambdas)
 
     before = code[starts - 1]  # the byte before each token
     binding = _assignment_targets(kind, depth, statement, heads, simple, before, lambdas)
@@ -239,6 +239,7 @@ def _statements(
     depth: np.ndarray,
     line: np.ndarray,
     piece_first: np.ndarray,
+    piece: np.ndarray,
     lambdas: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each token's statement, each statement's first token, and whether a token's statement
@@ -251,11 +252,11 @@ def _statements(
     )
     new[piece_first[piece_first < count]] = True
     heads = np.flatnonzero(new)
-    lead = np.minimum(heads + (kind[heads] == KW["async"]), count - 1)
+    lead = heads + ((kind[heads] == KW["async"]) & _within(heads, 1, piece))
     lead_kind = kind[lead]
     lead_hash = tokens.hashes[lead]
     soft = (lead_kind == NAME) & ((lead_hash == _MATCH_HASH) | (lead_hash == _CASE_HASH))
-    soft &= ~_NAME_FOLLOWS[np.append(kind, OTHER)[lead + 1]]
+    soft &= ~_NAME_FOLLOWS[_ahead(lead, 1, kind, piece)]
     header = _COMPOUND[lead_kind] | soft | (lead_kind == AT)
     # A header ends at its first depth-0 colon that no lambda before it takes.
     statement = np.cumsum(new, dtype=np.int32) - 1
@@ -335,10 +336,10 @@ def _other_binding_sites(kind: np.ndarray, depth: np.ndarray, piece: np.ndarray)
     count = len(kind)
     binding = np.zeros(count, dtype=bool)
     names = kind == NAME
-    defs = np.flatnonzero(kind[:-2] == KW["def"])
-    defs = defs[names[defs + 1]]
+    defs = np.flatnonzero(kind == KW["def"])
+    defs = defs[_ahead(defs, 1, kind, piece) == NAME]
     binding[defs + 1] = True
-    parentheses = defs[kind[defs + 2] == PARENTHESIS] + 2
+    parentheses = defs[_ahead(defs, 2, kind, piece) == PARENTHESIS] + 2
     closing = _next_at_depth(parentheses, kind == CLOSE, depth, piece)
     _first_names(binding, parentheses, closing, depth[parentheses] + 1, kind, depth)
     lambdas = np.flatnonzero(kind == KW["lambda"])
@@ -352,13 +353,15 @@ def _other_binding_sites(kind: np.ndarray, depth: np.ndarray, piece: np.ndarray)
     shallower[owner[depth[stretch] < depth[fors][owner]]] = True
     binding[stretch[names[stretch] & ~shallower[owner]]] = True
     # `as name`, and `as (a, b)` to the bracket's end.
-    ases = np.flatnonzero(kind[:-1] == KW["as"])
-    binding[ases[names[ases + 1]] + 1] = True
-    opened = ases[(kind[ases + 1] == PARENTHESIS) | (kind[ases + 1] == OPEN)] + 1
+    ases = np.flatnonzero(kind == KW["as"])
+    following = _ahead(ases, 1, kind, piece)
+    binding[ases[following == NAME] + 1] = True
+    opened = ases[(following == PARENTHESIS) | (following == OPEN)] + 1
     closed = _next_at_depth(opened, kind == CLOSE, depth, piece)
     stretch, _ = _stretches(opened + 1, closed - opened - 1)
     binding[stretch[names[stretch]]] = True
     walruses = np.flatnonzero(kind[1:] == WALRUS) + 1
+    walruses = walruses[piece[walruses - 1] == piece[walruses]]
     binding[walruses[names[walruses - 1]] - 1] = True
     return binding
 
@@ -373,7 +376,8 @@ def _keyword_argument_names(
     equals = equals[(kind[equals - 1] == NAME) | (kind[equals - 1] >= 32)]
     equals = equals[(kind[equals - 2] == PARENTHESIS) | (kind[equals - 2] == COMMA)]
     opener = _enclosing(equals, (kind == PARENTHESIS) | (kind == OPEN), depth, piece)
-    equals, opener = equals[opener >= 1], opener[opener >= 1]
+    inside = (opener >= 1) & (piece[opener - 1] == piece[opener])
+    equals, opener = equals[inside], opener[inside]
     callee = kind[opener - 1]
     call = kind[opener] == PARENTHESIS
     call &= (callee == NAME) | (callee == CLOSE) | tokens.members[opener - 1]
@@ -386,11 +390,12 @@ def _numbers(kind: np.ndarray, code: np.ndarray, tokens: Tokens) -> tuple[np.nda
     `1.5` and `.5` are one number (the tokeniser cuts at `.`), and so is `1e-5`."""
     starts, ends = tokens.starts, tokens.ends
     joints = np.flatnonzero((kind == DOT) | (kind == SIGN))
-    joints = joints[(joints > 0) & (joints < len(kind) - 1)]
-    before, after = joints - 1, joints + 1
-    glued_before = ends[before] == starts[joints]
-    digits_before = kind[before] == DIGITS
-    digits_after = (ends[joints] == starts[after]) & (kind[after] == DIGITS)
+    # Glued means no byte between, so never across pieces; the buffer's ends glue nothing.
+    before, after = np.maximum(joints - 1, 0), np.minimum(joints + 1, len(kind) - 1)
+    glued_before = (joints > 0) & (ends[before] == starts[joints])
+    digits_before = glued_before & (kind[before] == DIGITS)
+    glued_after = (after > joints) & (ends[joints] == starts[after])
+    digits_after = glued_after & (kind[after] == DIGITS)
     dot = kind[joints] == DOT
     wordlike_before = digits_before | (kind[before] == NAME) | (kind[before] >= 32)
     leading = dot & digits_after & ~(glued_before & (wordlike_before | (kind[before] == CLOSE)))
@@ -401,6 +406,19 @@ def _numbers(kind: np.ndarray, code: np.ndarray, tokens: Tokens) -> tuple[np.nda
     number[taken_in] = False
     number[joints[leading]] = True
     return number, np.concatenate((joints[joining], taken_in))
+
+
+def _ahead(at: np.ndarray, steps: int, kind: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """The kind of the token `steps` after each token `at`, or OTHER where its piece (or the
+    buffer) ends first: a unit reads the same whatever follows it in the batch."""
+    later = np.minimum(at + steps, len(kind) - 1)
+    return np.where(_within(at, steps, piece), kind[later], OTHER)
+
+
+def _within(at: np.ndarray, steps: int, piece: np.ndarray) -> np.ndarray:
+    """Whether the token `steps` after each token `at` is in the same piece."""
+    later = np.minimum(at + steps, len(piece) - 1)
+    return (at + steps < len(piece)) & (piece[later] == piece[at])
 
 
 def _stretches(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
