@@ -105,12 +105,14 @@ class CodeIndex:
         progress: Progress | None = None,
         progress_total: Progress | None = None,
         merge: bool = True,
+        lock_timeout: float = store.WRITER_TIMEOUT,
     ) -> UpdateReport | None:
         """Re-index what changed on disk. Returns None when another process holds the writer
-        lock: it keeps the index current, so answers come from its last commit."""
+        lock past `lock_timeout`: it keeps the index current, so answers come from its last
+        commit."""
         try:
             with self._refresh_lock:
-                report = self.indexer.refresh(paths, progress, progress_total, merge)
+                report = self.indexer.refresh(paths, progress, progress_total, merge, lock_timeout)
         except store.IndexBusy as busy:
             self.read_only_reason = str(busy)
             return None

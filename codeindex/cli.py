@@ -30,6 +30,7 @@ COMMANDS = (
 # Commands that run until stopped keep the cyclic garbage collector running.
 RUN_UNTIL_STOPPED = frozenset({"watch", "mcp"})
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+INDEX_LOCK_TIMEOUT = 600.0  # seconds `index` waits for another writer to finish
 
 # Universal ctags kind letters, so editors show familiar kinds.
 CTAGS_KINDS = {
@@ -244,13 +245,17 @@ def open_index(
     return code_index
 
 
-def refresh_with_progress(code_index: api.CodeIndex) -> UpdateReport | None:
+def refresh_with_progress(
+    code_index: api.CodeIndex, lock_timeout: float = store.WRITER_TIMEOUT
+) -> UpdateReport | None:
     """Refresh, with a progress bar on stderr when it is a terminal."""
     from codeindex.indexer import progress_bar
 
     advance, set_total, close = progress_bar()
     try:
-        return code_index.refresh(progress=advance, progress_total=set_total)
+        return code_index.refresh(
+            progress=advance, progress_total=set_total, lock_timeout=lock_timeout
+        )
     finally:
         close()
 
@@ -294,7 +299,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     code_index = api.CodeIndex.open(
         args.root, rebuild=args.rebuild, max_file_size=args.max_file_size
     )
-    report = refresh_with_progress(code_index)
+    # `index` asked for the work: wait for another writer, then do what it left undone.
+    report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
     if report is None:
         return fail(code_index.read_only_reason)
     if args.json:

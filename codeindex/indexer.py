@@ -174,6 +174,19 @@ def plan_refresh(
     return Plan(to_read, to_remove, known)
 
 
+def _replan(
+    first: Plan, walked: WalkResult, known: dict[str, FileRecord], scope: list[str] | None
+) -> Plan:
+    """The plan again, against the records as they are now that we hold the writer lock:
+    what another writer committed meanwhile is not added twice. The walk is not repeated
+    (a second walk of a big tree costs about a second under the lock), so a file that
+    appeared after our walk and that the other writer indexed is not ours to remove: only
+    records unchanged since the first plan are removed."""
+    plan = plan_refresh(walked, known, scope)
+    to_remove = [path for path in plan.to_remove if first.known.get(path) == known.get(path)]
+    return Plan(plan.to_read, to_remove, known)
+
+
 def _in_scope(path: str, scope: set[str]) -> bool:
     """Whether `path` or one of its ancestor directories is in `scope`."""
     while True:
@@ -204,8 +217,10 @@ class Indexer:
         progress: Progress | None = None,
         progress_total: Callable[[int], None] | None = None,
         merge: bool = True,
+        lock_timeout: float = store.WRITER_TIMEOUT,
     ) -> UpdateReport:
-        """Bring the index up to date with the disk: all of it, or only `paths`."""
+        """Bring the index up to date with the disk: all of it, or only `paths`. Waits up to
+        `lock_timeout` for another writer, then raises store.IndexBusy."""
         started = time.perf_counter()
         scope = None if paths is None else list(paths)
         # With paths, walk and compare only those: the watcher's batches stay cheap however
@@ -215,10 +230,14 @@ class Indexer:
         if not plan.to_read and not plan.to_remove:
             self._write_state(walked, touched=False, partial=scope is not None)
             return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
-        if progress_total is not None:
-            progress_total(len(plan.to_read))
-        writer = self.store.writer()
+        writer = self.store.writer(lock_timeout)
         try:
+            plan = _replan(plan, walked, self.store.file_records(under=scope), scope)
+            if not plan.to_read and not plan.to_remove:
+                writer.cancel()  # another writer did it while we waited for the lock
+                return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
+            if progress_total is not None:
+                progress_total(len(plan.to_read))
             report = self._apply(writer, plan, progress, merge)
         except BaseException:
             writer.cancel()

@@ -40,6 +40,7 @@ FORMAT_VERSION = "7"  # 2: clone fingerprints and payloads; 3: values in columns
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical)
 MARKER_FILE = "code-index.json"
+WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"
 _T = TypeVar("_T")
 
@@ -339,7 +340,7 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
 
-    def writer(self, timeout: float = 2.0) -> BulkSegmentWriter:
+    def writer(self, timeout: float = WRITER_TIMEOUT) -> BulkSegmentWriter:
         """The single writer. Waits up to `timeout` for another writer, then raises IndexBusy."""
         deadline = time.monotonic() + timeout
         while True:

@@ -1,0 +1,56 @@
+"""Concurrent writers (#18 F2): every refresh plans under the writer lock, so parallel CLI
+calls never store a file's symbols twice, whatever order they interleave in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import run_cli, write_files
+
+CLI = str(Path(sys.executable).parent / "code-index")
+
+
+def _batch(root: Path, round_: int, files: int) -> None:
+    body = "def f_{r}_{i}_{j}(x):\n    return x + {j}\n\n"
+    write_files(
+        root,
+        {
+            f"new{round_}/m{i}.py": "".join(body.format(r=round_, i=i, j=j) for j in range(8))
+            for i in range(files)
+        },
+    )
+
+
+def exported(root: Path) -> list[str]:
+    result = run_cli("export", "--root", str(root), cwd=root)
+    assert result.returncode == 0, result.stderr
+    return sorted(result.stdout.splitlines())
+
+
+def test_parallel_cli_refreshes_store_each_file_once(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write_files(root, {"base.py": "def base(): pass\n"})
+    assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+    for round_, files in enumerate((60, 10, 60)):  # the parallel path and the serial one
+        _batch(root, round_, files)
+        commands = [
+            [CLI, "index", "--root", str(root)],
+            [CLI, "index", "--root", str(root)],
+            [CLI, "search", "f_", "--root", str(root)],
+            [CLI, "status", "--root", str(root)],
+        ]
+        running = [
+            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for c in commands
+        ]
+        for process in running:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+    symbols = exported(root)
+    assert len(symbols) == len(set(symbols))
+    assert len(symbols) == 1 + 8 * (60 + 10 + 60)
+    rebuilt = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert exported(root) == symbols
