@@ -61,7 +61,11 @@ _TEST_SCOPE = re.compile(r"(^|\.)tests?\.", re.IGNORECASE)
 
 def is_test(symbol: Symbol) -> bool:
     """Test code, by its file's name and folders or by the scope it is defined in."""
-    return bool(_TEST_PATH.search(symbol.path) or _TEST_SCOPE.search(symbol.qualified_name))
+    return is_test_path(symbol.path, symbol.qualified_name)
+
+
+def is_test_path(path: str, qualified_name: str = "") -> bool:
+    return bool(_TEST_PATH.search(path) or _TEST_SCOPE.search(qualified_name))
 
 
 # -- snippet -----------------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""Would a team act on the `dups` report? A hand-labelled sample of groups from real corpora,
+scored again after every change to the ranking or the units.
+
+    python bench/clones_usefulness.py sample go=/tmp/cc/c/go > /tmp/sample-go.txt
+    python bench/clones_usefulness.py score go=/tmp/cc/c/go ts=/tmp/cc/c/rxjs ...
+
+The corpora (each indexed with `code-index index --root DIR` first; see CORPORA):
+they come from Debian and npm, so anyone can rebuild them.
+
+`sample` prints 20 groups of one corpus for labelling: the top 10 of `dups --json --tests
+include` and 10 more drawn at random (seed SEED) from the rest. Each group gets one label in
+bench/clones_labels.json:
+- `useful`: a reader would merge or factor these copies;
+- `on purpose`: duplicated by design (platform variants, generated tables, API surfaces
+  that must stay separate, test cases written out);
+- `noise`: not a duplicate worth a line (no body, boilerplate only, a unit paired with itself).
+
+A label names its group by up to KEY_MEMBERS member ids (`path::qualified_name`), so it still
+finds the group after re-ranking, or when a group gained or lost members: a group of the
+current report takes the label whose members it shares most (at least half of them).
+
+`score` re-runs `dups` on every corpus and prints, per corpus: useful and noise shares among
+the top 10 non-test groups, the shares over every labelled group found again, and how many
+groups of the top 10 have no label yet (label them with `sample`'s output: new groups appear
+when the units or the grouping change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+LABELS = Path(__file__).resolve().parent / "clones_labels.json"
+SEED = 21
+TOP = 10
+RANDOM = 10
+KEY_MEMBERS = 10
+CODE_LINES = 14
+CORPORA = {
+    "go": "Debian golang-1.19-src 1.19.8-2: usr/share/go-1.19/src",
+    "rust": "Debian librust-tokio-dev 1.24.2-1: usr/share/cargo/registry/tokio-1.24.2",
+    "ts": "npm rxjs 7.8.2: package/src",
+    "cs": "npm com.cysharp.unitask 2.2.5: package",
+    "py": "CPython 3.11 standard library (without site-packages)",
+}
+LABEL_NAMES = ("useful", "on purpose", "noise")
+
+
+def run_dups(root: Path, extra: list[str] | None = None) -> list[dict]:
+    command = [sys.executable, "-m", "codeindex", "dups", "--root", str(root), "--json"]
+    command += ["--tests", "include", *(extra or [])]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0 and "--tests" in done.stderr:  # a build from before --tests
+        command = command[: command.index("--tests")] + (extra or [])
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)["groups"]
+
+
+def member_id(member: dict) -> str:
+    return f"{member['path']}::{member['symbol']}"
+
+
+def key_of(group: dict) -> list[str]:
+    return sorted({member_id(m) for m in group["members"]})[:KEY_MEMBERS]
+
+
+def is_test_group(group: dict) -> bool:
+    if "labels" in group:
+        return "test" in group["labels"]
+    from codeindex.clones.search import is_test_path
+
+    return all(is_test_path(m["path"], m["symbol"]) for m in group["members"])
+
+
+def picks(groups: list[dict]) -> list[tuple[str, dict]]:
+    chosen = [(f"top {i + 1}", g) for i, g in enumerate(groups[:TOP])]
+    rest = list(range(TOP, len(groups)))
+    for index in sorted(random.Random(SEED).sample(rest, min(RANDOM, len(rest)))):
+        chosen.append((f"random (rank {index + 1})", groups[index]))
+    return chosen
+
+
+def show(root: Path, group: dict) -> list[str]:
+    lines = [f"similarity {group['similarity']}, {len(group['members'])} members"]
+    for member in group["members"][:6]:
+        lines.append(
+            f"  {member['path']}:{member['start_line']}-{member['end_line']}  {member['symbol']}"
+        )
+    first = group["members"][0]
+    try:
+        text = (root / first["path"]).read_text(errors="replace").splitlines()
+    except OSError:
+        return lines
+    body = text[first["start_line"] - 1 : first["end_line"]][:CODE_LINES]
+    return lines + ["    | " + line for line in body]
+
+
+def cmd_sample(corpora: dict[str, Path]) -> None:
+    for name, root in corpora.items():
+        for pick, group in picks(run_dups(root)):
+            print(f"== {name} {pick}")
+            print(json.dumps(key_of(group)))
+            print("\n".join(show(root, group)))
+            print()
+
+
+def find_label(group: dict, labels: list[dict]) -> dict | None:
+    ids = {member_id(m) for m in group["members"]}
+    best, best_shared = None, 0
+    for label in labels:
+        shared = len(ids & set(label["key"]))
+        enough = shared * 2 >= len(label["key"]) and shared >= min(2, len(label["key"]))
+        if enough and shared > best_shared:
+            best, best_shared = label, shared
+    return best
+
+
+def share(labels: list[str], name: str) -> str:
+    if not labels:
+        return "  n/a"
+    return f"{100 * labels.count(name) / len(labels):4.0f}%"
+
+
+def cmd_score(corpora: dict[str, Path], extra: list[str]) -> int:
+    data = json.loads(LABELS.read_text())
+    print(f"{'corpus':8} {'top-10 non-test':>28} {'all labelled found':>28} unlabelled")
+    print(f"{'':8} {'useful':>9} {'noise':>9} {'n':>4}    {'useful':>9} {'noise':>9} {'n':>4}")
+    for name, root in corpora.items():
+        labels = data[name]["groups"]
+        groups = run_dups(root, extra)
+        library = [g for g in groups if not is_test_group(g)][:TOP]
+        top = [find_label(g, labels) for g in library]
+        top_names = [label["label"] for label in top if label]
+        everything = [find_label(g, labels) for g in groups]
+        found = {id(label): label["label"] for label in everything if label}
+        all_names = list(found.values())
+        print(
+            f"{name:8} {share(top_names, 'useful'):>9} {share(top_names, 'noise'):>9} "
+            f"{len(top_names):4}    {share(all_names, 'useful'):>9} "
+            f"{share(all_names, 'noise'):>9} {len(all_names):4}   {top.count(None)}"
+        )
+        for group, label in zip(library, top, strict=True):
+            if label is None:
+                print(f"    unlabelled: {json.dumps(key_of(group))}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("sample", "score"))
+    parser.add_argument("corpora", nargs="+", metavar="NAME=DIR")
+    parser.add_argument("--dups-arg", action="append", default=[], help="passed to dups")
+    args = parser.parse_args()
+    corpora = {}
+    for item in args.corpora:
+        name, _, root = item.partition("=")
+        if name not in CORPORA or not root:
+            parser.error(f"{item}: want NAME=DIR with NAME one of {', '.join(CORPORA)}")
+        corpora[name] = Path(root)
+    if args.command == "sample":
+        cmd_sample(corpora)
+        return 0
+    return cmd_score(corpora, args.dups_arg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
