@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from codeindex_server.clone_worker import CloneWorker, WorkerError
+from codeindex_server.readers import ReaderPool
+
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
 
@@ -81,9 +84,11 @@ class IndexService:
         self._check_wanted = False
         self._checking = False
         self._stopping = False
-        # Whoosh searchers are not documented as thread-safe; tool calls run on worker
-        # threads, so queries take turns (they are milliseconds long).
-        self._query_lock = threading.Lock()
+        # Reads run concurrently, each on a handle of its own (readers.py); the long clone
+        # scan runs in a process of its own (clone_worker.py).
+        self._readers: ReaderPool | None = None
+        self._clones: CloneWorker | None = None
+        self._slow_lane = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="code-index-refresher", daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -106,6 +111,10 @@ class IndexService:
         # commit leaves the previous one intact.
         if self._thread.is_alive() and self._state != "building":
             self._thread.join(timeout=2)
+        if self._clones is not None:
+            self._clones.stop()
+        if self._readers is not None:
+            self._readers.close()
         if self._index is not None and not self._thread.is_alive():
             self._index.close()
 
@@ -159,14 +168,35 @@ class IndexService:
         return self._busy_note(code_index)
 
     def query(self, action: Callable[[CodeIndex], T]) -> T:
-        """Run a read against the index, one at a time. A merge can delete a segment file
-        under a searcher that was just opened; one retry opens the new generation."""
-        code_index = self.code_index()
-        with self._query_lock:
+        """Run a read against the index on a handle of this call's own, beside other calls.
+        A merge can delete a segment file under a searcher that was just opened; one retry
+        opens the new generation."""
+        self.code_index()
+        assert self._readers is not None
+        with self._readers.borrow() as handle:
             try:
-                return action(code_index)
+                return action(handle)
             except FileNotFoundError:
-                return action(code_index)
+                return action(handle)
+
+    def query_slow(self, action: Callable[[CodeIndex], T]) -> T:
+        """`query` for a call that may take a second or more (find_similar's first look at
+        a new index loads every clone unit): one at a time, so that the others find the
+        table loaded, and so that short calls always have read handles left."""
+        with self._slow_lane:
+            return self.query(action)
+
+    def in_worker(self, op: str, label: str, **args: Any) -> dict[str, Any]:
+        """`CodeIndex.<op>(**args).to_json()`, computed in the clone worker process: beside
+        other calls, stopped when the call is cancelled (clone_worker.py)."""
+        self.code_index()
+        assert self._clones is not None
+        try:
+            return self._clones.run(op, args, label)
+        except WorkerError as exc:
+            if exc.usage:
+                raise ServiceError(str(exc)) from None
+            raise
 
     def empty_reason(self) -> str:
         """Why the index holds nothing yet ("" when it holds something). Searching an index
@@ -231,6 +261,9 @@ class IndexService:
             # rebuild; an agent cannot answer that question, and the index is only a cache.
             log.warning("%s; rebuilding it", exc)
             self._index = CodeIndex.open(self.root, rebuild=True, max_file_size=self.max_file_size)
+        root, size = self.root, self.max_file_size
+        self._readers = ReaderPool(lambda: CodeIndex.open(root, max_file_size=size))
+        self._clones = CloneWorker(root, size)
         log.info("opened the index of %s in %.2fs", self.root, time.perf_counter() - started)
 
     def _catch_up(self) -> None:

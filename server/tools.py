@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from codeindex_server import schemas
+from codeindex_server import calls, schemas
+from codeindex_server.clone_worker import WorkerError
 from codeindex_server.service import IndexService, ServiceError
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
@@ -52,13 +53,19 @@ def reply(data: dict[str, Any]) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-def answer(action: Callable[[], dict[str, Any]]) -> CallToolResult:
+async def answer(action: Callable[[], dict[str, Any]], ctx: Context) -> CallToolResult:
+    """Run a tool body on a worker thread (never on the event loop, so calls run side by
+    side); a cancelled call returns at once and its long work stops (calls.py)."""
+    return await calls.in_thread(lambda: answer_now(action), ctx.report_progress)
+
+
+def answer_now(action: Callable[[], dict[str, Any]]) -> CallToolResult:
     """Run a tool body; turn the library's input errors into tool errors with its message."""
     try:
         return reply(action())
     except ToolError:
         raise
-    except ServiceError as exc:
+    except (ServiceError, WorkerError) as exc:
         raise ToolError(str(exc)) from None
     except Exception as exc:
         if _is_user_error(exc):
@@ -95,7 +102,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "paged: `total` counts every match, `more` says how many follow this page."
         ),
     )
-    def search_symbols(
+    async def search_symbols(
+        ctx: Context,
         query: Annotated[str, Field(min_length=1, description="a name, part of one, or words")],
         language: Language | None = None,
         kind: Kind | None = None,
@@ -132,7 +140,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "note": note,
             }
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="get_symbol",
@@ -145,7 +153,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "listed without it; narrow with a qualified name or `path`."
         ),
     )
-    def get_symbol(
+    async def get_symbol(
+        ctx: Context,
         name: Annotated[str, Field(min_length=1, description="bare or qualified name")],
         path: Annotated[
             str | None, Field(description="only in this file (relative to the project root)")
@@ -169,7 +178,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 )
             return symbol_answer(name, found, note)
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="file_outline",
@@ -181,7 +190,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "structure before reading or changing it."
         ),
     )
-    def file_outline(
+    async def file_outline(
+        ctx: Context,
         path: Annotated[str, Field(description="a file path relative to the project root")],
         limit: Annotated[int, Field(ge=1, le=5000, description="most symbols to show")] = 500,
     ) -> Annotated[CallToolResult, schemas.OutlineOutput]:
@@ -197,7 +207,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "note": note,
             }
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="find_similar",
@@ -211,7 +221,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "reading first. Snippets over 256 KiB are refused."
         ),
     )
-    def find_similar(
+    async def find_similar(
+        ctx: Context,
         code: Annotated[str, Field(min_length=1, description="the snippet to compare")],
         language: Language | None = None,
         limit: Annotated[int, Field(ge=1, le=100, description="most matches to return")] = 10,
@@ -219,7 +230,7 @@ def register(server: MCPServer, service: IndexService) -> None:
     ) -> Annotated[CallToolResult, schemas.SimilarOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
-            result = service.query(
+            result = service.query_slow(
                 lambda ci: ci.similar(
                     code,
                     languages=[language] if language else None,
@@ -237,7 +248,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "note": note,
             }
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="find_duplicates",
@@ -250,7 +261,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "functions. Paged: `more` says how many groups follow."
         ),
     )
-    def find_duplicates(
+    async def find_duplicates(
+        ctx: Context,
         path: Annotated[
             str | None,
             Field(description="only groups touching this file or folder (root-relative)"),
@@ -267,16 +279,15 @@ def register(server: MCPServer, service: IndexService) -> None:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
             relative = root_relative(service, path) if path is not None else None
-            result = service.query(
-                lambda ci: ci.duplicates(
-                    languages=[language] if language else None,
-                    min_similarity=min_similarity,
-                    path=relative,
-                    limit=offset + limit,
-                    blocks=blocks,
-                )
+            data = service.in_worker(
+                "duplicates",
+                "find_duplicates",
+                languages=[language] if language else None,
+                min_similarity=min_similarity,
+                path=relative,
+                limit=offset + limit,
+                blocks=blocks,
             )
-            data = result.to_json()
             groups = data["groups"][offset:]
             total = int(data.get("total", len(data["groups"])))
             return {
@@ -287,7 +298,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "note": note,
             }
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="index_status",
@@ -299,13 +310,15 @@ def register(server: MCPServer, service: IndexService) -> None:
             "freshness is kept (file watcher or a check before each answer)."
         ),
     )
-    def index_status() -> Annotated[CallToolResult, schemas.StatusOutput]:
+    async def index_status(
+        ctx: Context,
+    ) -> Annotated[CallToolResult, schemas.StatusOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
             status = service.query(lambda ci: ci.status())
             return status_answer(service, status, note)
 
-        return answer(run)
+        return await answer(run, ctx)
 
     @server.tool(
         name="reindex",
@@ -320,7 +333,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "current on its own."
         ),
     )
-    def reindex(
+    async def reindex(
+        ctx: Context,
         paths: Annotated[
             list[str] | None,
             Field(description="files or folders to refresh; omit for everything"),
@@ -360,7 +374,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "seconds": round(report.seconds, 3),
             }
 
-        return answer(run)
+        return await answer(run, ctx)
 
 
 def symbol_answer(name: str, found: list[Any], note: str) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""The MCP server under parallel calls, over real stdio: reads beside a running
+find_duplicates, cancellation and progress of a long call."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import psutil
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from test_mcp_stdio import BIN, call, make_project, until
+
+
+def clone_workers() -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if "clone_worker" in " ".join(child.cmdline())
+    ]
+
+
+def params(root: Path) -> StdioServerParameters:
+    return StdioServerParameters(command=str(BIN / "code-index-mcp"), args=["--root", str(root)])
+
+
+def test_searches_answer_while_find_duplicates_runs(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    finished: list[tuple[str, float]] = []
+
+    async def go() -> None:
+        async with (
+            stdio_client(params(root)) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await until(session, "user", 3)
+
+            async def timed(name: str, arguments: dict[str, Any]) -> None:
+                started = time.monotonic()
+                await call(session, name, arguments)
+                finished.append((name, time.monotonic() - started))
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(timed, "find_duplicates", {})
+                await anyio.sleep(0.05)  # the scan has started (its worker is starting)
+                for query in ("user", "parse_config", "get_user", "config", "delete"):
+                    group.start_soon(timed, "search_symbols", {"query": query})
+                    await anyio.sleep(0.01)
+
+    anyio.run(go)
+    names = [name for name, _ in finished]
+    # Every search came back before the long call did, each well under its duration.
+    assert names[-1] == "find_duplicates", finished
+    slow = max(seconds for name, seconds in finished if name == "search_symbols")
+    assert slow < finished[-1][1] / 2, finished
+
+
+def test_cancelled_find_duplicates_stops_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, message))
+
+    async def go() -> None:
+        async with (
+            stdio_client(params(root)) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await until(session, "user", 3)
+            with anyio.move_on_after(10):
+                async with anyio.create_task_group() as group:
+
+                    async def scan() -> None:
+                        await session.call_tool("find_duplicates", {})
+
+                    group.start_soon(scan)
+                    while not clone_workers():  # the scan is running in its worker
+                        await anyio.sleep(0.01)
+                    # Leaving the scope cancels the request: the client sends
+                    # notifications/cancelled, the server kills the worker.
+                    group.cancel_scope.cancel()
+            deadline = time.monotonic() + 5
+            while clone_workers():
+                assert time.monotonic() < deadline, "the cancelled scan kept running"
+                await anyio.sleep(0.02)
+            assert (await call(session, "search_symbols", {"query": "user"}))["total"] == 3
+            # The next scan starts a new worker, reports progress and answers.
+            result = await session.call_tool("find_duplicates", {}, progress_callback=on_progress)
+            assert not result.is_error, result.content[0].text
+            assert result.structured_content["total"] >= 0
+
+    anyio.run(go)
+    assert progress and progress[0][1] == "find_duplicates: started", progress
