@@ -1,6 +1,6 @@
 """Benchmark the MCP server over real stdio on the standard library corpus (issue 4).
 
-Measures, for `code-index-mcp`:
+Measures, for `code-index mcp`:
 - spawn to `initialize` response (target: median <= 1.0 s);
 - `search_symbols` round trip (median <= 10 ms);
 - `find_similar` round trip (median <= 50 ms);
@@ -34,7 +34,7 @@ from typing import Any
 import psutil
 
 HERE = Path(__file__).resolve().parent
-OURS = Path(sys.executable).parent / "code-index-mcp"
+OURS = Path(sys.executable).parent / "code-index"  # started as `code-index mcp`
 PEER_VERSION = "2.17.1"
 PEER_DIR = HERE / ".peers" / f"code-index-mcp-{PEER_VERSION}"
 DEFAULT_CORPUS = Path("/tmp/stdlib-mcp")
@@ -163,7 +163,7 @@ class Report:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
-HEADER = ("measure", "code-index-mcp (ours)", f"code-index-mcp {PEER_VERSION} (peer)", "target")
+HEADER = ("measure", "code-index mcp (ours)", f"code-index-mcp {PEER_VERSION} (peer)", "target")
 
 
 def ms(seconds: float) -> str:
@@ -215,7 +215,7 @@ def install_peer() -> Path | None:
 
 
 def ours_command(corpus: Path) -> list[str]:
-    return [str(OURS), "--root", str(corpus)]
+    return [str(OURS), "mcp", "--root", str(corpus)]
 
 
 def peer_command(script: Path, corpus: Path) -> list[str]:

@@ -30,7 +30,7 @@ from typing import Any
 import psutil
 
 HERE = Path(__file__).resolve().parent
-OURS = Path(sys.executable).parent / "code-index-mcp"
+OURS = Path(sys.executable).parent / "code-index"  # started as `code-index mcp`
 PROTOCOL = "2025-06-18"
 QUERIES = ["parse", "HTTPConnection", "urlopen", "Decimal", "walk", "encode*", "socket", "dedent"]
 RW_DIR = "zz_mcp_bench"  # files the read-your-writes checks create and delete
@@ -41,7 +41,7 @@ class Client:
 
     def __init__(self, root: Path) -> None:
         self.process = subprocess.Popen(
-            [str(OURS), "--root", str(root)],
+            [str(OURS), "mcp", "--root", str(root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -1,5 +1,5 @@
 import sys
 
-from codeindex.cli import main
+from codeindex.launcher import main
 
 sys.exit(main())

@@ -28,7 +28,7 @@ COMMANDS = (
     "mcp",
 )
 # Commands that run until stopped keep the cyclic garbage collector running.
-RUN_UNTIL_STOPPED = frozenset({"watch", "mcp"})
+RUN_UNTIL_STOPPED = frozenset({"watch"})
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 INDEX_LOCK_TIMEOUT = 600.0  # seconds `index` waits for another writer to finish
 
@@ -159,10 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_min_similarity(similar)
     add_json(similar)
 
-    mcp = commands.add_parser("mcp", parents=[common], help="run the MCP server on stdio")
-    from codeindex_server.main import add_arguments as add_mcp_arguments
-
-    add_mcp_arguments(mcp, with_root=False)  # --transport, --port, --log-level
+    # Listed for --help only: `main` hands `mcp` and its options to the server's own parser.
+    commands.add_parser("mcp", help="run the MCP server on stdio (code-index mcp --help)")
     return parser
 
 
@@ -194,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
         args_list.insert(0, "search")
+    if args_list[:1] == ["mcp"]:
+        return cmd_mcp(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -448,11 +448,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_mcp(args: argparse.Namespace) -> int:
-    """Same as `code-index-mcp`: the server resolves the root ($CODE_INDEX_ROOT included)."""
-    from codeindex_server.main import serve_arguments
+def cmd_mcp(argv: list[str]) -> int:
+    """The MCP server, which parses its own options (the console script goes there directly,
+    without importing this module: see codeindex.launcher)."""
+    from codeindex_server.main import main as serve
 
-    return serve_arguments(args)
+    return serve(argv)
 
 
 def cmd_dups(args: argparse.Namespace) -> int:
@@ -541,5 +542,4 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "dups": cmd_dups,
     "similar": cmd_similar,
     "watch": cmd_watch,
-    "mcp": cmd_mcp,
 }

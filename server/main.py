@@ -1,4 +1,4 @@
-"""`code-index-mcp` (and `code-index mcp`): the MCP server, on stdio unless told otherwise.
+"""`code-index mcp`: the MCP server, on stdio unless told otherwise.
 
 Startup order matters: the client is waiting for `initialize`. This module imports only the
 standard library at the top; the SDK loads next, and the index library (root discovery
@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="code-index-mcp",
+        prog="code-index mcp",
         description="The code-index MCP server. Speaks MCP on stdin/stdout; logs go to stderr.",
     )
     add_arguments(parser, with_root=True)
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_arguments(parser: argparse.ArgumentParser, with_root: bool) -> None:
-    """Options of the server; `code-index mcp` adds them to its own subcommand."""
+    """Options of the server (`code-index mcp` hands its arguments to `main`)."""
     if with_root:
         parser.add_argument(
             "--root",
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve_arguments(args: argparse.Namespace) -> int:
-    """`serve` with the options `add_arguments` defined (here or on `code-index mcp`)."""
+    """`serve` with the options `add_arguments` defined."""
     return serve(
         root=args.root,
         max_file_size=args.max_file_size,
@@ -86,12 +86,12 @@ def serve(
     logging.basicConfig(
         stream=sys.stderr,
         level=getattr(logging, log_level, logging.WARNING),
-        format="code-index-mcp: %(levelname)s %(message)s",
+        format="code-index mcp: %(levelname)s %(message)s",
     )
     chosen = root or (Path(os.environ[ROOT_ENV]) if os.environ.get(ROOT_ENV) else None)
     if chosen is not None and not chosen.is_dir():
         print(
-            f"code-index-mcp: root {chosen} is not a directory; pass an existing --root "
+            f"code-index mcp: root {chosen} is not a directory; pass an existing --root "
             f"or set {ROOT_ENV}",
             file=sys.stderr,
         )

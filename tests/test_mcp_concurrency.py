@@ -23,7 +23,7 @@ def clone_workers() -> list[psutil.Process]:
 
 
 def params(root: Path) -> StdioServerParameters:
-    return StdioServerParameters(command=str(BIN / "code-index-mcp"), args=["--root", str(root)])
+    return StdioServerParameters(command=str(BIN / "code-index"), args=["mcp", "--root", str(root)])
 
 
 def test_searches_answer_while_find_duplicates_runs(tmp_path: Path) -> None:

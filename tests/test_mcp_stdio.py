@@ -1,4 +1,4 @@
-"""End to end: `code-index-mcp` (and `code-index mcp`) as a subprocess over real stdio."""
+"""End to end: `code-index mcp` as a subprocess over real stdio."""
 
 from __future__ import annotations
 
@@ -87,8 +87,8 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project")
     errlog = (tmp_path / "stderr.txt").open("w")
     params = StdioServerParameters(
-        command=str(BIN / "code-index-mcp"),
-        args=["--root", str(root), "--log-level", "INFO"],
+        command=str(BIN / "code-index"),
+        args=["mcp", "--root", str(root), "--log-level", "INFO"],
         cwd=str(tmp_path),
     )
 
@@ -162,7 +162,7 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
     logged = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in logged
     # Logs went to stderr (stdout carried only the protocol, or the client would have failed).
-    assert "code-index-mcp: INFO opened the index" in logged
+    assert "code-index mcp: INFO opened the index" in logged
 
 
 def test_code_index_mcp_subcommand_uses_the_root_from_the_environment(tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_http_transport_listens_on_loopback_only(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [str(BIN / "code-index-mcp"), "--root", str(root), "--transport", "streamable-http"]
+        [str(BIN / "code-index"), "mcp", "--root", str(root), "--transport", "streamable-http"]
         + ["--port", str(port)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -222,7 +222,7 @@ def test_http_transport_listens_on_loopback_only(tmp_path: Path) -> None:
 @pytest.mark.parametrize("root", ["/no/such/dir"])
 def test_bad_root_fails_fast_with_a_message(root: str) -> None:
     result = subprocess.run(
-        [str(BIN / "code-index-mcp"), "--root", root],
+        [str(BIN / "code-index"), "mcp", "--root", root],
         capture_output=True,
         text=True,
         timeout=30,
