@@ -149,7 +149,8 @@ class CodeIndex:
                 f"{relative} is not an indexed source file under {self.root}; "
                 "check the path, its language and the ignore rules"
             )
-        return self.store.symbols_in(relative)
+        # The file's own `module` symbol is what the outline is of, not a line in it.
+        return [symbol for symbol in self.store.symbols_in(relative) if symbol.kind != "module"]
 
     def show(
         self, name: str, path: str | None = None, base: Path | None = None
@@ -208,7 +209,7 @@ class CodeIndex:
         for path, record in sorted(self.store.file_records().items()):
             if record.skipped or (wanted and record.language not in wanted):
                 continue
-            yield from self.store.symbols_in(path)
+            yield from self.outline(path)
 
     # -- clones (logic in codeindex.clones) ---------------------------------------------------
 

@@ -56,6 +56,9 @@ class Extraction:
     callables: list[tuple[int, tree_sitter.Node]]
     tree: tree_sitter.Tree
     source: bytes
+    # The file itself (kind `module`), indexed beside `symbols` but not one of them: file
+    # counts, outlines and clone units are about the definitions in it.
+    module: Symbol
 
 
 _PARSERS: dict[str, tree_sitter.Parser] = {}
@@ -107,6 +110,8 @@ def _matches(
     # Patterns may only start at the node given (they still reach into its children).
     cursor.set_max_start_depth(0)
     root = tree.root_node
+    if root.type in roots:  # module-level patterns (Python's constants and variables)
+        yield from cursor.matches(root)
     for keyword in spec.definition_keywords:
         token = keyword.encode()
         at = source.find(token)
@@ -160,11 +165,15 @@ def _build_symbols(
 ) -> Extraction:
     symbols: list[Symbol] = []
     callables: list[tuple[int, tree_sitter.Node]] = []
-    # Stack of (end_byte, kind, qualified name) of the definitions enclosing the current one.
-    stack: list[tuple[int, str, str]] = []
+    # Stack of (end_byte, kind, qualified name, start_byte) of the definitions enclosing the
+    # current one. Definitions sharing one node (`const A = 1, B = 2`) are siblings.
+    stack: list[tuple[int, str, str, int]] = []
     for definition in ordered:
         node = definition.node
-        while stack and stack[-1][0] < node.end_byte:
+        while stack and (
+            stack[-1][0] < node.end_byte
+            or (stack[-1][0] == node.end_byte and stack[-1][3] == node.start_byte)
+        ):
             stack.pop()
         parent_kind = stack[-1][1] if stack else ""
         if definition.receiver:
@@ -175,7 +184,7 @@ def _build_symbols(
         else:
             parent_qualified = stack[-1][2] if stack else package
         qualified = _join(parent_qualified, definition.name)
-        stack.append((node.end_byte, definition.kind, qualified))
+        stack.append((node.end_byte, definition.kind, qualified, node.start_byte))
         if definition.kind == "scope":
             continue
         kind = definition.kind
@@ -197,7 +206,38 @@ def _build_symbols(
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
-    return Extraction(symbols=symbols, callables=callables, tree=tree, source=source)
+    module = _module_symbol(spec, path, source, tree)
+    return Extraction(symbols=symbols, callables=callables, tree=tree, source=source, module=module)
+
+
+def module_name(path: str, spec: LanguageSpec) -> str:
+    """A file's module name: its path without the extension, `/` read as `.`; a package's
+    index file (`__init__.py`, `mod.rs`, `index.ts`) names its directory."""
+    stem = path.rsplit(".", 1)[0] if "." in path.rpartition("/")[2] else path
+    parts = [part for part in stem.split("/") if part]
+    if len(parts) > 1 and parts[-1] in spec.package_index_stems:
+        parts.pop()
+    return ".".join(parts)
+
+
+def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitter.Tree) -> Symbol:
+    """The file itself, as a symbol of kind `module` spanning every line. It stays out of
+    qualified names: the file's definitions are not nested in it."""
+    qualified = module_name(path, spec)
+    root = tree.root_node
+    doc = _first_string(root, source) if spec.doc_style == "docstring" else ""
+    return Symbol(
+        name=qualified.rpartition(".")[2],
+        qualified_name=qualified,
+        kind="module",
+        language=spec.name,
+        path=path,
+        line=1,
+        end_line=max(1, root.end_point[0] + (1 if root.end_point[1] else 0)),
+        signature=f"module {qualified}",
+        doc=doc,
+        start_line=1,
+    )
 
 
 def _join(scope: str, name: str) -> str:
@@ -278,7 +318,14 @@ def _doc(node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, so
 
 def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
     body = node.child_by_field_name("body")
-    if body is None or body.type not in spec.body_types or not body.named_child_count:
+    if body is None or body.type not in spec.body_types:
+        return ""
+    return _first_string(body, source)
+
+
+def _first_string(body: tree_sitter.Node, source: bytes) -> str:
+    """The first line of a docstring: a string statement first in `body`."""
+    if not body.named_child_count:
         return ""
     # named_child(0), not named_children[0]: a class body may hold hundreds of statements.
     first = body.named_child(0)

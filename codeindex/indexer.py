@@ -126,6 +126,7 @@ def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcom
             store.symbol_document(symbol, *fingerprints.get(index, ((), "")))
             for index, symbol in enumerate(symbols)
         ]
+        documents.append(store.symbol_document(item.extraction.module))
         candidate = item.candidate
         record = FileRecord(
             candidate.path,

@@ -76,6 +76,8 @@ class LanguageSpec:
     # against 0.65 s for walking statement scopes and 1.6 s for matching the whole tree.
     # Empty: match over the whole tree.
     definition_keywords: tuple[str, ...] = ()
+    # File stems that stand for their directory in module names (`pkg/__init__.py` is `pkg`).
+    package_index_stems: tuple[str, ...] = ()
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -193,6 +195,7 @@ _TYPESCRIPT = LanguageSpec(
     ),
     attribute_types=("decorator",),
     expression_body_types=("arrow_function",),
+    package_index_stems=("index",),
 )
 
 
@@ -209,6 +212,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         body_types=("block",),
         wrapper_types=("decorated_definition",),
         definition_keywords=("def", "class"),
+        package_index_stems=("__init__",),
     ),
     _TYPESCRIPT,
     replace(
@@ -249,6 +253,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             "macro_rule",
         ),
         attribute_types=("attribute_item", "inner_attribute_item"),
+        package_index_stems=("mod",),
     ),
     LanguageSpec(
         name="csharp",

@@ -20,6 +20,8 @@ KINDS: tuple[str, ...] = (
     "namespace",
     "module",
     "macro",
+    "constant",  # module, namespace or package level only, as are variables
+    "variable",
 )
 
 # Kinds whose bodies hold executable code: the units of clone detection.

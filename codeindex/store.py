@@ -36,9 +36,10 @@ from codeindex.symbol_search import SymbolSearch, Vocabularies
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "7"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "8"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
-# 7: Python's units normalised from tokens (clones.lexical)
+# 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
+# module-level constants and variables
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"
@@ -95,7 +96,8 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
         terms["fp"] = fingerprint_terms
     columns: dict[str, object] = {
         "data": symbol_to_stored(symbol).encode("utf-8"),
-        "nlen": min(len(symbol.name), 65535),
+        # A file ranks after definitions that match as well (see symbol_search.tie_break).
+        "nlen": min(len(symbol.name) + (1024 if symbol.kind == "module" else 0), 65535),
     }
     if clone:
         columns["clone"] = clone.encode("utf-8")

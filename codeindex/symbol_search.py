@@ -162,5 +162,13 @@ class SymbolSearch:
         return ranked
 
 
-def tie_break(symbol: Symbol) -> tuple[int, int, str, str, int]:
-    return (len(symbol.name), KIND_RANK.get(symbol.kind, 9), symbol.name, symbol.path, symbol.line)
+def tie_break(symbol: Symbol) -> tuple[bool, int, int, str, str, int]:
+    # A file (kind `module`) comes after the definitions that match as well as it does.
+    return (
+        symbol.kind == "module",
+        len(symbol.name),
+        KIND_RANK.get(symbol.kind, 9),
+        symbol.name,
+        symbol.path,
+        symbol.line,
+    )

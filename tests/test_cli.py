@@ -41,7 +41,7 @@ def test_first_search_builds_the_index_and_json_matches_contract(project) -> Non
     data = json.loads(result.stdout)
     assert set(data) == {"query", "total", "results"}
     assert data["query"] == "user"
-    assert data["total"] == 2
+    assert data["total"] == 3  # UserService, get_user and the module svc.users
     first = data["results"][0]
     assert set(first) == SEARCH_FIELDS
     assert first["qualified_name"] == "UserService"
@@ -52,7 +52,7 @@ def test_first_search_builds_the_index_and_json_matches_contract(project) -> Non
         "class",
         "python",
     )
-    assert data["results"][1]["signature"] == "def get_user(self, user_id: int) -> dict"
+    assert data["results"][2]["signature"] == "def get_user(self, user_id: int) -> dict"
     assert (root / ".code-index").is_dir()
 
 
@@ -161,4 +161,4 @@ def test_damaged_segment_files_give_one_line_and_rebuild_recovers(project) -> No
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "code-index index --rebuild" in result.stderr
     assert run_cli("index", "--rebuild", cwd=root).returncode == 0
-    assert json.loads(run_cli("user", "--json", cwd=root).stdout)["total"] == 2
+    assert json.loads(run_cli("user", "--json", cwd=root).stdout)["total"] == 3

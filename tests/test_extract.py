@@ -25,7 +25,7 @@ GOLDENS = sorted(FIXTURES.glob(f"*/*{GOLDEN_SUFFIX}"))
 
 # The kinds each language's fixtures must show at least once (from the issue's list).
 REQUIRED_KINDS: dict[str, set[str]] = {
-    "python": {"function", "method", "class"},
+    "python": {"function", "method", "class", "constant", "variable"},
     "typescript": {
         "function",
         "method",
@@ -35,10 +35,23 @@ REQUIRED_KINDS: dict[str, set[str]] = {
         "type",
         "enum",
         "namespace",
+        "constant",
+        "variable",
     },
     "tsx": {"function", "method", "class", "interface", "type"},
-    "go": {"function", "method", "struct", "interface", "type"},
-    "rust": {"function", "method", "struct", "enum", "trait", "type", "module", "macro"},
+    "go": {"function", "method", "struct", "interface", "type", "constant", "variable"},
+    "rust": {
+        "function",
+        "method",
+        "struct",
+        "enum",
+        "trait",
+        "type",
+        "module",
+        "macro",
+        "constant",
+        "variable",
+    },
     "csharp": {
         "namespace",
         "class",
@@ -49,6 +62,7 @@ REQUIRED_KINDS: dict[str, set[str]] = {
         "method",
         "constructor",
         "property",
+        "constant",
     },
 }
 
@@ -128,7 +142,24 @@ def test_python_matches_ast_on_stdlib_modules() -> None:
             for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         }
-        assert {(s.name, s.line) for s in _extract(source, path.name)} == expected, relative
+        symbols = _extract(source, path.name)
+        found = {(s.name, s.line) for s in symbols if s.kind not in ("constant", "variable")}
+        assert found == expected, relative
+        # Module-level names: the plain-name targets of the module's own assignments.
+        assigned = {
+            (node.targets[0].id if isinstance(node, ast.Assign) else node.target.id, node.lineno)
+            for node in ast.parse(source).body
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            )
+            or (
+                isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
+            )
+        }
+        found = {(s.name, s.line) for s in symbols if s.kind in ("constant", "variable")}
+        assert found == assigned, relative
 
 
 PYTHON_NESTING = b"""\
@@ -337,7 +368,7 @@ def test_invalid_utf8_and_unicode_identifiers_keep_lines() -> None:
     source = "x = '@@'  # @@\n\n\ndef größe_変換():\n    pass\n".encode().replace(
         b"@@", b"\xff\xfe"
     )
-    (symbol,) = _extract(BOM + source.replace(b"\n", b"\r\n"), "m.py")
+    _variable, symbol = _extract(BOM + source.replace(b"\n", b"\r\n"), "m.py")
     assert (symbol.name, symbol.line, symbol.end_line) == ("größe_変換", 4, 5)
 
 
@@ -347,7 +378,7 @@ def test_doc_comments() -> None:
         "package p\n\nvar x = 1 // trailing, belongs to x\nfunc A() {}\n\n"
         "// Unrelated, then a blank line.\n\n// B does b.\n// More about B.\nfunc B() {}\n",
     )
-    assert [(s.name, s.doc) for s in go] == [("A", ""), ("B", "B does b.")]
+    assert [(s.name, s.doc) for s in go] == [("x", ""), ("A", ""), ("B", "B does b.")]
     rust = _snippet(
         "rust",
         "//! Crate docs.\n\n/// Shape docs.\n#[derive(Debug)]\n#[repr(C)]\nstruct Shape;\n",

@@ -104,9 +104,10 @@ def test_stdio_end_to_end(tmp_path: Path) -> None:
             tools = {tool.name for tool in (await session.list_tools()).tools}
             assert tools == TOOLS
 
-            found = await until(session, "user", 3)
+            found = await until(session, "user", 4)
             assert [r["qualified_name"] for r in found["results"]] == [
                 "UserService",
+                "app.users",  # the file, after definitions that match as well
                 "UserService.get_user",
                 "UserService.delete_user",
             ]

@@ -92,7 +92,7 @@ def test_filters_language_kind_path(code_index: CodeIndex) -> None:
         "UserStore.getUserId",
     ]
     assert ranked(code_index, "user", kinds=["class"]) == ["UserStore", "UserService"]
-    assert ranked(code_index, "user", paths=["tests/"]) == ["test_user"]
+    assert ranked(code_index, "user", paths=["tests/"]) == ["test_user", "tests.test_users"]
     assert ranked(code_index, "user kind:method lang:py") == ["UserService.get_user"]
     assert ranked(code_index, "user", paths=["nothing/"]) == []
 

@@ -37,7 +37,9 @@ def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str =
 def found(code_index: CodeIndex, name: str) -> list[str]:
     """Paths of the symbols called exactly `name`."""
     hits = code_index.search(name, limit=50).hits
-    return sorted(hit.symbol.path for hit in hits if hit.symbol.name == name)
+    return sorted(
+        hit.symbol.path for hit in hits if hit.symbol.name == name and hit.symbol.kind != "module"
+    )
 
 
 class Session:

@@ -1,5 +1,6 @@
 ; C#. Namespaces scope everything inside them: `MyApp.Services.UserService.GetUser`.
-; Not indexed: fields, events, operators, finalizers, enum members.
+; Not indexed: fields other than `const` and `static readonly`, events, operators, finalizers,
+; enum members.
 
 ; A file-scoped namespace (`namespace MyApp.Services;`) prefixes every name in the file and is
 ; a symbol itself.
@@ -45,3 +46,20 @@
 ; An indexer `this[int i]` is a property named `this`.
 (indexer_declaration
   "this" @name) @definition.property
+
+; `const` fields and `static readonly` fields are constants; other fields are not indexed.
+(field_declaration
+  (modifier) @_const
+  (#eq? @_const "const")
+  (variable_declaration
+    (variable_declarator
+      name: (identifier) @name))) @definition.constant
+
+(field_declaration
+  (modifier) @_static
+  (#eq? @_static "static")
+  (modifier) @_readonly
+  (#eq? @_readonly "readonly")
+  (variable_declaration
+    (variable_declarator
+      name: (identifier) @name))) @definition.constant

@@ -1,5 +1,5 @@
 ; Go. Qualified names start with the package name: `users.UserStore.LookupUser`.
-; Not indexed: package-level `var` and `const`, struct fields.
+; Not indexed: struct fields, locals.
 
 (package_clause
   (package_identifier) @package)
@@ -54,3 +54,28 @@
 ; Interface methods; nesting in an interface makes them `method`.
 (method_elem
   name: (field_identifier) @name) @definition.function
+
+; Package-level constants and variables (ones inside function bodies are locals). A spec in a
+; `const ( ... )` group is a definition of its own; a lone spec is its whole declaration, so
+; its signature keeps the keyword.
+(source_file
+  (const_declaration
+    "("
+    (const_spec
+      name: (identifier) @name) @definition.constant))
+
+(source_file
+  (const_declaration
+    (const_spec
+      name: (identifier) @name)) @definition.constant)
+
+(source_file
+  (var_declaration
+    (var_spec_list
+      (var_spec
+        name: (identifier) @name) @definition.variable)))
+
+(source_file
+  (var_declaration
+    (var_spec
+      name: (identifier) @name)) @definition.variable)

@@ -2,7 +2,7 @@
 ; Type` too): the block is a scope named after the type, without generics, path or `&`/`dyn`.
 ; Impls for arrays, slices, tuples and fn pointers have no such name: their functions stay
 ; plain functions.
-; Not indexed: `const`, `static`, enum variants, fields.
+; Not indexed: associated and local `const`s, enum variants, fields.
 
 (impl_item
   type: [(type_identifier) @name
@@ -54,3 +54,25 @@
 
 (macro_definition
   name: (identifier) @name) @definition.macro
+
+; Module-level `const` and `static` items; associated consts in `impl`/`trait` blocks and
+; consts inside function bodies are not indexed. `static mut` is a variable.
+(source_file
+  (static_item
+    (mutable_specifier)
+    name: (identifier) @name) @definition.variable)
+
+(mod_item
+  body: (declaration_list
+    (static_item
+      (mutable_specifier)
+      name: (identifier) @name) @definition.variable))
+
+(source_file
+  [(const_item name: (identifier) @name)
+   (static_item name: (identifier) @name)] @definition.constant)
+
+(mod_item
+  body: (declaration_list
+    [(const_item name: (identifier) @name)
+     (static_item name: (identifier) @name)] @definition.constant))

@@ -134,3 +134,20 @@
 
 (module
   name: (string (string_fragment) @name)) @definition.namespace
+
+; Exported `const`/`let`/`var` at module or namespace level that hold neither a function nor
+; a class (those patterns come first and win): `const` is a constant, the others variables.
+(export_statement
+  (lexical_declaration
+    "const"
+    (variable_declarator
+      name: (identifier) @name)) @definition.constant)
+
+(export_statement
+  [(lexical_declaration
+     "let"
+     (variable_declarator
+       name: (identifier) @name))
+   (variable_declaration
+     (variable_declarator
+       name: (identifier) @name))] @definition.variable)
