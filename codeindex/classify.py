@@ -1,0 +1,67 @@
+"""What a source file is for, from its path alone: library code, or tests, fixtures, vendored
+or generated code. Search ranks the latter after library code and can leave tests out.
+
+    classify("django/contrib/auth/tests/test_views.py")  -> "test"
+    classify("Assets/UniTask/Runtime/Linq/CombineLatest.cs")  -> "library"
+
+The rules are path conventions, matched case-sensitively on whole path components or on
+file-name affixes (`CombineLatest.cs` ends in "test" only if case is ignored; Go's `testing`
+package is library code). No `if language ==` here: the conventions are per file name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+PathClass = Literal["library", "test", "fixture", "vendored", "generated"]
+CLASSES: tuple[PathClass, ...] = ("library", "test", "fixture", "vendored", "generated")
+# What `--tests exclude` leaves out (and `--tests only` keeps).
+TEST_CLASSES: frozenset[PathClass] = frozenset({"test", "fixture"})
+
+_VENDORED_DIRS = frozenset(
+    {"vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
+     "node_modules", "bower_components"}
+)  # fmt: skip
+_GENERATED_DIRS = frozenset({"generated", "__generated__"})
+_FIXTURE_DIRS = frozenset(
+    {"fixtures", "fixture", "__fixtures__", "testdata", "test_data", "__mocks__", "__snapshots__"}
+)
+_TEST_DIRS = frozenset({"test", "tests", "Test", "Tests", "__tests__", "spec", "specs", "e2e"})
+# A directory named like a .NET test project: `Foo.Tests`, `UnitTests`, `Foo.Test`.
+_TEST_DIR_NAME = re.compile(r"(?:\.|^|[a-z])Tests?$")
+
+_GENERATED_FILE = re.compile(
+    r"(?:_pb2(?:_grpc)?\.pyi?|\.pb\.go|\.pb\.gw\.go|_grpc\.pb\.go|\.g\.cs|\.g\.i\.cs"
+    r"|\.[Dd]esigner\.cs|[._]generated\.\w+|\.gen\.go|^zz_generated.*\.go)$"
+)
+_TEST_FILE = re.compile(
+    r"^(?:test_.+\.py|.+_test\.py|tests?\.py|conftest\.py"
+    r"|.+_test\.go"
+    r"|.+\.(?:test|spec)\.[cm]?[jt]sx?"
+    r"|.+Tests?\.cs|.+_tests?\.rs)$"
+)
+
+
+@lru_cache(maxsize=65536)
+def classify(path: str) -> PathClass:
+    """The class of a root-relative `/` path. Vendored and generated win over test: a test
+    folder inside `node_modules` is not the project's test."""
+    *directories, name = path.split("/")
+    if any(part in _VENDORED_DIRS for part in directories):
+        return "vendored"
+    if _GENERATED_FILE.search(name) or any(part in _GENERATED_DIRS for part in directories):
+        return "generated"
+    if any(part in _FIXTURE_DIRS for part in directories):
+        return "fixture"
+    if _TEST_FILE.match(name):
+        return "test"
+    if any(part in _TEST_DIRS or _TEST_DIR_NAME.search(part) for part in directories):
+        return "test"
+    return "library"
+
+
+def is_test(path: str) -> bool:
+    """True for tests and test fixtures: what `--tests exclude` leaves out."""
+    return classify(path) in TEST_CLASSES
