@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
@@ -19,10 +20,12 @@ from codeindex.models import (
     Symbol,
     UpdateReport,
 )
-from codeindex.query import parse_query
+from codeindex.query import SearchQuery, parse_query
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
 DEFAULT_LIMIT = 20
+MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
+NEAREST_NAMES = 3
 SHOW_CANDIDATES = 5000
 
 
@@ -128,19 +131,45 @@ class CodeIndex:
         kinds: list[str] | None = None,
         paths: list[str] | None = None,
         limit: int = DEFAULT_LIMIT,
+        tests: str = "include",
     ) -> SearchResult:
+        """Ranked definitions for a query (syntax: codeindex.query). `tests`: include,
+        exclude or only tests and fixtures (codeindex.classify). An empty answer carries a
+        `note`: how many each word or alternative matches alone, and the nearest names."""
         if limit < 1:
             raise UsageError("limit must be at least 1")
-        try:
-            parsed = parse_query(text, kinds=kinds, languages=languages, paths=paths)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        filters = {"kinds": kinds, "languages": languages, "paths": paths, "tests": tests}
+        parsed = _parse(text, **filters)
         total, ranked = self.store.search(parsed, limit)
-        return SearchResult(
-            query=text,
-            total=total,
-            hits=[SearchHit(symbol, score) for score, symbol in ranked],
-        )
+        hits = [SearchHit(item.symbol, item.score, item.via) for item in ranked]
+        note = "" if hits else self._no_match_note(parsed, filters)
+        return SearchResult(query=text, total=total, hits=hits, note=note)
+
+    def _no_match_note(self, parsed: SearchQuery, filters: dict[str, Any]) -> str:
+        """One line: nothing matched, each piece's count alone, up to three nearest names."""
+        pieces = [alternative.text for alternative in parsed.alternatives]
+        if len(pieces) == 1:
+            pieces = pieces[0].split()
+        counts = []
+        if len(pieces) > 1:
+            for piece in pieces[:MAX_HINT_PIECES]:
+                try:
+                    alone = self.store.search(_parse(piece, **filters), 1)[0]
+                except UsageError:
+                    continue  # a filter word (`kind:x`) or a definition word alone
+                counts.append(f"'{piece}' {alone}")
+        names = [word for alt in parsed.alternatives for word in alt.words or alt.text.split()]
+        nearest = self.store.closest_names(names, NEAREST_NAMES)
+        note = f"nothing matched '{parsed.text}'"
+        if any(filters[key] not in (None, [], "include") for key in filters):
+            unfiltered = self.store.search(_parse(parsed.text), 1)[0]
+            if unfiltered:
+                note += f" with these filters ({unfiltered} without them)"
+        if counts:
+            note += "; alone: " + ", ".join(counts)
+        if nearest:
+            note += "; nearest names: " + ", ".join(nearest)
+        return note
 
     def outline(self, path: str, base: Path | None = None) -> list[Symbol]:
         relative = self.relative_path(path, base)
@@ -291,6 +320,13 @@ class CodeIndex:
             "last_update": state.get("last_update"),
             "read_only": self.read_only_reason or None,
         }
+
+
+def _parse(text: str, **filters: Any) -> SearchQuery:
+    try:
+        return parse_query(text, **filters)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _languages(values: list[str] | None) -> frozenset[str] | None:

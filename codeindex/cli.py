@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "query",
         nargs="+",
-        help="name or part of one; `pars*` for a prefix; inline filters kind:K lang:L path:GLOB",
+        help="name, part of one, or words; `pars*` prefix; `A|B` either; `^`/`$` anchors; "
+        "`class User` kind word; inline filters kind:K lang:L path:GLOB",
     )
     add_type(search)
     search.add_argument(
@@ -88,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="GLOB",
         help="only files matching this gitignore-style glob (repeatable)",
+    )
+    search.add_argument(
+        "--tests",
+        choices=("include", "exclude", "only"),
+        default="include",
+        help="tests and fixtures: include (ranked after library code), exclude, only",
     )
     search.add_argument("--limit", type=int, default=api.DEFAULT_LIMIT)
     add_json(search)
@@ -274,12 +281,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         kinds=args.kind,
         paths=args.path,
         limit=args.limit,
+        tests=args.tests,
     )
+    if result.note:
+        print(f"code-index: {result.note}", file=sys.stderr)
     if args.json:
         emit_json(result.to_json())
         return EXIT_OK
     for hit in result.hits:
-        print(format_symbol(hit.symbol))
+        line = format_symbol(hit.symbol)
+        print(f"{line}  -- {hit.symbol.doc}" if hit.match == "doc" and hit.symbol.doc else line)
     if result.total > len(result.hits):
         print(f"({result.total - len(result.hits)} more; raise --limit)", file=sys.stderr)
     return EXIT_OK

@@ -13,7 +13,7 @@ Query capture conventions (see queries/*.scm):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 SIGNATURE_MAX = 200
+DOC_TEXT_MAX = 600  # the first paragraph of a doc, indexed as words
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
@@ -200,8 +201,8 @@ def _build_symbols(
             line=definition.name_row + 1,
             end_line=node.end_point[0] + 1,
             signature=_signature(node, spec, source),
-            doc=_doc(node, outer, spec, source),
             start_line=outer.start_point[0] + 1,
+            **_doc(node, outer, spec, source),
         )
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
@@ -225,7 +226,7 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
     qualified names: the file's definitions are not nested in it."""
     qualified = module_name(path, spec)
     root = tree.root_node
-    doc = _first_string(root, source) if spec.doc_style == "docstring" else ""
+    doc = _doc_fields(_first_string(root, source) if spec.doc_style == "docstring" else [])
     return Symbol(
         name=qualified.rpartition(".")[2],
         qualified_name=qualified,
@@ -235,8 +236,8 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
         line=1,
         end_line=max(1, root.end_point[0] + (1 if root.end_point[1] else 0)),
         signature=f"module {qualified}",
-        doc=doc,
         start_line=1,
+        **doc,
     )
 
 
@@ -310,36 +311,45 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
     return text
 
 
-def _doc(node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+def _doc(
+    node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, source: bytes
+) -> dict[str, str]:
     if spec.doc_style == "docstring":
-        return _docstring(node, spec, source)
-    return _leading_comment(outer, spec, source)
+        return _doc_fields(_docstring(node, spec, source))
+    return _doc_fields(_leading_comment(outer, spec, source))
 
 
-def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+def _doc_fields(lines: list[str]) -> dict[str, str]:
+    """`doc` (the first line, shown) and `doc_text` (the first paragraph, indexed as words)."""
+    if not lines:
+        return {}
+    return {"doc": lines[0][:SIGNATURE_MAX], "doc_text": " ".join(lines)[:DOC_TEXT_MAX]}
+
+
+def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
     body = node.child_by_field_name("body")
     if body is None or body.type not in spec.body_types:
-        return ""
+        return []
     return _first_string(body, source)
 
 
-def _first_string(body: tree_sitter.Node, source: bytes) -> str:
-    """The first line of a docstring: a string statement first in `body`."""
+def _first_string(body: tree_sitter.Node, source: bytes) -> list[str]:
+    """The first paragraph of a docstring: a string statement first in `body`."""
     if not body.named_child_count:
-        return ""
+        return []
     # named_child(0), not named_children[0]: a class body may hold hundreds of statements.
     first = body.named_child(0)
     if first is None or first.type != "expression_statement" or not first.named_child_count:
-        return ""
+        return []
     string = first.named_child(0)
     if string is None or string.type != "string":
-        return ""
+        return []
     text = _text(source, string)
     text = text.lstrip("rRbBuUfF").strip("\"'")
-    return _first_line(text)
+    return _first_paragraph([text])
 
 
-def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
+def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
     """The comment block directly above the definition, skipping attributes in between."""
     comments: list[tree_sitter.Node] = []
     expected_row = outer.start_point[0]
@@ -362,11 +372,7 @@ def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes)
             break
         expected_row = sibling.start_point[0]
         sibling = sibling.prev_sibling
-    for comment in reversed(comments):
-        text = _first_line(_XML_TAG.sub(" ", _text(source, comment)))
-        if text:
-            return text
-    return ""
+    return _first_paragraph(_XML_TAG.sub(" ", _text(source, c)) for c in reversed(comments))
 
 
 def _end_row(node: tree_sitter.Node) -> int:
@@ -374,9 +380,16 @@ def _end_row(node: tree_sitter.Node) -> int:
     return node.end_point[0] - (1 if node.end_point[1] == 0 and node.end_point[0] > 0 else 0)
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        cleaned = _DOC_MARKERS.sub("", line).strip().rstrip("*/").strip()
-        if cleaned:
-            return cleaned[:SIGNATURE_MAX]
-    return ""
+def _first_paragraph(texts: Iterable[str]) -> list[str]:
+    """Cleaned lines from the first non-blank one up to the next blank line."""
+    paragraph: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            cleaned = _DOC_MARKERS.sub("", line).strip().rstrip("*/").strip()
+            if cleaned:
+                paragraph.append(cleaned)
+                if sum(map(len, paragraph)) >= DOC_TEXT_MAX:
+                    return paragraph
+            elif paragraph:
+                return paragraph
+    return paragraph

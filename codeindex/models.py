@@ -42,10 +42,13 @@ class Symbol:
     signature: str
     doc: str = ""
     start_line: int = 0  # first line of the definition (decorators/attributes included)
+    # The doc's first paragraph, indexed as words at build time; not stored in the index.
+    doc_text: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("start_line")
+        data.pop("doc_text")
         return data
 
 
@@ -53,11 +56,13 @@ class Symbol:
 class SearchHit:
     symbol: Symbol
     score: float
+    # What matched: "name" (name tiers), "doc" (words in the doc), "text" (signature or path)
+    match: str = "name"
 
     def to_json(self) -> dict[str, Any]:
-        data = self.symbol.to_json()
-        data.pop("doc")
+        data = self.symbol.to_json()  # `doc`: the doc's first line
         data["score"] = round(self.score, 3)
+        data["match"] = self.match
         return data
 
 
@@ -66,13 +71,17 @@ class SearchResult:
     query: str
     total: int
     hits: list[SearchHit]
+    note: str = ""  # when nothing matched: counts of each word alone, nearest names
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "query": self.query,
             "total": self.total,
             "results": [hit.to_json() for hit in self.hits],
         }
+        if self.note:
+            data["note"] = self.note
+        return data
 
 
 @dataclass(frozen=True, slots=True)

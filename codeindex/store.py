@@ -28,18 +28,20 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
+from codeindex.classify import classify
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, Symbol
-from codeindex.query import ParsedQuery
+from codeindex.query import SearchQuery
 from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.symbol_search import SymbolSearch, Vocabularies
+from codeindex.text_search import Ranked, symbol_text_terms
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "8"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "9"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
-# module-level constants and variables
+# module-level constants and variables; 9: doc/sig/place words, path class facets
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"
@@ -62,7 +64,7 @@ def _terms_field() -> fields.KEYWORD:
 
 
 NAME_LENGTH = NumericColumn("H", default=0)
-INDEXED_FIELDS = ("path", "record", "name", "parts", "facet", "fp")
+INDEXED_FIELDS = ("path", "record", "name", "parts", "facet", "fp", "doc", "sig", "place")
 
 
 def _bytes_column() -> fields.COLUMN:
@@ -76,7 +78,10 @@ def _schema() -> fields.Schema:
         record=fields.ID(),  # "file" on file records; absent on symbols
         name=fields.ID(),  # the case-folded name
         parts=_terms_field(),  # its sub-words
-        facet=_terms_field(),  # "k:<kind>" and "l:<language>"
+        facet=_terms_field(),  # "k:<kind>", "l:<language>", "c:<class>" (not for library)
+        doc=_terms_field(),  # stemmed words of the doc's first paragraph (text_search)
+        sig=_terms_field(),  # stemmed words of the signature
+        place=_terms_field(),  # stemmed words of the file's path
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         data=_bytes_column(),  # the symbol or file record, SEP-joined UTF-8
@@ -85,11 +90,16 @@ def _schema() -> fields.Schema:
 
 
 def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str = "") -> Document:
+    facets = [f"k:{symbol.kind}", f"l:{symbol.language}"]
+    path_class = classify(symbol.path)
+    if path_class != "library":
+        facets.append(f"c:{path_class}")
     terms = {
         "path": [symbol.path],
         "name": [name_key(symbol.name)],
         "parts": subwords(symbol.name),
-        "facet": [f"k:{symbol.kind}", f"l:{symbol.language}"],
+        "facet": facets,
+        **symbol_text_terms(symbol),
     }
     fingerprint_terms = list(fingerprints)
     if fingerprint_terms:
@@ -298,22 +308,45 @@ class Store:
         found.sort(key=lambda s: (s.start_line, s.line))
         return found
 
-    def search(self, parsed: ParsedQuery, limit: int) -> tuple[int, list[tuple[float, Symbol]]]:
+    def search(self, parsed: SearchQuery, limit: int) -> tuple[int, list[Ranked]]:
         """Ranked symbols for a parsed query, and how many matched in all."""
-        searcher = self.searcher()
-        if searcher.doc_count() == 0:
+        engine = self._engine()
+        if engine is None:
             return 0, []
-        allowed_paths = None
-        if parsed.paths:
-            matches = path_matcher(parsed.paths)
-            allowed_paths = [path for path in self.file_records() if matches(path)]
-        engine = self._symbol_search
-        if engine is None or engine.searcher is not searcher:
-            engine = self._symbol_search = SymbolSearch(searcher, self._vocabularies)
-        data = self.values(searcher).data
+        allowed_paths: list[list[str] | None] = []
+        for alternative in parsed.alternatives:
+            if alternative.paths:
+                matches = path_matcher(alternative.paths)
+                allowed_paths.append([path for path in self.file_records() if matches(path)])
+            else:
+                allowed_paths.append(None)
+        data = self.values(engine.searcher).data
         return engine.run(
             parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(data(docnum))
         )
+
+    def closest_names(self, words: list[str], count: int) -> list[str]:
+        """Up to `count` indexed names nearest to any of `words` (case-folded)."""
+        engine = self._engine()
+        if engine is None:
+            return []
+        scored: dict[str, float] = {}
+        for word in words:
+            key = name_key(word).strip("*?^$")
+            if key:
+                for name, score in engine.closest_names(key, count):
+                    scored[name] = max(score, scored.get(name, 0.0))
+        return sorted(scored, key=lambda name: -scored[name])[:count]
+
+    def _engine(self) -> SymbolSearch | None:
+        """The query engine on the latest commit; None when the index holds nothing."""
+        searcher = self.searcher()
+        if searcher.doc_count() == 0:
+            return None
+        engine = self._symbol_search
+        if engine is None or engine.searcher is not searcher:
+            engine = self._symbol_search = SymbolSearch(searcher, self._vocabularies)
+        return engine
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

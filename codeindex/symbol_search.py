@@ -9,17 +9,22 @@ rapidfuzz instead of Whoosh's Python Levenshtein automaton.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from whoosh import query
 from whoosh.searching import Searcher
 
+from codeindex.classify import CLASSES, TEST_CLASSES
 from codeindex.models import Symbol
-from codeindex.query import KIND_RANK, Clause, ParsedQuery
+from codeindex.query import KIND_RANK, Clause, ParsedQuery, SearchQuery
+from codeindex.text_search import Ranked, TextTier
 
 RANK_WINDOW = 5000
 FUZZY_MAX_EXPANSIONS = 64
 CLAUSE_CACHE_SIZE = 512
+NEAR_NAME_MIN_SCORE = 60  # rapidfuzz ratio, 0-100: below this a "nearest name" is noise
+
+NON_LIBRARY = tuple(name for name in CLASSES if name != "library")
 
 DocSet = frozenset[int]
 StoredSymbol = Callable[[int], Symbol]
@@ -60,14 +65,42 @@ class SymbolSearch:
         self._vocabularies: dict[str, list[str]] = {}
         self._segment_words = vocabularies
         self._lengths = None
+        self._classes: dict[str, DocSet] = {}
 
     def run(
+        self,
+        search: SearchQuery,
+        limit: int,
+        allowed_paths: list[list[str] | None],
+        load: StoredSymbol,
+    ) -> tuple[int, list[Ranked]]:
+        """Ranked symbols and how many matched in all. Alternatives (`A|B`) are ranked on
+        their own, then interleaved by rank so that each one with matches shows on the first
+        page; `total` counts the union."""
+        matched: set[int] = set()
+        pages: list[list[Ranked]] = []
+        for parsed, allowed in zip(search.alternatives, allowed_paths, strict=True):
+            seen, page = self.run_alternative(parsed, limit, allowed, load)
+            matched |= seen
+            pages.append(page)
+        if len(pages) == 1:
+            return len(matched), pages[0]
+        merged: list[Ranked] = []
+        shown: set[int] = set()
+        for rank in range(limit):
+            for page in pages:
+                if rank < len(page) and page[rank].docnum not in shown:
+                    shown.add(page[rank].docnum)
+                    merged.append(page[rank])
+        return len(matched), merged[:limit]
+
+    def run_alternative(
         self, parsed: ParsedQuery, limit: int, allowed_paths: list[str] | None, load: StoredSymbol
-    ) -> tuple[int, list[tuple[float, Symbol]]]:
-        """Ranked symbols and the number that matched. Each document counts in its best tier
-        only; the typo tier is consulted only when the better tiers leave the page unfilled,
-        since a typo-tolerant match never outranks a real one."""
-        restriction = self._restriction(parsed, allowed_paths)
+    ) -> tuple[set[int], list[Ranked]]:
+        """Each document counts in its best tier only; the typo tier is consulted only when
+        the better tiers leave the page unfilled, since a typo-tolerant match never outranks
+        a real one. The text tier (words in docs, signatures, paths) comes last."""
+        restriction, excluded = self._restriction(parsed, allowed_paths)
         seen: set[int] = set()
         tiers: list[tuple[float, list[int]]] = []
         for tier in parsed.tiers:
@@ -81,12 +114,18 @@ class SymbolSearch:
                     break
             if not docs:
                 continue
-            if restriction is not None:
-                docs &= restriction
-            docs -= seen
+            docs = self._allowed(docs, restriction, excluded) - seen
             seen |= docs
             tiers.append((tier.score, list(docs)))
-        return len(seen), self._rank(tiers, limit, load)
+        ranked = self._rank(tiers, limit, load)
+        if parsed.words:
+            text = TextTier(self, parsed.words)
+            docs = self._allowed(text.docs(), restriction, excluded) - seen
+            seen |= docs
+            room = limit - len(ranked)
+            if docs and room > 0:
+                ranked.extend(text.rank(docs, room, self.non_library(), load))
+        return seen, ranked
 
     def clause_docs(self, clause: Clause) -> DocSet:
         cached = self._clauses.get(clause)
@@ -111,22 +150,50 @@ class SymbolSearch:
             raise ValueError(f"unknown clause op {clause.op!r}")
         return set(self.searcher.docs_for_query(found))
 
-    def _near_words(self, field: str, word: str) -> list[str]:
+    def near_words(self, field: str, word: str, limit: int = FUZZY_MAX_EXPANSIONS) -> list[str]:
         """Indexed words one edit away (a transposition counts as one edit: `recieve`)."""
+        return self._near_words(field, word, limit)
+
+    def _near_words(self, field: str, word: str, limit: int = FUZZY_MAX_EXPANSIONS) -> list[str]:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
             vocabulary = self._vocabularies[field] = self._segment_words.words(self.searcher, field)
-        near = process.extract(
-            word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=FUZZY_MAX_EXPANSIONS
-        )
+        near = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=limit)
         return [text for text, _, _ in near]
 
-    def _restriction(self, parsed: ParsedQuery, allowed_paths: list[str] | None) -> set[int] | None:
-        """Documents the filters allow (None: no filter). Within a filter any value may match;
-        all filters must."""
+    def closest_names(self, word: str, count: int) -> list[tuple[str, float]]:
+        """Indexed names nearest to `word` with their similarity, for the no-match hint."""
+        from rapidfuzz import fuzz, process
+
+        vocabulary = self._vocabularies.get("name")
+        if vocabulary is None:
+            vocabulary = self._vocabularies["name"] = self._segment_words.words(
+                self.searcher, "name"
+            )
+        near = process.extract(word.lower(), vocabulary, scorer=fuzz.ratio, limit=count)
+        return [(text, score) for text, score, _ in near if score >= NEAR_NAME_MIN_SCORE]
+
+    def non_library(self) -> DocSet:
+        """Symbols in tests, fixtures, vendored or generated files (codeindex.classify)."""
+        return self.class_docs(NON_LIBRARY)
+
+    def class_docs(self, classes: Iterable[str]) -> DocSet:
+        key = ",".join(sorted(classes))
+        cached = self._classes.get(key)
+        if cached is None:
+            cached = self._classes[key] = frozenset().union(
+                *(self.clause_docs(Clause("facet", "term", f"c:{name}")) for name in classes)
+            )
+        return cached
+
+    def _restriction(
+        self, parsed: ParsedQuery, allowed_paths: list[str] | None
+    ) -> tuple[set[int] | None, DocSet]:
+        """Documents the filters allow (None: no filter) and those they leave out. Within a
+        filter any value may match; all filters must."""
         filters = []
         if parsed.kinds:
             filters.append([Clause("facet", "term", f"k:{kind}") for kind in parsed.kinds])
@@ -134,31 +201,49 @@ class SymbolSearch:
             filters.append([Clause("facet", "term", f"l:{name}") for name in parsed.languages])
         if allowed_paths is not None:
             filters.append([Clause("path", "term", path) for path in allowed_paths])
+        if parsed.tests == "only":
+            filters.append([Clause("facet", "term", f"c:{name}") for name in TEST_CLASSES])
         restriction: set[int] | None = None
         for values in filters:
             docs = set().union(*(self.clause_docs(clause) for clause in values))
             restriction = docs if restriction is None else restriction & docs
-        return restriction
+        excluded = self.class_docs(TEST_CLASSES) if parsed.tests == "exclude" else frozenset()
+        return restriction, excluded
+
+    @staticmethod
+    def _allowed(docs: set[int], restriction: set[int] | None, excluded: DocSet) -> set[int]:
+        if restriction is not None:
+            docs = docs & restriction
+        return docs - excluded if excluded else docs
 
     def _rank(
         self, tiers: list[tuple[float, list[int]]], limit: int, load: StoredSymbol
-    ) -> list[tuple[float, Symbol]]:
+    ) -> list[Ranked]:
+        """Within a tier: library code first, then shorter names, then `tie_break`."""
         if self._lengths is None:
             self._lengths = self.searcher.reader().column_reader("nlen")
         lengths = self._lengths
-        ranked: list[tuple[float, Symbol]] = []
+        non_library = self.non_library()
+        ranked: list[Ranked] = []
         for score, docs in tiers:
             room = limit - len(ranked)
             if room <= 0:
                 break
-            docs.sort(key=lambda d: lengths[d])
+
+            def order(d: int) -> tuple[bool, int]:
+                return (d in non_library, lengths[d])
+
+            docs.sort(key=order)
             if len(docs) > room:
-                # Keep every document as short as the last one that fits, so the final order
+                # Keep every document as good as the last one that fits, so the final order
                 # does not depend on index order.
-                boundary = lengths[docs[room - 1]]
-                docs = [d for d in docs if lengths[d] <= boundary][:RANK_WINDOW]
-            symbols = sorted((load(d) for d in docs), key=tie_break)
-            ranked.extend((score, symbol) for symbol in symbols[:room])
+                boundary = order(docs[room - 1])
+                docs = [d for d in docs if order(d) <= boundary][:RANK_WINDOW]
+            loaded = sorted(
+                ((load(d), d) for d in docs),
+                key=lambda item: (item[1] in non_library, tie_break(item[0])),
+            )
+            ranked.extend(Ranked(score, d, symbol, "name") for symbol, d in loaded[:room])
         return ranked
 
 

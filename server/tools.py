@@ -97,9 +97,13 @@ def register(server: MCPServer, service: IndexService) -> None:
         description=(
             "Find definitions (functions, methods, classes, types...) by name across the "
             "project. Identifier-aware: 'user' finds get_user, UserService, userId, USER_ID; "
-            "'pars*' is a prefix; several words must all match. Inline filters also work: "
-            "'kind:function lang:py path:src/'. Results are ranked (exact name first) and "
-            "paged: `total` counts every match, `more` says how many follow this page."
+            "'pars*' is a prefix; 'A|B' finds either (each alternative shown on the first "
+            "page); '^get', 'user$' anchor the name; 'class User', 'def parse' filter by kind; "
+            "words also match docs, signatures and paths ('remove common indentation'), "
+            "ranked by how many match. Inline filters: 'kind:function lang:py path:src/'. "
+            "Library code ranks before tests (`tests`: include, exclude, only). Results are "
+            "ranked (exact name first) and paged: `total` counts every match, `more` says how "
+            "many follow this page; `note` says when nothing matched and what is near."
         ),
     )
     async def search_symbols(
@@ -113,6 +117,10 @@ def register(server: MCPServer, service: IndexService) -> None:
         ] = None,
         limit: Annotated[int, Field(ge=1, le=200, description="results per page")] = 20,
         offset: Offset = 0,
+        tests: Annotated[
+            Literal["include", "exclude", "only"],
+            Field(description="tests and fixtures: include (after library code), exclude, only"),
+        ] = "include",
     ) -> Annotated[CallToolResult, schemas.SearchOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
@@ -127,6 +135,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                     kinds=[kind] if kind else None,
                     paths=[path] if path else None,
                     limit=offset + limit,
+                    tests=tests,
                 )
             )
             data = result.to_json()
@@ -137,7 +146,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "offset": offset,
                 "more": max(0, data["total"] - offset - len(page)),
                 "results": page,
-                "note": note,
+                "note": "; ".join(part for part in (note, result.note) if part),
             }
 
         return await answer(run, ctx)

@@ -17,6 +17,8 @@ SEARCH_FIELDS = {
     "line",
     "end_line",
     "signature",
+    "doc",
+    "match",
     "score",
 }
 PROJECT = {

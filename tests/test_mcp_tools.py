@@ -18,6 +18,7 @@ from mcp import Client
 from test_clone_blocks import FETCH, SYNC  # a retry loop pasted into a bigger function
 
 from codeindex.api import CodeIndex
+from codeindex.classify import classify
 
 TOOLS = {
     "search_symbols",
@@ -163,17 +164,17 @@ def test_search_mirrors_the_library_json_and_pages(shared: Session) -> None:
     data = shared.ok("search_symbols", {"query": "user"})
     expected = CodeIndex.open(shared.root).search("user").to_json()
     assert data["query"] == expected["query"] == "user"
-    assert data["total"] == expected["total"] == 5  # the module users.py included
+    assert data["total"] == expected["total"] == 7  # the module users.py; 2 more by path
     assert data["results"] == expected["results"]
     assert (data["offset"], data["more"]) == (0, 0)
     assert "note" not in data
 
     first = shared.ok("search_symbols", {"query": "user", "limit": 1})
     assert first["results"] == expected["results"][:1]
-    assert (first["total"], first["more"]) == (5, 4)
+    assert (first["total"], first["more"]) == (7, 6)
     second = shared.ok("search_symbols", {"query": "user", "limit": 2, "offset": 1})
     assert second["results"] == expected["results"][1:3]
-    assert second["more"] == 2
+    assert second["more"] == 4
 
 
 def test_search_filters(shared: Session) -> None:
@@ -515,3 +516,10 @@ def test_constant_edits_do_not_block_calls(fresh: Session) -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_search_says_when_nothing_matched_and_leaves_tests_out(shared: Session) -> None:
+    data = shared.ok("search_symbols", {"query": "zzqx|^qqzz"})
+    assert data["results"] == [] and data["note"].startswith("nothing matched")
+    kept = shared.ok("search_symbols", {"query": "user", "tests": "exclude"})["results"]
+    assert kept and all(classify(hit["path"]) == "library" for hit in kept)

@@ -1,0 +1,175 @@
+"""Search the way agents ask (issue 17): the seed commands on a small Django-like project,
+through the real CLI; words in docs; library before tests; the no-match hint."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codeindex.api import CodeIndex
+from codeindex.classify import classify
+from tests.conftest import run_cli
+
+DJANGO_LIKE = {
+    "myapp/auth/models.py": (
+        "class User:\n"
+        '    """A person who can log in."""\n'
+        "    def get_username(self):\n        return self.username\n\n"
+        "class AnonymousUser:\n    pass\n\n"
+        "class Permission:\n    pass\n"
+    ),
+    "myapp/auth/backends.py": (
+        "class ModelBackend:\n"
+        "    def authenticate(self, request, username=None, password=None):\n"
+        '        """Check the credentials and return a user."""\n'
+        "        return None\n\n"
+        "def get_user(request):\n    return None\n"
+    ),
+    "myapp/sessions/base.py": (
+        "class SessionBase:\n"
+        "    def create(self):\n        pass\n\n"
+        "    def update(self, data):\n        pass\n\n"
+        "    def delete(self, session_key=None):\n        pass\n"
+    ),
+    "myapp/api/views.py": (
+        "class APIView:\n    pass\n\n"
+        "def api_root(request):\n"
+        '    """List every endpoint of the service."""\n'
+        "    return None\n\n"
+        "def register_endpoint(path, view):\n    return None\n"
+    ),
+    "myapp/core/ratelimit.py": (
+        "def rate_limit(request, key, amount):\n"
+        '    """Refuse a request once it passes the allowed amount."""\n'
+        "    return True\n\n"
+        "def consume(request, action):\n"
+        '    """Limit login attempts: count one attempt against the rate."""\n'
+        "    return True\n"
+    ),
+    "myapp/text.py": (
+        "def dedent(text):\n"
+        '    """Remove any common leading whitespace from every line in `text`.\n\n'
+        '    Lines that consist solely of whitespace are normalized."""\n'
+        "    return text\n"
+    ),
+    "tests/test_auth.py": (
+        "class UserTests:\n    def test_user(self):\n        pass\n\n"
+        "def dedent(s):\n    return s\n\n"
+        "def create_user():\n    pass\n"
+    ),
+}
+
+SEED_COMMANDS = {
+    "user": ["user"],
+    "User\\|Auth\\|Session": ["user", "auth", "session"],
+    "create\\|update\\|delete": ["create", "update", "delete"],
+    "API\\|endpoint": ["api", "endpoint"],
+}
+
+
+@pytest.fixture
+def root(project) -> Path:
+    return project(DJANGO_LIKE)
+
+
+def search_json(root: Path, *args: str) -> dict:
+    result = run_cli(*args, "--json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_seed_commands_show_every_alternative(root: Path) -> None:
+    for query, words in SEED_COMMANDS.items():
+        data = search_json(root, query, "--type", "py")
+        shown = [f"{hit['qualified_name']} {hit['doc']}".lower() for hit in data["results"]]
+        for word in words:
+            assert any(word in text for text in shown), (query, word, shown)
+        assert data["total"] >= len(words)
+
+
+def test_alternation_interleaves_and_counts_the_union(root: Path) -> None:
+    data = search_json(root, "create|update|delete", "--limit", "3")
+    assert [hit["name"] for hit in data["results"]] == ["create", "update", "delete"]
+    both = search_json(root, "User|User")  # the same alternative twice counts once
+    assert both["total"] == search_json(root, "User")["total"]
+    union = search_json(root, "dedent|rate_limit")
+    assert union["total"] == 3  # two dedent functions and rate_limit
+
+
+def test_library_code_ranks_before_tests_and_tests_can_be_left_out(root: Path) -> None:
+    data = search_json(root, "dedent")
+    assert [hit["path"] for hit in data["results"]] == ["myapp/text.py", "tests/test_auth.py"]
+    names = [hit["qualified_name"] for hit in search_json(root, "user", "--limit", "50")["results"]]
+    assert names.index("User") < names.index("UserTests")
+    kept = search_json(root, "user", "--tests", "exclude", "--limit", "50")["results"]
+    assert kept and all(not hit["path"].startswith("tests/") for hit in kept)
+    only = search_json(root, "user", "--tests", "only")["results"]
+    assert only and all(hit["path"].startswith("tests/") for hit in only)
+
+
+def test_words_find_docs_and_rank_rather_than_filter(root: Path) -> None:
+    found = search_json(root, "remove common indentation from text")["results"]
+    assert found[0]["qualified_name"] == "dedent" and found[0]["path"] == "myapp/text.py"
+    assert found[0]["doc"] == "Remove any common leading whitespace from every line in `text`."
+    assert found[0]["match"] == "doc"
+    assert search_json(root, "rate limiting")["results"][0]["name"] == "rate_limit"
+    assert search_json(root, "limit login attempts")["results"][0]["name"] == "consume"
+    text = run_cli("remove common indentation", cwd=root).stdout.splitlines()[0]
+    assert text.endswith("-- Remove any common leading whitespace from every line in `text`.")
+
+
+def test_a_name_with_every_word_ranks_above_doc_matches(indexed) -> None:
+    code_index: CodeIndex = indexed(
+        {
+            "a.py": 'def helper():\n    """Parse the date from a header."""\n',
+            "b.py": "def parse_date(text):\n    pass\n",
+        }
+    )
+    hits = code_index.search("parse date").hits
+    assert [hit.symbol.name for hit in hits] == ["parse_date", "helper"]
+    assert hits[0].score > hits[1].score
+
+
+def test_nothing_matched_says_so_on_stderr(root: Path) -> None:
+    result = run_cli("zzqx\\|rate_lmt", "--type", "py", cwd=root)
+    assert (result.returncode, result.stdout) == (0, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("code-index: nothing matched")
+    assert "'zzqx' 0" in line and "rate_limit" in line  # counts alone; nearest names
+    data = search_json(root, "^zzqx")
+    assert data["results"] == [] and "nothing matched" in data["note"]
+
+
+def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
+    result = run_cli("user[0-9]", cwd=root)
+    assert result.returncode == 2
+    assert "regex syntax" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("django/contrib/auth/models.py", "library"),
+        ("tests/auth_tests/test_views.py", "test"),
+        ("pkg/views_test.py", "test"),
+        ("conftest.py", "test"),
+        ("src/server/handler_test.go", "test"),
+        ("src/testing/testing.go", "library"),  # Go's testing package
+        ("web/app.test.ts", "test"),
+        ("web/app.spec.tsx", "test"),
+        ("Assets/UniTask/Runtime/Linq/CombineLatest.cs", "library"),
+        ("src/Foo.Tests/ParserTests.cs", "test"),
+        ("src/Core/ParserTests.cs", "test"),
+        ("UnitTests/Parser.cs", "test"),
+        ("src/latest/contest.py", "library"),
+        ("tests/fixtures/sample.py", "fixture"),
+        ("go/pkg/testdata/x.go", "fixture"),
+        ("pip/_vendor/requests/api.py", "vendored"),
+        ("web/node_modules/lib/tests/a.test.ts", "vendored"),
+        ("proto/user_pb2.py", "generated"),
+        ("api/user.pb.go", "generated"),
+        ("Forms/Main.Designer.cs", "generated"),
+    ],
+)
+def test_classify_paths(path: str, expected: str) -> None:
+    assert classify(path) == expected
