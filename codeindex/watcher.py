@@ -13,6 +13,7 @@ moves, and the handler drops every other event type on platforms that cannot fil
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -66,6 +67,8 @@ BUSY_RETRY = 1.0
 RESCAN_SHARE = 0.01  # of the time, at most, for backstop rescans
 FALLBACK_SHARE = 0.05  # when rescans replace events
 MAX_SMALL_SEGMENTS = 10  # merge even without an idle pause past this many (~15 ms each time)
+COOKIE_PREFIX = "sync-cookie-"  # files `sync` touches in the index directory
+_cookie_numbers = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,14 @@ class Watcher:
         self._busy: str | None = None
         self._last_error: str | None = None
         self._merges = 0
+        # Read-your-writes (`sync`): relevant events are numbered as they arrive; a batch
+        # records the last number it took, and once committed, everything up to it is in.
+        self._cookie_dir = store.INDEX_DIR + "/" + COOKIE_PREFIX
+        self._cookies_seen: set[str] = set()
+        self._event_number = 0
+        self._taken_upto = 0
+        self._committed_upto = 0
+        self._flush_now = False
 
     # -- public --------------------------------------------------------------------------
 
@@ -178,6 +189,44 @@ class Watcher:
                 self._cond.wait(min(remaining, 0.05))
         return True
 
+    def sync(self, timeout: float) -> bool:
+        """Return once every change made to the tree before this call is in the index
+        (Watchman's sync cookie). Touch a cookie file in the index directory and wait for
+        its event: events arrive in order, so every earlier change is queued by then. Then
+        take the queue at once (no debounce) and wait for its commit. False when that
+        takes longer than `timeout` or the watcher does not follow events itself."""
+        if self._observer is None or self._lock is None or self._stopping:
+            return False
+        deadline = time.monotonic() + timeout
+        name = f"{COOKIE_PREFIX}{os.getpid()}-{next(_cookie_numbers)}"
+        cookie = self.code_index.store.directory / name
+        try:
+            os.close(os.open(cookie, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+        except OSError:
+            return False  # a read-only index directory: no cookie, no promise
+        try:
+            with self._cond:
+                if not self._cond.wait_for(
+                    lambda: name in self._cookies_seen or self._stopping,
+                    max(0.0, deadline - time.monotonic()),
+                ):
+                    return False
+                self._cookies_seen.discard(name)
+                wanted = self._event_number
+                if self._committed_upto >= wanted:
+                    return True
+                self._flush_now = True
+                self._cond.notify_all()
+                return (
+                    self._cond.wait_for(
+                        lambda: self._committed_upto >= wanted or self._stopping,
+                        max(0.0, deadline - time.monotonic()),
+                    )
+                    and not self._stopping
+                )
+        finally:
+            cookie.unlink(missing_ok=True)
+
     def status(self) -> dict[str, object]:
         with self._cond:
             pending = len(self._pending)
@@ -208,6 +257,8 @@ class Watcher:
         paths = [event.src_path]
         if event.dest_path:
             paths.append(event.dest_path)
+        if self._is_cookie(os.fsdecode(event.src_path)):
+            return
         wanted = [
             relative
             for path in paths
@@ -221,7 +272,20 @@ class Watcher:
                 self._first_event = now
             self._last_event = now
             self._pending.update(dict.fromkeys(wanted))
+            self._event_number += 1
             self._cond.notify_all()
+
+    def _is_cookie(self, path: str) -> bool:
+        """A `sync` cookie's event: note that it arrived (and drop it)."""
+        if not path.startswith(self._prefix):
+            return False
+        relative = path[len(self._prefix) :].replace(os.sep, "/")
+        if not relative.startswith(self._cookie_dir):
+            return False
+        with self._cond:
+            self._cookies_seen.add(relative[len(store.INDEX_DIR) + 1 :])
+            self._cond.notify_all()
+        return True
 
     def _relevant(self, path: str, is_dir: bool) -> str | None:
         """The root-relative path to refresh for a changed path, or None to drop it."""
@@ -256,6 +320,8 @@ class Watcher:
                     task = self._next_task()
                 elif self._take_over():
                     task = ("start", None)  # reconcile: what changed while nobody watched
+                    with self._cond:
+                        self._taken_upto = self._event_number
                 else:
                     self._mode = "standby"
                     self._ready.set()
@@ -270,6 +336,9 @@ class Watcher:
                     self._working = True
                 try:
                     self._do(*task)
+                    if self._busy is None:  # committed (not put back for another writer)
+                        with self._cond:
+                            self._committed_upto = max(self._committed_upto, self._taken_upto)
                 except Exception as exc:  # keep watching
                     log.exception("code-index watcher: %s failed", task[0])
                     self._last_error = f"{type(exc).__name__}: {exc}"
@@ -338,14 +407,17 @@ class Watcher:
                 if self._pending:
                     quiet = self._last_event + self.debounce
                     due = min(quiet, self._first_event + self.max_latency)
-                    if now >= due:
+                    if now >= due or self._flush_now:
                         paths = list(self._pending)
                         self._pending.clear()
+                        self._flush_now = False
+                        self._taken_upto = self._event_number
                         return "changes", paths
                     self._cond.wait(due - now)
                     continue
                 if self._rescan_now or now >= next_rescan:
                     self._rescan_now = False
+                    self._taken_upto = self._event_number  # a walk sees every change
                     return "rescan", None
                 wake = next_rescan
                 if self._merge_due:

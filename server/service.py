@@ -6,13 +6,14 @@ there is no index), then keep it current. Tool calls wait only for what they nee
 (a fraction of a second), then whatever makes older changes visible (below). During a build
 they answer at once from what is committed, with a note saying so.
 
-Freshness, in order of preference:
-- the file watcher (`codeindex.watcher.Watcher`): file events reach the index within its
-  ~200 ms debounce, and a call waits for queued events to land before it reads;
+Freshness (read-your-writes: a call that starts after a write sees it), in order of
+preference:
+- the file watcher (`codeindex.watcher.Watcher`): a call syncs with it through a cookie file
+  (Watcher.sync): under a millisecond when nothing is pending, else the commit of what is;
 - when there is no watcher, or it is degraded (OS watch limit, another process watches the
   index, periodic rescans only), a check before answering: a call needs a refresh that
-  started at most `check_interval` seconds before it; the refresher thread runs one when none
-  did. Any change older than the interval is visible; back-to-back calls share one walk.
+  started after it did (at most `check_interval` seconds before, 0 by default); the
+  refresher thread runs one when none did. Calls that arrive together share one walk.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ log = logging.getLogger("codeindex_server")
 
 T = TypeVar("T")
 
-CHECK_INTERVAL = 0.5  # seconds; a change older than this is always visible
+CHECK_INTERVAL = 0.0  # seconds; a change older than this is always visible
 CHECK_WAIT_LIMIT = 5.0  # longest a call waits for a freshness check before answering anyway
 WATCHER_WAIT_LIMIT = 2.0  # the watcher commits at least every ~1 s even under constant edits
 OPEN_TIMEOUT = 60.0
@@ -359,19 +360,9 @@ class IndexService:
         return bool(status and status.get("pending"))
 
     def _wait_for_watcher(self) -> str:
-        """Wait until the changes queued before this call have reached the index: the
-        watcher is idle, or a batch it took after the call began has been committed. Under
-        a constant stream of edits the watcher is never idle, but it takes a batch at least
-        every `max_latency` (1 s), so the wait stays bounded by that plus the batch."""
-        watcher = self._watcher
-        if watcher.wait_idle(0):
+        """Wait until every change made before this call has reached the index: the
+        watcher's sync cookie (Watcher.sync), typically a few milliseconds plus the commit
+        of what was pending."""
+        if self._watcher.sync(WATCHER_WAIT_LIMIT):
             return ""
-        called = time.time()
-        deadline = time.monotonic() + WATCHER_WAIT_LIMIT
-        while time.monotonic() < deadline:
-            if watcher.wait_idle(0.02):
-                return ""
-            last = watcher.status().get("last_batch")
-            if last and last["finished_at"] - last["seconds"] >= called:
-                return ""
         return "the file watcher is still indexing recent changes; results may lag"

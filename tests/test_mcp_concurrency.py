@@ -15,11 +15,14 @@ from test_mcp_stdio import BIN, call, make_project, until
 
 
 def clone_workers() -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process().children(recursive=True)
-        if "clone_worker" in " ".join(child.cmdline())
-    ]
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "clone_worker" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # exited meanwhile (the indexer's workers come and go)
+            pass
+    return found
 
 
 def params(root: Path) -> StdioServerParameters:
@@ -94,6 +97,58 @@ def test_cancelled_find_duplicates_stops_and_the_server_keeps_serving(tmp_path: 
             result = await session.call_tool("find_duplicates", {}, progress_callback=on_progress)
             assert not result.is_error, result.content[0].text
             assert result.structured_content["total"] >= 0
+            # Progress callbacks run in tasks of their own: give the last one a moment.
+            with anyio.move_on_after(5):
+                while not progress:
+                    await anyio.sleep(0.01)
 
     anyio.run(go)
     assert progress and progress[0][1] == "find_duplicates: started", progress
+
+
+def test_read_your_writes_with_no_pause(tmp_path: Path) -> None:
+    """Each search starts right after the write or the delete returned: no sleep between.
+    With the watcher (a sync cookie) and without it (a check before answering)."""
+    root = make_project(tmp_path / "project")
+    stale: list[str] = []
+
+    async def rounds(session: ClientSession, label: str) -> None:
+        for index in range(5):
+            name = f"probe_{label}_{index}"
+            target = root / f"app/probe{index % 3}.py"
+            target.write_text(f"def {name}(x):\n    return x\n", encoding="utf-8")
+            if (await call(session, "search_symbols", {"query": name}))["total"] != 1:
+                stale.append(f"{label}: missed new {name}")
+            target.unlink()
+            if (await call(session, "search_symbols", {"query": name}))["total"] != 0:
+                stale.append(f"{label}: still found deleted {name}")
+
+    async def go() -> None:
+        async with (
+            stdio_client(params(root)) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await until(session, "user", 3)
+            status = await call(session, "index_status", {})
+            deadline = time.monotonic() + 10
+            while status["freshness"] != "watcher" and time.monotonic() < deadline:
+                await anyio.sleep(0.05)
+                status = await call(session, "index_status", {})
+            assert status["freshness"] == "watcher"
+            await rounds(session, "watcher")
+            # A second server on the same index: the first one's watcher holds it, so this
+            # one checks the disk before answering.
+            async with (
+                stdio_client(params(root)) as (read2, write2),
+                ClientSession(read2, write2) as second,
+            ):
+                await second.initialize()
+                await until(second, "user", 3)
+                assert (await call(second, "index_status", {}))["freshness"] == (
+                    "check-before-answer"
+                )
+                await rounds(second, "check")
+
+    anyio.run(go)
+    assert stale == []
