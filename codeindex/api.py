@@ -14,6 +14,7 @@ from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.indexer import Indexer, Progress, read_state
 from codeindex.models import (
     DuplicatesResult,
+    ReferencesResult,
     SearchHit,
     SearchResult,
     SimilarResult,
@@ -26,6 +27,8 @@ from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 DEFAULT_LIMIT = 20
 MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
 NEAREST_NAMES = 3
+DEFAULT_REFS_LIMIT = 100
+SHOW_REFS = 10  # references shown with a definition (`show --refs`, get_symbol)
 SHOW_CANDIDATES = 5000
 
 
@@ -198,6 +201,43 @@ class CodeIndex:
             and (name == bare or f".{hit.symbol.qualified_name}".endswith(f".{name}"))
         ]
         return [SymbolSource(symbol, self.source_of(symbol)) for symbol in matches]
+
+    def references(
+        self,
+        name: str,
+        languages: list[str] | None = None,
+        kinds: list[str] | None = None,
+        paths: list[str] | None = None,
+        limit: int = DEFAULT_REFS_LIMIT,
+        offset: int = 0,
+    ) -> ReferencesResult:
+        """Where `name` is used (codeindex.refs); `Type.name` narrows by receiver."""
+        from codeindex import refs
+
+        if limit < 1 or offset < 0:
+            raise UsageError("limit must be at least 1 and offset at least 0")
+        if not name.strip():
+            raise UsageError("give a name, e.g. `code-index refs parse`")
+        try:
+            return refs.references(
+                self.store,
+                self.root,
+                name.strip(),
+                _languages(languages),
+                kinds or (),
+                paths or (),
+                limit,
+                offset,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def callers(self, symbol: Symbol, limit: int = SHOW_REFS) -> ReferencesResult:
+        """The first references to a definition: by `Type.name` for members, so the receiver
+        narrows them, else by its name."""
+        from codeindex.refs import reference_name
+
+        return self.references(reference_name(symbol), limit=limit)
 
     def source_of(self, symbol: Symbol) -> str:
         # Split on "\n" only, as tree-sitter counts rows: str.splitlines() also breaks at form

@@ -13,7 +13,8 @@ from typing import Any
 from codeindex import api, store
 from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.languages import language_for_path
-from codeindex.models import KINDS, Symbol, UpdateReport
+from codeindex.models import KINDS, Reference, Symbol, UpdateReport
+from codeindex.refs import REFERENCE_KINDS
 
 COMMANDS = (
     "search",
@@ -22,6 +23,7 @@ COMMANDS = (
     "watch",
     "outline",
     "show",
+    "refs",
     "export",
     "dups",
     "similar",
@@ -115,7 +117,30 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", parents=[common], help="source of a symbol")
     show.add_argument("name", help="a name or qualified name, e.g. UserService.get_user")
     show.add_argument("--path", help="only in this file")
+    show.add_argument(
+        "--refs", action="store_true", help="also the first references to it (see `refs`)"
+    )
     add_json(show)
+
+    refs = commands.add_parser(
+        "refs", parents=[common], help="where a name is used: calls, types, imports, ..."
+    )
+    refs.add_argument("name", help="a name, or Type.name to narrow by receiver")
+    add_type(refs)
+    refs.add_argument(
+        "--kind",
+        action="append",
+        choices=REFERENCE_KINDS,
+        help="only this kind of use (repeatable)",
+    )
+    refs.add_argument(
+        "--path",
+        action="append",
+        metavar="GLOB",
+        help="only files matching this gitignore-style glob (repeatable)",
+    )
+    refs.add_argument("--limit", type=int, default=api.DEFAULT_REFS_LIMIT)
+    add_json(refs)
 
     export = commands.add_parser(
         "export", parents=[common], help="every symbol, as JSON lines or a ctags tags file"
@@ -296,6 +321,28 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_refs(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    result = code_index.references(
+        args.name, languages=args.type, kinds=args.kind, paths=args.path, limit=args.limit
+    )
+    if args.json:
+        emit_json(result.to_json())
+        return EXIT_OK
+    for reference in result.references:
+        print(format_reference(reference))
+    if result.total > len(result.references):
+        print(f"({result.total - len(result.references)} more; raise --limit)", file=sys.stderr)
+    elif not result.total:
+        print(f"no references to {args.name!r} found", file=sys.stderr)
+    return EXIT_OK
+
+
+def format_reference(reference: Reference) -> str:
+    place = f"{reference.path}:{reference.line}:{reference.column}"
+    return f"{place}  {reference.symbol}  {reference.text}"
+
+
 def format_symbol(symbol: Symbol) -> str:
     return (
         f"{symbol.path}:{symbol.line}  {symbol.kind:<11} {symbol.qualified_name}  "
@@ -384,13 +431,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     found = code_index.show(args.name, args.path, base=Path.cwd())
     if not found:
         return fail(f"no symbol named {args.name!r}; try `code-index {args.name.split('.')[-1]}`")
+    callers = [code_index.callers(item.symbol) if args.refs else None for item in found]
     if args.json:
-        emit_json({"name": args.name, "matches": [item.to_json() for item in found]})
+        matches = [item.to_json() for item in found]
+        for match, refs in zip(matches, callers, strict=True):
+            if refs is not None:
+                match["refs"] = refs.to_json()
+        emit_json({"name": args.name, "matches": matches})
         return EXIT_OK
-    for item in found:
+    for item, refs in zip(found, callers, strict=True):
         symbol = item.symbol
         print(f"{symbol.path}:{symbol.start_line}-{symbol.end_line}  {symbol.qualified_name}")
         print(item.source)
+        if refs is not None:
+            print(f"-- {refs.total} references to {refs.name}")
+            for reference in refs.references:
+                print(format_reference(reference))
         print()
     return EXIT_OK
 
@@ -549,6 +605,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": cmd_status,
     "outline": cmd_outline,
     "show": cmd_show,
+    "refs": cmd_refs,
     "export": cmd_export,
     "dups": cmd_dups,
     "similar": cmd_similar,

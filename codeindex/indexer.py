@@ -27,6 +27,7 @@ from codeindex.clones.fingerprints import fingerprint_files
 from codeindex.extract import Extraction, extract
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, UpdateReport
+from codeindex.refs import identifiers
 from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
@@ -50,6 +51,7 @@ Progress = Callable[[int], None]
 class FileOutcome:
     record: FileRecord
     documents: list[Document]
+    identifiers: tuple[str, ...] = ()  # for the file record's `refs` terms (codeindex.refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcom
             for index, symbol in enumerate(symbols)
         ]
         documents.append(store.symbol_document(item.extraction.module))
+        words = tuple(identifiers(item.extraction.source))
         candidate = item.candidate
         record = FileRecord(
             candidate.path,
@@ -136,8 +139,8 @@ def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcom
             item.spec.name,
             len(symbols),
         )
-        documents.append(store.file_document(record))
-        yield FileOutcome(record, documents)
+        documents.append(store.file_document(record, words))
+        yield FileOutcome(record, documents, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +282,7 @@ class Indexer:
                 ):
                     # Touched but not changed: keep the symbols, refresh the record only.
                     writer.delete_by_query(_record_query(candidate.path))
-                    writer.add(store.file_document(outcome.record))
+                    writer.add(store.file_document(outcome.record, outcome.identifiers))
                     unchanged_content += 1
                 else:
                     if previous is not None:

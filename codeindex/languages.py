@@ -78,6 +78,10 @@ class LanguageSpec:
     definition_keywords: tuple[str, ...] = ()
     # File stems that stand for their directory in module names (`pkg/__init__.py` is `pkg`).
     package_index_stems: tuple[str, ...] = ()
+    # The reference query (codeindex.refs): use sites captured as @reference.<kind>.
+    refs_query_file: str = ""
+    # Receivers that mean "this object" (`self.parse` inside `Loader` is `Loader.parse`).
+    self_names: tuple[str, ...] = ()
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -196,6 +200,8 @@ _TYPESCRIPT = LanguageSpec(
     attribute_types=("decorator",),
     expression_body_types=("arrow_function",),
     package_index_stems=("index",),
+    refs_query_file="typescript.refs.scm",
+    self_names=("this",),
 )
 
 
@@ -213,6 +219,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         wrapper_types=("decorated_definition",),
         definition_keywords=("def", "class"),
         package_index_stems=("__init__",),
+        refs_query_file="python.refs.scm",
+        self_names=("self", "cls"),
     ),
     _TYPESCRIPT,
     replace(
@@ -229,6 +237,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         extensions=(".go",),
         grammar="tree_sitter_go:language",
         query_file="go.scm",
+        refs_query_file="go.refs.scm",
         doc_style="comments",
         comment_types=("comment",),
         # An interface's first element or comment stands for its body (interface_type itself
@@ -254,6 +263,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         ),
         attribute_types=("attribute_item", "inner_attribute_item"),
         package_index_stems=("mod",),
+        refs_query_file="rust.refs.scm",
+        self_names=("self", "Self"),
     ),
     LanguageSpec(
         name="csharp",
@@ -272,6 +283,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             "arrow_expression_clause",
         ),
         attribute_types=("attribute_list",),
+        refs_query_file="csharp.refs.scm",
+        self_names=("this", "base"),
     ),
 )
 
@@ -320,6 +333,14 @@ def ts_query(spec_name: str) -> tree_sitter.Query:
     import tree_sitter
 
     return tree_sitter.Query(ts_language(spec_name), _query_source(spec_name))
+
+
+@cache
+def ts_refs_query(spec_name: str) -> tree_sitter.Query:
+    import tree_sitter
+
+    text = (QUERY_DIR / _BY_NAME[spec_name].refs_query_file).read_text(encoding="utf-8")
+    return tree_sitter.Query(ts_language(spec_name), text)
 
 
 @cache  # read by ts_query and pattern_roots

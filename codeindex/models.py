@@ -168,3 +168,34 @@ class DuplicatesResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"groups": [group.to_json() for group in self.groups], "total": self.total}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One use of a name. `column` is 1-based, in characters; `symbol` is the qualified name
+    of the innermost definition around it (the module's name at module level); `kind` is how
+    the name is used: call, decorator, import, type, attribute or name."""
+
+    path: str
+    line: int
+    column: int
+    symbol: str
+    text: str
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencesResult:
+    name: str
+    total: int
+    references: list[Reference]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "total": self.total,
+            "references": [reference.to_json() for reference in self.references],
+        }

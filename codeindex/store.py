@@ -38,10 +38,11 @@ from codeindex.text_search import Ranked, symbol_text_terms
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "9"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "10"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
-# module-level constants and variables; 9: doc/sig/place words, path class facets
+# module-level constants and variables; 9: doc/sig/place words, path class facets;
+# 10: each file's identifiers (`refs`, codeindex.refs)
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"
@@ -83,6 +84,7 @@ def _schema() -> fields.Schema:
         sig=_terms_field(),  # stemmed words of the signature
         place=_terms_field(),  # stemmed words of the file's path
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
+        refs=_terms_field(),  # on file records: the identifiers in the file (codeindex.refs)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         data=_bytes_column(),  # the symbol or file record, SEP-joined UTF-8
         clone=_bytes_column(),  # clone payload (codeindex.clones.fingerprints)
@@ -114,7 +116,7 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     return Document(terms=terms, columns=columns)
 
 
-def file_document(record: FileRecord) -> Document:
+def file_document(record: FileRecord, identifiers: Iterable[str] = ()) -> Document:
     data = SEP.join(
         (
             record.path,
@@ -126,9 +128,11 @@ def file_document(record: FileRecord) -> Document:
             record.skipped,
         )
     )
-    return Document(
-        terms={"path": [record.path], "record": ["file"]}, columns={"data": data.encode("utf-8")}
-    )
+    terms = {"path": [record.path], "record": ["file"]}
+    words = list(identifiers)
+    if words:
+        terms["refs"] = words
+    return Document(terms=terms, columns={"data": data.encode("utf-8")})
 
 
 def symbol_to_stored(symbol: Symbol) -> str:
@@ -281,6 +285,10 @@ class Store:
         if self._all_records is None or self._all_records[0] is not searcher:
             self._all_records = (searcher, self._records(searcher, _FILE_RECORDS))
         return dict(self._all_records[1])
+
+    def files_using(self, name: str) -> list[FileRecord]:
+        """Records of the files whose text holds the identifier `name` (codeindex.refs)."""
+        return list(self._records(self.searcher(), query.Term("refs", name)).values())
 
     def _records(self, searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
         records = {}

@@ -64,6 +64,24 @@ class GetSymbolOutput(_Out):
     note: str | None = None
 
 
+class ReferenceEntry(_Out):
+    path: str
+    line: int
+    column: int = Field(description="1-based, in characters")
+    symbol: str = Field(description="qualified name of the definition the use is in")
+    text: str = Field(description="the line, trimmed")
+    kind: str = Field(description="call, decorator, import, type, attribute or name")
+
+
+class ReferencesOutput(_Out):
+    name: str
+    total: int = Field(description="how many references in all")
+    offset: int
+    more: int = Field(description="references after this page; raise offset to see them")
+    references: list[ReferenceEntry]
+    note: str | None = None
+
+
 class OutlineNode(_Out):
     name: str
     kind: str

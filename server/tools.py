@@ -23,6 +23,7 @@ from pydantic import Field
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.languages import LANGUAGES
 from codeindex.models import KINDS
+from codeindex.refs import REFERENCE_KINDS
 
 MAX_SOURCE_LINES = 400
 MAX_CANDIDATES_WITH_SOURCE = 3
@@ -185,7 +186,63 @@ def register(server: MCPServer, service: IndexService) -> None:
                     f"no symbol named {name!r}{where}; "
                     "use search_symbols to find names that match part of it"
                 )
-            return symbol_answer(name, found, note)
+            data = symbol_answer(name, found, note)
+            if not data["ambiguous"]:  # its first callers, for the scan before writing
+                callers = service.query(lambda ci: ci.callers(found[0].symbol))
+                data["matches"][0]["refs"] = callers.to_json()
+            return data
+
+        return await answer(run, ctx)
+
+    @server.tool(
+        name="find_references",
+        title="Find where a name is used",
+        annotations=READ_ONLY,
+        description=(
+            "Where a name is used: calls, decorators, imports, type uses, attribute accesses "
+            "and plain reads, each with path, line, column, the enclosing definition and the "
+            "line's text; definitions themselves are left out. By name, as grep would, but "
+            "comments and strings do not count. 'Loader.parse' keeps only uses reached "
+            "through Loader (Loader.parse, self.parse inside Loader); 'parse' keeps all. "
+            "Use it before changing or duplicating code, to see who relies on it."
+        ),
+    )
+    async def find_references(
+        ctx: Context,
+        name: Annotated[str, Field(min_length=1, description="a name, or Type.name")],
+        language: Language | None = None,
+        kind: Annotated[
+            Literal[REFERENCE_KINDS] | None,  # type: ignore[valid-type]
+            Field(description="only this kind of use"),
+        ] = None,
+        path: Annotated[
+            str | None,
+            Field(description="only files matching this gitignore-style glob, e.g. 'src/**'"),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="references per page")] = 50,
+        offset: Offset = 0,
+    ) -> Annotated[CallToolResult, schemas.ReferencesOutput]:
+        def run() -> dict[str, Any]:
+            note = service.ensure_fresh()
+            result = service.query(
+                lambda ci: ci.references(
+                    name,
+                    languages=[language] if language else None,
+                    kinds=[kind] if kind else None,
+                    paths=[path] if path else None,
+                    limit=limit,
+                    offset=offset,
+                )
+            )
+            data = result.to_json()
+            return {
+                "name": data["name"],
+                "total": data["total"],
+                "offset": offset,
+                "more": max(0, data["total"] - offset - len(data["references"])),
+                "references": data["references"],
+                "note": note or service.empty_reason(),
+            }
 
         return await answer(run, ctx)
 

@@ -26,6 +26,7 @@ TOOLS = {
     "file_outline",
     "find_similar",
     "find_duplicates",
+    "find_references",
     "index_status",
     "reindex",
 }

@@ -1,0 +1,151 @@
+"""References (codeindex.refs): golden sites per language, the CLI and MCP answers, narrowing
+by receiver, and freshness through the watcher."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from conftest import run_cli, write_files
+from regen_refs_golden import GOLDEN, golden_references, render
+
+from codeindex.api import CodeIndex
+from codeindex.refs import identifiers, split_name
+from codeindex.watcher import Watcher
+
+VIEWS = (
+    "from allauth.core import ratelimit\n"
+    "from allauth.core.ratelimit import consume, rate_limit\n"
+    "\n"
+    "\n"
+    "@rate_limit(action='login')\n"
+    "def login(request):\n"
+    "    # consume in a comment, and 'consume' in a string, are not uses\n"
+    "    consume(request, 'consume')\n"
+    "    return ratelimit.consume(request, 'x')\n"
+)
+RATELIMIT = (
+    "ACCOUNT_RATE_LIMITS = {'login': '30/m/ip'}\n"
+    "\n"
+    "\n"
+    "def consume(request, action):\n"
+    "    return ACCOUNT_RATE_LIMITS.get(action)\n"
+    "\n"
+    "\n"
+    "def rate_limit(action):\n"
+    "    return lambda view: view\n"
+)
+PROJECT = {"allauth/views.py": VIEWS, "allauth/core/ratelimit.py": RATELIMIT}
+
+
+def test_golden_references_in_every_language() -> None:
+    # Calls, decorators/attributes, imports and type uses in Python, TypeScript, Go, Rust
+    # and C#; comments, strings and definitions never count. Regenerate with
+    # tests/regen_refs_golden.py and review the diff line by line.
+    assert render(golden_references()) == GOLDEN.read_text(encoding="utf-8")
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    languages = {Path(row[0]).suffix for rows in golden.values() for row in rows}
+    assert languages == {".py", ".ts", ".go", ".rs", ".cs"}
+
+
+def test_identifiers_are_the_words_of_the_file() -> None:
+    words = identifiers("x = größe + get_user(1) # 2nd\n".encode())
+    assert sorted(words) == ["get_user", "größe", "x"]
+
+
+def test_split_name_reads_the_last_qualifier() -> None:
+    assert split_name("parse") == ("", "parse")
+    assert split_name("pkg.Loader.parse") == ("Loader", "parse")
+    assert split_name("crate::Loader::parse") == ("Loader", "parse")
+
+
+def test_refs_cli_json_contract_and_text(project) -> None:
+    root = project(PROJECT)
+    result = run_cli("refs", "consume", "--json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["name"], data["total"]) == ("consume", 3)
+    first = data["references"][0]
+    assert {"path", "line", "column", "symbol", "text"} <= set(first)
+    sites = [(r["path"], r["line"], r["column"], r["symbol"]) for r in data["references"]]
+    assert sites == [
+        ("allauth/views.py", 2, 36, "allauth.views"),  # the import
+        ("allauth/views.py", 8, 5, "login"),
+        ("allauth/views.py", 9, 22, "login"),
+    ]
+    assert data["references"][1]["text"] == "consume(request, 'consume')"
+    decorator = json.loads(
+        run_cli("refs", "rate_limit", "--kind", "decorator", "--json", cwd=root).stdout
+    )
+    assert [(r["line"], r["symbol"]) for r in decorator["references"]] == [(5, "login")]
+    constant = json.loads(run_cli("refs", "ACCOUNT_RATE_LIMITS", "--json", cwd=root).stdout)
+    assert [(r["line"], r["symbol"]) for r in constant["references"]] == [(5, "consume")]
+    narrowed = json.loads(run_cli("refs", "ratelimit.consume", "--json", cwd=root).stdout)
+    assert [r["line"] for r in narrowed["references"]] == [2, 9]
+    text = run_cli("refs", "consume", "--limit", "1", "--path", "allauth/", cwd=root)
+    assert text.stdout == "allauth/views.py:2:36  allauth.views  " + VIEWS.splitlines()[1] + "\n"
+    assert "2 more" in text.stderr
+    nothing = run_cli("refs", "no_such_name", cwd=root)
+    assert (nothing.returncode, nothing.stdout) == (0, "")
+    bad = run_cli("refs", "consume", "--type", "cobol", cwd=root)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_show_refs_gives_the_definition_and_its_first_callers(project) -> None:
+    root = project(PROJECT)
+    data = json.loads(run_cli("show", "consume", "--refs", "--json", cwd=root).stdout)
+    [match] = data["matches"]
+    assert match["qualified_name"] == "consume"
+    assert match["refs"]["total"] == 3
+    assert [r["symbol"] for r in match["refs"]["references"]] == ["allauth.views", "login", "login"]
+
+
+def test_receiver_narrows_members(indexed) -> None:
+    code_index: CodeIndex = indexed(
+        {
+            "loader.py": (
+                "class Loader:\n"
+                "    def parse(self, text):\n"
+                "        return self.parse(text[1:])\n"
+                "\n"
+                "class Other:\n"
+                "    def parse(self, text):\n"
+                "        return self.parse(text) or Loader.parse(self, text)\n"
+                "\n"
+                "def use(thing):\n"
+                "    return thing.parse('x')\n"
+            )
+        }
+    )
+    every = code_index.references("parse").references
+    assert [(r.line, r.symbol) for r in every] == [
+        (3, "Loader.parse"),
+        (7, "Other.parse"),
+        (7, "Other.parse"),
+        (10, "use"),
+    ]
+    narrowed = code_index.references("Loader.parse").references
+    assert [(r.line, r.column) for r in narrowed] == [(3, 21), (7, 43)]
+
+
+def test_a_reference_disappears_when_its_file_is_edited(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write_files(root, PROJECT)
+    code_index = CodeIndex.open(root)
+    watcher = Watcher(code_index, debounce=0.05, rescan_interval=3600)
+    watcher.start(timeout=30)
+    try:
+        assert code_index.references("consume").total == 3
+        (root / "allauth/views.py").write_text(VIEWS.replace("    consume(request", "    pass  #("))
+        deadline = time.monotonic() + 10
+        while code_index.references("consume").total != 2:
+            assert time.monotonic() < deadline, "the edit never reached the references"
+            time.sleep(0.02)
+        write_files(root, {"allauth/other.py": "from allauth.core.ratelimit import consume\n"})
+        while code_index.references("consume").total != 3:
+            assert time.monotonic() < deadline, "a new file's reference never showed"
+            time.sleep(0.02)
+    finally:
+        watcher.stop()
+        code_index.close()
