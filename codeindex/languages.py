@@ -72,8 +72,8 @@ class LanguageSpec:
     # Keywords that begin every definition the query matches, for grammars where each one
     # does (`def`, `class`). Extraction then finds the keywords in the source (a C-speed
     # `bytes.find`), lets the tree confirm each (the same letters in a name, comment or string
-    # are not the keyword) and runs the query on its parent alone: 0.3 s on the Python stdlib,
-    # against 0.65 s for walking statement scopes and 1.6 s for matching the whole tree.
+    # are not the keyword) and runs the query on its parent alone: about half the time of a
+    # walk over statement scopes, a fifth of matching the whole tree (bench/HISTORY.md).
     # Empty: match over the whole tree.
     definition_keywords: tuple[str, ...] = ()
     # File stems that stand for their directory in module names (`pkg/__init__.py` is `pkg`).
