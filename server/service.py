@@ -343,15 +343,15 @@ class IndexService:
 
     def _watcher_status(self) -> dict[str, Any] | None:
         """The watcher's status while it really follows events itself; None when it is
-        absent, on standby behind another process, or degraded to periodic rescans (then
-        the check before answering keeps the promise)."""
+        absent, not yet observing, on standby behind another process, or degraded to
+        periodic rescans (then the check before answering keeps the promise)."""
         watcher = self._watcher
         if watcher is None:
             return None
         status: dict[str, Any] = watcher.status()
         if not status.get("running") or status.get("degraded"):
             return None
-        if status.get("mode") in ("standby", "rescan", "stopped"):
+        if status.get("mode") in ("starting", "standby", "rescan", "stopped"):
             return None
         return status
 
