@@ -185,7 +185,9 @@ def _tiers(words: list[str]) -> tuple[Tier, ...]:
                 + [[Clause("parts", "prefix", parts[-1])]],
             )
         )
-        if all(len(p) >= FUZZY_MIN_LENGTH for p in parts):
+        # Typos are looked for in a name, not in a phrase: each word of a phrase would
+        # read the whole vocabulary, and its text tier already ranks near words.
+        if len(words) == 1 and all(len(p) >= FUZZY_MIN_LENGTH for p in parts):
             tiers.append(_tier("fuzzy", [[Clause("parts", "fuzzy", p)] for p in parts]))
     return tuple(tiers)
 

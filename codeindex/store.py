@@ -28,7 +28,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
-from codeindex.classify import classify
+from codeindex.classify import CLASSES, classify
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
@@ -38,11 +38,12 @@ from codeindex.text_search import Ranked, symbol_text_terms
 
 INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "10"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "11"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
 # 10: each file's identifiers (`refs`, codeindex.refs)
+# 11: path class column (pclass)
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"
@@ -65,6 +66,7 @@ def _terms_field() -> fields.KEYWORD:
 
 
 NAME_LENGTH = NumericColumn("H", default=0)
+PATH_CLASS = NumericColumn("B", default=0)  # position in classify.CLASSES; 0: library
 INDEXED_FIELDS = ("path", "record", "name", "parts", "facet", "fp", "doc", "sig", "place")
 
 
@@ -86,6 +88,7 @@ def _schema() -> fields.Schema:
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
         refs=_terms_field(),  # on file records: the identifiers in the file (codeindex.refs)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
+        pclass=fields.COLUMN(PATH_CLASS),  # library code ranks before tests (classify)
         data=_bytes_column(),  # the symbol or file record, SEP-joined UTF-8
         clone=_bytes_column(),  # clone payload (codeindex.clones.fingerprints)
     )
@@ -109,6 +112,7 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     columns: dict[str, object] = {
         "data": symbol_to_stored(symbol).encode("utf-8"),
         # A file ranks after definitions that match as well (see symbol_search.tie_break).
+        "pclass": CLASSES.index(path_class),
         "nlen": min(len(symbol.name) + (1024 if symbol.kind == "module" else 0), 65535),
     }
     if clone:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -135,17 +136,26 @@ class TextTier:
         return set().union(*(self._word_docs(parts) for parts in self.words))
 
     def rank(
-        self, docs: set[int], room: int, non_library: frozenset[int], load: StoredSymbol
+        self, docs: set[int], room: int, non_library: Callable[[int], bool], load: StoredSymbol
     ) -> list[Ranked]:
-        """The best `room` of `docs`: most words matched, library code first, then BM25F."""
+        """The best `room` of `docs`: most words matched, library code first, then BM25F.
+        BM25F is computed only for the documents that match the most words: enough of
+        them to fill the page however the later keys order them."""
+        word_docs = [self._word_docs(parts) & docs for parts in self.words]
+        count: Counter[int] = Counter()
+        for matching in word_docs:
+            count.update(matching)
+        histogram = Counter(count.values())
+        threshold, enough = len(self.words), 0
+        while threshold > 1 and enough + histogram[threshold] < room:
+            enough += histogram[threshold]
+            threshold -= 1
+        candidates = {d for d, c in count.items() if c >= threshold} if threshold > 1 else docs
         total = max(1, self.search.searcher.doc_count_all())
-        count: dict[int, int] = dict.fromkeys(docs, 0)
-        score: dict[int, float] = dict.fromkeys(docs, 0.0)
+        score: dict[int, float] = dict.fromkeys(candidates, 0.0)
         from_doc: set[int] = set()
-        for parts in self.words:
-            matching = self._word_docs(parts) & docs
-            for d in matching:
-                count[d] += 1
+        for parts, matching in zip(self.words, word_docs, strict=True):
+            matching = matching & candidates
             for fields in parts:
                 # Whoosh's idf (Searcher.idf) over the documents the sub-word matches.
                 idf = math.log(total / (len(set().union(*fields.values())) + 1)) + 1
@@ -161,9 +171,9 @@ class TextTier:
         words = max(1, len(self.words))
 
         def order(d: int) -> tuple[int, bool, float]:
-            return (-count[d], d in non_library, -score[d])
+            return (-count[d], non_library(d), -score[d])
 
-        best = heapq.nsmallest(room * 4, docs, key=order)
+        best = heapq.nsmallest(room * 4, candidates, key=order)
         loaded = sorted(((order(d), load(d), d) for d in best), key=lambda t: (t[0], t[1].name))
         return [
             Ranked(
