@@ -11,6 +11,7 @@ from typing import Any
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
+from codeindex.fsutil import is_write_refused
 from codeindex.indexer import Indexer, Progress, read_state
 from codeindex.models import (
     DuplicatesResult,
@@ -67,6 +68,31 @@ def max_file_size_from_env() -> int:
     return int(value) if value.isdigit() else DEFAULT_MAX_FILE_SIZE
 
 
+def _rebuild_turn(directory: Path):  # type: ignore[no-untyped-def]
+    """The rebuild lock of the index in `directory`, and whether another rebuild held it
+    first. A rebuild that finishes swaps that directory out: then lock the new one."""
+    waited = False
+    while True:
+        try:
+            before = os.stat(directory).st_ino
+            lock = store.directory_lock(directory, store.REBUILD_LOCK)
+            if not lock.acquire(blocking=False):
+                waited = True
+                lock.acquire(blocking=True)
+            if os.stat(directory).st_ino == before:
+                return lock, waited
+            lock.release()
+        except OSError:
+            return None, waited  # cannot lock (read-only): the build itself will say why
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    code_index: CodeIndex
+    report: UpdateReport
+    waited: bool  # another rebuild ran first
+
+
 @dataclass(frozen=True, slots=True)
 class SymbolSource:
     symbol: Symbol
@@ -96,9 +122,51 @@ class CodeIndex:
         root = (root or find_root()).resolve()
         if not root.is_dir():
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
+        if rebuild:
+            return cls.rebuild(root, max_file_size).code_index
         size_limit = max_file_size if max_file_size is not None else max_file_size_from_env()
-        index_store = store.Store.recreate(root) if rebuild else store.Store.open(root)
-        return cls(root, index_store, size_limit)
+        return cls(root, store.Store.open(root), size_limit)
+
+    @classmethod
+    def rebuild(
+        cls,
+        root: Path | None = None,
+        max_file_size: int | None = None,
+        progress: Progress | None = None,
+        progress_total: Progress | None = None,
+    ) -> Rebuilt:
+        """Build a new index beside the current one, then swap it in (codeindex.index_dir):
+        the old index answers until then, and a kill at any moment leaves one of them whole.
+        Rebuilds take turns; one that waited for another says so, then rebuilds too."""
+        from codeindex import index_dir
+
+        root = (root or find_root()).resolve()
+        if not root.is_dir():
+            raise UsageError(f"root {root} is not a directory; pass an existing --root")
+        size_limit = max_file_size if max_file_size is not None else max_file_size_from_env()
+        try:
+            store.Store.open(root).close()  # creates an empty index when there is none
+        except store.ForeignIndex:
+            raise
+        except store.IndexError_:
+            pass  # ours but unusable: what a rebuild is for
+        lock, waited = _rebuild_turn(root / store.INDEX_DIR)
+        try:
+            index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
+            side = store.Store.create_beside(root)
+            try:
+                report = Indexer(root, side, size_limit).refresh(
+                    progress=progress, progress_total=progress_total
+                )
+                installed = side.install()
+            finally:
+                side.close()
+                if side.directory.exists():
+                    index_dir.remove_ours(side.directory)
+        finally:
+            if lock is not None:
+                lock.release()
+        return Rebuilt(cls(root, installed, size_limit), report, waited)
 
     def close(self) -> None:
         self.store.close()
@@ -121,6 +189,15 @@ class CodeIndex:
                 report = self.indexer.refresh(paths, progress, progress_total, merge, lock_timeout)
         except store.IndexBusy as busy:
             self.read_only_reason = str(busy)
+            return None
+        except OSError as exc:
+            if not is_write_refused(exc):
+                raise
+            # A read-only or full disk: answer from the index as it is.
+            self.read_only_reason = (
+                f"cannot update the index in {self.store.directory} ({exc.strerror}); "
+                "answers come from the last complete update"
+            )
             return None
         self.read_only_reason = ""
         return report
@@ -343,7 +420,7 @@ class CodeIndex:
             entry = by_language.setdefault(record.language, {"files": 0, "symbols": 0})
             entry["files"] += 1
             entry["symbols"] += record.symbols
-        state = read_state(self.root)
+        state = read_state(self.store.directory)
         for reason, count in dict(state.get("walk_skipped", {})).items():  # type: ignore[arg-type]
             skipped[reason] = skipped.get(reason, 0) + int(count)
         return {

@@ -246,10 +246,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # damaged index files surface as zlib, pickle or struct errors
         if os.environ.get("CODE_INDEX_DEBUG"):
             raise
-        return fail(
-            f"{type(exc).__name__}: {str(exc).rstrip('.')}. If the index is damaged, run "
-            "`code-index index --rebuild` (CODE_INDEX_DEBUG=1 shows the traceback)"
+        advice = (
+            "the index may be damaged: run `code-index index --rebuild`"
+            if _raised_reading_the_index(exc)
+            else "this is a bug in code-index; please report it"
         )
+        return fail(
+            f"{type(exc).__name__}: {str(exc).rstrip('.')}; {advice} "
+            "(CODE_INDEX_DEBUG=1 shows the traceback)"
+        )
+
+
+def _raised_reading_the_index(exc: BaseException) -> bool:
+    """Whether the error came out of Whoosh reading index files: only then can a rebuild
+    help. Anything else (bad input, a bug) gets no advice to rebuild."""
+    frames = exc.__traceback__
+    last = ""
+    while frames is not None:
+        last = frames.tb_frame.f_code.co_filename
+        frames = frames.tb_next
+    return f"{os.sep}whoosh{os.sep}" in last
 
 
 def fail(message: str) -> int:
@@ -261,6 +277,12 @@ def open_index(
     args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
 ) -> api.CodeIndex:
     code_index = api.CodeIndex.open(args.root, rebuild=rebuild, max_file_size=args.max_file_size)
+    if refresh and not rebuild and store.rebuild_running(code_index.root):
+        code_index.read_only_reason = (
+            "a rebuild of this index is running; answers come from the previous index"
+        )
+        print(f"code-index: note: {code_index.read_only_reason}", file=sys.stderr)
+        refresh = False
     if refresh and not rebuild:
         from codeindex.watcher import active_watcher
 
@@ -354,13 +376,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.rebuild and (watcher := _watcher_of(args)) is not None:
         # Rebuilding deletes the directory a running watcher writes to.
         return fail(f"a watcher (pid {watcher or '?'}) is using this index; stop it, then rebuild")
-    code_index = api.CodeIndex.open(
-        args.root, rebuild=args.rebuild, max_file_size=args.max_file_size
-    )
-    # `index` asked for the work: wait for another writer, then do what it left undone.
-    report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
-    if report is None:
-        return fail(code_index.read_only_reason)
+    if args.rebuild:
+        report = _rebuild(args)
+    else:
+        code_index = api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+        # `index` asked for the work: wait for another writer, then do what it left undone.
+        report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
+        if report is None:
+            return fail(code_index.read_only_reason)
     if args.json:
         emit_json(
             {
@@ -377,6 +400,20 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
         )
     return EXIT_OK
+
+
+def _rebuild(args: argparse.Namespace) -> UpdateReport:
+    from codeindex.indexer import progress_bar
+
+    advance, set_total, close = progress_bar()
+    try:
+        rebuilt = api.CodeIndex.rebuild(args.root, args.max_file_size, advance, set_total)
+    finally:
+        close()
+    if rebuilt.waited:
+        print("code-index: waited for another rebuild to finish, then rebuilt", file=sys.stderr)
+    rebuilt.code_index.close()
+    return rebuilt.report
 
 
 def _watcher_of(args: argparse.Namespace) -> int | None:

@@ -9,6 +9,7 @@ leaves the previous commit intact.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -25,6 +26,7 @@ import xxhash
 from codeindex import store
 from codeindex.clones.fingerprints import fingerprint_files
 from codeindex.extract import Extraction, extract
+from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, sniff
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, UpdateReport
 from codeindex.refs import identifiers
@@ -32,9 +34,8 @@ from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
-MINIFIED_MIN_BYTES = 4096
-MINIFIED_AVG_LINE = 300  # bytes per line above which a file is machine-written
 STATE_FILE = "state.json"
+STATE_READ_LIMIT = 1 << 20
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
 RETRIED_SKIPS = ("unreadable", "vanished")
 # Enough source per fingerprinting pass that its fixed cost stops counting (on the stdlib,
@@ -64,7 +65,9 @@ class _Extracted:
     extraction: Extraction
 
 
-def read_files(root: Path, candidates: Iterable[Candidate]) -> Iterator[FileOutcome]:
+def read_files(
+    root: Path, candidates: Iterable[Candidate], limit: int = DEFAULT_MAX_FILE_SIZE
+) -> Iterator[FileOutcome]:
     """What each file contributes to the index, in candidate order. Never raises for bad
     input: a file that cannot be indexed is recorded with the reason, so status can report
     it. Fingerprints are computed FINGERPRINT_BATCH_BYTES of source at a time (see
@@ -72,7 +75,7 @@ def read_files(root: Path, candidates: Iterable[Candidate]) -> Iterator[FileOutc
     batch: list[FileOutcome | _Extracted] = []
     batch_bytes = 0
     for candidate in candidates:
-        item = _read_and_extract(root, candidate)
+        item = _read_and_extract(root, candidate, limit)
         batch.append(item)
         if isinstance(item, _Extracted):
             batch_bytes += len(item.extraction.source)
@@ -82,36 +85,34 @@ def read_files(root: Path, candidates: Iterable[Candidate]) -> Iterator[FileOutc
     yield from _fingerprinted(batch)
 
 
-def _read_and_extract(root: Path, candidate: Candidate) -> FileOutcome | _Extracted:
+def _read_and_extract(root: Path, candidate: Candidate, limit: int) -> FileOutcome | _Extracted:
     spec = language_for_path(candidate.path)
     language = spec.name if spec else ""
 
-    def skipped(reason: str, digest: str = "") -> FileOutcome:
-        record = FileRecord(
-            candidate.path, candidate.size, candidate.mtime_ns, digest, language, 0, reason
+    def skipped(reason: str, digest: str = "", read: Source | None = None) -> FileOutcome:
+        size, mtime_ns = (
+            (read.size, read.mtime_ns) if read else (candidate.size, candidate.mtime_ns)
         )
+        record = FileRecord(candidate.path, size, mtime_ns, digest, language, 0, reason)
         return FileOutcome(record, [store.file_document(record)])
 
     if candidate.skip or spec is None:
         return skipped(candidate.skip or "unknown language")
     try:
-        with open(root / candidate.path, "rb") as handle:
-            source = handle.read(DEFAULT_MAX_FILE_SIZE * 64)
-    except FileNotFoundError:
-        return skipped("vanished")
-    except OSError as exc:
-        return skipped(f"unreadable: {exc.strerror or exc}")
+        read = read_source(root, candidate.path, limit)
+    except Unreadable as why:
+        return skipped(str(why))
+    # The opened file's size and time: they belong to the bytes read, even if the file
+    # changed since the walk.
+    candidate = Candidate(candidate.path, read.size, read.mtime_ns)
+    source = read.data
     digest = xxhash.xxh3_64_hexdigest(source)
-    if b"\0" in source[:8192]:
-        return skipped("binary", digest)
-    if len(source) >= MINIFIED_MIN_BYTES and len(source) / (source.count(b"\n") + 1) > (
-        MINIFIED_AVG_LINE
-    ):
-        return skipped("minified", digest)
+    if reason := sniff(source):
+        return skipped(reason, digest, read)
     try:
         extraction = extract(source, spec, candidate.path)
     except Exception as exc:  # a grammar crash must not stop the build
-        return skipped(f"parse error: {type(exc).__name__}", digest)
+        return skipped(f"parse error: {type(exc).__name__}", digest, read)
     return _Extracted(candidate, spec, digest, extraction)
 
 
@@ -244,7 +245,10 @@ class Indexer:
                 progress_total(len(plan.to_read))
             report = self._apply(writer, plan, progress, merge)
         except BaseException:
-            writer.cancel()
+            if not writer.is_closed:
+                writer.cancel()
+            with contextlib.suppress(Exception):
+                self.store.sweep_failed_write()
             raise
         self._write_state(walked, touched=True, partial=scope is not None)
         return UpdateReport(
@@ -266,12 +270,17 @@ class Indexer:
                 if candidate.path in plan.known:
                     writer.delete_by_term("path", candidate.path)
             segments, symbols, skipped = _build_segments_in_workers(
-                self.root, plan.to_read, self.workers, progress
+                self.root,
+                self.store.directory,
+                self.max_file_size,
+                plan.to_read,
+                self.workers,
+                progress,
             )
             _commit_with_segments(writer, segments, merge)
         else:
             for candidate, outcome in zip(
-                plan.to_read, read_files(self.root, plan.to_read), strict=True
+                plan.to_read, read_files(self.root, plan.to_read, self.max_file_size), strict=True
             ):
                 previous = plan.known.get(candidate.path)
                 if (
@@ -300,26 +309,26 @@ class Indexer:
 
     def _write_state(self, walked: WalkResult, touched: bool, partial: bool = False) -> None:
         path = self.store.directory / STATE_FILE
-        previous = read_state(self.store.root)
+        previous = read_state(self.store.directory)
         state = {
             "last_update": time.time() if touched else previous.get("last_update", time.time()),
             "last_check": time.time(),
             # A partial walk's counts would replace the whole tree's.
             "walk_skipped": previous.get("walk_skipped", {}) if partial else dict(walked.skipped),
         }
-        temporary = path.with_suffix(".tmp")
-        try:
-            temporary.write_text(json.dumps(state), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            pass  # status is informative; a read-only index directory must not fail a search
+        # Status is informative; a read-only index directory must not fail a search.
+        with contextlib.suppress(OSError):
+            atomic_write(path, json.dumps(state).encode("utf-8"))
 
 
-def read_state(root: Path) -> dict[str, object]:
+def read_state(directory: Path) -> dict[str, object]:
+    """The index directory's state.json; {} when missing or damaged (it is informative)."""
     try:
-        return json.loads((root / store.INDEX_DIR / STATE_FILE).read_text(encoding="utf-8"))
+        with open(directory / STATE_FILE, "rb") as handle:
+            state = json.loads(handle.read(STATE_READ_LIMIT))
     except (OSError, ValueError):
         return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _record_query(path: str):  # type: ignore[no-untyped-def]
@@ -342,17 +351,17 @@ def _shard(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
     return [shard for shard in shards if shard]
 
 
-def _worker(root: str, shard: list[Candidate], messages) -> None:  # type: ignore[no-untyped-def]
+def _worker(root: str, directory: str, limit: int, shard: list[Candidate], messages) -> None:  # type: ignore[no-untyped-def]
     """Index one shard into a segment of its own; report progress, then the segment."""
     # A short-lived process whose objects form no cycles: the cyclic collector would only
     # rescan the growing posting lists, again and again.
     gc.disable()
     try:
         _die_with_parent()
-        index_store = store.Store.open(Path(root), create=False)
+        index_store = store.Store.open(Path(root), create=False, directory=Path(directory))
         writer = BulkSegmentWriter(index_store.ix, _lk=False)
         symbols = skipped = done = 0
-        for outcome in read_files(Path(root), shard):
+        for outcome in read_files(Path(root), shard, limit):
             for document in outcome.documents:
                 writer.add(document)
             symbols += outcome.record.symbols
@@ -387,7 +396,12 @@ def _die_with_parent() -> None:
 
 
 def _build_segments_in_workers(
-    root: Path, candidates: list[Candidate], workers: int, progress: Progress | None
+    root: Path,
+    directory: Path,
+    limit: int,
+    candidates: list[Candidate],
+    workers: int,
+    progress: Progress | None,
 ):  # type: ignore[no-untyped-def]
     # Every worker fingerprints (numpy, compiled expressions, lookup tables): forked after
     # these imports, they share them instead of each paying for them.
@@ -398,7 +412,9 @@ def _build_segments_in_workers(
     messages = context.Queue()
     shards = _shard(candidates, workers)
     processes = [
-        context.Process(target=_worker, args=(str(root), shard, messages), daemon=True)
+        context.Process(
+            target=_worker, args=(str(root), str(directory), limit, shard, messages), daemon=True
+        )
         for shard in shards
     ]
     for process in processes:

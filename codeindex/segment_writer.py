@@ -15,6 +15,7 @@ The files written are ordinary W3 segments; readers, merges and `add_reader` wor
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from array import array
 from dataclasses import dataclass
@@ -97,11 +98,27 @@ class BulkSegmentWriter(SegmentWriter):
     """A SegmentWriter whose `add` takes a Document; everything else is Whoosh's."""
 
     def __init__(self, ix, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ix, codec=codec(), **kwargs)
+        try:
+            super().__init__(ix, codec=codec(), **kwargs)
+        except BaseException:
+            self._abandon_start()
+            raise
         self.pool = _TermPool()
         # Column values of added documents, (docnum, value) per column, written in bulk
         # when the segment is flushed or before Whoosh adds a merged reader's documents.
         self._pending: dict[str, list[tuple[int, object]]] = {}
+
+    def _abandon_start(self) -> None:
+        """A start that failed part way (a full or read-only disk): no lock kept, no
+        temporary pool left behind. The new segment's files are swept by Store."""
+        temporary = getattr(self, "_tempstorage", None)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.destroy()
+        lock = getattr(self, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
 
     def add(self, document: Document) -> None:
         docnum = self.docnum

@@ -28,15 +28,16 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
+from codeindex import index_dir
 from codeindex.classify import CLASSES, classify
 from codeindex.identifiers import name_key, subwords
+from codeindex.index_dir import INDEX_DIR, NotOurs
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
 from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.symbol_search import SymbolSearch, Vocabularies
 from codeindex.text_search import Ranked, symbol_text_terms
 
-INDEX_DIR = ".code-index"
 INDEX_NAME = "symbols"
 FORMAT_VERSION = "11"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
@@ -56,6 +57,14 @@ class IndexError_(Exception):
 
 class IndexBusy(Exception):
     """Another process holds the writer lock."""
+
+
+class ForeignIndex(IndexError_):
+    """`.code-index` is not ours (no marker, a file, a symlink, unreadable): never touched,
+    not even by `--rebuild`."""
+
+
+REBUILD_LOCK = "REBUILDING"  # held by a rebuild, in the index it is replacing
 
 
 def _terms_field() -> fields.KEYWORD:
@@ -196,8 +205,9 @@ class Store:
 
     root: Path
     ix: index.FileIndex
+    index_directory: Path | None = None  # a side directory while a rebuild builds there
     _searcher: Searcher | None = None
-    _generation: int = -1
+    _generation: tuple[int, int] = (-1, -1)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _symbol_search: SymbolSearch | None = None
     _vocabularies: Vocabularies = field(default_factory=Vocabularies)
@@ -206,49 +216,81 @@ class Store:
 
     @property
     def directory(self) -> Path:
-        return self.root / INDEX_DIR
+        return self.index_directory or self.root / INDEX_DIR
 
-    # -- opening -------------------------------------------------------------------------
+    # -- opening (the directory as a whole: codeindex.index_dir) ---------------------------
 
     @classmethod
-    def open(cls, root: Path, create: bool = True) -> Store:
-        directory = root / INDEX_DIR
-        marker = directory / MARKER_FILE
-        if not directory.exists():
+    def open(cls, root: Path, create: bool = True, directory: Path | None = None) -> Store:
+        """The index of `root` (or the one being built in `directory`). Raises ForeignIndex
+        for a `.code-index` that is not ours, IndexError_ for one of ours that cannot be
+        used (another format version, damage): `--rebuild` replaces those."""
+        where = directory or root / INDEX_DIR
+        try:
+            state = index_dir.state_of(where)
+        except NotOurs as exc:
+            raise ForeignIndex(str(exc)) from None
+        if state == "missing":
             if not create:
                 raise IndexError_(f"no index in {root}; run `code-index index` first")
-            return cls._create(root)
-        if not marker.exists() or marker.read_text(encoding="utf-8").strip() != _marker_text():
-            raise IndexError_(
-                f"{directory} is not a code-index index of this version; "
-                "run `code-index index --rebuild` to replace it"
+            # Built whole beside, then renamed into place: a kill never leaves half an index.
+            index_dir.install(cls.create_beside(root).directory, where, replace=False)
+            return cls.open(root, create=False)
+        marker = index_dir.read_marker(where)
+        if marker != _marker_text():
+            what = (
+                "is damaged (its marker cannot be read)"
+                if marker is None
+                else ("was made by another version of code-index")
             )
+            raise IndexError_(f"the index in {where} {what}; run `code-index index --rebuild`")
         try:
-            ix = FileStorage(str(directory)).open_index(INDEX_NAME)
+            ix = FileStorage(str(where)).open_index(INDEX_NAME)
             ix.latest_generation()
         except Exception as exc:  # whoosh raises many kinds on damaged files
             raise IndexError_(
-                f"the index in {directory} is damaged ({type(exc).__name__}); "
+                f"the index in {where} is damaged ({type(exc).__name__}); "
                 "run `code-index index --rebuild`"
             ) from exc
-        return cls(root=root, ix=ix)
+        return cls(root=root, ix=ix, index_directory=directory)
 
     @classmethod
-    def _create(cls, root: Path) -> Store:
-        directory = root / INDEX_DIR
-        directory.mkdir(parents=True, exist_ok=True)
-        # Keep the index out of git without touching the user's .gitignore.
-        (directory / ".gitignore").write_text("*\n", encoding="utf-8")
-        ix = FileStorage(str(directory)).create_index(_schema(), indexname=INDEX_NAME)
-        (directory / MARKER_FILE).write_text(_marker_text() + "\n", encoding="utf-8")
-        return cls(root=root, ix=ix)
+    def create_beside(cls, root: Path) -> Store:
+        """A new, empty index in a side directory beside `.code-index` (see install)."""
+        side = index_dir.new_side_directory(root, _marker_text())
+        try:
+            ix = FileStorage(str(side)).create_index(_schema(), indexname=INDEX_NAME)
+        except BaseException:
+            index_dir.remove_ours(side)
+            raise
+        return cls(root=root, ix=ix, index_directory=side)
 
     @classmethod
     def recreate(cls, root: Path) -> Store:
-        directory = root / INDEX_DIR
-        if directory.exists():
-            shutil.rmtree(directory)
-        return cls._create(root)
+        """Replace the root's index (ours, whatever its state) with an empty one, in one
+        step; a foreign `.code-index` is refused."""
+        try:
+            index_dir.state_of(root / INDEX_DIR)
+        except NotOurs as exc:
+            raise ForeignIndex(str(exc)) from None
+        return cls.create_beside(root).install()
+
+    def install(self) -> Store:
+        """Swap this side index in for the root's `.code-index` in one step (a kill leaves
+        one or the other, whole), remove the old one, and return the index now in place.
+        The caller holds the old index's REBUILD_LOCK; the old index's writer lock is held
+        here across the swap, so no refresh commits into a directory on its way out."""
+        target = self.root / INDEX_DIR
+        self.close()
+        writer_lock = _writer_lock_of(target)
+        try:
+            old = index_dir.install(self.directory, target, replace=True)
+        finally:
+            if writer_lock is not None:
+                writer_lock.release()
+        if old is not None:
+            index_dir.remove_ours(old)
+        return Store.open(self.root, create=False)
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -263,7 +305,9 @@ class Store:
         one is not closed here: another thread may still be reading it; it closes when
         collected (its files stay readable on POSIX even after a merge deletes them)."""
         with self._lock:
-            generation = self.ix.latest_generation()
+            # A rebuild swaps a new directory in under the same name, maybe at the same
+            # generation: the directory's identity is part of what must not have moved.
+            generation = (os.stat(self.directory).st_ino, self.ix.latest_generation())
             if self._searcher is None or generation != self._generation:
                 self._searcher = _despite_vanishing_files(self.ix.searcher, 2, 0.05)
                 self._generation = generation
@@ -404,18 +448,35 @@ class Store:
             # The lock is an OS file lock (fcntl/msvcrt): it dies with its process, so a
             # killed writer never leaves it stale. What a kill can leave is a half-written
             # TOC; holding the lock, nobody else can be writing one.
-            self._remove_orphan_tocs()
+            self._remove_orphans(keep=writer.newsegment.segment_id())
             return writer
 
-    def _remove_orphan_tocs(self) -> None:
-        # TOC.write writes `_<name>_<gen>.toc.<time>`, then renames it; Whoosh's own cleanup
-        # (clean_files) only knows finished TOCs and segment files.
-        prefix = f"_{INDEX_NAME}_"
+    def _remove_orphans(self, keep: str = "") -> None:
+        """What a killed or failed writer left (call holding the writer lock): half-written
+        TOCs (TOC.write writes `_<name>_<gen>.toc.<time>`, then renames it) and segment files
+        no commit lists; Whoosh's own cleanup (clean_files) only knows finished ones."""
+        live = {segment.segment_id() for segment in self._latest_segments()} | {keep}
+        toc_prefix, segment_prefix = f"_{INDEX_NAME}_", f"{INDEX_NAME}_"
         for entry in os.scandir(self.directory):
             name = entry.name
-            if name.startswith(prefix) and ".toc." in name:
+            stem = name.split(".", 1)[0]
+            orphan_segment = name.startswith(segment_prefix) and "." in name
+            if (name.startswith(toc_prefix) and ".toc." in name) or (
+                orphan_segment and stem not in live
+            ):
                 with contextlib.suppress(OSError):
                     os.remove(entry.path)
+
+    def sweep_failed_write(self) -> None:
+        """After a write failed (a full disk): remove its files now, not at the next write."""
+        lock = self.try_lock(f"{INDEX_NAME}_WRITELOCK")
+        if lock is None:
+            return  # another writer holds it, and sweeps when it starts
+        try:
+            shutil.rmtree(self.directory / f"{INDEX_NAME}.tmp", ignore_errors=True)
+            self._remove_orphans()
+        finally:
+            lock.release()
 
     def segment_sizes(self) -> list[int]:
         """Documents (deleted ones included) per segment of the latest commit."""
@@ -562,6 +623,47 @@ def path_matcher(globs: Iterable[str]) -> Callable[[str], bool]:
 
     spec = pathspec.GitIgnoreSpec.from_lines(list(globs))
     return spec.match_file
+
+
+def directory_lock(directory: Path, name: str):  # type: ignore[no-untyped-def]
+    """An OS file lock `name` in an index directory whose index may not even open."""
+    return FileStorage(str(directory)).lock(name)
+
+
+def rebuild_running(root: Path) -> bool:
+    """Whether a `--rebuild` is replacing the root's index right now."""
+    try:
+        if index_dir.state_of(root / INDEX_DIR) != "ours":
+            return False
+        lock = directory_lock(root / INDEX_DIR, REBUILD_LOCK)
+        if not lock.acquire(blocking=False):
+            return True
+        lock.release()
+    except (NotOurs, OSError):
+        pass
+    return False
+
+
+def _writer_lock_of(directory: Path):  # type: ignore[no-untyped-def]
+    """The writer lock of the index in `directory` (waiting for a refresh to finish), or
+    None when that index cannot be locked (damaged, read-only): nothing can write to it."""
+    try:
+        if index_dir.state_of(directory) != "ours":
+            return None
+        lock = directory_lock(directory, f"{INDEX_NAME}_WRITELOCK")  # whoosh's writer lock
+        deadline = time.monotonic() + REBUILD_WRITER_WAIT
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    "another code-index process kept updating the index; try the rebuild again"
+                )
+            time.sleep(0.05)
+    except (NotOurs, OSError):
+        return None
+    return lock
+
+
+REBUILD_WRITER_WAIT = 600.0
 
 
 def _marker_text() -> str:

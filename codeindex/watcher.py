@@ -642,7 +642,10 @@ def _write_info(index_store: store.Store) -> None:
 
 def active_watcher(index_store: store.Store) -> int | None:
     """The pid of the process watching this index (0 if unknown), or None if none is."""
-    lock = index_store.try_lock(WATCH_LOCK)
+    try:
+        lock = index_store.try_lock(WATCH_LOCK)
+    except OSError:
+        return None  # cannot even create the lock file (read-only): nobody watches from here
     if lock is not None:
         lock.release()
         return None

@@ -251,17 +251,21 @@ class IndexService:
 
     def _open(self) -> None:
         from codeindex.api import CodeIndex, find_root
-        from codeindex.store import IndexError_
+        from codeindex.store import ForeignIndex, IndexError_, Store
 
         started = time.perf_counter()
         self.root = (self.root or find_root()).resolve()
         try:
             self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
+        except ForeignIndex:
+            raise  # not ours: never replaced; the error reaches every tool call
         except IndexError_ as exc:
-            # An index of another format version, or a damaged one: the CLI asks the user to
-            # rebuild; an agent cannot answer that question, and the index is only a cache.
+            # Ours, of another format version or damaged: the CLI asks the user to rebuild;
+            # an agent cannot answer that question, and the index is only a cache. An empty
+            # index is swapped in whole; the catch-up then builds it with progress notes.
             log.warning("%s; rebuilding it", exc)
-            self._index = CodeIndex.open(self.root, rebuild=True, max_file_size=self.max_file_size)
+            Store.recreate(self.root).close()
+            self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
         root, size = self.root, self.max_file_size
         self._readers = ReaderPool(lambda: CodeIndex.open(root, max_file_size=size))
         self._clones = CloneWorker(root, size)

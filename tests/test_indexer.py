@@ -170,8 +170,10 @@ def test_corrupt_index_gives_rebuild_hint_and_rebuild_recovers(indexed) -> None:
 
 def test_foreign_index_directory_is_refused(project) -> None:
     root = project({"a.py": "", ".code-index/something.txt": "not ours"})
-    with pytest.raises(store.IndexError_, match="--rebuild"):
-        CodeIndex.open(root)
+    for rebuild in (False, True):  # never replaced: not even by --rebuild
+        with pytest.raises(store.ForeignIndex, match="no code-index marker"):
+            CodeIndex.open(root, rebuild=rebuild)
+    assert (root / ".code-index/something.txt").read_text() == "not ours"
 
 
 def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monkeypatch) -> None:
@@ -182,7 +184,7 @@ def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monke
     files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(60)}
     root = project(files)
 
-    def crash(root_arg, candidates):  # runs in the forked worker
+    def crash(root_arg, candidates, limit):  # runs in the forked worker
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(indexer, "read_files", crash)
