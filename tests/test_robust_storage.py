@@ -67,7 +67,7 @@ def test_mcp_server_refuses_a_foreign_index_directory(tmp_path: Path) -> None:
     small_tree(root, 2)
     write_files(root, {".code-index/notes.txt": "data"})
     params = StdioServerParameters(
-        command=str(BIN / "code-index-mcp"), args=["--root", str(root)], cwd=str(tmp_path)
+        command=str(BIN / "code-index"), args=["mcp", "--root", str(root)], cwd=str(tmp_path)
     )
 
     async def go() -> str:
