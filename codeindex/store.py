@@ -39,12 +39,12 @@ from codeindex.symbol_search import SymbolSearch, Vocabularies
 from codeindex.text_search import Ranked, symbol_text_terms
 
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "11"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "12"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
 # 10: each file's identifiers (`refs`, codeindex.refs)
-# 11: path class column (pclass)
+# 11: path class column (pclass); 12: no clone unit without a body
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 SEP = "\x1f"

@@ -18,6 +18,7 @@ import xxhash
 
 from codeindex.clones import normalize
 from codeindex.extract import Extraction
+from codeindex.extract import _find_body as find_body
 from codeindex.languages import LanguageSpec
 
 if TYPE_CHECKING:
@@ -88,10 +89,14 @@ def fingerprint_files(
     for number, (extraction, spec) in enumerate(files):
         if not extraction.callables or is_generated(extraction.symbols[0].path, extraction.source):
             continue
+        # No body, no unit: overload signatures, `declare`d, abstract, interface and extern
+        # members, trait methods without a default and Go's assembly-backed functions have
+        # nothing to copy (rxjs's top groups were its overload lists).
         units = [
             (index, node, lines)
             for index, node in extraction.callables
             if (lines := node.end_point[0] - node.start_point[0] + 1) >= MIN_UNIT_LINES
+            and find_body(node, spec) is not None
         ]
         if units:
             spans = callable_spans(extraction, [(index, node) for index, node, _ in units])

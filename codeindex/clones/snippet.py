@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from codeindex.clones import batch, normalize
 from codeindex.clones.encode import Encoded, Span, callable_spans, encode_tokenised
+from codeindex.extract import _find_body as find_body
 from codeindex.extract import extract, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
 
@@ -130,7 +131,7 @@ def _units(reading: _Reading) -> list[QueryUnit]:
     callables = [
         (index, node)
         for index, node in extraction.callables
-        if node.start_byte >= start and node.end_byte <= end
+        if node.start_byte >= start and node.end_byte <= end and find_body(node, spec) is not None
     ]
     nodes = [node for _, node in callables]
     encoded = _encoded(batch.FileUnits(source, spec, nodes, callable_spans(extraction, callables)))
