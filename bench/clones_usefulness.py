@@ -19,6 +19,9 @@ A label names its group by up to KEY_MEMBERS member ids (`path::qualified_name`)
 finds the group after re-ranking, or when a group gained or lost members: a group of the
 current report takes the label whose members it shares most (at least half of them).
 
+`todo` prints the top 10 non-test groups that have no label yet, for labelling after a
+change (such labels say `"labelled": "after ..."`).
+
 `score` re-runs `dups` on every corpus and prints, per corpus: useful and noise shares among
 the top 10 non-test groups, the shares over every labelled group found again, and how many
 groups of the top 10 have no label yet (label them with `sample`'s output: new groups appear
@@ -71,7 +74,7 @@ def key_of(group: dict) -> list[str]:
 def is_test_group(group: dict) -> bool:
     if "labels" in group:
         return "test" in group["labels"]
-    from codeindex.clones.search import is_test_path
+    from codeindex.clones.labels import is_test_path
 
     return all(is_test_path(m["path"], m["symbol"]) for m in group["members"])
 
@@ -106,6 +109,19 @@ def cmd_sample(corpora: dict[str, Path]) -> None:
             print(json.dumps(key_of(group)))
             print("\n".join(show(root, group)))
             print()
+
+
+def cmd_todo(corpora: dict[str, Path], extra: list[str]) -> None:
+    """The top non-test groups that no label names yet, shown as `sample` shows them."""
+    data = json.loads(LABELS.read_text())
+    for name, root in corpora.items():
+        groups = [g for g in run_dups(root, extra) if not is_test_group(g)][:TOP]
+        for rank, group in enumerate(groups, 1):
+            if find_label(group, data[name]["groups"]) is None:
+                print(f"== {name} top {rank} (unlabelled)")
+                print(json.dumps(key_of(group)))
+                print("\n".join(show(root, group)))
+                print()
 
 
 def find_label(group: dict, labels: list[dict]) -> dict | None:
@@ -151,7 +167,7 @@ def cmd_score(corpora: dict[str, Path], extra: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("sample", "score"))
+    parser.add_argument("command", choices=("sample", "score", "todo"))
     parser.add_argument("corpora", nargs="+", metavar="NAME=DIR")
     parser.add_argument("--dups-arg", action="append", default=[], help="passed to dups")
     args = parser.parse_args()
@@ -163,6 +179,9 @@ def main() -> int:
         corpora[name] = Path(root)
     if args.command == "sample":
         cmd_sample(corpora)
+        return 0
+    if args.command == "todo":
+        cmd_todo(corpora, args.dups_arg)
         return 0
     return cmd_score(corpora, args.dups_arg)
 

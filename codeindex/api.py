@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
@@ -24,6 +24,9 @@ from codeindex.models import (
 )
 from codeindex.query import SearchQuery, parse_query
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
+
+if TYPE_CHECKING:
+    from codeindex.clones.baseline import Baseline
 
 DEFAULT_LIMIT = 20
 MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
@@ -386,24 +389,32 @@ class CodeIndex:
         limit: int | None = None,
         min_lines: int | None = None,
         blocks: bool = False,
+        tests: str = "exclude",
+        hide_variants: bool = False,
+        baseline: Baseline | None = None,
     ) -> DuplicatesResult:
         """Groups of clones across the index, most valuable first; `path` keeps the groups
         touching that file or directory. With `blocks`, also blocks of code copied inside
-        bigger functions."""
+        bigger functions. `tests`: include, exclude (the default) or only the groups whose
+        members are all test code; `hide_variants` leaves out platform variants; groups a
+        `baseline` holds are left out too (each filter's count is in `hidden`)."""
         from codeindex.clones import search
+        from codeindex.clones.selection import TESTS_CHOICES, Options
 
         _check_similarity(min_similarity)
         if limit is not None and limit < 1:
             raise UsageError("limit must be at least 1")
         if min_lines is not None and min_lines < 1:
             raise UsageError("--min-lines must be at least 1")
+        if tests not in TESTS_CHOICES:
+            raise UsageError(f"tests must be one of {', '.join(TESTS_CHOICES)}")
         relative = self.relative_path(path) if path else None
+        options = Options(relative, tests, hide_variants, baseline, limit)
         return search.duplicates(
             self.store,
             _languages(languages),
             min_similarity,
-            relative,
-            limit,
+            options,
             min_lines if min_lines is not None else search.SCAN_MIN_LINES,
             blocks=blocks,
         )

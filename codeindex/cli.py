@@ -166,14 +166,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="also report blocks copied inside bigger functions (50+ tokens, 6+ lines)",
     )
     dups.add_argument("--path", help="only groups touching this file or directory")
+    dups.add_argument(
+        "--tests",
+        choices=("include", "exclude", "only"),
+        default="exclude",
+        help="groups made only of test code: listed after the rest, left out (the default: "
+        "one line counts them) or listed alone",
+    )
+    dups.add_argument(
+        "--hide-variants",
+        action="store_true",
+        help="leave out platform variants (copies kept apart per OS, architecture or build "
+        "constraint, labelled platform-variants)",
+    )
     dups.add_argument("--limit", type=int, default=None, help="print at most N groups")
+    dups.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        metavar="N",
+        help="text: members shown per group before a summary of the rest (default 3); "
+        "JSON and SARIF always hold every member",
+    )
     dups.add_argument("--format", choices=("text", "json", "sarif"), default=None)
+    dups.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report, and fail on, only groups that FILE does not hold",
+    )
+    dups.add_argument(
+        "--update-baseline",
+        metavar="FILE",
+        help="write every group of this scan to FILE as the baseline, then report as usual",
+    )
     dups.add_argument(
         "--fail-on",
         type=int,
         default=None,
         metavar="N",
-        help="exit 1 when more than N groups are found (for CI)",
+        help="exit 1 when the report shows more than N groups (for CI): what --tests, "
+        "--hide-variants, --path and --baseline leave out is not counted, and --limit "
+        "does not change the count",
     )
     add_json(dups)
 
@@ -561,10 +594,18 @@ def cmd_mcp(argv: list[str]) -> int:
 
 
 def cmd_dups(args: argparse.Namespace) -> int:
-    from codeindex.clones import report
+    from codeindex.clones import baseline, report
 
     if args.fail_on is not None and args.fail_on < 0:
         return fail("--fail-on must be 0 or more (0: fail on any group)")
+    if args.members is not None and args.members < 1:
+        return fail("--members must be at least 1")
+    known = None
+    if args.baseline:
+        try:
+            known = baseline.load(Path(args.baseline))
+        except ValueError as exc:
+            return fail(str(exc))
     code_index = open_index(args)
     result = code_index.duplicates(
         languages=args.type,
@@ -573,7 +614,16 @@ def cmd_dups(args: argparse.Namespace) -> int:
         limit=args.limit,
         min_lines=args.min_lines,
         blocks=args.blocks,
+        tests=args.tests,
+        hide_variants=args.hide_variants,
+        baseline=known,
     )
+    if args.update_baseline:
+        try:
+            _write_text(Path(args.update_baseline), baseline.dump(result.found or []))
+        except OSError as exc:
+            return fail(f"cannot write baseline {args.update_baseline}: {exc.strerror or exc}")
+        print(f"baseline: {len(result.found or [])} group(s) written", file=sys.stderr)
     output = args.format or ("json" if args.json else "text")
     if output == "json":
         emit_json(result.to_json())
@@ -586,7 +636,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
             tool_version = "0"
         emit_json(report.duplicates_sarif(result, tool_version))
     else:
-        for line in report.duplicates_text(result):
+        for line in report.duplicates_text(result, args.members or report.DEFAULT_MEMBERS):
             print(line)
         shown = len(result.groups)
         print(
@@ -605,6 +655,13 @@ def cmd_dups(args: argparse.Namespace) -> int:
         )
         return EXIT_FOUND
     return EXIT_OK
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Whole or not at all: a temporary file beside the target, then renamed over it."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def cmd_similar(args: argparse.Namespace) -> int:

@@ -16,6 +16,27 @@ QUERY_DIR = Path(__file__).parent / "queries"
 
 
 @dataclass(frozen=True, slots=True)
+class Variants:
+    """How a language marks code built for one platform or configuration only (see
+    clones.labels): a `dups` group whose same-named members sit under different marks is
+    labelled `platform-variants`. Patterns are regular expressions, matched case-sensitively."""
+
+    # On the file name without its extension: Go's `_linux`, `_windows_amd64`.
+    file_suffix: str = ""
+    # Folder names that hold one platform's code.
+    folders: tuple[str, ...] = ()
+    # A line in the file's head that constrains the whole file (Go's `//go:build`).
+    file_constraint: str = ""
+    # An attribute line right above a definition (Rust's `#[cfg(...)]`).
+    item_constraint: str = ""
+    # Directives that open, continue and close a conditional region (C#'s `#if`, `#elif`,
+    # `#else`, `#endif`).
+    region_open: str = ""
+    region_else: str = ""
+    region_close: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CloneSyntax:
     """What clone normalisation (codeindex.clones.normalize) needs to know about a grammar.
     Field rules are "parent_type.field" strings; "parent_type.*" means any child."""
@@ -46,6 +67,10 @@ class CloneSyntax:
     # Normalised from tokens alone (clones.lexical, Python only), not through the tree query:
     # the fields above then describe what the tree would do, which tests hold it to.
     lexical: bool = False
+    variants: Variants = Variants()
+    # Template files that generate a source file of the same name beside them (C#'s T4
+    # `.tt`): such a file is generated code, which `dups` leaves out like any other.
+    generator_templates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +148,19 @@ _TS_CLONES = CloneSyntax(
     import_types=("import_statement",),
     member_wrapper=("class _ {\n", "\n}\n"),
 )
+# Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
+_GOOS = (
+    "aix|android|darwin|dragonfly|freebsd|hurd|illumos|ios|js|linux|nacl|netbsd|openbsd|plan9"
+    "|solaris|wasip1|windows|zos"
+)
+_GOARCH = (
+    "386|amd64|amd64p32|arm|armbe|arm64|arm64be|loong64|mips|mipsle|mips64|mips64le|mips64p32"
+    "|mips64p32le|ppc|ppc64|ppc64le|riscv|riscv64|s390|s390x|sparc|sparc64|wasm"
+)
+_PLATFORM_FOLDERS = (
+    "unix", "windows", "linux", "macos", "darwin", "apple", "android", "ios", "freebsd",
+    "netbsd", "openbsd", "bsd", "solaris", "illumos", "wasi", "wasm", "fuchsia", "posix",
+)  # fmt: skip
 _GO_CLONES = CloneSyntax(
     string_types=("interpreted_string_literal", "raw_string_literal", "rune_literal"),
     number_types=("int_literal", "float_literal", "imaginary_literal", "true", "false"),
@@ -136,6 +174,12 @@ _GO_CLONES = CloneSyntax(
     binding_types=("parameter_list",),
     import_types=("import_declaration",),
     snippet_wrapper=("package p\nfunc _() {\n", "\n}\n"),
+    variants=Variants(
+        file_suffix=rf"_(?:{_GOOS})(?:_(?:{_GOARCH}))?$|_(?:{_GOARCH})$",
+        # One package per architecture: cmd/compile/internal/{amd64,arm64,mips,...}.
+        folders=tuple(_GOARCH.split("|")),
+        file_constraint=r"^(?://go:build|// \+build) ",
+    ),
 )
 _RUST_CLONES = CloneSyntax(
     string_types=("string_literal", "raw_string_literal", "char_literal"),
@@ -149,6 +193,11 @@ _RUST_CLONES = CloneSyntax(
     binding_types=("parameters", "closure_parameters", "match_pattern"),
     import_types=("use_declaration",),
     snippet_wrapper=("fn _() {\n", "\n}\n"),
+    variants=Variants(
+        folders=_PLATFORM_FOLDERS,
+        file_constraint=r"^#!\[cfg\(",
+        item_constraint=r"^\s*#\[cfg\(",
+    ),
 )
 _CSHARP_CLONES = CloneSyntax(
     identifier_types=("identifier", "implicit_parameter"),
@@ -175,6 +224,13 @@ _CSHARP_CLONES = CloneSyntax(
     import_types=("using_directive",),
     snippet_wrapper=("class _ {\nvoid _() {\n", "\n}\n}\n"),
     member_wrapper=("class _ {\n", "\n}\n"),
+    generator_templates=(".tt",),
+    variants=Variants(
+        folders=_PLATFORM_FOLDERS,
+        region_open=r"^\s*#\s*if\b",
+        region_else=r"^\s*#\s*(?:elif|else)\b",
+        region_close=r"^\s*#\s*endif\b",
+    ),
 )
 
 

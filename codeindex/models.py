@@ -145,16 +145,24 @@ class SimilarResult:
 class DuplicateGroup:
     """Units that are clones of each other; similarity is the lowest verified pair ratio.
     A block group's members are blocks inside functions (`dups --blocks`): each member's
-    symbol is its function, its lines the block's."""
+    symbol is its function, its lines the block's. `labels`: `test` (every member is test
+    code), `platform-variants` (copies kept apart per platform or build configuration),
+    `block`. `fingerprints`: each member's normalised-code digest, which a baseline keys on."""
 
     similarity: float
     members: list[Symbol]
     block: bool = False
+    labels: tuple[str, ...] = ()
+    fingerprints: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        members = [_clone_location(member) for member in self.members]
+        for member, fingerprint in zip(members, self.fingerprints, strict=False):
+            member["fingerprint"] = fingerprint
         data: dict[str, Any] = {
             "similarity": round(self.similarity, 3),
-            "members": [_clone_location(member) for member in self.members],
+            "members": members,
+            "labels": list(self.labels),
         }
         if self.block:  # only asked for with --blocks: the default shape stays as it was
             data["block"] = True
@@ -163,11 +171,24 @@ class DuplicateGroup:
 
 @dataclass(frozen=True, slots=True)
 class DuplicatesResult:
+    """`total` counts the groups the report shows (after its filters; `--limit` only pages).
+    `hidden` counts the groups its filters left out, by reason: `test`, `platform-variants`,
+    `baseline`. `found` holds every group of the scan, before those filters (for
+    `--update-baseline`)."""
+
     groups: list[DuplicateGroup]
     total: int
+    hidden: dict[str, int] | None = None
+    found: list[DuplicateGroup] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"groups": [group.to_json() for group in self.groups], "total": self.total}
+        data: dict[str, Any] = {
+            "groups": [group.to_json() for group in self.groups],
+            "total": self.total,
+        }
+        if self.hidden:
+            data["hidden"] = dict(self.hidden)
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,12 +119,14 @@ class CloneMember(_Out):
     start_line: int
     end_line: int
     symbol: str
+    fingerprint: str | None = None  # digest of the member's normalised code
 
 
 class CloneGroup(_Out):
     similarity: float
     members: list[CloneMember]
     block: bool | None = None  # true for blocks inside functions (find_duplicates blocks)
+    labels: list[str] = Field(default_factory=list, description="test, platform-variants, block")
 
 
 class DuplicatesOutput(_Out):
@@ -132,6 +134,9 @@ class DuplicatesOutput(_Out):
     total: int
     offset: int
     more: int
+    hidden: dict[str, int] | None = Field(
+        default=None, description="groups the filters left out, by reason (test, ...)"
+    )
     note: str | None = None
 
 

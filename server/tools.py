@@ -341,6 +341,14 @@ def register(server: MCPServer, service: IndexService) -> None:
             bool,
             Field(description="also blocks of code copied inside bigger functions"),
         ] = False,
+        tests: Annotated[
+            Literal["include", "exclude", "only"],
+            Field(description="groups made only of test code: include, exclude or only"),
+        ] = "exclude",
+        hide_variants: Annotated[
+            bool,
+            Field(description="leave out platform variants (per-OS/arch/build copies)"),
+        ] = False,
     ) -> Annotated[CallToolResult, schemas.DuplicatesOutput]:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
@@ -353,6 +361,8 @@ def register(server: MCPServer, service: IndexService) -> None:
                 path=relative,
                 limit=offset + limit,
                 blocks=blocks,
+                tests=tests,
+                hide_variants=hide_variants,
             )
             groups = data["groups"][offset:]
             total = int(data.get("total", len(data["groups"])))
@@ -361,6 +371,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 "total": total,
                 "offset": offset,
                 "more": max(0, total - offset - len(groups)),
+                "hidden": data.get("hidden"),
                 "note": note,
             }
 

@@ -103,8 +103,10 @@ def test_duplicates_json_shape_path_and_limit(indexed: CodeIndex) -> None:
     data = indexed.duplicates().to_json()
     assert set(data) == {"groups", "total"}
     assert data["total"] == len(data["groups"]) >= 5
-    member = data["groups"][0]["members"][0]
-    assert set(member) == {"path", "start_line", "end_line", "symbol"}
+    group = data["groups"][0]
+    assert set(group) == {"similarity", "members", "labels"}
+    member = group["members"][0]
+    assert set(member) == {"path", "start_line", "end_line", "symbol", "fingerprint"}
     only_go = indexed.duplicates(path=str(indexed.root / "go"))
     assert only_go.total == 1
     assert all(m.path.startswith("go/") for m in only_go.groups[0].members)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Indel
 
 from codeindex.clones.encode import LOCAL_BASE, powers, renumbered
+from codeindex.clones.fingerprints import t2_digest
 from codeindex.clones.sketch import SHINGLE
 from codeindex.models import Symbol
 
@@ -71,6 +72,7 @@ class Block:
     symbol: Symbol
     unit: int
     codes: int
+    fingerprint: str  # digest of the block's codes, locals renumbered from its start
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class BlockGroup:
     similarity: float  # the lowest of its verified pairs
     members: list[Symbol]  # each a unit's symbol with the block's lines
     codes: int  # the blocks' summed length in codes
+    fingerprints: list[str]  # one per member
 
 
 def block_groups(
@@ -119,16 +122,24 @@ def block_groups(
             shown[place] = block
     chosen: dict[frozenset[tuple[str, int, int]], tuple[int, BlockGroup]] = {}
     for group, shown in places.items():
-        if len(shown) < 2:
-            continue
         blocks = list(shown.values())
+        if not _apart(units, blocks):
+            continue  # blocks of one function: a run of statements shaped alike
         nesting = sum(units[b.unit].line_span for b in blocks)
         same = chosen.get(frozenset(shown))
         if same is None or nesting < same[0]:
             symbols = [b.symbol for b in blocks]
-            found = BlockGroup(lowest[group], symbols, sum(b.codes for b in blocks))
+            prints = [b.fingerprint for b in blocks]
+            found = BlockGroup(lowest[group], symbols, sum(b.codes for b in blocks), prints)
             chosen[frozenset(shown)] = (nesting, found)
     return [group for _, group in chosen.values()]
+
+
+def _apart(units: list[Entry], blocks: list[Block]) -> bool:
+    """Two of the blocks are in functions that are not one inside the other."""
+    symbols = [units[b.unit].symbol for b in blocks]
+    spans = {(s.path, s.start_line or s.line, s.end_line) for s in symbols}
+    return any(a[0] != b[0] or a[2] < b[1] or b[2] < a[1] for a in spans for b in spans)
 
 
 def block_pairs(
@@ -330,7 +341,8 @@ def block_locations(
             if last - first + 1 >= min_lines:
                 symbol = units[index].symbol
                 located = replace(symbol, line=first, start_line=first, end_line=last)
-                blocks[key] = Block(located, index, end - start)
+                digest = t2_digest(renumbered(units[index].unit.codes, start, end))
+                blocks[key] = Block(located, index, end - start, digest)
     return {key: block for key, block in blocks.items() if block is not None}
 
 

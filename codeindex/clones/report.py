@@ -14,14 +14,49 @@ def _lines(symbol: Symbol) -> str:
     return f"{symbol.start_line or symbol.line}-{symbol.end_line}"
 
 
-def duplicates_text(result: DuplicatesResult) -> list[str]:
+DEFAULT_MEMBERS = 3
+_HIDDEN = {
+    "test": "{} more group(s) of test code only (--tests include to list them)",
+    "library": "{} group(s) with library code left out (--tests only)",
+    "platform-variants": "{} group(s) of platform variants left out (without --hide-variants)",
+    "baseline": "{} group(s) already in the baseline left out",
+}
+
+
+def duplicates_text(result: DuplicatesResult, members: int = DEFAULT_MEMBERS) -> list[str]:
+    """Each group with its first `members` members and where the rest are; then one line
+    per kind of group the filters left out."""
     lines = []
     for number, group in enumerate(result.groups, 1):
         copies = f"{len(group.members)} copies" + (" of a block" if group.block else "")
-        lines.append(f"group {number}: {copies}, similarity {group.similarity:.2f}")
-        for member in group.members:
+        tags = [label for label in group.labels if label != "block"]
+        labelled = f"  [{', '.join(tags)}]" if tags else ""
+        lines.append(f"group {number}: {copies}, similarity {group.similarity:.2f}{labelled}")
+        for member in group.members[:members]:
             lines.append(f"  {member.path}:{_lines(member)}  {member.qualified_name}")
+        rest = group.members[members:]
+        if rest:
+            lines.append(f"  … and {len(rest)} more {_where(rest)}")
+    for reason, count in (result.hidden or {}).items():
+        if reason in _HIDDEN and count:
+            lines.append(_HIDDEN[reason].format(count))
     return lines
+
+
+def _where(members: list[Symbol]) -> str:
+    """Where the members a report leaves out are: their common folder, if any."""
+    folders = sorted({m.path.rpartition("/")[0] for m in members})
+    if len(folders) == 1:
+        return f"in `{folders[0]}/`" if folders[0] else "at the top level"
+    common = folders[0].split("/")
+    for folder in folders[1:]:
+        parts = folder.split("/")
+        size = 0
+        while size < min(len(common), len(parts)) and common[size] == parts[size]:
+            size += 1
+        common = common[:size]
+    place = f" under `{'/'.join(common)}/`" if common else ""
+    return f"in {len(folders)} folders{place}"
 
 
 def similar_text(result: SimilarResult) -> list[str]:
@@ -84,7 +119,6 @@ def duplicates_sarif(result: DuplicatesResult, version: str) -> dict[str, Any]:
                     "driver": {
                         "name": "code-index",
                         "version": version,
-                        "informationUri": "https://github.com/",
                         "rules": [rule],
                     }
                 },

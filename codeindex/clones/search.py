@@ -6,7 +6,6 @@ with the Indel similarity of the T2 code strings, and that similarity is what is
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,12 +17,13 @@ from rapidfuzz.fuzz import partial_ratio
 
 from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.blocks import block_groups
+from codeindex.clones.labels import is_test
+from codeindex.clones.selection import Found, Options, select
 from codeindex.clones.snippet import check as check_snippet
 from codeindex.clones.snippet import query_units
 from codeindex.clones.table import CloneTable, Entry, code_histograms, load, within_reach
 from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import (
-    DuplicateGroup,
     DuplicatesResult,
     SimilarMatch,
     SimilarResult,
@@ -49,25 +49,6 @@ BUCKET_NEIGHBOURS = 3
 RARE_BUCKET = 3
 # Otherwise a pair must share this many bands.
 SHARED_BANDS = 2
-_TEST_PATH = re.compile(
-    r"(^|/)(tests?|testing|__tests__|spec|specs)(/|$)|(^|/)test_[^/]*$|(^|/|_)tests?\.(py|go|rs)$|"
-    r"\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.cs$|(^|/)conftest\.py$",
-    re.IGNORECASE,
-)
-# A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
-# `*.Tests` namespaces.
-_TEST_SCOPE = re.compile(r"(^|\.)tests?\.", re.IGNORECASE)
-
-
-def is_test(symbol: Symbol) -> bool:
-    """Test code, by its file's name and folders or by the scope it is defined in."""
-    return is_test_path(symbol.path, symbol.qualified_name)
-
-
-def is_test_path(path: str, qualified_name: str = "") -> bool:
-    return bool(_TEST_PATH.search(path) or _TEST_SCOPE.search(qualified_name))
-
-
 # -- snippet -----------------------------------------------------------------------------------
 
 
@@ -196,28 +177,24 @@ def duplicates(
     store: Store,
     languages: frozenset[str] | None,
     min_similarity: float,
-    path: str | None,
-    limit: int | None,
+    options: Options,
     min_lines: int = SCAN_MIN_LINES,
     min_tokens: int = SCAN_MIN_TOKENS,
     blocks: bool = False,
 ) -> DuplicatesResult:
     with cyclic_gc_paused():
-        return _duplicates(
-            store, languages, min_similarity, path, limit, min_lines, min_tokens, blocks
-        )
+        found = _duplicates(store, languages, min_similarity, min_lines, min_tokens, blocks)
+        return select(store.root, found, options)
 
 
 def _duplicates(
     store: Store,
     languages: frozenset[str] | None,
     min_similarity: float,
-    path: str | None,
-    limit: int | None,
     min_lines: int,
     min_tokens: int,
     blocks: bool,
-) -> DuplicatesResult:
+) -> list[Found]:
     units, full_size = _scan_units(store, languages or (), min_lines, min_tokens, min_similarity)
     # Identical T2 forms collapse into one representative before any pairing.
     classes: dict[str, list[int]] = defaultdict(list)
@@ -236,30 +213,17 @@ def _duplicates(
         if any(full_size[i] for i in g.indexes)
     ]
     found = [
-        _ranked(g.similarity, g.members, sum(len(units[i].unit.codes) for i in g.indexes))
+        Found(
+            g.similarity,
+            g.members,
+            [units[i].unit.t2 for i in g.indexes],
+            sum(len(units[i].unit.codes) for i in g.indexes),
+        )
         for g in groups
     ]
     if blocks:
         found += _block_duplicates(units, groups, min_tokens, min_similarity, min_lines)
-    prefix = (path or "").rstrip("/")
-    if prefix not in ("", "."):
-        found = [
-            item
-            for item in found
-            if any(m.path == prefix or m.path.startswith(prefix + "/") for m in item[1].members)
-        ]
-    found.sort(key=lambda item: item[0])
-    total = len(found)
-    if limit is not None:
-        found = found[:limit]
-    return DuplicatesResult(groups=[group for _, group in found], total=total)
-
-
-_Ranked = tuple[tuple[bool, float, str, int], DuplicateGroup]
-
-
-def _ranked(similarity: float, members: list[Symbol], tokens: int, block: bool = False) -> _Ranked:
-    return _rank(similarity, members, tokens), DuplicateGroup(similarity, members, block)
+    return found
 
 
 def _block_duplicates(
@@ -268,7 +232,7 @@ def _block_duplicates(
     min_tokens: int,
     min_similarity: float,
     min_lines: int,
-) -> list[_Ranked]:
+) -> list[Found]:
     """Groups of blocks copied inside functions (clones.blocks), leaving out functions
     nested in each other and functions already grouped as wholes."""
     together: dict[int, set[int]] = defaultdict(set)
@@ -279,10 +243,13 @@ def _block_duplicates(
     def unrelated(a: int, b: int) -> bool:
         return b not in together[a] and not _overlapping(units[a].symbol, units[b].symbol)
 
-    return [
-        _ranked(found.similarity, sorted(found.members, key=_report_order), found.codes, True)
-        for found in block_groups(units, min_tokens, min_similarity, min_lines, unrelated)
-    ]
+    found = []
+    for group in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
+        order = sorted(range(len(group.members)), key=lambda i: _report_order(group.members[i]))
+        members = [group.members[i] for i in order]
+        prints = [group.fingerprints[i] for i in order]
+        found.append(Found(group.similarity, members, prints, group.codes, block=True))
+    return found
 
 
 def _scan_units(
@@ -587,12 +554,3 @@ def _drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
         if not any(_overlapping(units[i].symbol, units[k].symbol) for k in same_file):
             same_file.append(i)
     return [i for members in kept.values() for i in members]
-
-
-def _rank(similarity: float, members: list[Symbol], tokens: int) -> tuple[bool, float, str, int]:
-    """Library code before tests; then most duplicated code: similarity x mean size in
-    codes (`tokens` is the members' total) x extra copies."""
-    all_tests = all(is_test(member) for member in members)
-    value = similarity * (tokens / len(members)) * (len(members) - 1)
-    first = members[0]
-    return (all_tests, -value, first.path, first.line)

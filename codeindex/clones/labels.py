@@ -1,0 +1,229 @@
+"""What a `dups` group is, beyond its code: test code, platform variants, suppressed by a
+comment. These read the members' source files (each once per report), not the index: a
+suppression comment or a build constraint is in the text around a function, not in its
+normalised body.
+
+Suppression comments, in any comment syntax:
+- `code-index: ignore` on a definition's first line or in the comments and attributes right
+  above it: that function is never a member of a group;
+- `code-index: ignore-start` ... `code-index: ignore-end`: no member that overlaps the region
+  (an unclosed region runs to the end of the file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from codeindex.languages import Variants, spec_by_name
+from codeindex.models import Symbol
+
+TEST = "test"
+PLATFORM_VARIANTS = "platform-variants"
+BLOCK = "block"
+# Source files bigger than this are not read for labels (they are not hand-written code).
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+# How far down a file-wide build constraint may be (Go's come before `package`).
+HEAD_LINES = 60
+MARKER = b"code-index:"
+_SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
+
+# Test code, by path conventions, matched case-sensitively (`CombineLatest.cs` is library
+# code; Go's `testing` package too). To be replaced by codeindex.classify when it lands.
+_TEST_PATH = re.compile(
+    r"(^|/)(test|tests|Test|Tests|__tests__|spec|specs|testdata)/|(^|/)test_[^/]*\.py$"
+    r"|(^|/|_)tests?\.(py|rs)$|_test\.(py|go)$|(^|/)conftest\.py$"
+    r"|\.(test|spec)\.[cm]?[jt]sx?$|[a-z]Tests?\.cs$|(^|/)[^/]*\.Tests?/"
+)
+# A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
+# `*.Tests` namespaces.
+_TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)\.")
+
+
+def is_test_path(path: str, qualified_name: str = "") -> bool:
+    """Test code, by its file's name and folders or by the scope it is defined in."""
+    return bool(_TEST_PATH.search(path) or _TEST_SCOPE.search(qualified_name))
+
+
+def is_test(symbol: Symbol) -> bool:
+    return is_test_path(symbol.path, symbol.qualified_name)
+
+
+@dataclass(slots=True)
+class _Source:
+    data: bytes
+    ignored: list[tuple[int, int]]  # 1-based inclusive line ranges suppressed
+    marked: set[int]  # lines holding `code-index: ignore`
+    _lines: list[str] | None = None
+    _file_marks: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:  # decoded only for the rules that need lines
+            self._lines = self.data.decode("utf-8", errors="replace").splitlines()
+        return self._lines
+
+    def file_marks(self, rule: re.Pattern[str]) -> list[str]:
+        """The head's lines that constrain the whole file."""
+        if self._file_marks is None:
+            head = self.data[: 200 * HEAD_LINES].decode("utf-8", errors="replace")
+            self._file_marks = [line for line in head.splitlines()[:HEAD_LINES] if rule.match(line)]
+        return self._file_marks
+
+
+@dataclass(slots=True)
+class Sources:
+    """Source files read for labels, once each."""
+
+    root: Path
+    _files: dict[str, _Source | None] = field(default_factory=dict)
+    _generated: dict[str, bool] = field(default_factory=dict)
+
+    def generated(self, symbol: Symbol) -> bool:
+        """Written by a template beside it (a T4 `X.tt` next to `X.cs`)."""
+        if symbol.path not in self._generated:
+            templates = spec_by_name(symbol.language).clones.generator_templates
+            stem = (self.root / symbol.path).with_suffix("")
+            found = any(stem.with_name(stem.name + t).is_file() for t in templates)
+            self._generated[symbol.path] = found
+        return self._generated[symbol.path]
+
+    def get(self, path: str) -> _Source | None:
+        if path not in self._files:
+            self._files[path] = self._read(path)
+        return self._files[path]
+
+    def _read(self, path: str) -> _Source | None:
+        try:
+            with open(self.root / path, "rb") as handle:
+                data = handle.read(MAX_SOURCE_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_SOURCE_BYTES:
+            return None
+        source = _Source(data, [], set())
+        if MARKER in data:
+            source.ignored, source.marked = _suppressions(source.lines)
+        return source
+
+
+def _suppressions(lines: list[str]) -> tuple[list[tuple[int, int]], set[int]]:
+    ignored: list[tuple[int, int]] = []
+    marked: set[int] = set()
+    start = 0
+    for number, line in enumerate(lines, 1):
+        found = _SUPPRESSION.search(line)
+        if found is None:
+            continue
+        if found.group(1) == "-start" and not start:
+            start = number
+        elif found.group(1) == "-end" and start:
+            ignored.append((start, number))
+            start = 0
+        elif found.group(1) is None:
+            marked.add(number)
+    if start:
+        ignored.append((start, len(lines)))
+    return ignored, marked
+
+
+def _lines_above(source: _Source, symbol: Symbol) -> list[str]:
+    """The definition's first line and the comment and attribute lines right above it."""
+    first = symbol.start_line or symbol.line
+    found = source.lines[first - 1 : symbol.line]
+    number = first - 1
+    while number >= 1:
+        text = source.lines[number - 1].strip()
+        if not text or not text.startswith(("//", "#", "/*", "*", "[", "@", "--")):
+            break
+        found.append(text)
+        number -= 1
+    return found
+
+
+def suppressed(sources: Sources, symbol: Symbol) -> bool:
+    source = sources.get(symbol.path)
+    if source is None or not (source.ignored or source.marked):
+        return False
+    first = symbol.start_line or symbol.line
+    if any(start <= symbol.end_line and first <= end for start, end in source.ignored):
+        return True
+    above = first - 1
+    while above >= 1 and above not in source.marked:
+        text = source.lines[above - 1].strip()
+        if not text.startswith(("//", "#", "/*", "*", "[", "@", "--")):
+            break
+        above -= 1
+    return above in source.marked or any(
+        line in source.marked for line in range(first, symbol.line + 1)
+    )
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+def platform_context(sources: Sources, symbol: Symbol) -> str | None:
+    """What marks `symbol` as built for some platforms or configurations only (a file suffix,
+    a platform folder, a build constraint), or None when nothing does."""
+    rules = spec_by_name(symbol.language).clones.variants
+    if rules == Variants():
+        return None
+    parts: list[str] = []
+    *folders, name = symbol.path.split("/")
+    stem = name.rsplit(".", 1)[0]
+    if (suffix := _compiled(rules.file_suffix)) and (found := suffix.search(stem)):
+        parts.append(found.group(0))
+    parts += [folder for folder in folders if folder in rules.folders]
+    if rules.file_constraint or rules.item_constraint or rules.region_open:
+        source = sources.get(symbol.path)
+        if source is not None:
+            parts += _constraints(rules, source, symbol)
+    return "|".join(parts) or None
+
+
+def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
+    found: list[str] = []
+    if file_rule := _compiled(rules.file_constraint):
+        found += source.file_marks(file_rule)
+    if item_rule := _compiled(rules.item_constraint):
+        found += [line for line in _lines_above(source, symbol) if item_rule.match(line)]
+    if rules.region_open:
+        found += _regions_around(rules, source, symbol.start_line or symbol.line)
+    return found
+
+
+def _regions_around(rules: Variants, source: _Source, line: int) -> list[str]:
+    """The conditional regions (`#if X` / `#else` ...) open at `line`, outermost first."""
+    opening, other, closing = (
+        _compiled(rules.region_open),
+        _compiled(rules.region_else),
+        _compiled(rules.region_close),
+    )
+    stack: list[str] = []
+    for text in source.lines[: line - 1]:
+        if opening and opening.match(text):
+            stack.append(text.strip())
+        elif stack and other and other.match(text):
+            stack[-1] = stack[-1] + " / " + text.strip()
+        elif stack and closing and closing.match(text):
+            stack.pop()
+    return stack
+
+
+def are_platform_variants(sources: Sources, members: list[Symbol]) -> bool:
+    """Every member is marked for some platforms or configurations, and two members of the
+    same name are marked differently: copies kept apart on purpose, one per platform."""
+    contexts = []
+    for member in members:
+        context = platform_context(sources, member)
+        if context is None:
+            return False
+        contexts.append(context)
+    by_name: dict[str, set[str]] = {}
+    for member, context in zip(members, contexts, strict=True):
+        by_name.setdefault(member.name, set()).add(context)
+    return any(len(seen) > 1 for seen in by_name.values())

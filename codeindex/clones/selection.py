@@ -1,0 +1,136 @@
+"""Which clone groups a `dups` report shows, and in what order.
+
+The scan (clones.search) finds groups; here they are labelled (clones.labels), members
+under a suppression comment dropped, filtered (`--path`, `--tests`, `--hide-variants`,
+`--baseline`) and ranked by what a refactor would save: the code that merging the copies
+would remove (each copy's length less what a call costs, times the similarity, times the
+extra copies with diminishing weight).
+Library code comes first, then platform variants, then test-only groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from codeindex.clones import labels
+from codeindex.clones.baseline import Baseline
+from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
+
+TESTS_CHOICES = ("include", "exclude", "only")
+# What a call to a shared helper costs, in codes (about a signature and a call, ~6 tokens
+# each): a copy no longer than that saves nothing when merged. UniTask's 182 seven-line
+# argument-checking wrappers ranked first by length x copies; each would still need its
+# own public entry point.
+CALL_CODES = 24
+# Extra copies count with diminishing weight: the more copies of one shape, the likelier
+# they are an API surface or generated on purpose (the stdlib's 120 `getregentry`, UniTask's
+# wrappers). On the hand-labelled sample (bench/clones_usefulness.py), the square root
+# against a linear count: Rust 60 -> 80% useful in the top 10, TypeScript 60 -> 70%.
+COPIES_EXPONENT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A group as the scan found it: members, their fingerprints, their summed length in
+    codes."""
+
+    similarity: float
+    members: list[Symbol]
+    fingerprints: list[str]
+    codes: int
+    block: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    path: str | None = None
+    tests: str = "exclude"
+    hide_variants: bool = False
+    baseline: Baseline | None = None
+    limit: int | None = None
+
+
+def select(root: Path, found: list[Found], options: Options) -> DuplicatesResult:
+    sources = labels.Sources(root)
+    groups = []
+    for item in found:
+        group = _labelled(sources, item)
+        if group is not None:
+            groups.append((_value(item, group), group))
+    prefix = (options.path or "").rstrip("/")
+    if prefix not in ("", "."):
+        groups = [
+            entry
+            for entry in groups
+            if any(m.path == prefix or m.path.startswith(prefix + "/") for m in entry[1].members)
+        ]
+    everything = [group for _, group in groups]
+    hidden: dict[str, int] = {}
+    shown = []
+    for value, group in groups:
+        reason = _hidden_by(group, options)
+        if reason:
+            hidden[reason] = hidden.get(reason, 0) + 1
+        else:
+            shown.append((value, group))
+    shown.sort(key=lambda entry: _rank(*entry))
+    total = len(shown)
+    if options.limit is not None:
+        shown = shown[: options.limit]
+    return DuplicatesResult([group for _, group in shown], total, hidden, everything)
+
+
+def _labelled(sources: labels.Sources, item: Found) -> DuplicateGroup | None:
+    """The group with its labels, without members a comment suppresses or a template
+    generates (None when fewer than two are left)."""
+    kept = [
+        (member, fingerprint)
+        for member, fingerprint in zip(item.members, item.fingerprints, strict=True)
+        if not labels.suppressed(sources, member) and not sources.generated(member)
+    ]
+    if len(kept) < 2:
+        return None
+    members = [member for member, _ in kept]
+    found: list[str] = []
+    if all(labels.is_test(member) for member in members):
+        found.append(labels.TEST)
+    if not item.block and labels.are_platform_variants(sources, members):
+        found.append(labels.PLATFORM_VARIANTS)
+    if item.block:
+        found.append(labels.BLOCK)
+    group = DuplicateGroup(item.similarity, members, item.block)
+    return replace(group, labels=tuple(found), fingerprints=tuple(f for _, f in kept))
+
+
+def _hidden_by(group: DuplicateGroup, options: Options) -> str | None:
+    is_test = labels.TEST in group.labels
+    if options.tests == "exclude" and is_test:
+        return labels.TEST
+    if options.tests == "only" and not is_test:
+        return "library"
+    if options.hide_variants and labels.PLATFORM_VARIANTS in group.labels:
+        return labels.PLATFORM_VARIANTS
+    if options.baseline is not None and options.baseline.knows(group):
+        return "baseline"
+    return None
+
+
+def _value(item: Found, group: DuplicateGroup) -> float:
+    """What a refactor would save: each copy's length less a call (never under a tenth of
+    it), times the similarity (an edited copy saves less than an exact one), times the
+    extra copies, counted with diminishing weight."""
+    mean = item.codes / len(item.members)
+    saved = max(mean - CALL_CODES, mean / 10)
+    return item.similarity * saved * (len(group.members) - 1) ** COPIES_EXPONENT
+
+
+def _rank(value: float, group: DuplicateGroup) -> tuple[bool, bool, float, str, int]:
+    first = group.members[0]
+    return (
+        labels.TEST in group.labels,
+        labels.PLATFORM_VARIANTS in group.labels,
+        -value,
+        first.path,
+        first.line,
+    )
