@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from codeindex import classify
 from codeindex.languages import Variants, spec_by_name
 from codeindex.models import Symbol
 
@@ -30,21 +31,15 @@ HEAD_LINES = 60
 MARKER = b"code-index:"
 _SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
 
-# Test code, by path conventions, matched case-sensitively (`CombineLatest.cs` is library
-# code; Go's `testing` package too). To be replaced by codeindex.classify when it lands.
-_TEST_PATH = re.compile(
-    r"(^|/)(test|tests|Test|Tests|__tests__|spec|specs|testdata)/|(^|/)test_[^/]*\.py$"
-    r"|(^|/|_)tests?\.(py|rs)$|_test\.(py|go)$|(^|/)conftest\.py$"
-    r"|\.(test|spec)\.[cm]?[jt]sx?$|[a-z]Tests?\.cs$|(^|/)[^/]*\.Tests?/"
-)
 # A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
 # `*.Tests` namespaces.
 _TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)\.")
 
 
 def is_test_path(path: str, qualified_name: str = "") -> bool:
-    """Test code, by its file's name and folders or by the scope it is defined in."""
-    return bool(_TEST_PATH.search(path) or _TEST_SCOPE.search(qualified_name))
+    """Test code (tests and their fixtures), by its path (codeindex.classify: case-sensitive
+    conventions) or by the scope it is defined in."""
+    return classify.is_test(path) or bool(_TEST_SCOPE.search(qualified_name))
 
 
 def is_test(symbol: Symbol) -> bool:
