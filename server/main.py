@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,9 @@ def serve(
 
     service = IndexService(chosen, max_file_size=max_file_size)
     server = create_server(service)
+    # Clients end a server with SIGTERM (after closing stdin, or at once): shut down as on
+    # Ctrl-C, so the start-up catch-up can finish the slice it is committing.
+    signal.signal(signal.SIGTERM, _interrupt)
     service.start()
     try:
         if transport == "streamable-http":
@@ -113,6 +117,10 @@ def serve(
     finally:
         service.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

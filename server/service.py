@@ -40,6 +40,12 @@ CHECK_INTERVAL = 0.0  # seconds; a change older than this is always visible
 CHECK_WAIT_LIMIT = 5.0  # longest a call waits for a freshness check before answering anyway
 WATCHER_WAIT_LIMIT = 2.0  # the watcher commits at least every ~1 s even under constant edits
 OPEN_TIMEOUT = 60.0
+# A freshly started server's calls wait this long for the start-up catch-up, so a client that
+# starts a server per call (and exits after one answer) is answered from an index that has
+# caught up with the disk whenever that is quick; otherwise the answer's note says so.
+CATCH_UP_WAIT = 2.0
+CATCH_UP_SLICE = 200  # files per commit of a catch-up, so an exit midway keeps what was done
+STOP_WAIT = 5.0  # longest shutdown waits for the catch-up slice being committed
 # A cold build commits a first slice early so that calls have something real to answer from;
 # the rest goes in one parallel pass (fewer, larger commits build fastest).
 FIRST_SLICE_SHARE = 0.1
@@ -66,13 +72,16 @@ class IndexService:
         max_file_size: int | None = None,
         check_interval: float = CHECK_INTERVAL,
         use_watcher: bool = True,
+        catch_up_wait: float = CATCH_UP_WAIT,
     ) -> None:
         self.root = root  # None: found on the background thread (codeindex.api.find_root)
         self.max_file_size = max_file_size
         self.check_interval = check_interval
         self.use_watcher = use_watcher
+        self.catch_up_wait = catch_up_wait
         self._index: CodeIndex | None = None
         self._opened = threading.Event()
+        self._caught_up = threading.Event()
         self._state = "opening"
         self._error = ""
         self._files_done = 0
@@ -107,11 +116,12 @@ class IndexService:
                 watcher.stop()
             except Exception:  # shutting down: nothing useful to do with it
                 log.exception("stopping the watcher failed")
-        # A freshness check ends within a fraction of a second; a cold build may not. Do not
-        # hold up the client's shutdown for it: the thread is a daemon, and an unfinished
-        # commit leaves the previous one intact.
-        if self._thread.is_alive() and self._state != "building":
-            self._thread.join(timeout=2)
+        # A freshness check ends within a fraction of a second; a catch-up stops after the
+        # slice it is committing (so what it did is kept); a cold build may take longer. Do
+        # not hold up the client's shutdown beyond STOP_WAIT: the thread is a daemon, and an
+        # unfinished commit leaves the previous one intact.
+        if self._thread.is_alive():
+            self._thread.join(timeout=STOP_WAIT if self._state == "building" else 2)
         if self._clones is not None:
             self._clones.stop()
         if self._readers is not None:
@@ -144,13 +154,11 @@ class IndexService:
         """Block until the index reflects the disk as of `check_interval` ago, and return a
         note for the answer when it cannot (cold build running, refresh too slow)."""
         code_index = self.code_index()
-        if self._state == "opening":  # comparing the index with the disk, a walk
-            return "the index is being brought up to date; results may miss recent changes"
-        if self._state == "building":
-            return (
-                f"the index is being built ({self._files_done} of {self._files_total} files "
-                "done); results cover only the files indexed so far"
-            )
+        if not self._caught_up.is_set():
+            self._caught_up.wait(self.catch_up_wait)
+        note = self.build_note()
+        if note:
+            return note
         watching = self._watcher_status()
         if watching is not None:
             return self._wait_for_watcher() or self._busy_note(code_index)
@@ -167,6 +175,22 @@ class IndexService:
         if not fresh:
             return "a refresh is still running; results may miss changes from the last seconds"
         return self._busy_note(code_index)
+
+    def build_note(self) -> str:
+        """What an answer given before the start-up catch-up (or first build) ended may
+        miss; "" once it has ended."""
+        if self._state == "opening":  # comparing the index with the disk: a walk
+            return (
+                "the index is being compared with the disk (a walk of the tree); files changed "
+                "while no server ran may be missing, retry in a few seconds"
+            )
+        if self._state == "building":
+            return (
+                f"the index is being built: indexed {self._files_done} of "
+                f"{self._files_total} files so far; results cover only those, retry in a few "
+                "seconds"
+            )
+        return ""
 
     def query(self, action: Callable[[CodeIndex], T]) -> T:
         """Run a read against the index on a handle of this call's own, beside other calls.
@@ -205,11 +229,9 @@ class IndexService:
         tools answer from this instead."""
         if self.query(lambda ci: ci.store.doc_count()):
             return ""
-        if self._state in ("opening", "building"):
-            return (
-                f"the index is being built ({self._files_done} of {self._files_total} files); "
-                "nothing is searchable yet, try again in a few seconds"
-            )
+        building = self.build_note()
+        if building:
+            return f"nothing is searchable yet: {building}"
         return f"no source files are indexed under {self.root}"
 
     def reindex(self, paths: list[str] | None) -> Any:
@@ -234,6 +256,7 @@ class IndexService:
             self._state = "failed"
             log.exception("opening the index in %s failed", self.root)
             self._opened.set()
+            self._caught_up.set()
             return
         self._opened.set()
         try:
@@ -242,9 +265,12 @@ class IndexService:
             log.exception("building the index failed")
             self._error = f"build failed: {type(exc).__name__}: {exc}"
         self._state = "ready"
+        self._caught_up.set()
         with self._cond:
             self._checked_from = max(self._checked_from, self._catch_up_started)
             self._cond.notify_all()
+        if self._stopping:
+            return
         if self.use_watcher:
             self._start_watcher()
         self._serve_checks()
@@ -281,7 +307,8 @@ class IndexService:
         code_index = self._index
         self._catch_up_started = time.monotonic()
         walked = walk(self.root, code_index.indexer.max_file_size)
-        plan = plan_refresh(walked, code_index.store.file_records())
+        records = code_index.store.file_records()
+        plan = plan_refresh(walked, records)
         pending = [candidate.path for candidate in plan.to_read]
         if not pending and not plan.to_remove:
             return
@@ -292,6 +319,15 @@ class IndexService:
         def advance(count: int) -> None:
             self._files_done += count
 
+        if records:
+            # Changes made while no server ran: committed a slice at a time, so that a
+            # client that exits right after its answer still leaves them indexed.
+            scope = sorted(plan.to_remove) + pending
+            for first in range(0, len(scope), CATCH_UP_SLICE):
+                if self._stopping:
+                    return
+                code_index.refresh(scope[first : first + CATCH_UP_SLICE], advance, merge=False)
+            return
         if len(pending) >= FIRST_SLICE_MIN_TOTAL:
             size = min(FIRST_SLICE_MAX, int(len(pending) * FIRST_SLICE_SHARE))
             code_index.refresh(pending[:size], progress=advance, merge=False)

@@ -182,6 +182,9 @@ def register(server: MCPServer, service: IndexService) -> None:
                 raise ToolError(f"{exc.filename} changed on disk; call again") from None
             if not found:
                 where = f" in {relative}" if relative else ""
+                building = service.build_note()
+                if building:
+                    raise ToolError(f"no symbol named {name!r}{where} yet: {building}")
                 raise ToolError(
                     f"no symbol named {name!r}{where}; "
                     "use search_symbols to find names that match part of it"
@@ -264,7 +267,7 @@ def register(server: MCPServer, service: IndexService) -> None:
         def run() -> dict[str, Any]:
             note = service.ensure_fresh()
             relative = root_relative(service, path)
-            symbols = service.query(lambda ci: ci.outline(relative))
+            symbols = outline_or_explain(service, relative)
             return {
                 "path": relative,
                 "total": len(symbols),
@@ -494,6 +497,27 @@ def source_entry(item: Any, with_source: bool) -> dict[str, Any]:
     else:
         entry["source"] = item.source
     return entry
+
+
+def outline_or_explain(service: IndexService, relative: str) -> list[Any]:
+    """The file's symbols; an error that says why when the file is not indexed (not yet,
+    during the first build; or skipped, with the reason)."""
+    try:
+        symbols: list[Any] = service.query(lambda ci: ci.outline(relative))
+    except Exception as exc:
+        building = service.build_note()
+        if building and _is_user_error(exc):
+            raise ToolError(f"{relative} is not indexed yet: {building}") from None
+        raise
+    if symbols:
+        return symbols
+    record = service.query(lambda ci: ci.store.file_records(under=[relative]).get(relative))
+    if record is not None and record.skipped:
+        raise ToolError(
+            f"{relative} was skipped when indexing ({record.skipped}), so it has no outline; "
+            "read the file itself"
+        )
+    return symbols
 
 
 def outline_tree(symbols: list[Any]) -> list[dict[str, Any]]:
