@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
-from codeindex.fsutil import is_write_refused
+from codeindex.fsutil import Unreadable, is_write_refused, read_source
 from codeindex.indexer import Indexer, Progress, read_state
 from codeindex.models import (
     DuplicatesResult,
@@ -34,6 +34,7 @@ NEAREST_NAMES = 3
 DEFAULT_REFS_LIMIT = 100
 SHOW_REFS = 10  # references shown with a definition (`show --refs`, get_symbol)
 SHOW_CANDIDATES = 5000
+READ_FILE_LIMIT = 64 << 20  # a source file shown in full; the index skips far smaller ones
 
 
 class UsageError(ValueError):
@@ -64,6 +65,21 @@ def find_root(start: Path | None = None) -> Path:
     except (OSError, subprocess.SubprocessError):
         pass
     return start
+
+
+def _size_limit(explicit: int | None, directory: Path) -> int:
+    """--max-file-size, else $CODE_INDEX_MAX_FILE_SIZE, else the limit the index was last
+    built with (a later command must not skip what `index --max-file-size` took in)."""
+    if explicit is not None:
+        if explicit < 1:
+            raise UsageError("--max-file-size must be at least 1 (bytes), e.g. 2000000")
+        return explicit
+    if os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "").isdigit():
+        return max_file_size_from_env()
+    remembered = read_state(directory).get("max_file_size")
+    if isinstance(remembered, int) and remembered > 0:
+        return remembered
+    return DEFAULT_MAX_FILE_SIZE
 
 
 def max_file_size_from_env() -> int:
@@ -127,8 +143,8 @@ class CodeIndex:
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
         if rebuild:
             return cls.rebuild(root, max_file_size).code_index
-        size_limit = max_file_size if max_file_size is not None else max_file_size_from_env()
-        return cls(root, store.Store.open(root), size_limit)
+        index_store = store.Store.open(root)
+        return cls(root, index_store, _size_limit(max_file_size, index_store.directory))
 
     @classmethod
     def rebuild(
@@ -146,7 +162,7 @@ class CodeIndex:
         root = (root or find_root()).resolve()
         if not root.is_dir():
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
-        size_limit = max_file_size if max_file_size is not None else max_file_size_from_env()
+        size_limit = _size_limit(max_file_size, root / store.INDEX_DIR)
         try:
             store.Store.open(root).close()  # creates an empty index when there is none
         except store.ForeignIndex:
@@ -331,7 +347,12 @@ class CodeIndex:
         target = (self.root / relative).resolve()
         if not target.is_relative_to(self.root):
             raise UsageError(f"{relative} is outside the project root {self.root}")
-        data = target.read_bytes()
+        try:  # bounded, and never blocked by a FIFO swapped in for the file
+            data = read_source(self.root, relative, READ_FILE_LIMIT).data
+        except Unreadable as why:
+            if str(why) == "vanished":
+                raise FileNotFoundError(2, "vanished", relative) from None
+            raise UsageError(f"cannot read {relative}: {why}") from None
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         return data.decode("utf-8", errors="replace")
@@ -452,9 +473,13 @@ class CodeIndex:
 
 def _parse(text: str, **filters: Any) -> SearchQuery:
     try:
-        return parse_query(text, **filters)
+        parsed = parse_query(text, **filters)
+        for alternative in parsed.alternatives:  # bad path globs are input errors too
+            if alternative.paths:
+                store.path_matcher(alternative.paths)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    return parsed
 
 
 def _languages(values: list[str] | None) -> frozenset[str] | None:

@@ -259,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list.insert(0, "search")
     if args_list[:1] == ["mcp"]:
         return cmd_mcp(args_list[1:])
+    if (bad := next((a for a in args_list if not _is_text(a)), None)) is not None:
+        return fail(f"argument {bad!r} is not valid UTF-8 text; pass names and paths as text")
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -299,6 +301,15 @@ def _raised_reading_the_index(exc: BaseException) -> bool:
         last = frames.tb_frame.f_code.co_filename
         frames = frames.tb_next
     return f"{os.sep}whoosh{os.sep}" in last
+
+
+def _is_text(argument: str) -> bool:
+    """Arguments the OS could not decode carry surrogate escapes."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def fail(message: str) -> int:
@@ -538,7 +549,11 @@ def write_ctags(symbols: Any, write: Callable[[str], Any]) -> None:
     """Extended ctags format, sorted by name, as vim and emacs (etags-compatible readers via
     ctags) expect."""
     lines = []
+    unwritable = 0
     for symbol in symbols:
+        if any(c in symbol.path for c in "\t\n\r"):
+            unwritable += 1  # the tags format has no way to quote these in a file name
+            continue
         scope = symbol.qualified_name.rpartition(".")[0]
         fields = [
             CTAGS_KINDS.get(symbol.kind, "f"),
@@ -553,6 +568,12 @@ def write_ctags(symbols: Any, write: Callable[[str], Any]) -> None:
     write("!_TAG_PROGRAM_NAME\tcode-index\t//\n")
     for line in sorted(lines, key=lambda text: text.encode("utf-8")):
         write(line + "\n")
+    if unwritable:
+        print(
+            f"code-index: {unwritable} symbols left out: their file names hold tabs or "
+            "line breaks, which a tags file cannot hold (`export` as JSON lines has them)",
+            file=sys.stderr,
+        )
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -666,19 +687,28 @@ def _write_text(path: Path, text: str) -> None:
 
 def cmd_similar(args: argparse.Namespace) -> int:
     from codeindex.clones import report
+    from codeindex.clones.snippet import MAX_SNIPPET_BYTES
+    from codeindex.fsutil import read_bounded
 
     languages = args.type
     if args.file == "-":
         if sys.stdin.isatty():  # reading would wait for an end of file nobody types
             return fail("no snippet: pass a FILE, or pipe code in (code-index similar < draft.py)")
-        code = sys.stdin.read()
+        data = read_bounded(getattr(sys.stdin, "buffer", sys.stdin), MAX_SNIPPET_BYTES)
     else:
         try:
-            code = Path(args.file).read_text(encoding="utf-8", errors="replace")
+            with open(args.file, "rb") as handle:
+                data = read_bounded(handle, MAX_SNIPPET_BYTES)
         except OSError as exc:
             return fail(f"cannot read {args.file}: {exc.strerror or exc}")
-        if languages is None and (spec := language_for_path(args.file)) is not None:
-            languages = [spec.name]
+    if data is None:  # read no further than the limit: the input may be endless
+        return fail(
+            f"the snippet is too large: the limit is {MAX_SNIPPET_BYTES} "
+            f"({MAX_SNIPPET_BYTES >> 10} KiB). Pass one function or a few, not whole files"
+        )
+    code = data.decode("utf-8", errors="replace")
+    if args.file != "-" and languages is None and (spec := language_for_path(args.file)):
+        languages = [spec.name]
     code_index = open_index(args)
     result = code_index.similar(
         code, languages=languages, limit=args.limit, min_similarity=args.min_similarity

@@ -315,6 +315,7 @@ class Indexer:
             "last_check": time.time(),
             # A partial walk's counts would replace the whole tree's.
             "walk_skipped": previous.get("walk_skipped", {}) if partial else dict(walked.skipped),
+            "max_file_size": self.max_file_size,  # the next command keeps to it
         }
         # Status is informative; a read-only index directory must not fail a search.
         with contextlib.suppress(OSError):

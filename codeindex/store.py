@@ -2,14 +2,16 @@
 
 One document per symbol plus one per file (its staleness record). Every document of a file
 carries the file's `path` term, so replacing or dropping a file is one delete_by_term.
-Symbol data lives in one byte column (a SEP-joined string), not in Whoosh's stored fields:
-those are pickled and zlib'd one document at a time, which cost more than all our postings.
+Symbol data lives in one byte column (a JSON array: the record codec), not in Whoosh's
+stored fields: those are pickled and zlib'd one document at a time, which cost more than
+all our postings.
 Documents are written by codeindex.segment_writer; queries run in codeindex.symbol_search.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import threading
@@ -39,15 +41,15 @@ from codeindex.symbol_search import SymbolSearch, Vocabularies
 from codeindex.text_search import Ranked, symbol_text_terms
 
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "12"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "13"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
 # 10: each file's identifiers (`refs`, codeindex.refs)
-# 11: path class column (pclass); 12: no clone unit without a body
+# 11: path class column (pclass); 12: no clone unit without a body;
+# 13: records as JSON arrays (content cannot break them)
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
-SEP = "\x1f"
 _T = TypeVar("_T")
 
 
@@ -98,7 +100,7 @@ def _schema() -> fields.Schema:
         refs=_terms_field(),  # on file records: the identifiers in the file (codeindex.refs)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         pclass=fields.COLUMN(PATH_CLASS),  # library code ranks before tests (classify)
-        data=_bytes_column(),  # the symbol or file record, SEP-joined UTF-8
+        data=_bytes_column(),  # the symbol or file record (record codec below)
         clone=_bytes_column(),  # clone payload (codeindex.clones.fingerprints)
     )
 
@@ -119,7 +121,7 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     if fingerprint_terms:
         terms["fp"] = fingerprint_terms
     columns: dict[str, object] = {
-        "data": symbol_to_stored(symbol).encode("utf-8"),
+        "data": _record_bytes(symbol_to_stored(symbol)),
         # A file ranks after definitions that match as well (see symbol_search.tie_break).
         "pclass": CLASSES.index(path_class),
         "nlen": min(len(symbol.name) + (1024 if symbol.kind == "module" else 0), 65535),
@@ -130,71 +132,99 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
 
 
 def file_document(record: FileRecord, identifiers: Iterable[str] = ()) -> Document:
-    data = SEP.join(
-        (
+    data = _dumps(
+        [
             record.path,
-            str(record.size),
-            str(record.mtime_ns),
+            record.size,
+            record.mtime_ns,
             record.digest,
             record.language,
-            str(record.symbols),
+            record.symbols,
             record.skipped,
-        )
+        ]
     )
     terms = {"path": [record.path], "record": ["file"]}
     words = list(identifiers)
     if words:
         terms["refs"] = words
-    return Document(terms=terms, columns={"data": data.encode("utf-8")})
+    return Document(terms=terms, columns={"data": _record_bytes(data)})
+
+
+# -- record codec ------------------------------------------------------------------------
+# A record is a JSON array: strings are quoted and every control character escaped, so no
+# content (a 0x1f in a docstring, a newline in a file name) can be mistaken for structure.
+# Any Python string round-trips: the UTF-8 is written and read with surrogatepass (lone
+# surrogates, e.g. from surrogateescape-decoded names, are kept as they are).
+SYMBOL_FIELDS = 10
+
+
+def _dumps(fields: list[object]) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def decode_record(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
 
 
 def symbol_to_stored(symbol: Symbol) -> str:
-    return SEP.join(
-        (
+    return _dumps(
+        [
             symbol.name,
             symbol.qualified_name,
             symbol.kind,
             symbol.language,
             symbol.path,
-            str(symbol.line),
-            str(symbol.end_line),
+            symbol.line,
+            symbol.end_line,
             symbol.signature,
             symbol.doc,
-            str(symbol.start_line),
-        )
+            symbol.start_line,
+        ]
     )
 
 
 def stored_symbol_path(data: str) -> str:
-    """The path of a stored symbol, without decoding the rest."""
-    return data.split(SEP, 5)[4]
+    """The path of a stored symbol."""
+    return json.loads(data)[4]  # type: ignore[no-any-return]
+
+
+def is_symbol_record(fields: list[object]) -> bool:
+    return len(fields) == SYMBOL_FIELDS
 
 
 def symbol_from_stored(data: str) -> Symbol:
-    name, qualified, kind, language, path, line, end_line, signature, doc, start = data.split(SEP)
+    return symbol_from_fields(json.loads(data))
+
+
+def symbol_from_fields(fields: list) -> Symbol:  # type: ignore[type-arg]
+    name, qualified, kind, language, path, line, end_line, signature, doc, start = fields
     return Symbol(
         name=name,
         qualified_name=qualified,
         kind=kind,
         language=language,
         path=path,
-        line=int(line),
-        end_line=int(end_line),
+        line=line,
+        end_line=end_line,
         signature=signature,
         doc=doc,
-        start_line=int(start),
+        start_line=start,
     )
 
 
 def file_from_stored(data: str) -> FileRecord:
-    path, size, mtime_ns, digest, language, symbols, skipped = data.split(SEP)
+    path, size, mtime_ns, digest, language, symbols, skipped = json.loads(data)
     return FileRecord(
         path=path,
-        size=int(size),
-        mtime_ns=int(mtime_ns),
+        size=size,
+        mtime_ns=mtime_ns,
         digest=digest,
         language=language,
-        symbols=int(symbols),
+        symbols=symbols,
         skipped=skipped,
     )
 
@@ -358,9 +388,9 @@ class Store:
         found = []
         read = self.values(searcher).data
         for docnum in searcher.docs_for_query(query.Term("path", path)):
-            data = read(docnum)
-            if data.count(SEP) == 9:
-                found.append(symbol_from_stored(data))
+            fields = json.loads(read(docnum))
+            if is_symbol_record(fields):
+                found.append(symbol_from_fields(fields))
         found.sort(key=lambda s: (s.start_line, s.line))
         return found
 
@@ -572,7 +602,7 @@ class _Values:
         if read is None:
             reader = self.searcher.reader().column_reader(name, translate=False)
             read = self._readers[name] = reader.__getitem__
-        return read(docnum).decode("utf-8")
+        return decode_record(read(docnum))
 
     def data(self, docnum: int) -> str:
         return self._text("data", docnum)
@@ -621,8 +651,25 @@ def path_matcher(globs: Iterable[str]) -> Callable[[str], bool]:
     depth."""
     import pathspec
 
-    spec = pathspec.GitIgnoreSpec.from_lines(list(globs))
+    patterns = list(globs)
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    except Exception:  # GitIgnorePatternError, re.error: say which one, as bad input
+        bad = next((g for g in patterns if not _compiles(g)), patterns)
+        raise ValueError(
+            f"path pattern {bad!r} is not a valid gitignore-style glob; e.g. 'src/', '*.py'"
+        ) from None
     return spec.match_file
+
+
+def _compiles(glob: str) -> bool:
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([glob])
+    except Exception:
+        return False
+    return True
 
 
 def directory_lock(directory: Path, name: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ not entered). Symlinks are followed only while they stay inside the root, each d
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections import Counter
@@ -20,6 +21,9 @@ from codeindex.languages import indexed_extensions
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 IGNORE_FILES = (".gitignore", ".code-indexignore")  # later files win within one directory
+SIDE_DIRS = ".code-index."  # a rebuild's side directories (codeindex.index_dir)
+IGNORE_FILE_LIMIT = 1 << 20  # bytes of an ignore file read
+log = logging.getLogger("codeindex")
 ALWAYS_SKIPPED_DIRS = frozenset(
     {".git", ".hg", ".svn", ".code-index", "node_modules", "__pycache__"}
 )
@@ -59,10 +63,11 @@ class IgnoreRules:
     @staticmethod
     def _load(path: Path, base: str) -> _Rules | None:
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            with open(path, "rb") as handle:
+                text = handle.read(IGNORE_FILE_LIMIT).decode("utf-8", errors="replace")
         except OSError:
             return None
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        spec = _spec(text.splitlines(), path)
         return _Rules(base, spec) if spec.patterns else None
 
     def rules_for(self, directory: Path, relative: str, inherited: list[_Rules]) -> list[_Rules]:
@@ -84,6 +89,34 @@ class IgnoreRules:
             if result.include is not None:
                 return result.include
         return False
+
+
+def _spec(lines: list[str], source: Path) -> pathspec.GitIgnoreSpec:
+    """The rules of an ignore file. A line pathspec cannot compile (git accepts `\\`, `!`,
+    `[z-a]` and ignores them) costs that line: skipped, with one warning per line."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # GitIgnorePatternError, re.error: whatever a line can raise
+        pass
+    good = []
+    for number, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except Exception:
+            if (str(source), number) not in _WARNED:
+                _WARNED.add((str(source), number))
+                log.warning(
+                    "code-index: %s line %d (%r) is not a valid pattern; ignored",
+                    source,
+                    number,
+                    line,
+                )
+            continue
+        good.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(good)
+
+
+_WARNED: set[tuple[str, int]] = set()
 
 
 def is_ignored(root: Path, relative: str) -> bool:
@@ -170,6 +203,11 @@ def walk(
             name = entry.name
             if names is not None and name not in names:
                 continue
+            if not _utf8(name):
+                # Paths are UTF-8 text everywhere (index terms, JSON, MCP): a name that is not
+                # is skipped, with what lies under it, and counted in status.
+                result.skipped["non-UTF-8 name"] += 1
+                continue
             relative = f"{relative_dir}/{name}" if relative_dir else name
             try:
                 is_link = entry.is_symlink()
@@ -178,7 +216,7 @@ def walk(
                 result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
                 continue
             is_dir = stat.S_ISDIR(info.st_mode)
-            if is_dir and name in ALWAYS_SKIPPED_DIRS:
+            if is_dir and (name in ALWAYS_SKIPPED_DIRS or name.startswith(SIDE_DIRS)):
                 continue
             if name in IGNORE_FILES:
                 result.ignore_files.append(relative)
@@ -206,3 +244,14 @@ def walk(
             skip = "too large" if info.st_size > max_file_size else ""
             result.files[relative] = Candidate(relative, info.st_size, info.st_mtime_ns, skip)
     return result
+
+
+def _utf8(name: str) -> bool:
+    """Whether a name from the OS decoded as UTF-8 (else it holds surrogateescape codes)."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
