@@ -718,7 +718,9 @@ def cmd_similar(args: argparse.Namespace) -> int:
         return EXIT_OK
     for line in report.similar_text(result):
         print(line)
-    if not result.matches:
+    if result.near_misses:
+        print(f"code-index: {result.note}", file=sys.stderr)
+    elif not result.matches:
         print("no similar functions found", file=sys.stderr)
     return EXIT_OK
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS: tuple[str, ...] = (
@@ -134,11 +134,23 @@ class SimilarMatch:
 
 @dataclass(frozen=True, slots=True)
 class SimilarResult:
+    """`near_misses`: when no match reaches the threshold, the closest ones below it (never
+    counted in `total`), with a `note` saying so."""
+
     matches: list[SimilarMatch]
     total: int
+    near_misses: list[SimilarMatch] = field(default_factory=list)
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"matches": [match.to_json() for match in self.matches], "total": self.total}
+        data: dict[str, Any] = {
+            "matches": [match.to_json() for match in self.matches],
+            "total": self.total,
+        }
+        if self.near_misses:
+            data["near_misses"] = [match.to_json() for match in self.near_misses]
+            data["note"] = self.note
+        return data
 
 
 @dataclass(frozen=True, slots=True)

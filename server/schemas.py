@@ -111,6 +111,9 @@ class SimilarOutput(_Out):
     matches: list[SimilarMatch]
     total: int
     more: int
+    near_misses: list[SimilarMatch] | None = Field(
+        default=None, description="when nothing reaches min_similarity: the closest below it"
+    )
     note: str | None = None
 
 

@@ -287,7 +287,8 @@ def register(server: MCPServer, service: IndexService) -> None:
             "`code` (a draft or a snippet), most similar first (matches of functions nested "
             "in the snippet's functions after the rest), with path, lines and similarity "
             "0..1. Similarity 0.9+ is a near copy: reuse it; 0.7-0.9 is related code worth "
-            "reading first. Snippets over 256 KiB are refused."
+            "reading first. When nothing reaches `min_similarity`, `near_misses` holds the "
+            "closest few below it. Snippets over 256 KiB are refused."
         ),
     )
     async def find_similar(
@@ -310,12 +311,15 @@ def register(server: MCPServer, service: IndexService) -> None:
             data = result.to_json()
             matches = data["matches"]
             total = int(data.get("total", len(matches)))
-            return {
+            answer_data = {
                 "matches": matches,
                 "total": total,
                 "more": max(0, total - len(matches)),
-                "note": note,
+                "note": " ".join(filter(None, (data.get("note"), note))) or None,
             }
+            if data.get("near_misses"):
+                answer_data["near_misses"] = data["near_misses"]
+            return answer_data
 
         return await answer(run, ctx)
 

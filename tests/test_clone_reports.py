@@ -493,3 +493,41 @@ def test_no_block_group_inside_a_single_function(tmp_path: Path) -> None:
         assert code_index.duplicates(blocks=True).groups == []
     finally:
         code_index.close()
+
+
+# -- near misses -------------------------------------------------------------------------------
+
+
+def test_similar_shows_the_nearest_below_the_threshold_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "project"
+    _write(root, {"shop.py": _function("total_price", 1)})
+    draft = tmp_path / "draft.py"
+    draft.write_text(
+        "def order_total(orders, cap):\n"
+        "    result = 0\n"
+        "    for order in orders:\n"
+        "        if order is None:\n"
+        "            continue\n"
+        "        result += order.price * order.count\n"
+        "        result -= order.coupon.value if order.coupon else 0\n"
+        "        result -= order.refund.value if order.refund else 0\n"
+        "        if result > cap:\n"
+        "            log.warning('over the cap: %s', result)\n"
+        "            raise ValueError('over the cap')\n"
+        "    log.info('total %s', result)\n"
+        "    return result\n"
+    )
+    code = cli.main(["similar", str(draft), "--root", str(root), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["matches"] == [] and data["total"] == 0
+    [near] = data["near_misses"]
+    assert near["symbol"] == "total_price" and 0.55 <= near["similarity"] < 0.7
+    assert "nothing reaches 0.70" in data["note"]
+    cli.main(["similar", str(draft), "--root", str(root)])
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith("total_price  (near miss)")
+    assert "near_misses" in captured.err
+    cli.main(["similar", str(draft), "--root", str(root), "--min-similarity", "0.5"])
+    assert "(near miss)" not in capsys.readouterr().out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeindex.models import DuplicatesResult, SimilarResult, Symbol
+from codeindex.models import DuplicatesResult, SimilarMatch, SimilarResult, Symbol
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "code-index/duplicate-code"
@@ -60,11 +60,17 @@ def _where(members: list[Symbol]) -> str:
 
 
 def similar_text(result: SimilarResult) -> list[str]:
-    return [
+    """One line per match; near misses (below the threshold) marked `(near miss)`."""
+    lines = [_similar_line(match) for match in result.matches]
+    lines += [_similar_line(match) + "  (near miss)" for match in result.near_misses]
+    return lines
+
+
+def _similar_line(match: SimilarMatch) -> str:
+    return (
         f"{match.similarity:.2f}  {match.symbol.path}:{_lines(match.symbol)}  "
         f"{match.symbol.qualified_name}"
-        for match in result.matches
-    ]
+    )
 
 
 def _location(symbol: Symbol, index: int | None = None) -> dict[str, Any]:
