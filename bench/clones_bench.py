@@ -118,6 +118,18 @@ def code_index_pairs(code_index: CodeIndex) -> list[tuple[Fragment, Fragment]]:
     return pairs
 
 
+def jscpd_version() -> str:
+    """The installed jscpd's own answer (`npm view jscpd version` names the current release;
+    install that one into bench/.peers/clones-jscpd/)."""
+    try:
+        done = subprocess.run(
+            [str(JSCPD / "jscpd"), "--version"], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return f"jscpd not runnable ({exc})"
+    return done.stdout.strip()
+
+
 def jscpd_pairs(root: Path) -> tuple[list[tuple[Fragment, Fragment]], float, float]:
     """jscpd's reported pairs, with the wall and CPU seconds of its full scan."""
     with tempfile.TemporaryDirectory() as output:
@@ -221,6 +233,7 @@ def main() -> None:
         f"# clones benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, corpus {root}"
     )
+    print(f"# peer: {jscpd_version()}")
 
     code_index = CodeIndex.open(root)
     code_index.refresh()
