@@ -283,8 +283,14 @@ class CodeIndex:
     def show(
         self, name: str, path: str | None = None, base: Path | None = None
     ) -> list[SymbolSource]:
-        """Definitions called `name`, or whose qualified name ends with it (`Scope.name`),
-        with their source text."""
+        """`definitions` with their source text."""
+        return [SymbolSource(s, self.source_of(s)) for s in self.definitions(name, path, base)]
+
+    def definitions(
+        self, name: str, path: str | None = None, base: Path | None = None
+    ) -> list[Symbol]:
+        """Definitions called `name`, or whose qualified name ends with it (`Scope.name`):
+        those whose qualified name is exactly `name` first, then the rest in rank order."""
         bare = name.rsplit(".", 1)[-1]
         paths = [self.relative_path(path, base)] if path else None
         # Exact names rank first, so a generous page holds every definition of a common name
@@ -296,7 +302,8 @@ class CodeIndex:
             if hit.symbol.name == bare
             and (name == bare or f".{hit.symbol.qualified_name}".endswith(f".{name}"))
         ]
-        return [SymbolSource(symbol, self.source_of(symbol)) for symbol in matches]
+        matches.sort(key=lambda symbol: symbol.qualified_name != name)  # stable
+        return matches
 
     def references(
         self,

@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -374,6 +375,13 @@ class Watcher:
 
     def _start_observer(self) -> None:
         from watchdog.observers import Observer
+
+        # watchdog's inotify backend warns when a directory is watched again (ours: the
+        # merge's side directory, made and removed in the index directory), quoting the
+        # watch with every path under it: kilobytes on stderr for nothing to act on.
+        warnings.filterwarnings(
+            "ignore", message=r"Callback with id .* for watch", category=RuntimeWarning
+        )
 
         _OverflowWatch.register(self)
         try:

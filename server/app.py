@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 
 from codeindex_server import prompts, tools
+from codeindex_server.arguments import CheckedServer, refuse_unknown_arguments
 from codeindex_server.service import IndexService
 from mcp.server.mcpserver import MCPServer
 
@@ -14,7 +15,7 @@ def create_server(service: IndexService) -> MCPServer:
         version = metadata.version("code-index")
     except metadata.PackageNotFoundError:
         version = "0"
-    server: MCPServer = MCPServer(
+    server: MCPServer = CheckedServer(
         name="code-index",
         title="code-index",
         instructions=prompts.INSTRUCTIONS,
@@ -22,5 +23,6 @@ def create_server(service: IndexService) -> MCPServer:
         log_level="WARNING",
     )
     tools.register(server, service)
+    refuse_unknown_arguments(server)
     prompts.register(server)
     return server

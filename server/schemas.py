@@ -48,7 +48,7 @@ class SymbolSource(_Out):
     signature: str
     doc: str = ""
     source: str | None = Field(
-        default=None, description="the definition's text; omitted when the name is ambiguous"
+        default=None, description="the definition's text; omitted after the first 3 matches"
     )
     truncated_lines: int | None = Field(
         default=None, description="lines cut from the end of a very long source"

@@ -27,6 +27,7 @@ from codeindex.refs import REFERENCE_KINDS
 
 MAX_SOURCE_LINES = 400
 MAX_CANDIDATES_WITH_SOURCE = 3
+MAX_MATCHES_SHOWN = 20
 SKIPPED_FILES_SHOWN = 20
 
 _ALIASES = tuple(sorted({alias for spec in LANGUAGES for alias in spec.aliases}))
@@ -87,6 +88,8 @@ def root_relative(service: IndexService, path: str) -> str:
     leave the root (CodeIndex.relative_path resolves them before checking)."""
     if not path.strip():
         raise ToolError("path is empty; pass a file path relative to the project root")
+    if "\0" in path:
+        raise ToolError("path contains a NUL byte; pass a plain path relative to the project root")
     return service.code_index().relative_path(path)
 
 
@@ -158,8 +161,9 @@ def register(server: MCPServer, service: IndexService) -> None:
         annotations=READ_ONLY,
         description=(
             "The source of a definition, with its path and line range. `name` is a bare name "
-            "('get_user') or a qualified one ('UserService.get_user'). When several "
-            "definitions match, `ambiguous` is true: up to 3 come with their source, more are "
+            "('get_user') or a qualified one ('UserService.get_user'). When more than one "
+            "definition carries the name, `ambiguous` is true and `total` says how many: an "
+            "exact qualified match comes first, the first 3 come with their source, more are "
             "listed without it; narrow with a qualified name or `path`."
         ),
     )
@@ -177,7 +181,7 @@ def register(server: MCPServer, service: IndexService) -> None:
             if empty_reason:
                 raise ToolError(f"no symbol named {name!r}: {empty_reason}")
             try:
-                found = service.query(lambda ci: ci.show(name, relative))
+                found = service.query(lambda ci: with_sources(ci, ci.definitions(name, relative)))
             except FileNotFoundError as exc:
                 raise ToolError(f"{exc.filename} changed on disk; call again") from None
             if not found:
@@ -191,7 +195,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 )
             data = symbol_answer(name, found, note)
             if not data["ambiguous"]:  # its first callers, for the scan before writing
-                callers = service.query(lambda ci: ci.callers(found[0].symbol))
+                callers = service.query(lambda ci: ci.callers(found[0][0]))
                 data["matches"][0]["refs"] = callers.to_json()
             return data
 
@@ -461,45 +465,52 @@ def register(server: MCPServer, service: IndexService) -> None:
         return await answer(run, ctx)
 
 
-def symbol_answer(name: str, found: list[Any], note: str) -> dict[str, Any]:
-    """One definition with its source; or, when the name is ambiguous, a qualified-name match
-    if there is exactly one, else the candidates (sources only for a handful)."""
-    chosen = found
-    if len(found) > 1:
-        exact = [item for item in found if item.symbol.qualified_name == name]
-        if len(exact) == 1:
-            chosen = exact
-    ambiguous = len(chosen) > 1
-    with_source = len(chosen) <= MAX_CANDIDATES_WITH_SOURCE
-    shown = chosen[:20]
-    matches = [source_entry(item, with_source) for item in shown]
+def with_sources(code_index: Any, symbols: list[Any]) -> list[tuple[Any, str | None]]:
+    """The definitions, the first few with their source text (reading thousands of files
+    for `__init__` would only be thrown away)."""
+    return [
+        (symbol, code_index.source_of(symbol) if rank < MAX_CANDIDATES_WITH_SOURCE else None)
+        for rank, symbol in enumerate(symbols)
+    ]
+
+
+def symbol_answer(name: str, found: list[tuple[Any, str | None]], note: str) -> dict[str, Any]:
+    """Every definition that carries the name (bare or qualified), an exact qualified-name
+    match first; `ambiguous` whenever there is more than one. The first few come with
+    their source, the rest (up to 20) as candidates."""
+    shown = found[:MAX_MATCHES_SHOWN]
+    matches = [source_entry(symbol, source) for symbol, source in shown]
+    ambiguous = len(found) > 1
     if ambiguous:
+        exact = found[0][0].qualified_name == name
         hint = (
-            f"{len(chosen)} definitions match {name!r}; "
+            f"{len(found)} definitions match {name!r}"
+            + ("; the first is the exact qualified match" if exact else "")
+            + f"; sources for the first {MAX_CANDIDATES_WITH_SOURCE}; "
             "pass `path` or a qualified name such as Class.method to choose one"
         )
         note = f"{note}; {hint}" if note else hint
     return {
         "name": name,
-        "total": len(chosen),
+        "total": len(found),
         "ambiguous": ambiguous,
         "matches": matches,
-        "more": len(chosen) - len(shown),
+        "more": len(found) - len(shown),
         "note": note,
     }
 
 
-def source_entry(item: Any, with_source: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = item.symbol.to_json()
-    entry["start_line"] = item.symbol.start_line or item.symbol.line
-    if not with_source:
+def source_entry(symbol: Any, source: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = symbol.to_json()
+    entry["start_line"] = symbol.start_line or symbol.line
+    if source is None:
         return entry
-    lines = item.source.splitlines()
+    lines = source.splitlines()
     if len(lines) > MAX_SOURCE_LINES:
         entry["source"] = "\n".join(lines[:MAX_SOURCE_LINES])
         entry["truncated_lines"] = len(lines) - MAX_SOURCE_LINES
     else:
-        entry["source"] = item.source
+        entry["source"] = source
     return entry
 
 
@@ -591,5 +602,17 @@ def scope_paths(service: IndexService, paths: list[str]) -> list[str]:
     scopes = []
     for path in paths:
         relative = root_relative(service, path)
-        scopes.append("" if relative == "." else relative)
+        scope = "" if relative == "." else relative
+        # A deleted file or folder is a fine scope (it is dropped from the index) only while
+        # the index still holds something there.
+        if (
+            scope
+            and not (service.code_index().root / scope).exists()
+            and not service.query(lambda ci, scope=scope: ci.store.file_records(under=[scope]))
+        ):
+            raise ToolError(
+                f"{path} does not exist under the project root and nothing under it is "
+                "indexed; pass an existing file or folder, relative to the root"
+            )
+        scopes.append(scope)
     return scopes
