@@ -6,7 +6,10 @@ Measures, for `code-index mcp`:
 - `find_similar` round trip (median <= 50 ms);
 - server RSS after 1,000 mixed calls (<= 500 MB, no growth over the last 500);
 and, in the same run, the peer `code-index-mcp` 2.17.1 from PyPI (its `search_code_advanced`),
-installed into its own venv under bench/.peers/ (gitignored).
+installed into its own venv under bench/.peers/ (gitignored). Then agent traffic
+(bench/mcp_traffic.py, issue 20): search p50/p95 alone and beside a running find_duplicates,
+a 50-call parallel burst, stale answers after write/delete, one-shot servers, and RSS over
+find_duplicates + find_similar calls (--no-traffic skips it).
 
 The client here is a minimal synchronous JSON-RPC client over pipes, so the figures are the
 server's plus the pipe, not an SDK client's overhead. Run by hand:
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mcp_traffic
 import psutil
 
 HERE = Path(__file__).resolve().parent
@@ -356,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--no-traffic", action="store_true", help="skip bench/mcp_traffic.py")
+    mcp_traffic.add_arguments(parser)
     args = parser.parse_args(argv)
 
     corpus = args.corpus.resolve()
@@ -462,6 +468,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{report.data['machine']['platform']}, Python {report.data['machine']['python']}, "
         f"load average {', '.join(f'{x:.1f}' for x in report.data['machine']['load_average'])}"
     )
+    if not args.no_traffic:
+        traffic = mcp_traffic.run(corpus, args)
+        report.data["traffic"] = traffic
+        for measure, value, target in mcp_traffic.rows(traffic):
+            report.add(measure, value, "", target)
     report.print()
     if args.json:
         args.json.write_text(json.dumps(report.data, indent=1), encoding="utf-8")

@@ -284,7 +284,7 @@ def run(corpus: Path, args: argparse.Namespace) -> dict[str, Any]:
     client = Client(corpus)
     try:
         wait_ready(client)
-        results["search"] = search_beside_duplicates(client, args.rounds)
+        results["search"] = search_beside_duplicates(client, args.traffic_rounds)
         results["burst_first"] = burst(client)  # read handles and the clone table load
         results["burst"] = burst(client)
         if args.stale:
@@ -354,7 +354,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--traffic-rounds", dest="rounds", type=int, default=200)
+    parser.add_argument("--traffic-rounds", type=int, default=200, help="searches alone and beside")
     parser.add_argument("--stale", type=int, default=100, help="write->search rounds")
     parser.add_argument("--one-shot", type=int, default=5, help="one-shot servers")
     parser.add_argument("--dups", type=int, default=50, help="find_duplicates calls (memory)")
