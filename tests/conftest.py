@@ -69,3 +69,38 @@ def run_cli(
         timeout=120,
         env={**os.environ, **(env or {})},
     )
+
+
+# Tests that start real processes (the CLI, the MCP server, concurrent writers) are marked
+# `slow`, so `pytest -m "not slow"` is a quick local loop; CI runs everything. Marked here by
+# what the test does, so a new test that starts a process is marked without anyone remembering.
+_STARTS_A_PROCESS = ("run_cli(", "subprocess.", "Popen(", "stdio_client(", "multiprocessing.")
+# Modules whose tests all start processes through helpers of their own.
+_PROCESS_MODULES = frozenset(
+    {
+        "test_concurrency",
+        "test_entry_points",
+        "test_mcp_concurrency",
+        "test_mcp_freshness",
+        "test_mcp_stdio",
+        "test_robust_writers",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None:
+            continue
+        if item.module is not None and item.module.__name__ in _PROCESS_MODULES:
+            item.add_marker(pytest.mark.slow)
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if any(marker in source for marker in _STARTS_A_PROCESS):
+            item.add_marker(pytest.mark.slow)
