@@ -44,7 +44,10 @@ class Client:
             [str(OURS), "mcp", "--root", str(root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            # $MCP_TRAFFIC_STDERR: keep the server's log (and its clone worker's) there.
+            stderr=open(os.environ["MCP_TRAFFIC_STDERR"], "ab")  # noqa: SIM115
+            if os.environ.get("MCP_TRAFFIC_STDERR")
+            else subprocess.DEVNULL,
         )
         self._next = 0
         self._pending: dict[int, Future[dict[str, Any]]] = {}

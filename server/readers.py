@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
 
-# Two cores run two queries at once; a few more let short calls overtake a slow one that
-# holds a handle (find_similar's first table load). Each handle costs a few MB.
-DEFAULT_SIZE = 4
+# Each handle holds its own copy of the segments' term, posting and column files (Whoosh
+# reads them into memory: ~95 MB for the standard library), and Python runs one thread at a
+# time anyway: two handles let a short call overtake a slow one (find_similar's first table
+# load, which also takes the service's slow lane) without doubling memory again.
+DEFAULT_SIZE = 2
 
 
 class ReaderPool:
