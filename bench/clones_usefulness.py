@@ -49,13 +49,15 @@ CORPORA = {
     "ts": "npm rxjs 7.8.2: package/src",
     "cs": "npm com.cysharp.unitask 2.2.5: package",
     "py": "CPython 3.11 standard library (without site-packages)",
+    # Block groups only (`dups --blocks`), scored over the top 20 instead of 10.
+    "py-blocks": "CPython 3.11 standard library: dups --blocks, block groups of library code",
 }
 LABEL_NAMES = ("useful", "on purpose", "noise")
 
 
-def run_dups(root: Path, extra: list[str] | None = None) -> list[dict]:
+def run_dups(root: Path, extra: list[str] | None = None, blocks: bool = False) -> list[dict]:
     command = [sys.executable, "-m", "codeindex", "dups", "--root", str(root), "--json"]
-    command += ["--tests", "include", *(extra or [])]
+    command += ["--tests", "include", *(["--blocks"] if blocks else []), *(extra or [])]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0 and "--tests" in done.stderr:  # a build from before --tests
         command = command[: command.index("--tests")] + (extra or [])
@@ -147,8 +149,11 @@ def cmd_score(corpora: dict[str, Path], extra: list[str]) -> int:
     print(f"{'':8} {'useful':>9} {'noise':>9} {'n':>4}    {'useful':>9} {'noise':>9} {'n':>4}")
     for name, root in corpora.items():
         labels = data[name]["groups"]
-        groups = run_dups(root, extra)
-        library = [g for g in groups if not is_test_group(g)][:TOP]
+        blocks = name.endswith("-blocks")
+        groups = run_dups(root, extra, blocks)
+        if blocks:
+            groups = [g for g in groups if "block" in g.get("labels", ())]
+        library = [g for g in groups if not is_test_group(g)][: 2 * TOP if blocks else TOP]
         top = [find_label(g, labels) for g in library]
         top_names = [label["label"] for label in top if label]
         everything = [find_label(g, labels) for g in groups]
