@@ -531,3 +531,33 @@ def test_similar_shows_the_nearest_below_the_threshold_marked(
     assert "near_misses" in captured.err
     cli.main(["similar", str(draft), "--root", str(root), "--min-similarity", "0.5"])
     assert "(near miss)" not in capsys.readouterr().out
+
+
+# -- MCP -------------------------------------------------------------------------------------
+
+
+def test_mcp_find_duplicates_takes_the_tests_argument(tmp_path: Path) -> None:
+    from tests.test_mcp_tools import Session, wait_ready
+
+    root = tmp_path / "project"
+    _write(
+        root,
+        {
+            "shop/prices.py": _function("total_price", 1),
+            "shop/weights.py": _function("total_weight", 1),
+            "tests/test_prices.py": _function("check_prices", 2),
+            "tests/test_weights.py": _function("check_weights", 2),
+        },
+    )
+    session = Session(root)
+    try:
+        wait_ready(session.service)
+        default = session.ok("find_duplicates")
+        assert len(default["groups"]) == 1 and default["hidden"] == {"test": 1}
+        assert default["groups"][0]["labels"] == []
+        only = session.ok("find_duplicates", {"tests": "only"})
+        assert [g["labels"] for g in only["groups"]] == [["test"]]
+        assert len(session.ok("find_duplicates", {"tests": "include"})["groups"]) == 2
+        assert "tests" in session.error("find_duplicates", {"tests": "some"})
+    finally:
+        session.close()
