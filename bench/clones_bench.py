@@ -163,7 +163,10 @@ def jscpd_pairs(root: Path) -> tuple[list[tuple[Fragment, Fragment]], float, flo
 
 
 def _fragment(root: Path, found: dict[str, object]) -> Fragment:
-    path = Path(str(found["name"])).resolve().relative_to(root).as_posix()
+    # jscpd 4 names files as given on its command line (absolute here); jscpd 5 relative to
+    # the scanned folder.
+    name = Path(str(found["name"]))
+    path = (name if name.is_absolute() else root / name).resolve().relative_to(root).as_posix()
     return (path, int(found["start"]), int(found["end"]))  # type: ignore[call-overload]
 
 
