@@ -561,3 +561,47 @@ def test_mcp_find_duplicates_takes_the_tests_argument(tmp_path: Path) -> None:
         assert "tests" in session.error("find_duplicates", {"tests": "some"})
     finally:
         session.close()
+
+
+CS_TOTAL = """
+        public static int Total(int[] values, int limit)
+        {{
+            var total = 0;
+            foreach (var value in values)
+            {{
+                if (value < 0) throw new ArgumentException("negative: " + value);
+                total += value * {factor};
+                if (total > limit) return limit;
+            }}
+            return total;
+        }}
+"""
+
+
+def test_csharp_if_else_variants_are_labelled_but_a_file_wide_if_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    variants = (
+        "namespace Demo\n{\n    public static class Sums\n    {\n#if UNITY_2019_1_OR_NEWER\n"
+        + CS_TOTAL.format(factor=2)
+        + "#else\n"
+        + CS_TOTAL.format(factor=3)
+        + "#endif\n    }\n}\n"
+    )
+    wrapped = (
+        "#if UNITY_2018_3_OR_NEWER\nnamespace Demo\n{{\n    public static class {name}\n    {{\n"
+        "{body}    }}\n}}\n#endif\n"
+    )
+    _write(tmp_path, {"Sums.cs": variants})
+    _, out, _ = _dups(tmp_path, capsys, "--json")
+    assert [g["labels"] for g in json.loads(out)["groups"]] == [["platform-variants"]]
+    (tmp_path / "Sums.cs").unlink()
+    _write(
+        tmp_path,
+        {
+            "A.cs": wrapped.format(name="A", body=CS_TOTAL.format(factor=2)),
+            "B.cs": wrapped.format(name="B", body=CS_TOTAL.format(factor=3)),
+        },
+    )
+    _, out, _ = _dups(tmp_path, capsys, "--json")
+    assert [g["labels"] for g in json.loads(out)["groups"]] == [[]]
