@@ -60,6 +60,7 @@ from clones_mutate import Original as PythonOriginal  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.clones.snippet import parse_errors  # noqa: E402
+from codeindex.extract import _find_body as find_body  # noqa: E402
 from codeindex.extract import extract  # noqa: E402
 from codeindex.languages import language_for_path, ts_language  # noqa: E402
 from codeindex.models import SimilarMatch, Symbol  # noqa: E402
@@ -498,7 +499,10 @@ def _originals_in(
     if grammar.in_package:
         match = re.search(rb"^package\s+(\w+)", data, re.MULTILINE)
         package = match.group(1).decode() if match else ""
-    callables = [s for s in extraction.symbols if s.kind in CALLABLE]
+    # Only functions with a body: overload signatures, declarations and abstract members
+    # have nothing to copy, and code-index never compares them (issue 21).
+    bodied = {i for i, node in extraction.callables if find_body(node, spec) is not None}
+    callables = [s for i, s in enumerate(extraction.symbols) if s.kind in CALLABLE and i in bodied]
     found = []
     for symbol in callables:
         first, last = symbol.start_line or symbol.line, symbol.end_line
