@@ -16,6 +16,10 @@ are skipped. Definitions:
 Baseline: the symbols' names, one `path:qualified_name` line each, searched with ripgrep
 (`rg -i -e WORD ...` for the query's words; alternations as given), first lines in file order;
 grep -E -i stands in when rg is missing (the report says which).
+Peer (--peer PATH: the `code-index-mcp` console script of the PyPI package of that name, in
+its own venv): its `search_code_advanced` over MCP stdio with the query's words as one
+case-insensitive regex (`w1|w2|...`) on `*.py`, first 20 matching lines; a line counts as an
+accepted answer when it is that definition's line.
 """
 
 from __future__ import annotations
@@ -72,9 +76,11 @@ class NamesBaseline:
     def __init__(self, code_index: CodeIndex, folder: Path) -> None:
         self.file = folder / "names.txt"
         self.keys: set[str] = set()
+        self.lines: dict[str, tuple[str, int]] = {}
         with self.file.open("w", encoding="utf-8") as out:
             for symbol in code_index.export_symbols():
                 self.keys.add(key(symbol.path, symbol.qualified_name))
+                self.lines[key(symbol.path, symbol.qualified_name)] = (symbol.path, symbol.line)
                 out.write(key(symbol.path, symbol.qualified_name) + "\n")
         self.tool = "rg" if shutil.which("rg") else "grep -E"
 
@@ -105,9 +111,54 @@ def score(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def run_corpus(name: str, code_index: CodeIndex, spec: dict, folder: Path) -> dict:
+def peer_search(command: str, root: Path, patterns: list[str]) -> list[list[tuple[str, int, str]]]:
+    """(path, line, text) of the first PAGE matches of each pattern, from code-index-mcp."""
+    import anyio
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    found: list[list[tuple[str, int, str]]] = []
+
+    async def run() -> None:
+        params = StdioServerParameters(command=command, args=[])
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            await session.call_tool("set_project_path", {"path": str(root)})
+            for pattern in patterns:
+                arguments = {"pattern": pattern, "case_sensitive": False, "regex": True}
+                arguments |= {"file_pattern": "*.py", "max_results": PAGE}
+                answer = await session.call_tool("search_code_advanced", arguments)
+                results = (answer.structured_content or {}).get("results", [])
+                found.append(
+                    [(r["file"].removeprefix("./"), int(r["line"]), r["text"]) for r in results]
+                )
+
+    anyio.run(run)
+    return found
+
+
+def peer_rank(matches: list[tuple[str, int, str]], accepted: list[str], lines: dict) -> int | None:
+    wanted = {lines[a] for a in accepted if a in lines}
+    for position, (path, line, _) in enumerate(matches, 1):
+        if (path, line) in wanted:
+            return position
+    return None
+
+
+def run_corpus(
+    name: str, code_index: CodeIndex, spec: dict, folder: Path, peer: str | None
+) -> dict:
     baseline = NamesBaseline(code_index, folder)
     intents = [q for q in spec["intent"] if q["corpus"] == name]
+    peer_scores: dict[str, dict[str, float]] = {}
+    if peer:
+        patterns = ["|".join(intent_words(item["query"])) for item in intents]
+        matches = peer_search(peer, code_index.root, patterns)
+        ranks = [
+            peer_rank(found, item["accept"], baseline.lines)
+            for found, item in zip(matches, intents, strict=True)
+        ]
+        peer_scores["peer code-index-mcp (rg in files)"] = score(ranks)
     ours_ranks, base_ranks, misses = [], [], []
     for item in intents:
         found = ours(code_index, item["query"])
@@ -124,6 +175,7 @@ def run_corpus(name: str, code_index: CodeIndex, spec: dict, folder: Path) -> di
         "accepted_answers_not_in_index": unknown,
         "code-index": score(ours_ranks),
         f"baseline ({baseline.tool} over names)": score(base_ranks),
+        **peer_scores,
         "misses": misses,
         "alternations": alternations,
     }
@@ -175,6 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stdlib", type=Path, help="index root of a stdlib copy")
     parser.add_argument("--django", type=Path, help="index root of a Django copy")
+    parser.add_argument("--peer", help="the code-index-mcp command (PyPI peer), optional")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     spec = json.loads(QUERIES.read_text(encoding="utf-8"))
@@ -186,7 +239,7 @@ def main() -> int:
             if root is None:
                 continue
             code_index = open_index(root)
-            report[name] = run_corpus(name, code_index, spec, folder)
+            report[name] = run_corpus(name, code_index, spec, folder, args.peer)
             if name == "stdlib":
                 report["stdlib_query_ms_median"] = timings(code_index)
             code_index.close()

@@ -38,16 +38,17 @@ from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
 from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.symbol_search import SymbolSearch, Vocabularies
-from codeindex.text_search import Ranked, symbol_text_terms
+from codeindex.text_search import Ranked, path_terms, symbol_text_terms
 
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "13"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "14"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
 # 10: each file's identifiers (`refs`, codeindex.refs)
 # 11: path class column (pclass); 12: no clone unit without a body;
 # 13: records as JSON arrays (content cannot break them)
+# 14: path words on file records
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 _T = TypeVar("_T")
@@ -144,6 +145,9 @@ def file_document(record: FileRecord, identifiers: Iterable[str] = ()) -> Docume
         ]
     )
     terms = {"path": [record.path], "record": ["file"]}
+    if not record.skipped:
+        # Once per file rather than on each symbol: 60 % of the text-tier postings otherwise.
+        terms["place"] = path_terms(record.path)
     words = list(identifiers)
     if words:
         terms["refs"] = words
@@ -187,9 +191,9 @@ def symbol_to_stored(symbol: Symbol) -> str:
     )
 
 
-def stored_symbol_path(data: str) -> str:
-    """The path of a stored symbol."""
-    return json.loads(data)[4]  # type: ignore[no-any-return]
+def stored_symbol_path(data: str, field: int = 4) -> str:
+    """The path of a stored symbol (of a file record: field 0)."""
+    return json.loads(data)[field]  # type: ignore[no-any-return]
 
 
 def is_symbol_record(fields: list[object]) -> bool:
@@ -431,7 +435,10 @@ class Store:
             return None
         engine = self._symbol_search
         if engine is None or engine.searcher is not searcher:
-            engine = self._symbol_search = SymbolSearch(searcher, self._vocabularies)
+            data = self.values(searcher).data
+            engine = self._symbol_search = SymbolSearch(
+                searcher, self._vocabularies, lambda docnum: stored_symbol_path(data(docnum), 0)
+            )
         return engine
 
     def doc_count(self) -> int:

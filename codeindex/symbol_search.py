@@ -24,6 +24,7 @@ from codeindex.text_search import Ranked, TextTier
 RANK_WINDOW = 5000
 FUZZY_MAX_EXPANSIONS = 64
 CLAUSE_CACHE_SIZE = 512
+PLACE_MAX_FILES = 200
 NEAR_NAME_MIN_SCORE = 60  # rapidfuzz ratio, 0-100: below this a "nearest name" is noise
 
 DocSet = frozenset[int]
@@ -59,8 +60,12 @@ class Vocabularies:
 class SymbolSearch:
     """Per-searcher caches: a new commit means a new searcher and a new SymbolSearch."""
 
-    def __init__(self, searcher: Searcher, vocabularies: Vocabularies) -> None:
+    def __init__(
+        self, searcher: Searcher, vocabularies: Vocabularies, record_path: Callable[[int], str]
+    ) -> None:
         self.searcher = searcher
+        self._record_path = record_path  # a file record's path, by document number
+        self._places: dict[str, DocSet] = {}
         self._clauses: dict[Clause, DocSet] = {}
         self._vocabularies: dict[str, list[str]] = {}
         self._segment_words = vocabularies
@@ -150,6 +155,26 @@ class SymbolSearch:
         else:
             raise ValueError(f"unknown clause op {clause.op!r}")
         return set(self.searcher.docs_for_query(found))
+
+    def name_length(self, docnum: int) -> int:
+        if self._lengths is None:
+            self._lengths = dense_column(self.searcher, "nlen")
+        return self._lengths[docnum]
+
+    def place_docs(self, stemmed: str) -> DocSet:
+        """Symbols in the files whose path holds the word. Path words are indexed once per
+        file (on its record); a word in more than PLACE_MAX_FILES paths says too little to
+        be worth reading every one of their symbols."""
+        cached = self._places.get(stemmed)
+        if cached is None:
+            records = self.clause_docs(Clause("place", "term", stemmed))
+            cached = frozenset()
+            if 0 < len(records) <= PLACE_MAX_FILES:
+                paths = [query.Term("path", self._record_path(d)) for d in records]
+                found = set(self.searcher.docs_for_query(query.Or(paths)))
+                cached = frozenset(found - records)
+            self._places[stemmed] = cached
+        return cached
 
     def near_words(self, field: str, word: str, limit: int = FUZZY_MAX_EXPANSIONS) -> list[str]:
         """Indexed words one edit away (a transposition counts as one edit: `recieve`)."""

@@ -42,6 +42,9 @@ DJANGO_LIKE = {
         "def rate_limit(request, key, amount):\n"
         '    """Refuse a request once it passes the allowed amount."""\n'
         "    return True\n\n"
+        "def rate_limit_ipv6_prefix():\n"
+        '    """For rate limiting purposes, IPv6 addresses are truncated."""\n'
+        "    return 64\n\n"
         "def consume(request, action):\n"
         '    """Limit login attempts: count one attempt against the rate."""\n'
         "    return True\n"
@@ -93,7 +96,7 @@ def test_alternation_interleaves_and_counts_the_union(root: Path) -> None:
     both = search_json(root, "User|User")  # the same alternative twice counts once
     assert both["total"] == search_json(root, "User")["total"]
     union = search_json(root, "dedent|rate_limit")
-    assert union["total"] == 3  # two dedent functions and rate_limit
+    assert union["total"] == 4  # two dedent functions, rate_limit, rate_limit_ipv6_prefix
 
 
 def test_library_code_ranks_before_tests_and_tests_can_be_left_out(root: Path) -> None:
