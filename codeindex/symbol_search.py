@@ -66,6 +66,7 @@ class SymbolSearch:
         self.searcher = searcher
         self._record_path = record_path  # a file record's path, by document number
         self._places: dict[str, DocSet] = {}
+        self._text_tiers: dict[tuple[str, ...], TextTier] = {}
         self._clauses: dict[Clause, DocSet] = {}
         self._vocabularies: dict[str, list[str]] = {}
         self._segment_words = vocabularies
@@ -125,13 +126,23 @@ class SymbolSearch:
             tiers.append((tier.score, list(docs)))
         ranked = self._rank(tiers, limit, load)
         if parsed.words:
-            text = TextTier(self, parsed.words)
+            text = self._text_tier(parsed.words)
             docs = self._allowed(text.docs(), restriction, excluded) - seen
             seen |= docs
             room = limit - len(ranked)
             if docs and room > 0:
                 ranked.extend(text.rank(docs, room, self.non_library(), load))
         return seen, ranked
+
+    def _text_tier(self, words: tuple[str, ...]) -> TextTier:
+        """The text tier of these words, kept for the life of the searcher (its documents
+        are a union of thousands for common words)."""
+        found = self._text_tiers.get(words)
+        if found is None:
+            if len(self._text_tiers) >= CLAUSE_CACHE_SIZE // 4:
+                del self._text_tiers[next(iter(self._text_tiers))]
+            found = self._text_tiers[words] = TextTier(self, words)
+        return found
 
     def clause_docs(self, clause: Clause) -> DocSet:
         cached = self._clauses.get(clause)
@@ -247,7 +258,9 @@ class SymbolSearch:
         return restriction, excluded
 
     @staticmethod
-    def _allowed(docs: set[int], restriction: set[int] | None, excluded: DocSet) -> set[int]:
+    def _allowed(
+        docs: set[int] | DocSet, restriction: set[int] | None, excluded: DocSet
+    ) -> set[int] | DocSet:
         if restriction is not None:
             docs = docs & restriction
         return docs - excluded if excluded else docs

@@ -120,6 +120,7 @@ class TextTier:
 
     def __init__(self, search: SymbolSearch, words: Iterable[str]) -> None:
         self.search = search
+        self._docs: frozenset[int] | None = None
         self.words: list[list[dict[str, frozenset[int]]]] = []
         for word in dict.fromkeys(words):
             parts = [p for p in dict.fromkeys(subwords(word)) if p not in STOPWORDS]
@@ -151,8 +152,10 @@ class TextTier:
             docs = matches if docs is None else docs & matches
         return docs or set()
 
-    def docs(self) -> set[int]:
-        return set().union(*(self._word_docs(parts) for parts in self.words))
+    def docs(self) -> frozenset[int]:
+        if self._docs is None:
+            self._docs = frozenset().union(*(self._word_docs(parts) for parts in self.words))
+        return self._docs
 
     def rank(
         self, docs: set[int], room: int, non_library: Callable[[int], bool], load: StoredSymbol
