@@ -4,7 +4,8 @@ Whoosh readers are not thread-safe: a posting matcher seeks and reads a file obj
 searcher shares. Instead of one lock around every read (which made each call wait behind the
 slowest one), each call borrows a handle of its own: a `CodeIndex` with its own `Store`,
 searcher and caches. Handles open lazily, up to `size`; a call beyond that waits for one to
-come back. Each handle follows new commits itself (Store.searcher checks the generation).
+come back; only KEEP_WARM stay open between calls. Each handle follows new commits itself
+(Store.searcher checks the generation).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 # time anyway: two handles let a short call overtake a slow one (find_similar's first table
 # load, which also takes the service's slow lane) without doubling memory again.
 DEFAULT_SIZE = 2
+KEEP_WARM = 1  # handles kept open between calls; more are closed when they come back
 
 
 class ReaderPool:
@@ -40,11 +42,14 @@ class ReaderPool:
             yield handle
         finally:
             with self._cond:
-                if self._closed:
-                    handle.close()
+                spare = self._closed or len(self._free) >= KEEP_WARM
+                if spare:  # its copies of the segment files go back to the system
+                    self._opened -= 1
                 else:
                     self._free.append(handle)
                 self._cond.notify()
+            if spare:
+                handle.close()
 
     def _take(self) -> CodeIndex:
         with self._cond:
