@@ -12,6 +12,7 @@ Query capture conventions (see queries/*.scm):
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class Extraction:
 
 
 _PARSERS: dict[str, tree_sitter.Parser] = {}
+MAX_NESTING = 64  # definitions (scopes included) deeper than this are left out, with a warning
 
 
 def parse(source: bytes, spec: LanguageSpec) -> tuple[tree_sitter.Tree, bytes]:
@@ -169,6 +171,7 @@ def _build_symbols(
     # Stack of (end_byte, kind, qualified name, start_byte) of the definitions enclosing the
     # current one. Definitions sharing one node (`const A = 1, B = 2`) are siblings.
     stack: list[tuple[int, str, str, int]] = []
+    too_deep = 0
     for definition in ordered:
         node = definition.node
         while stack and (
@@ -176,6 +179,11 @@ def _build_symbols(
             or (stack[-1][0] == node.end_byte and stack[-1][3] == node.start_byte)
         ):
             stack.pop()
+        if len(stack) >= MAX_NESTING:
+            # Each definition's name, doc and clone unit cost its depth or its size: past
+            # this depth (machine-made code) they would cost the square of the file.
+            too_deep += 1
+            continue
         parent_kind = stack[-1][1] if stack else ""
         if definition.receiver:
             parent_qualified = _join(package, definition.receiver)
@@ -207,8 +215,21 @@ def _build_symbols(
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
+    if too_deep:
+        _warn_once(
+            path, f"{too_deep} definitions nested deeper than {MAX_NESTING} levels are not indexed"
+        )
     module = _module_symbol(spec, path, source, tree)
     return Extraction(symbols=symbols, callables=callables, tree=tree, source=source, module=module)
+
+
+def _warn_once(path: str, what: str) -> None:
+    if path not in _WARNED:
+        _WARNED.add(path)
+        logging.getLogger("codeindex").warning("code-index: %s: %s", path, what)
+
+
+_WARNED: set[str] = set()
 
 
 def module_name(path: str, spec: LanguageSpec) -> str:

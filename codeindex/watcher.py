@@ -41,6 +41,7 @@ from watchdog.events import (
 
 from codeindex import store
 from codeindex.api import CodeIndex
+from codeindex.fsutil import atomic_write
 from codeindex.languages import indexed_extensions
 from codeindex.models import UpdateReport
 from codeindex.walker import ALWAYS_SKIPPED_DIRS, IGNORE_FILES, IgnoreRules
@@ -642,10 +643,7 @@ def _unwatched_directories(observer: Any, root: Path) -> bool:
 
 def _write_info(index_store: store.Store) -> None:
     info = {"pid": os.getpid(), "started": time.time()}
-    path = index_store.directory / WATCHER_INFO
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write(index_store.directory / WATCHER_INFO, json.dumps(info).encode("utf-8"))
 
 
 def active_watcher(index_store: store.Store) -> int | None:

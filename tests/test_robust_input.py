@@ -185,3 +185,20 @@ def test_input_errors_say_what_to_do_and_never_suggest_a_rebuild(tmp_path: Path)
     )
     assert run_cli("alpha", "--root", str(root), cwd=root).returncode == 0
     assert run_cli("big", "--root", str(root), cwd=root).stdout == ""
+
+
+def test_deep_nesting_is_capped_and_costs_linear_time(tmp_path: Path) -> None:
+    from codeindex.extract import MAX_NESTING
+
+    depth = 3000
+    source = "".join(f"function f{i}() {{\n" for i in range(depth)) + "return 1;\n" + "}\n" * depth
+    root = tmp_path / "p"
+    write_files(root, {"deep.ts": source, "ok.ts": "export function fine() { return 1; }\n"})
+    started = time.monotonic()
+    result = run_cli("index", "--root", str(root), cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 20  # before the cap: minutes and gigabytes
+    assert f"nested deeper than {MAX_NESTING} levels" in result.stderr
+    deep = [line for line in _out(root, "export") if json.loads(line)["path"] == "deep.ts"]
+    assert 0 < len(deep) <= MAX_NESTING
+    assert run_cli("fine", "--root", str(root), cwd=root).stdout.startswith("ok.ts")

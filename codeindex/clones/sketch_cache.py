@@ -8,8 +8,8 @@ when the cache is rewritten). marshal, not pickle: loading it can not run code.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
-import os
 from pathlib import Path
 
 CACHE_FILE = "clone-sketches.bin"
@@ -28,10 +28,7 @@ def load(directory: Path, bands: int) -> dict[str, list[int]]:
 
 def save(directory: Path, bands: int, sketches: dict[str, list[int]]) -> None:
     """Best effort: a read-only index directory just means no cache."""
-    target = directory / CACHE_FILE
-    temporary = target.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(marshal.dumps((_VERSION, bands, sketches)))
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    from codeindex.fsutil import atomic_write
+
+    with contextlib.suppress(OSError):
+        atomic_write(directory / CACHE_FILE, marshal.dumps((_VERSION, bands, sketches)))
