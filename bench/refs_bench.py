@@ -47,8 +47,13 @@ def _cli(code: Path, *args: str) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    # cwd too: `python -m` puts the working directory first on sys.path.
     subprocess.run(
-        [sys.executable, "-m", "codeindex", *args], env=env, check=True, capture_output=True
+        [sys.executable, "-m", "codeindex", *args],
+        env=env,
+        cwd=code,
+        check=True,
+        capture_output=True,
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
