@@ -29,7 +29,7 @@ from codeindex.extract import Extraction, extract
 from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, sniff
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, UpdateReport
-from codeindex.refs import identifiers
+from codeindex.refs import words_of
 from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
@@ -52,7 +52,7 @@ Progress = Callable[[int], None]
 class FileOutcome:
     record: FileRecord
     documents: list[Document]
-    identifiers: tuple[str, ...] = ()  # for the file record's `refs` terms (codeindex.refs)
+    words: bytes = b""  # for the file record's `refs` column (codeindex.refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcom
             for index, symbol in enumerate(symbols)
         ]
         documents.append(store.symbol_document(item.extraction.module))
-        words = tuple(identifiers(item.extraction.source))
+        words = words_of(item.extraction.source)
         candidate = item.candidate
         record = FileRecord(
             candidate.path,
@@ -291,7 +291,7 @@ class Indexer:
                 ):
                     # Touched but not changed: keep the symbols, refresh the record only.
                     writer.delete_by_query(_record_query(candidate.path))
-                    writer.add(store.file_document(outcome.record, outcome.identifiers))
+                    writer.add(store.file_document(outcome.record, outcome.words))
                     unchanged_content += 1
                 else:
                     if previous is not None:

@@ -41,7 +41,7 @@ from codeindex.symbol_search import SymbolSearch, Vocabularies
 from codeindex.text_search import Ranked, path_terms, symbol_text_terms
 
 INDEX_NAME = "symbols"
-FORMAT_VERSION = "14"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "15"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
@@ -49,6 +49,7 @@ FORMAT_VERSION = "14"  # 2: clone fingerprints and payloads; 3: values in column
 # 11: path class column (pclass); 12: no clone unit without a body;
 # 13: records as JSON arrays (content cannot break them)
 # 14: path words on file records
+# 15: each file's words as one column value (`refs`, codeindex.refs)
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 _T = TypeVar("_T")
@@ -98,7 +99,7 @@ def _schema() -> fields.Schema:
         sig=_terms_field(),  # stemmed words of the signature
         place=_terms_field(),  # stemmed words of the file's path
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
-        refs=_terms_field(),  # on file records: the identifiers in the file (codeindex.refs)
+        refs=_bytes_column(),  # on file records: the file's words (codeindex.refs.words)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         pclass=fields.COLUMN(PATH_CLASS),  # library code ranks before tests (classify)
         data=_bytes_column(),  # the symbol or file record (record codec below)
@@ -132,7 +133,7 @@ def symbol_document(symbol: Symbol, fingerprints: Iterable[str] = (), clone: str
     return Document(terms=terms, columns=columns)
 
 
-def file_document(record: FileRecord, identifiers: Iterable[str] = ()) -> Document:
+def file_document(record: FileRecord, words: bytes = b"") -> Document:
     data = _dumps(
         [
             record.path,
@@ -148,10 +149,10 @@ def file_document(record: FileRecord, identifiers: Iterable[str] = ()) -> Docume
     if not record.skipped:
         # Once per file rather than on each symbol: 60 % of the text-tier postings otherwise.
         terms["place"] = path_terms(record.path)
-    words = list(identifiers)
+    columns: dict[str, object] = {"data": _record_bytes(data)}
     if words:
-        terms["refs"] = words
-    return Document(terms=terms, columns={"data": _record_bytes(data)})
+        columns["refs"] = words
+    return Document(terms=terms, columns=columns)
 
 
 # -- record codec ------------------------------------------------------------------------
@@ -247,6 +248,7 @@ class Store:
     _vocabularies: Vocabularies = field(default_factory=Vocabularies)
     _all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
     _values: _Values | None = None
+    _words: tuple[Searcher, list[tuple[int, bytes]]] | None = None  # files_using
 
     @property
     def directory(self) -> Path:
@@ -369,8 +371,18 @@ class Store:
         return dict(self._all_records[1])
 
     def files_using(self, name: str) -> list[FileRecord]:
-        """Records of the files whose text holds the identifier `name` (codeindex.refs)."""
-        return list(self._records(self.searcher(), query.Term("refs", name)).values())
+        """Records of the files whose words hold `name` (codeindex.refs). Each file record
+        carries its words as one blob; this scans them all with `in` (C speed), and keeps
+        them for the life of the searcher."""
+        searcher = self.searcher()
+        words = self._words
+        if words is None or words[0] is not searcher:
+            read = searcher.reader().column_reader("refs", translate=False)
+            blobs = [(docnum, read[docnum]) for docnum in searcher.docs_for_query(_FILE_RECORDS)]
+            words = self._words = (searcher, blobs)
+        needle = b" " + name.encode("utf-8") + b" "
+        data = self.values(searcher).data
+        return [file_from_stored(data(docnum)) for docnum, blob in words[1] if needle in blob]
 
     def _records(self, searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
         records = {}

@@ -11,7 +11,7 @@ from conftest import run_cli, write_files
 from regen_refs_golden import GOLDEN, golden_references, render
 
 from codeindex.api import CodeIndex
-from codeindex.refs import identifiers, split_name
+from codeindex.refs import split_name, words_of
 from codeindex.watcher import Watcher
 
 VIEWS = (
@@ -49,9 +49,13 @@ def test_golden_references_in_every_language() -> None:
     assert languages == {".py", ".ts", ".go", ".rs", ".cs"}
 
 
-def test_identifiers_are_the_words_of_the_file() -> None:
-    words = identifiers("x = größe + get_user(1) # 2nd\n".encode())
-    assert sorted(words) == ["get_user", "größe", "x"]
+def test_a_files_words_are_space_delimited_identifier_runs() -> None:
+    words = words_of("x = größe + get_user(1) # 2nd\n".encode())
+    assert sorted(words.split()) == sorted(
+        w.encode() for w in ("x", "größe", "get_user", "1", "2nd")
+    )
+    assert words.startswith(b" ") and words.endswith(b" ") and b" get_user " in words
+    assert words_of(b"  ") == b""
 
 
 def test_split_name_reads_the_last_qualifier() -> None:
@@ -149,3 +153,31 @@ def test_a_reference_disappears_when_its_file_is_edited(tmp_path: Path) -> None:
     finally:
         watcher.stop()
         code_index.close()
+
+
+def test_find_references_over_mcp_mirrors_the_library(tmp_path: Path) -> None:
+    from test_mcp_tools import Session, wait_ready
+
+    root = tmp_path / "project"
+    write_files(root, PROJECT)
+    session = Session(root)
+    try:
+        wait_ready(session.service)
+        data = session.ok("find_references", {"name": "consume", "limit": 2})
+        expected = CodeIndex.open(root).references("consume").to_json()
+        assert (data["name"], data["total"], data["offset"], data["more"]) == ("consume", 3, 0, 1)
+        assert data["references"] == expected["references"][:2]
+        page = session.ok("find_references", {"name": "consume", "offset": 1, "kind": "call"})
+        assert [(r["line"], r["symbol"]) for r in page["references"]] == [(9, "login")]
+        assert "Input should be 'call'" in session.error(
+            "find_references", {"name": "consume", "kind": "x"}
+        )
+        # get_symbol gives a lone definition's first callers.
+        symbol = session.ok("get_symbol", {"name": "rate_limit"})
+        refs = symbol["matches"][0]["refs"]
+        assert [(r["line"], r["kind"]) for r in refs["references"]] == [
+            (2, "import"),
+            (5, "decorator"),
+        ]
+    finally:
+        session.close()
