@@ -169,7 +169,7 @@ def test_find_references_over_mcp_mirrors_the_library(tmp_path: Path) -> None:
         assert data["references"] == expected["references"][:2]
         page = session.ok("find_references", {"name": "consume", "offset": 1, "kind": "call"})
         assert [(r["line"], r["symbol"]) for r in page["references"]] == [(9, "login")]
-        assert "Input should be 'call'" in session.error(
+        assert "should be 'call'" in session.error(
             "find_references", {"name": "consume", "kind": "x"}
         )
         # get_symbol gives a lone definition's first callers.
