@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import stat
+import time
 from pathlib import Path
 
 INDEX_DIR = ".code-index"
@@ -151,17 +152,21 @@ def remove_ours(directory: Path) -> None:
     directory.rmdir()
 
 
-def remove_leftovers(root: Path, keep: Path | None = None) -> None:
-    """Side directories of killed builds and swaps (ours by their marker); call it only while
-    holding the rebuild lock, so no live build is among them."""
+def remove_leftovers(root: Path, min_age: float = 0.0) -> None:
+    """Side directories of killed builds and swaps (ours by their marker) at least `min_age`
+    seconds old; call it only while holding the rebuild lock, so no live rebuild is among
+    them (a first build's side directory lives a few milliseconds: `min_age` spares it)."""
     try:
         entries = list(os.scandir(root))
     except OSError:
         return
+    now = time.time()
     for entry in entries:
-        if not entry.name.startswith(SIDE_PREFIX) or (keep and entry.path == str(keep)):
+        if not entry.name.startswith(SIDE_PREFIX):
             continue
         try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < min_age:
+                continue
             remove_ours(Path(entry.path))
         except (NotOurs, OSError):
             continue  # not ours after all, or not removable: leave it

@@ -270,7 +270,9 @@ class Store:
             if not create:
                 raise IndexError_(f"no index in {root}; run `code-index index` first")
             # Built whole beside, then renamed into place: a kill never leaves half an index.
-            index_dir.install(cls.create_beside(root).directory, where, replace=False)
+            # FileNotFoundError: a rebuild cleared our side directory, having made the index.
+            with contextlib.suppress(FileNotFoundError):
+                index_dir.install(cls.create_beside(root).directory, where, replace=False)
             return cls.open(root, create=False)
         marker = index_dir.read_marker(where)
         if marker != _marker_text():
@@ -708,6 +710,23 @@ def rebuild_running(root: Path) -> bool:
     except (NotOurs, OSError):
         pass
     return False
+
+
+def clear_leftovers(root: Path) -> None:
+    """Remove what killed rebuilds left beside the index, unless a rebuild is running."""
+    try:
+        lock = directory_lock(root / INDEX_DIR, REBUILD_LOCK)
+        if not lock.acquire(blocking=False):
+            return
+    except OSError:
+        return
+    try:
+        index_dir.remove_leftovers(root, min_age=LEFTOVER_AGE)
+    finally:
+        lock.release()
+
+
+LEFTOVER_AGE = 60.0  # seconds: older side directories belong to no live build
 
 
 def _writer_lock_of(directory: Path):  # type: ignore[no-untyped-def]

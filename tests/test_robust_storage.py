@@ -247,3 +247,17 @@ def test_a_read_only_index_still_answers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "p1/m1.py" in result.stdout
     assert status.returncode == 0 and "cannot update the index" in status.stdout
+
+
+def test_index_clears_what_killed_rebuilds_left_and_nothing_else(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    small_tree(root, 2)
+    leftover, foreign = root / ".code-index.tmp-1-dead", root / ".code-index.tmp-2-mine"
+    write_files(leftover, {"code-index.json": "{}", "symbols_x.seg": "x"})
+    write_files(foreign, {"notes.txt": "data"})
+    old = time.time() - 3600
+    for directory in (leftover, foreign):
+        os.utime(directory, (old, old))
+    assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+    assert not leftover.exists()
+    assert (foreign / "notes.txt").read_text() == "data"
