@@ -314,6 +314,8 @@ def test_cli_dups_json_fail_on_and_sarif(project: Path, capsys: pytest.CaptureFi
     assert location["artifactLocation"]["uri"] in ("app/config.py", "lib/settings.py")
     assert location["region"]["startLine"] >= 1
     assert len(result["relatedLocations"]) == 1
+    assert result["properties"]["labels"] == []
+    assert "informationUri" not in run["tool"]["driver"]  # no placeholder home page
     code, out, _ = _run(["dups", "--root", str(project)], capsys)
     assert "merge_config" in out and "merge_settings" in out
     assert _run(["dups", "--root", str(project), "--min-similarity", "3"], capsys)[0] == 2

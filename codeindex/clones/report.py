@@ -103,7 +103,10 @@ def duplicates_sarif(result: DuplicatesResult, version: str) -> dict[str, Any]:
                 },
                 "locations": [_location(first)],
                 "relatedLocations": [_location(m, i) for i, m in enumerate(others, 1)],
-                "properties": {"similarity": round(group.similarity, 3)},
+                "properties": {
+                    "similarity": round(group.similarity, 3),
+                    "labels": list(group.labels),
+                },
             }
         )
     rule = {
