@@ -9,6 +9,7 @@ rapidfuzz instead of Whoosh's Python Levenshtein automaton.
 
 from __future__ import annotations
 
+import math
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -67,6 +68,7 @@ class SymbolSearch:
         self._record_path = record_path  # a file record's path, by document number
         self._places: dict[str, DocSet] = {}
         self._text_tiers: dict[tuple[str, ...], TextTier] = {}
+        self._names_by_length: dict[int, list[str]] | None = None
         self._clauses: dict[Clause, DocSet] = {}
         self._vocabularies: dict[str, list[str]] = {}
         self._segment_words = vocabularies
@@ -202,20 +204,27 @@ class SymbolSearch:
         return [text for text, _, _ in near]
 
     def closest_names(self, word: str, count: int) -> list[tuple[str, float]]:
-        """Indexed names nearest to `word` with their similarity, for the no-match hint."""
+        """Indexed names nearest to `word` with their similarity, for the no-match hint.
+        Only names of a length that can reach the cutoff are compared: a ratio of r needs
+        the shorter of the two at least r / (2 - r) of the longer."""
         from rapidfuzz import fuzz, process
 
-        vocabulary = self._vocabularies.get("name")
-        if vocabulary is None:
-            vocabulary = self._vocabularies["name"] = self._segment_words.words(
-                self.searcher, "name"
-            )
+        if self._names_by_length is None:
+            by_length: dict[int, list[str]] = {}
+            for name in self._segment_words.words(self.searcher, "name"):
+                by_length.setdefault(len(name), []).append(name)
+            self._names_by_length = by_length
+        key = word.lower()
+        share = NEAR_NAME_MIN_SCORE / (200 - NEAR_NAME_MIN_SCORE)
+        low, high = math.ceil(len(key) * share), math.floor(len(key) / share)
+        candidates = [
+            name
+            for length, names in self._names_by_length.items()
+            if low <= length <= high
+            for name in names
+        ]
         near = process.extract(
-            word.lower(),
-            vocabulary,
-            scorer=fuzz.ratio,
-            limit=count,
-            score_cutoff=NEAR_NAME_MIN_SCORE,  # also lets rapidfuzz skip most names early
+            key, candidates, scorer=fuzz.ratio, limit=count, score_cutoff=NEAR_NAME_MIN_SCORE
         )
         return [(text, score) for text, score, _ in near]
 
