@@ -96,6 +96,8 @@ class CloneWorker:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
     def _start(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "codeindex_server.clone_worker", str(self.root)]
@@ -111,6 +113,9 @@ class CloneWorker:
         if process is not None:
             process.kill()
             process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
 
     def _reply(self, process: subprocess.Popen[bytes], call: calls.Call, label: str) -> Any:
         assert process.stdout is not None
