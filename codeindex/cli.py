@@ -320,7 +320,10 @@ def fail(message: str) -> int:
 def open_index(
     args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
 ) -> api.CodeIndex:
-    code_index = api.CodeIndex.open(args.root, rebuild=rebuild, max_file_size=args.max_file_size)
+    if rebuild:
+        code_index = api.CodeIndex.open(args.root, rebuild=True, max_file_size=args.max_file_size)
+    else:
+        code_index = open_current(args)
     if refresh and not rebuild and store.rebuild_running(code_index.root):
         code_index.read_only_reason = (
             "a rebuild of this index is running; answers come from the previous index"
@@ -341,6 +344,18 @@ def open_index(
     if refresh:
         refresh_with_progress(code_index)
     return code_index
+
+
+def open_current(args: argparse.Namespace) -> api.CodeIndex:
+    """The root's index. One of ours in another format version (code-index was upgraded) is
+    rebuilt first, beside the old one as --rebuild does: it is only a cache, and every
+    command would fail until then."""
+    try:
+        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+    except store.OtherVersion:
+        print("code-index: note: the index is from another version; rebuilding it", file=sys.stderr)
+        _rebuild(args)
+        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
 
 
 def refresh_with_progress(
@@ -423,7 +438,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.rebuild:
         report = _rebuild(args)
     else:
-        code_index = api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+        code_index = open_current(args)
         # `index` asked for the work: wait for another writer, then do what it left undone.
         report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
         if report is None:
@@ -584,7 +599,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from codeindex.watcher import Watcher
 
-    code_index = api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+    code_index = open_current(args)
     watcher = Watcher(code_index, on_batch=lambda batch: print(batch.line(), flush=True))
     # Ctrl-C and SIGTERM stop cleanly, also when started in the background (SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)

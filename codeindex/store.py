@@ -63,6 +63,10 @@ class IndexBusy(Exception):
     """Another process holds the writer lock."""
 
 
+class OtherVersion(IndexError_):
+    """`.code-index` is ours, in another format version: a cache to rebuild, not damage."""
+
+
 class ForeignIndex(IndexError_):
     """`.code-index` is not ours (no marker, a file, a symlink, unreadable): never touched,
     not even by `--rebuild`."""
@@ -275,13 +279,16 @@ class Store:
                 index_dir.install(cls.create_beside(root).directory, where, replace=False)
             return cls.open(root, create=False)
         marker = index_dir.read_marker(where)
-        if marker != _marker_text():
-            what = (
-                "is damaged (its marker cannot be read)"
-                if marker is None
-                else ("was made by another version of code-index")
+        if marker is None:
+            raise IndexError_(
+                f"the index in {where} is damaged (its marker cannot be read); "
+                "run `code-index index --rebuild`"
             )
-            raise IndexError_(f"the index in {where} {what}; run `code-index index --rebuild`")
+        if marker != _marker_text():
+            raise OtherVersion(
+                f"the index in {where} was made by another version of code-index; "
+                "run `code-index index --rebuild`"
+            )
         try:
             ix = FileStorage(str(where)).open_index(INDEX_NAME)
             ix.latest_generation()

@@ -164,3 +164,18 @@ def test_damaged_segment_files_give_one_line_and_rebuild_recovers(project) -> No
     assert "code-index index --rebuild" in result.stderr
     assert run_cli("index", "--rebuild", cwd=root).returncode == 0
     assert json.loads(run_cli("user", "--json", cwd=root).stdout)["total"] == 3
+
+
+def test_an_index_from_another_version_is_rebuilt_not_refused(project) -> None:  # type: ignore[no-untyped-def]
+    # After an upgrade changes the format, the index is a stale cache of ours: commands
+    # rebuild it and answer, instead of failing until the user runs --rebuild.
+    root = project({"app.py": "def upgrade_me():\n    pass\n"})
+    assert run_cli("index", cwd=root).returncode == 0
+    marker = root / ".code-index" / "code-index.json"
+    marker.write_text('{"format": "code-index", "version": 1}\n', encoding="utf-8")
+    result = run_cli("upgrade_me", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "app.py" in result.stdout
+    assert "another version" in result.stderr
+    assert run_cli("index", cwd=root).returncode == 0
+    assert marker.read_text(encoding="utf-8") != '{"format": "code-index", "version": 1}\n'
