@@ -17,7 +17,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from codeindex import store
-from tests.conftest import run_cli, write_files
+from tests.conftest import exported, run_cli, write_files
 
 BIN = Path(sys.executable).parent
 LOCK_FILES = {"WATCHER", "REBUILDING"}  # empty files that carry OS locks
@@ -31,12 +31,6 @@ def small_tree(root: Path, files: int = 12) -> None:
             for i in range(files)
         },
     )
-
-
-def exported(root: Path) -> list[str]:
-    result = run_cli("export", "--root", str(root), cwd=root)
-    assert result.returncode == 0, result.stderr
-    return sorted(result.stdout.splitlines())
 
 
 def test_foreign_index_directory_is_refused_by_the_cli_and_kept(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli, write_files
+from tests.conftest import exported, run_cli, write_files
 
 CLI = str(Path(sys.executable).parent / "code-index")
 
@@ -21,12 +21,6 @@ def _batch(root: Path, round_: int, files: int) -> None:
             for i in range(files)
         },
     )
-
-
-def exported(root: Path) -> list[str]:
-    result = run_cli("export", "--root", str(root), cwd=root)
-    assert result.returncode == 0, result.stderr
-    return sorted(result.stdout.splitlines())
 
 
 def test_parallel_cli_refreshes_store_each_file_once(tmp_path: Path) -> None:
