@@ -8,6 +8,7 @@ not entered). Symlinks are followed only while they stay inside the root, each d
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import stat
 from collections import Counter
@@ -61,7 +62,7 @@ class IgnoreRules:
         self._root_rules = [r for r in [self._load(exclude, "")] if r is not None]
 
     @staticmethod
-    def _load(path: Path, base: str) -> _Rules | None:
+    def _load(path: Path | str, base: str) -> _Rules | None:
         try:
             with open(path, "rb") as handle:
                 text = handle.read(IGNORE_FILE_LIMIT).decode("utf-8", errors="replace")
@@ -70,11 +71,20 @@ class IgnoreRules:
         spec = _spec(text.splitlines(), path)
         return _Rules(base, spec) if spec.patterns else None
 
-    def rules_for(self, directory: Path, relative: str, inherited: list[_Rules]) -> list[_Rules]:
+    def rules_for(
+        self,
+        directory: Path | str,
+        relative: str,
+        inherited: list[_Rules],
+        present: Iterable[str] = IGNORE_FILES,
+    ) -> list[_Rules]:
+        """`present`: the names in IGNORE_FILES the directory's listing holds, when the caller
+        has listed it (the walk), so an absent ignore file costs no failing open()."""
         own = [
             rules
             for name in IGNORE_FILES
-            if (rules := self._load(directory / name, relative)) is not None
+            if name in present
+            and (rules := self._load(os.path.join(directory, name), relative)) is not None
         ]
         return inherited + own if own else inherited
 
@@ -91,7 +101,7 @@ class IgnoreRules:
         return False
 
 
-def _spec(lines: list[str], source: Path) -> pathspec.GitIgnoreSpec:
+def _spec(lines: list[str], source: Path | str) -> pathspec.GitIgnoreSpec:
     """The rules of an ignore file. A line pathspec cannot compile (git accepts `\\`, `!`,
     `[z-a]` and ignores them) costs that line: skipped, with one warning per line."""
     try:
@@ -190,15 +200,25 @@ def walk(
     engine = IgnoreRules(root)
     visited: set[str] = {str(root)}
     root_prefix = str(root) + os.sep
-    # (directory, its relative path, rules in force inside it, entry names to visit or all)
-    pending = _walk_starts(root, engine, only)
+    # (directory, its relative path, rules in force, entry names to visit or all, whether the
+    # rules already hold the directory's own ignore files). Paths stay str: this loop runs
+    # once per directory of the tree before every query, so a Path per directory shows.
+    pending = [
+        (str(d), rel, rules, names, True)
+        for d, rel, rules, names in _walk_starts(root, engine, only)
+    ]
     while pending:
-        directory, relative_dir, rules, names = pending.pop()
+        directory, relative_dir, rules, names, complete = pending.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=_NAME)  # a stable order for the index
         except OSError:
             result.skipped["unreadable"] += 1
             continue
+        if not complete:
+            present = [e.name for e in entries if e.name in IGNORE_FILES]
+            if present:
+                rules = engine.rules_for(directory, relative_dir, rules, present)
         for entry in entries:
             name = entry.name
             if names is not None and name not in names:
@@ -211,11 +231,25 @@ def walk(
             relative = f"{relative_dir}/{name}" if relative_dir else name
             try:
                 is_link = entry.is_symlink()
-                info = entry.stat()  # follows links
+                # Without a link, the listing's file type says what the entry is: a directory
+                # needs no stat, and a file's name decides before any stat or ignore matching.
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+                info = None
+                if not is_link and not is_dir:
+                    if name in IGNORE_FILES:
+                        result.ignore_files.append(relative)
+                        continue
+                    dot = name.rfind(".")
+                    if dot < 0 or name[dot:].lower() not in extensions:
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                if not is_dir:
+                    info = entry.stat()  # follows links
+                    is_dir = stat.S_ISDIR(info.st_mode)
             except OSError:
                 result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
                 continue
-            is_dir = stat.S_ISDIR(info.st_mode)
             if is_dir and (name in ALWAYS_SKIPPED_DIRS or name.startswith(SIDE_DIRS)):
                 continue
             if name in IGNORE_FILES:
@@ -231,12 +265,10 @@ def walk(
                     result.skipped["symlink loop"] += 1
                     continue
             if is_dir:
-                real = os.path.realpath(entry.path) if is_link else entry.path
-                visited.add(real)
-                child = Path(entry.path)
-                pending.append((child, relative, engine.rules_for(child, relative, rules), None))
+                visited.add(target if is_link else entry.path)
+                pending.append((entry.path, relative, rules, None, False))
                 continue
-            if not stat.S_ISREG(info.st_mode):
+            if info is None or not stat.S_ISREG(info.st_mode):
                 continue
             dot = name.rfind(".")
             if dot < 0 or name[dot:].lower() not in extensions:
@@ -244,6 +276,9 @@ def walk(
             skip = "too large" if info.st_size > max_file_size else ""
             result.files[relative] = Candidate(relative, info.st_size, info.st_mtime_ns, skip)
     return result
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _utf8(name: str) -> bool:

@@ -95,3 +95,36 @@ def test_only_known_extensions_and_skipped_dirs(project) -> None:
         }
     )
     assert files_of(root) == {"a.py", "b.ts", "c.tsx", "d.go", "e.rs", "f.cs"}
+
+
+def test_walk_agrees_with_is_ignored_on_every_path(project) -> None:
+    # The walk finds ignore files in its directory listings; is_ignored opens them by path.
+    root = project(
+        {
+            ".gitignore": "*.gen.py\n",
+            "a/.code-indexignore": "skip/\n",
+            "a/skip/x.py": "",
+            "a/b/.gitignore": "!*.gen.py\nlocal.py\n",
+            "a/b/k.gen.py": "",
+            "a/b/local.py": "",
+            "a/b/c/deep.py": "",
+            "a/top.gen.py": "",
+            "z.py": "",
+            "shared.ignore": "deep.py\n",
+        }
+    )
+    os.symlink(root / "shared.ignore", root / "a" / "b" / "c" / ".gitignore")
+    (root / "d" / ".gitignore").mkdir(parents=True)  # a directory by that name: no rules
+    (root / "d" / "m.py").write_text("")
+    result = walk(root)
+    every = [str(p.relative_to(root)) for p in root.rglob("*.py") if ".code-index" not in p.parts]
+    assert set(result.files) == {p for p in every if not is_ignored(root, p)}
+    assert set(result.files) == {"a/b/k.gen.py", "z.py", "d/m.py"}
+    assert sorted(result.ignore_files) == [
+        ".gitignore",
+        "a/.code-indexignore",
+        "a/b/.gitignore",
+        "a/b/c/.gitignore",
+        "d/.gitignore",
+    ]
+    assert set(walk(root, only=["a/b"]).files) == {"a/b/k.gen.py"}
