@@ -7,11 +7,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.fsutil import Unreadable, is_write_refused, read_source
+from codeindex.index_dir import INDEX_DIR
 from codeindex.indexer import Indexer, Progress, read_state
 from codeindex.models import (
     DuplicatesResult,
@@ -37,6 +38,30 @@ SHOW_CANDIDATES = 5000
 READ_FILE_LIMIT = 64 << 20  # a source file shown in full; the index skips far smaller ones
 
 
+class LanguageCounts(TypedDict):
+    files: int
+    symbols: int
+
+
+class SkippedFile(TypedDict):
+    path: str
+    reason: str
+
+
+class IndexStatus(TypedDict):
+    """What `CodeIndex.status` reports (the CLI prints it, MCP's index_status returns it)."""
+
+    root: str
+    index: str
+    files: int
+    symbols: int
+    languages: dict[str, LanguageCounts]
+    skipped: dict[str, int]
+    skipped_files: list[SkippedFile]
+    last_update: object
+    read_only: str | None
+
+
 class UsageError(ValueError):
     """Bad input from the caller; the message says what to do."""
 
@@ -45,7 +70,7 @@ def find_root(start: Path | None = None) -> Path:
     """The nearest ancestor holding `.code-index/`, else the git top level, else `start`."""
     start = (start or Path.cwd()).resolve()
     for candidate in (start, *start.parents):
-        if (candidate / store.INDEX_DIR).is_dir():
+        if (candidate / INDEX_DIR).is_dir():
             return candidate
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
@@ -162,14 +187,14 @@ class CodeIndex:
         root = (root or find_root()).resolve()
         if not root.is_dir():
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
-        size_limit = _size_limit(max_file_size, root / store.INDEX_DIR)
+        size_limit = _size_limit(max_file_size, root / INDEX_DIR)
         try:
             store.Store.open(root).close()  # creates an empty index when there is none
         except store.ForeignIndex:
             raise
         except store.IndexError_:
             pass  # ours but unusable: what a rebuild is for
-        lock, waited = _rebuild_turn(root / store.INDEX_DIR)
+        lock, waited = _rebuild_turn(root / INDEX_DIR)
         try:
             index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
             side = store.Store.create_beside(root)
@@ -447,9 +472,9 @@ class CodeIndex:
             blocks=blocks,
         )
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> IndexStatus:
         records = self.store.file_records()
-        by_language: dict[str, dict[str, int]] = {}
+        by_language: dict[str, LanguageCounts] = {}
         skipped: dict[str, int] = {}
         for record in records.values():
             if record.skipped:
@@ -460,8 +485,10 @@ class CodeIndex:
             entry["files"] += 1
             entry["symbols"] += record.symbols
         state = read_state(self.store.directory)
-        for reason, count in dict(state.get("walk_skipped", {})).items():  # type: ignore[arg-type]
-            skipped[reason] = skipped.get(reason, 0) + int(count)
+        walk_skipped = state.get("walk_skipped", {})
+        if isinstance(walk_skipped, dict):
+            for reason, count in walk_skipped.items():
+                skipped[reason] = skipped.get(reason, 0) + int(count)
         return {
             "root": str(self.root),
             "index": str(self.store.directory),

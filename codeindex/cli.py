@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codeindex import api, store
+from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.languages import language_for_path
 from codeindex.models import KINDS, Reference, Symbol, UpdateReport
@@ -243,7 +244,7 @@ def add_min_similarity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-similarity",
         type=float,
-        default=api.DEFAULT_MIN_SIMILARITY,
+        default=DEFAULT_MIN_SIMILARITY,
         metavar="F",
         help="lowest verified similarity to report, 0-1 (default %(default)s)",
     )
@@ -432,6 +433,7 @@ def format_symbol(symbol: Symbol) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    report: UpdateReport | None
     if args.rebuild and (watcher := _watcher_of(args)) is not None:
         # Rebuilding deletes the directory a running watcher writes to.
         return fail(f"a watcher (pid {watcher or '?'}) is using this index; stop it, then rebuild")
@@ -497,7 +499,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"root      {status['root']}")
     print(f"files     {status['files']}   symbols {status['symbols']}")
-    for language, counts in status["languages"].items():  # type: ignore[union-attr]
+    for language, counts in status["languages"].items():
         print(f"  {language:<11} {counts['files']:>6} files {counts['symbols']:>8} symbols")
     skipped = status["skipped"]
     if skipped:

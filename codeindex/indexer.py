@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import xxhash
 
@@ -403,13 +404,16 @@ def _build_segments_in_workers(
     candidates: list[Candidate],
     workers: int,
     progress: Progress | None,
-):  # type: ignore[no-untyped-def]
+) -> tuple[list[Any], int, int]:  # Whoosh segments (untyped), symbols, skipped
     # Every worker fingerprints (numpy, compiled expressions, lookup tables): forked after
     # these imports, they share them instead of each paying for them.
     import codeindex.clones.batch  # noqa: F401
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context: multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
+    if "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     shards = _shard(candidates, workers)
     processes = [
@@ -468,7 +472,7 @@ def _commit_with_segments(writer, segments, merge: bool) -> None:  # type: ignor
     writer._finish()
 
 
-def progress_bar():  # type: ignore[no-untyped-def]
+def progress_bar() -> tuple[Progress | None, Progress | None, Callable[[], None]]:
     """A tqdm bar on stderr when it is a terminal; callbacks for Indexer.refresh."""
     if not sys.stderr.isatty():
         return None, None, lambda: None
@@ -476,8 +480,11 @@ def progress_bar():  # type: ignore[no-untyped-def]
 
     bar = tqdm(total=0, unit="file", desc="indexing", file=sys.stderr, leave=False)
 
+    def advance(files: int) -> None:
+        bar.update(files)
+
     def set_total(total: int) -> None:
         bar.total = total
         bar.refresh()
 
-    return bar.update, set_total, bar.close
+    return advance, set_total, bar.close

@@ -292,7 +292,9 @@ def split_alternatives(text: str) -> list[str]:
 
 
 def _split_top_level(text: str) -> list[str]:
-    pieces, depth, current = [], 0, []
+    pieces: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if ch == "|" and depth <= 0:

@@ -38,7 +38,7 @@ class Document:
     columns: dict[str, object]
 
 
-class _PerDocReader(whoosh3.W3PerDocReader):
+class _PerDocReader(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh is untyped
     # Whoosh asks "does a length column exist?" for every document and field it copies in a
     # merge and answers with a stat() each time; our fields have no lengths, so cache it.
     def __init__(self, storage, segment) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +52,7 @@ class _PerDocReader(whoosh3.W3PerDocReader):
         return known
 
 
-class _Codec(whoosh3.W3Codec):
+class _Codec(whoosh3.W3Codec):  # type: ignore[misc]  # Whoosh is untyped
     def per_document_reader(self, storage, segment):  # type: ignore[no-untyped-def]
         return _PerDocReader(storage, segment)
 
@@ -94,7 +94,7 @@ class _TermPool:
         self.fields.clear()
 
 
-class BulkSegmentWriter(SegmentWriter):
+class BulkSegmentWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
     """A SegmentWriter whose `add` takes a Document; everything else is Whoosh's."""
 
     def __init__(self, ix, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -463,7 +463,7 @@ class Store:
         return engine
 
     def doc_count(self) -> int:
-        return self.searcher().doc_count()
+        return int(self.searcher().doc_count())
 
     # -- clone fingerprints (codeindex.clones) ---------------------------------------------
 

@@ -72,8 +72,8 @@ class SymbolSearch:
         self._clauses: dict[Clause, DocSet] = {}
         self._vocabularies: dict[str, list[str]] = {}
         self._segment_words = vocabularies
-        self._lengths = None
-        self._path_classes = None
+        self._lengths: Sequence[int] | None = None
+        self._path_classes: Sequence[int] | None = None
         self._classes: dict[str, DocSet] = {}
 
     def run(
@@ -115,7 +115,7 @@ class SymbolSearch:
         for tier in parsed.tiers:
             if tier.name == "fuzzy" and len(seen) >= limit:
                 continue
-            docs: set[int] | None = None
+            docs: set[int] | DocSet | None = None
             for group in tier.groups:
                 matches = set().union(*(self.clause_docs(clause) for clause in group))
                 docs = matches if docs is None else docs & matches

@@ -158,7 +158,11 @@ class TextTier:
         return self._docs
 
     def rank(
-        self, docs: set[int], room: int, non_library: Callable[[int], bool], load: StoredSymbol
+        self,
+        docs: set[int] | frozenset[int],
+        room: int,
+        non_library: Callable[[int], bool],
+        load: StoredSymbol,
     ) -> list[Ranked]:
         """The best `room` of `docs`: most words matched, library code first, then BM25F.
         BM25F is computed only for the documents that match the most words: enough of

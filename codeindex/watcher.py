@@ -42,6 +42,7 @@ from watchdog.events import (
 from codeindex import store
 from codeindex.api import CodeIndex
 from codeindex.fsutil import atomic_write
+from codeindex.index_dir import INDEX_DIR
 from codeindex.languages import indexed_extensions
 from codeindex.models import UpdateReport
 from codeindex.walker import ALWAYS_SKIPPED_DIRS, IGNORE_FILES, IgnoreRules
@@ -147,7 +148,7 @@ class Watcher:
         self._merges = 0
         # Read-your-writes (`sync`): relevant events are numbered as they arrive; a batch
         # records the last number it took, and once committed, everything up to it is in.
-        self._cookie_dir = store.INDEX_DIR + "/" + COOKIE_PREFIX
+        self._cookie_dir = INDEX_DIR + "/" + COOKIE_PREFIX
         self._cookies_seen: set[str] = set()
         self._event_number = 0
         self._taken_upto = 0
@@ -285,7 +286,7 @@ class Watcher:
         if not relative.startswith(self._cookie_dir):
             return False
         with self._cond:
-            self._cookies_seen.add(relative[len(store.INDEX_DIR) + 1 :])
+            self._cookies_seen.add(relative[len(INDEX_DIR) + 1 :])
             self._cond.notify_all()
         return True
 

@@ -306,6 +306,7 @@ class IndexService:
         assert self._index is not None
         code_index = self._index
         self._catch_up_started = time.monotonic()
+        assert self.root is not None  # _open resolved it
         walked = walk(self.root, code_index.indexer.max_file_size)
         records = code_index.store.file_records()
         plan = plan_refresh(walked, records)

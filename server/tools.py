@@ -9,8 +9,8 @@ message that says what to do; the server keeps running.
 # build each tool's input and output schema.
 
 import json
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from codeindex_server import calls, schemas
 from codeindex_server.clone_worker import WorkerError
@@ -24,6 +24,9 @@ from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.languages import LANGUAGES
 from codeindex.models import KINDS
 from codeindex.refs import REFERENCE_KINDS
+
+if TYPE_CHECKING:
+    from codeindex.api import CodeIndex
 
 MAX_SOURCE_LINES = 400
 MAX_CANDIDATES_WITH_SOURCE = 3
@@ -574,7 +577,7 @@ def _drop_empty_children(nodes: list[dict[str, Any]]) -> None:
             del node["children"]
 
 
-def status_answer(service: IndexService, status: dict[str, Any], note: str) -> dict[str, Any]:
+def status_answer(service: IndexService, status: Mapping[str, Any], note: str) -> dict[str, Any]:
     skipped_files = list(status.get("skipped_files", []))
     progress = service.progress()
     data = {key: value for key, value in status.items() if key != "skipped_files"}
@@ -603,12 +606,16 @@ def scope_paths(service: IndexService, paths: list[str]) -> list[str]:
     for path in paths:
         relative = root_relative(service, path)
         scope = "" if relative == "." else relative
+
+        def indexed_under(ci: "CodeIndex", scope: str = scope) -> bool:
+            return bool(ci.store.file_records(under=[scope]))
+
         # A deleted file or folder is a fine scope (it is dropped from the index) only while
         # the index still holds something there.
         if (
             scope
             and not (service.code_index().root / scope).exists()
-            and not service.query(lambda ci, scope=scope: ci.store.file_records(under=[scope]))
+            and not service.query(indexed_under)
         ):
             raise ToolError(
                 f"{path} does not exist under the project root and nothing under it is "

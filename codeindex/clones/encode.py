@@ -186,7 +186,8 @@ def _range_hashes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     up, down = _POWERS.first(len(data) + 1)
     prefix = np.zeros(len(data) + 1, dtype=np.uint32)
     np.cumsum(np.frombuffer(data, dtype=np.uint8) * up[:-1], dtype=np.uint32, out=prefix[1:])
-    return (prefix[ends] - prefix[starts]) * down[starts]
+    hashes: np.ndarray = (prefix[ends] - prefix[starts]) * down[starts]  # fancy indexing is Any
+    return hashes
 
 
 def tokenise(data: bytes) -> Tokens:

@@ -328,7 +328,8 @@ def _assignment_targets(
     targets |= augments[statement] & (index < first_augmented[statement])
     bare = ~assigned & (first_augmented < 0) & ~no_colon & (kind[heads] == NAME)
     targets |= bare[statement] & (index < first_colon[statement])
-    return targets & simple & (kind == NAME)
+    found: np.ndarray = targets & simple & (kind == NAME)  # numpy types fancy indexing as Any
+    return found
 
 
 def _other_binding_sites(kind: np.ndarray, depth: np.ndarray, piece: np.ndarray) -> np.ndarray:
@@ -382,7 +383,8 @@ def _keyword_argument_names(
     call = kind[opener] == PARENTHESIS
     call &= (callee == NAME) | (callee == CLOSE) | tokens.members[opener - 1]
     call &= kind[np.maximum(opener - 2, 0)] != KW["def"]
-    return equals[call] - 1
+    positions: np.ndarray = equals[call] - 1  # numpy types fancy indexing as Any
+    return positions
 
 
 def _numbers(kind: np.ndarray, code: np.ndarray, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
@@ -418,7 +420,8 @@ def _ahead(at: np.ndarray, steps: int, kind: np.ndarray, piece: np.ndarray) -> n
 def _within(at: np.ndarray, steps: int, piece: np.ndarray) -> np.ndarray:
     """Whether the token `steps` after each token `at` is in the same piece."""
     later = np.minimum(at + steps, len(piece) - 1)
-    return (at + steps < len(piece)) & (piece[later] == piece[at])
+    same: np.ndarray = (at + steps < len(piece)) & (piece[later] == piece[at])  # indexing is Any
+    return same
 
 
 def _stretches(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

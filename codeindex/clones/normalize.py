@@ -17,7 +17,7 @@ than parsing itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
@@ -151,7 +151,7 @@ def outermost(items: Iterable[_Item], span: Callable[[_Item], tuple[int, int]]) 
     return outer
 
 
-def mask(nodes: list[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Masked:
+def mask(nodes: Sequence[tree_sitter.Node], source: bytes, spec: LanguageSpec) -> Masked:
     """Run the clone query over the given subtrees (each nested one only once, inside the
     subtree around it) and blank the source accordingly."""
     import tree_sitter

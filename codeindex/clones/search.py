@@ -274,11 +274,11 @@ def _block_duplicates(
         return b not in together[a] and not _overlapping(units[a].symbol, units[b].symbol)
 
     found = []
-    for group in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
-        order = sorted(range(len(group.members)), key=lambda i: _report_order(group.members[i]))
-        members = [group.members[i] for i in order]
-        prints = [group.fingerprints[i] for i in order]
-        found.append(Found(group.similarity, members, prints, group.codes, block=True))
+    for block in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
+        order = sorted(range(len(block.members)), key=lambda i: _report_order(block.members[i]))
+        members = [block.members[i] for i in order]
+        prints = [block.fingerprints[i] for i in order]
+        found.append(Found(block.similarity, members, prints, block.codes, block=True))
     return found
 
 

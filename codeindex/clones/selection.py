@@ -122,7 +122,8 @@ def _value(item: Found, group: DuplicateGroup) -> float:
     extra copies, counted with diminishing weight."""
     mean = item.codes / len(item.members)
     saved = max(mean - CALL_CODES, mean / 10)
-    return item.similarity * saved * (len(group.members) - 1) ** COPIES_EXPONENT
+    extra: float = (len(group.members) - 1) ** COPIES_EXPONENT  # int ** float is typed Any
+    return item.similarity * saved * extra
 
 
 def _rank(value: float, group: DuplicateGroup) -> tuple[bool, bool, float, str, int]:

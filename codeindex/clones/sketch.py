@@ -97,7 +97,7 @@ def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
     crossing = (np.cumsum(lengths)[:, None] - np.arange(1, SHINGLE)).ravel()
     hashes[crossing[crossing < count]] = _EMPTY
     owner = np.repeat(np.arange(len(padded), dtype=np.int64), lengths)[:count]
-    signatures = np.full(len(padded) * BINS, _EMPTY, dtype=np.uint64)
+    signatures: np.ndarray = np.full(len(padded) * BINS, _EMPTY, dtype=np.uint64)
     np.minimum.at(
         signatures, owner * BINS + (hashes & np.uint64(BINS - 1)).astype(np.int64), hashes
     )
