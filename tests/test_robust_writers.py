@@ -3,8 +3,10 @@ calls never store a file's symbols twice, whatever order they interleave in."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import exported, run_cli, write_files
@@ -45,6 +47,48 @@ def test_parallel_cli_refreshes_store_each_file_once(tmp_path: Path) -> None:
     symbols = exported(root)
     assert len(symbols) == len(set(symbols))
     assert len(symbols) == 1 + 8 * (60 + 10 + 60)
+    rebuilt = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert exported(root) == symbols
+
+
+def test_cli_writers_beside_a_running_watcher_store_each_file_once(tmp_path: Path) -> None:
+    # The case agents hit all day: `code-index watch` (or the MCP server) keeps the index
+    # while shell commands run `index` beside it. Both are writers; neither may add a file
+    # the other has just committed.
+    root = tmp_path / "project"
+    write_files(root, {"base.py": "def base(): pass\n"})
+    assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+    watcher = subprocess.Popen(
+        [CLI, "watch", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert watcher.stdout is not None
+        for round_ in range(3):
+            _batch(root, round_, 30)
+            writers = [
+                subprocess.Popen(
+                    [CLI, "index", "--root", str(root)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(2)
+            ]
+            for writer in writers:
+                _, err = writer.communicate(timeout=120)
+                assert writer.returncode == 0, err
+        # Everything is on disk and indexed by someone; let the watcher settle, then stop it.
+        time.sleep(1.5)
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=30)
+    symbols = exported(root)
+    assert len(symbols) == len(set(symbols)), "a file's symbols were stored twice"
+    assert len(symbols) == 1 + 3 * 30 * 8  # export lists definitions, not module symbols
     rebuilt = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert exported(root) == symbols
