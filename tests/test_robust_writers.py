@@ -9,6 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import anyio
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
 from tests.conftest import exported, run_cli, write_files
 
 CLI = str(Path(sys.executable).parent / "code-index")
@@ -89,6 +93,51 @@ def test_cli_writers_beside_a_running_watcher_store_each_file_once(tmp_path: Pat
     symbols = exported(root)
     assert len(symbols) == len(set(symbols)), "a file's symbols were stored twice"
     assert len(symbols) == 1 + 3 * 30 * 8  # export lists definitions, not module symbols
+    rebuilt = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert exported(root) == symbols
+
+
+def test_cli_writers_beside_a_running_mcp_server_store_each_file_once(tmp_path: Path) -> None:
+    # The MCP server's watcher and the agent's shell commands write the same index.
+    root = tmp_path / "project"
+    write_files(root, {"base.py": "def base(): pass\n"})
+    assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+    params = StdioServerParameters(command=CLI, args=["mcp", "--root", str(root)], cwd=str(root))
+
+    async def agent() -> int:
+        with (tmp_path / "server.log").open("w") as errlog:
+            async with (
+                stdio_client(params, errlog=errlog) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                for round_ in range(3):
+                    _batch(root, round_, 30)
+                    # The agent's shell runs `index` twice while it asks the server.
+                    writers = [
+                        subprocess.Popen(
+                            [CLI, "index", "--root", str(root)],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE,
+                            text=True,
+                        )
+                        for _ in range(2)
+                    ]
+                    await session.call_tool("search_symbols", {"query": f"f_{round_}_*"})
+                    for writer in writers:
+                        _, err = await anyio.to_thread.run_sync(writer.communicate, None, 120)
+                        assert writer.returncode == 0, err
+                found = await session.call_tool("search_symbols", {"query": "f_*", "limit": 1})
+                assert not found.is_error
+                assert found.structured_content is not None
+                return int(found.structured_content["total"])
+
+    total = anyio.run(agent)
+    assert total == 3 * 30 * 8
+    symbols = exported(root)
+    assert len(symbols) == len(set(symbols)), "a file's symbols were stored twice"
+    assert len(symbols) == 1 + 3 * 30 * 8
     rebuilt = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert exported(root) == symbols
