@@ -156,3 +156,34 @@ def test_typo_tier_sees_words_added_by_later_commits(indexed) -> None:
     (code_index.root / "a.py").unlink()
     code_index.refresh()
     assert code_index.search("recieve").hits == []
+
+
+def test_block_postings_read_the_same_documents_as_whoosh(indexed) -> None:  # type: ignore[no-untyped-def]
+    # postings_docs reads Whoosh's posting blocks itself: it must agree with Whoosh's own
+    # matchers on every term and prefix, across segments and with deleted documents.
+    from whoosh import query
+
+    from codeindex.symbol_search import postings_docs
+
+    files = {
+        f"pkg/m{i}.py": f"def get_user_{i}():\n    pass\n\nclass User{i}:\n    pass\n"
+        for i in range(60)
+    }
+    code_index = indexed(files)
+    for i in range(0, 60, 7):  # a second segment, and deletions in the first
+        (code_index.root / f"pkg/m{i}.py").write_text(f"def set_user_{i}():\n    pass\n")
+    code_index.refresh(merge=False)
+    searcher = code_index.store.searcher()
+    assert searcher.subsearchers and searcher.reader().has_deletions()
+    checked = 0
+    for field in ("name", "parts", "facet", "path"):
+        for word in list(searcher.reader().lexicon(field)):
+            text = word.decode("utf-8")
+            for prefix, wanted in (
+                (False, query.Term(field, text)),
+                (True, query.Prefix(field, text[:2])),
+            ):
+                shown = set(searcher.docs_for_query(wanted))
+                assert postings_docs(searcher, field, text[:2] if prefix else text, prefix) == shown
+                checked += 1
+    assert checked > 200
