@@ -4,6 +4,8 @@ find_duplicates, cancellation and progress of a long call."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +31,25 @@ def params(root: Path) -> StdioServerParameters:
     return StdioServerParameters(command=str(BIN / "code-index"), args=["mcp", "--root", str(root)])
 
 
+@asynccontextmanager
+async def ready_session(root: Path) -> AsyncIterator[ClientSession]:
+    """A server on `root`, started over stdio, once its index answers for the project's
+    three `user` symbols."""
+    async with (
+        stdio_client(params(root)) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        await until(session, "user", 3)
+        yield session
+
+
 def test_searches_answer_while_find_duplicates_runs(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project")
     finished: list[tuple[str, float]] = []
 
     async def go() -> None:
-        async with (
-            stdio_client(params(root)) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            await until(session, "user", 3)
+        async with ready_session(root) as session:
 
             async def timed(name: str, arguments: dict[str, Any]) -> None:
                 started = time.monotonic()
@@ -69,12 +79,7 @@ def test_cancelled_find_duplicates_stops_and_the_server_keeps_serving(tmp_path: 
         progress.append((done, message))
 
     async def go() -> None:
-        async with (
-            stdio_client(params(root)) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            await until(session, "user", 3)
+        async with ready_session(root) as session:
             with anyio.move_on_after(10):
                 async with anyio.create_task_group() as group:
 
@@ -124,12 +129,7 @@ def test_read_your_writes_with_no_pause(tmp_path: Path) -> None:
                 stale.append(f"{label}: still found deleted {name}")
 
     async def go() -> None:
-        async with (
-            stdio_client(params(root)) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            await until(session, "user", 3)
+        async with ready_session(root) as session:
             status = await call(session, "index_status", {})
             deadline = time.monotonic() + 10
             while status["freshness"] != "watcher" and time.monotonic() < deadline:
@@ -139,12 +139,7 @@ def test_read_your_writes_with_no_pause(tmp_path: Path) -> None:
             await rounds(session, "watcher")
             # A second server on the same index: the first one's watcher holds it, so this
             # one checks the disk before answering.
-            async with (
-                stdio_client(params(root)) as (read2, write2),
-                ClientSession(read2, write2) as second,
-            ):
-                await second.initialize()
-                await until(second, "user", 3)
+            async with ready_session(root) as second:
                 assert (await call(second, "index_status", {}))["freshness"] == (
                     "check-before-answer"
                 )
