@@ -15,9 +15,15 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["mcp"]:
-        from codeindex_server.main import main as serve
-
-        return serve(args[1:])
+        return serve_mcp(args[1:])
     from codeindex.cli import main as cli
 
     return cli(args)
+
+
+def serve_mcp(argv: list[str]) -> int:
+    """The MCP server on stdio; it parses its own options. The one place in `codeindex`
+    that imports the server: the library stays below its adapters."""
+    from codeindex_server.main import main as serve
+
+    return serve(argv)

@@ -1,0 +1,99 @@
+"""index, status and watch: the commands that build the index, describe it, keep it current."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from codeindex import store
+from codeindex.cli.opening import (
+    open_current,
+    open_index,
+    rebuild,
+    refresh_with_progress,
+    watcher_of,
+)
+from codeindex.cli.output import EXIT_OK, emit_json, fail
+from codeindex.models import UpdateReport
+
+INDEX_LOCK_TIMEOUT = 600.0  # seconds `index` waits for another writer to finish
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    report: UpdateReport | None
+    if args.rebuild and (watcher := watcher_of(args)) is not None:
+        # Rebuilding deletes the directory a running watcher writes to.
+        return fail(f"a watcher (pid {watcher or '?'}) is using this index; stop it, then rebuild")
+    if args.rebuild:
+        report = rebuild(args)
+    else:
+        code_index = open_current(args)
+        # `index` asked for the work: wait for another writer, then do what it left undone.
+        report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
+        if report is None:
+            return fail(code_index.read_only_reason)
+        store.clear_leftovers(code_index.root)  # of a killed rebuild
+    if args.json:
+        emit_json(
+            {
+                "indexed": report.indexed,
+                "removed": report.removed,
+                "symbols": report.symbols,
+                "skipped": report.skipped,
+                "seconds": round(report.seconds, 3),
+            }
+        )
+    else:
+        print(
+            f"indexed {report.indexed} files ({report.symbols} symbols), removed "
+            f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
+        )
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    status = code_index.status()
+    if args.json:
+        emit_json(status)
+        return EXIT_OK
+    print(f"root      {status['root']}")
+    print(f"files     {status['files']}   symbols {status['symbols']}")
+    for language, counts in status["languages"].items():
+        print(f"  {language:<11} {counts['files']:>6} files {counts['symbols']:>8} symbols")
+    skipped = status["skipped"]
+    if skipped:
+        print("skipped   " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()))
+    if status["read_only"]:
+        print(f"note      {status['read_only']}")
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Foreground watcher: one line per batch on stdout until Ctrl-C (or SIGTERM)."""
+    import signal
+    import threading
+
+    from codeindex.watcher import Watcher
+
+    code_index = open_current(args)
+    watcher = Watcher(code_index, on_batch=lambda batch: print(batch.line(), flush=True))
+    # Ctrl-C and SIGTERM stop cleanly, also when started in the background (SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(f"watching {code_index.root} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    shown = None
+    try:
+        watcher.start()
+        while True:
+            degraded = watcher.status()["degraded"]
+            if degraded != shown and degraded:
+                print(f"code-index: {degraded}", file=sys.stderr, flush=True)
+            shown = degraded
+            threading.Event().wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        code_index.close()
+    return EXIT_OK

@@ -1,0 +1,113 @@
+"""search, show, outline, refs and export: the commands that read symbols and references."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from codeindex.cli.opening import open_index
+from codeindex.cli.output import (
+    EXIT_OK,
+    emit_json,
+    fail,
+    format_reference,
+    format_symbol,
+    write_ctags,
+)
+from codeindex.models import Symbol
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    result = code_index.search(
+        " ".join(args.query),
+        languages=args.type,
+        kinds=args.kind,
+        paths=args.path,
+        limit=args.limit,
+        tests=args.tests,
+    )
+    if result.note:
+        print(f"code-index: {result.note}", file=sys.stderr)
+    if args.json:
+        emit_json(result.to_json())
+        return EXIT_OK
+    for hit in result.hits:
+        line = format_symbol(hit.symbol)
+        print(f"{line}  -- {hit.symbol.doc}" if hit.match == "doc" and hit.symbol.doc else line)
+    if result.total > len(result.hits):
+        print(f"({result.total - len(result.hits)} more; raise --limit)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_refs(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    result = code_index.references(
+        args.name, languages=args.type, kinds=args.kind, paths=args.path, limit=args.limit
+    )
+    if args.json:
+        emit_json(result.to_json())
+        return EXIT_OK
+    for reference in result.references:
+        print(format_reference(reference))
+    if result.total > len(result.references):
+        print(f"({result.total - len(result.references)} more; raise --limit)", file=sys.stderr)
+    elif not result.total:
+        print(f"no references to {args.name!r} found", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    symbols = code_index.outline(args.file, base=Path.cwd())
+    if args.json:
+        path = code_index.relative_path(args.file, base=Path.cwd())
+        emit_json({"path": path, "symbols": [s.to_json() for s in symbols]})
+        return EXIT_OK
+    enclosing: list[Symbol] = []
+    for symbol in symbols:
+        while enclosing and enclosing[-1].end_line < symbol.line:
+            enclosing.pop()
+        print(f"{'  ' * len(enclosing)}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
+        enclosing.append(symbol)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    found = code_index.show(args.name, args.path, base=Path.cwd())
+    if not found:
+        return fail(f"no symbol named {args.name!r}; try `code-index {args.name.split('.')[-1]}`")
+    callers = [code_index.callers(item.symbol) if args.refs else None for item in found]
+    if args.json:
+        matches = [item.to_json() for item in found]
+        for match, refs in zip(matches, callers, strict=True):
+            if refs is not None:
+                match["refs"] = refs.to_json()
+        emit_json({"name": args.name, "matches": matches})
+        return EXIT_OK
+    for item, refs in zip(found, callers, strict=True):
+        symbol = item.symbol
+        print(f"{symbol.path}:{symbol.start_line}-{symbol.end_line}  {symbol.qualified_name}")
+        print(item.source)
+        if refs is not None:
+            print(f"-- {refs.total} references to {refs.name}")
+            for reference in refs.references:
+                print(format_reference(reference))
+        print()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    code_index = open_index(args)
+    symbols = code_index.export_symbols(args.type)
+    if args.format == "jsonl":
+        for symbol in symbols:
+            data = symbol.to_json()
+            data.pop("doc")
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    write_ctags(symbols, sys.stdout.write)
+    return EXIT_OK
