@@ -4,7 +4,7 @@ and in-process query times; a ripgrep-over-names baseline in the same run.
 The query set (bench/agent_queries.json) was written before the ranking was tuned: each
 intent query lists the definitions a developer would accept (`path:qualified_name`).
 
-    python bench/agent_queries.py --stdlib DIR --django DIR [--json]
+    python bench/agent_queries.py --stdlib DIR --django DIR [--json FILE]
 
 DIR: an index root (a copy: `.code-index/` is written there). Without --stdlib, the
 interpreter's standard library is copied to a temp folder; without --django, Django queries
@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _corpus import copy_stdlib  # noqa: E402
+from _results import save, table  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.text_search import STOPWORDS  # noqa: E402
@@ -228,7 +229,7 @@ def main() -> int:
     parser.add_argument("--stdlib", type=Path, help="index root of a stdlib copy")
     parser.add_argument("--django", type=Path, help="index root of a Django copy")
     parser.add_argument("--peer", help="the code-index-mcp command (PyPI peer), optional")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", type=Path, help="also save the raw figures here")
     args = parser.parse_args()
     spec = json.loads(QUERIES.read_text(encoding="utf-8"))
     folder = Path(tempfile.mkdtemp(prefix="agent-queries-"))
@@ -246,7 +247,11 @@ def main() -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report["all"] = overall(report)
-    print(json.dumps(report, indent=1) if args.json else render(report))
+    print(render(report))
+    print()
+    print(markdown(report))
+    if args.json:
+        save(args.json, report)
     return 0
 
 
@@ -269,6 +274,45 @@ def overall(report: dict) -> dict:
         "code-index": weighted,
         "alternations_fully_represented": f"{complete}/{len(alternations)}",
     }
+
+
+def markdown(report: dict) -> str:  # type: ignore[type-arg]
+    """The summary table (bench/README.md), from a saved report: one row per system."""
+    corpora = [name for name in ("stdlib", "django") if name in report]
+    systems = [
+        label
+        for label, value in report[corpora[0]].items()
+        if isinstance(value, dict) and "mrr" in value
+    ]
+    columns = ["recall@10 / MRR"] + [
+        f"{name} ({report[name]['intent_queries']})" for name in corpora
+    ]
+    rows = [
+        [system]
+        + [
+            f"{report[name][system]['recall@10']:.3f} / {report[name][system]['mrr']:.3f}"
+            if system in report[name]
+            else "n/a"
+            for name in corpora
+        ]
+        for system in systems
+    ]
+    overall = report["all"]
+    lines = [
+        table(columns, rows),
+        "",
+        f"All {overall['intent_queries']} queries: recall@10 "
+        f"{overall['code-index']['recall@10']:.3f}, MRR {overall['code-index']['mrr']:.3f}. "
+        f"Alternations with every alternative in the top 20: "
+        f"{overall['alternations_fully_represented']}.",
+    ]
+    if "stdlib_query_ms_median" in report:
+        medians = report["stdlib_query_ms_median"].items()
+        lines.append(
+            "In-process query on the stdlib, median: "
+            + ", ".join(f"{form} {ms:.2f} ms" for form, ms in medians)
+        )
+    return "\n".join(lines)
 
 
 def render(report: dict) -> str:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _results import save, table  # noqa: E402
 from clones_mutate import (  # noqa: E402
     CLASSES,
     Original,
@@ -224,11 +225,69 @@ def snippet_latency(code_index: CodeIndex, originals: list[Original]) -> tuple[f
     return cold, timings
 
 
+def markdown(payload: dict) -> str:  # type: ignore[type-arg]
+    """The results table, from a saved payload (bench/tables.py renders bench/README.md)."""
+    targets = {"T1": "99%", "T2": "98%", "one edit": "95%", "several edits": "80%"}
+    rows = [
+        [
+            f"Recall, {kind} (n={r['n']})",
+            f"{r['code-index']:.0%}",
+            f"{r['jscpd']:.0%}",
+            f">= {targets[kind]}",
+        ]
+        for kind, r in payload["recall"].items()
+    ]
+    precision = payload["precision"]
+    rows.append(
+        [
+            "Precision, pairs with an injected copy",
+            f"{precision['code-index']:.0%}",
+            f"{precision['jscpd']:.0%}",
+            ">= 95%",
+        ]
+    )
+    snippets = payload["snippet_recall_at_1"]
+    for group, target in (("T1/T2", "95%"), ("edited", "85%")):
+        rows.append(
+            [f"Snippet recall@1, {group}", f"{snippets.get(group, 0):.0%}", "n/a", f">= {target}"]
+        )
+    runs = payload["dups_runs_wall_cpu_rss"]
+    first_wall, first_cpu, _ = runs[0]
+    wall = statistics.median(w for w, _, _ in runs[1:])
+    cpu = statistics.median(c for _, c, _ in runs[1:])
+    jscpd_wall, jscpd_cpu = payload["jscpd_wall_cpu"]
+    rows.append(
+        [
+            "`dups` on the indexed corpus: first run, then median of 3 (CPU)",
+            f"{first_wall:.2f} s ({first_cpu:.2f} s), then {wall:.2f} s ({cpu:.2f} s)",
+            f"full scan {jscpd_wall:.2f} s ({jscpd_cpu:.2f} s)",
+            "<= 3 s",
+        ]
+    )
+    timings = payload["similar_s"]
+    p95 = timings[int(0.95 * (len(timings) - 1))]
+    rows.append(
+        [
+            "`similar` in-process, 25-35 line snippet",
+            f"median {1000 * statistics.median(timings):.1f} ms, p95 {1000 * p95:.1f} ms "
+            f"(first query {1000 * payload['similar_first_s']:.0f} ms)",
+            "n/a",
+            "<= 30 / 100 ms",
+        ]
+    )
+    rows.append(["Peak RSS, `dups`", f"{max(r for _, _, r in runs)} MB", "", "<= 500 MB"])
+    return (
+        f"Peer: {payload['peer']}; {payload['per_class']} injected copies per class, "
+        f"seed {payload['seed']}.\n\n" + table(["Measure", "code-index", "jscpd", "target"], rows)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("root", type=Path, help="corpus (a copy: files are added to it)")
     parser.add_argument("--per-class", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also save the raw figures here")
     args = parser.parse_args()
     root = args.root.resolve()
     shutil.rmtree(root / INJECTED, ignore_errors=True)
@@ -262,40 +321,31 @@ def main() -> None:
     theirs, _, _ = jscpd_pairs(root)
     by_path = {copy.fragment[0]: copy for copy in copies}
 
-    print("\n| Measure | code-index | jscpd | target |\n| --- | --- | --- | --- |")
-    targets = {"T1": "99%", "T2": "98%", "one edit": "95%", "several edits": "80%"}
+    recall = {}
     for kind in CLASSES:
         chosen = [c for c in copies if c.kind == kind]
         ours = sum(_found(mine, c.original.fragment, c.fragment) for c in chosen) / len(chosen)
         peer = sum(_found(theirs, c.original.fragment, c.fragment) for c in chosen) / len(chosen)
-        print(
-            f"| Recall, {kind} (n={len(chosen)}) | {ours:.0%} | {peer:.0%} | >= {targets[kind]} |"
-        )
-    print(
-        f"| Precision, pairs with an injected copy | {_precision(mine, by_path, root):.0%} | "
-        f"{_precision(theirs, by_path, root):.0%} | >= 95% |"
-    )
-    for group, target in (("T1/T2", "95%"), ("edited", "85%")):
-        print(
-            f"| Snippet recall@1, {group} | {recall_snippets.get(group, 0):.0%} | n/a | "
-            f">= {target} |"
-        )
-    first_wall, first_cpu, _ = dups_runs[0]
-    wall = statistics.median(w for w, _, _ in dups_runs[1:])
-    cpu = statistics.median(c for _, c, _ in dups_runs[1:])
-    print(
-        f"| `dups` on the indexed corpus: first run, then median of 3 (CPU) | "
-        f"{first_wall:.2f} s ({first_cpu:.2f} s), then {wall:.2f} s ({cpu:.2f} s) | "
-        f"full scan {jscpd_wall:.2f} s ({jscpd_cpu:.2f} s) | <= 3 s |"
-    )
+        recall[kind] = {"n": len(chosen), "code-index": ours, "jscpd": peer}
     timings.sort()
-    p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(
-        f"| `similar` in-process, 25-35 line snippet | median "
-        f"{1000 * statistics.median(timings):.1f} ms, p95 {1000 * p95:.1f} ms "
-        f"(first query {1000 * cold:.0f} ms) | n/a | <= 30 / 100 ms |"
-    )
-    print(f"| Peak RSS, `dups` | {max(r for _, _, r in dups_runs)} MB | | <= 500 MB |")
+    payload: dict[str, object] = {
+        "peer": jscpd_version(),
+        "per_class": args.per_class,
+        "seed": args.seed,
+        "recall": recall,
+        "precision": {
+            "code-index": _precision(mine, by_path, root),
+            "jscpd": _precision(theirs, by_path, root),
+        },
+        "snippet_recall_at_1": recall_snippets,
+        "dups_runs_wall_cpu_rss": dups_runs,
+        "jscpd_wall_cpu": [jscpd_wall, jscpd_cpu],
+        "similar_first_s": cold,
+        "similar_s": timings,
+    }
+    print(markdown(payload))
+    if args.json:
+        save(args.json, payload)
     shutil.rmtree(root / INJECTED, ignore_errors=True)
     code_index.refresh()
     code_index.close()

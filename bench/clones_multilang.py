@@ -37,7 +37,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import tree_sitter
@@ -46,6 +46,7 @@ from rapidfuzz.distance import Indel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import code_under_test  # noqa: E402
+from _results import save, table  # noqa: E402
 from clones_bench import (  # noqa: E402
     Fragment,
     Injected,
@@ -1076,31 +1077,37 @@ def _percent(value: float) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    names = [r.language for r in results]
-    print("\n| Measure | " + " | ".join(names) + " | target |")
-    print("| --- | " + " | ".join("---" for _ in names) + " | --- |")
+    print("\n" + markdown({"results": [asdict(r) for r in results]}))
+
+
+def markdown(payload: dict) -> str:  # type: ignore[type-arg]
+    """The results table, from a saved payload (bench/tables.py renders bench/README.md)."""
+    results = payload["results"]
+    columns = ["Measure", *(r["language"] for r in results), "target"]
+    rows = []
     for kind in CLASSES:
-        cells = [f"{_percent(r.recall[kind][0])} (n={r.recall[kind][1]})" for r in results]
-        print(f"| Recall, {kind} | " + " | ".join(cells) + f" | >= {TARGETS[kind]:.0%} |")
-    cells = [f"{r.precision:.1%} (n={r.pairs})" if r.pairs else "n/a (n=0)" for r in results]
-    print("| Precision, pairs with an injected copy | " + " | ".join(cells) + " | >= 95% |")
+        cells = [f"{_percent(r['recall'][kind][0])} (n={r['recall'][kind][1]})" for r in results]
+        rows.append([f"Recall, {kind}", *cells, f">= {TARGETS[kind]:.0%}"])
+    cells = [
+        f"{r['precision']:.1%} (n={r['pairs']})" if r["pairs"] else "n/a (n=0)" for r in results
+    ]
+    rows.append(["Precision, pairs with an injected copy", *cells, ">= 95%"])
     for group, target in (("T1/T2", "95%"), ("edited", "85%")):
-        cells = [_percent(r.snippets.get(group, float("nan"))) for r in results]
-        print(f"| Snippet recall@1, {group} | " + " | ".join(cells) + f" | >= {target} |")
-    rows = (
+        cells = [_percent(r["snippets"].get(group, float("nan"))) for r in results]
+        rows.append([f"Snippet recall@1, {group}", *cells, f">= {target}"])
+    tallies = (
         ("Copies generated", "made"),
         ("Copies with parse errors (regenerated)", "unparsed"),
         (f"Copies under {MIN_COPY_LINES} lines (regenerated)", "short"),
         ("Originals dropped (no such mutation, or no clean copy)", "dropped"),
     )
-    for label, attribute in rows:
+    for label, attribute in tallies:
         cells = [
-            ", ".join(f"{k} {getattr(r.tally, attribute).get(k, 0)}" for k in CLASSES)
-            for r in results
+            ", ".join(f"{k} {r['tally'][attribute].get(k, 0)}" for k in CLASSES) for r in results
         ]
-        print(f"| {label} | " + " | ".join(cells) + " | |")
-    cells = [f"{r.seconds:.0f} s" for r in results]
-    print("| Run time | " + " | ".join(cells) + " | |")
+        rows.append([label, *cells, ""])
+    rows.append(["Run time", *(f"{r['seconds']:.0f} s" for r in results), ""])
+    return table(columns, rows)
 
 
 def _print_details(result: Result, wrong: list[str]) -> None:
@@ -1125,6 +1132,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path, nargs="?", help="default: /tmp/corp/<lang>")
     parser.add_argument("--per-class", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also save the raw figures here")
     args = parser.parse_args()
     if args.lang == "all" and args.corpus is not None:
         parser.error("--lang all uses the default corpora; give no corpus")
@@ -1142,6 +1150,9 @@ def main() -> None:
     if len(results) > 1:
         print(f"\n## all languages ({time.perf_counter() - started:.0f} s)")
         print_table(results)
+    if args.json:
+        payload = {"per_class": args.per_class, "seed": args.seed}
+        save(args.json, {**payload, "results": [asdict(r) for r in results]})
 
 
 if __name__ == "__main__":

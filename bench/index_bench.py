@@ -20,7 +20,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -28,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil
@@ -36,6 +35,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _corpus  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.extract import extract  # noqa: E402
@@ -293,17 +293,6 @@ def wait_for_idle(timeout: float, busy_below: float = 25.0) -> float:
             return busy
 
 
-def machine() -> dict[str, object]:
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cpus": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -411,42 +400,48 @@ def main() -> int:
     elif peer_stats:
         m["peer"].note = f"{peer_stats['files']} files, {peer_stats['symbols']} symbols"
 
-    print(f"\n{runs} run(s); medians, min-max over runs; ratios per run, then median\n")
-    print("| measure | median | min – max | target | result |")
-    print("|---|---|---|---|---|")
-    for measure in m.values():
-        median = measure.median()
+    payload: dict[str, object] = {
+        "machine": info,
+        "runs": runs,
+        "measures": {key: asdict(measure) for key, measure in m.items()},
+        "per_query_ms": per_query,
+        "cpu_busy_percent_before_runs": busy_log,
+    }
+    print(markdown(payload))
+    print(f"load average at end: {[round(x, 2) for x in os.getloadavg()]}")
+    if args.json:
+        save(args.json, payload)
+    failed = [v.label for v in m.values() if v.verdict() == "FAIL"]
+    return 1 if failed else 0
+
+
+def markdown(payload: dict) -> str:  # type: ignore[type-arg]
+    """The table this bench prints, from its saved payload (bench/tables.py uses it too)."""
+    measures = [Measure(**raw) for raw in payload["measures"].values()]
+    rows = []
+    for measure in measures:
         spread = (
             f"{fmt(min(measure.values), measure.unit)} – {fmt(max(measure.values), measure.unit)}"
             if measure.values
             else measure.note
         )
         target = f"≤ {fmt(measure.target, measure.unit)}" if measure.target is not None else ""
-        print(
-            f"| {measure.label} | {fmt(median, measure.unit)} | {spread} | {target} | "
-            f"{measure.verdict()} |"
+        rows.append(
+            [measure.label, fmt(measure.median(), measure.unit), spread, target, measure.verdict()]
         )
-    print(
-        "\nin-process search, median per query (ms): "
-        + ", ".join(f"{q!r} {statistics.median(s):.2f}" for q, s in per_query.items())
-    )
-    if m["peer"].note:
-        print(f"code-index-mcp: {m['peer'].note}")
-    print(f"load average at end: {[round(x, 2) for x in os.getloadavg()]}")
-
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        raw = {key: {"label": v.label, "unit": v.unit, "values": v.values} for key, v in m.items()}
-        payload = {
-            "machine": info,
-            "runs": runs,
-            "measures": raw,
-            "per_query_ms": per_query,
-            "cpu_busy_percent_before_runs": busy_log,
-        }
-        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    failed = [v.label for v in m.values() if v.verdict() == "FAIL"]
-    return 1 if failed else 0
+    per_query = payload["per_query_ms"]
+    notes = [
+        f"{payload['runs']} run(s); medians, min-max over runs; ratios per run, then median.",
+        "",
+        table(["measure", "median", "min – max", "target", "result"], rows),
+        "",
+        "In-process search, median per query: "
+        + ", ".join(f"`{q}` {statistics.median(s):.2f} ms" for q, s in per_query.items() if s),
+    ]
+    peer = next((m for m in measures if m.label.startswith("ref: code-index-mcp build")), None)
+    if peer is not None and peer.note:
+        notes.append(f"code-index-mcp: {peer.note}")
+    return "\n".join(notes)
 
 
 if __name__ == "__main__":

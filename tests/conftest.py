@@ -71,13 +71,13 @@ def run_cli(
     )
 
 
-
 def exported(root: Path) -> list[str]:
     """Every symbol of the root's index as `code-index export` prints it, sorted: two indexes
     hold the same symbols exactly when these are equal."""
     result = run_cli("export", "--root", str(root), cwd=root)
     assert result.returncode == 0, result.stderr
     return sorted(result.stdout.splitlines())
+
 
 # Tests that start real processes (the CLI, the MCP server, concurrent writers) are marked
 # `slow`, so `pytest -m "not slow"` is a quick local loop; CI runs everything. Marked here by
