@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from codeindex import store
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
+from codeindex.clones.table import CloneTables
 from codeindex.fsutil import Unreadable, is_write_refused, read_source
 from codeindex.index_dir import INDEX_DIR
 from codeindex.indexer import Indexer, Progress, read_state
@@ -155,6 +156,8 @@ class CodeIndex:
         # One refresh at a time in this process (watcher thread, MCP reindex, CLI); across
         # processes the Whoosh writer lock serialises them.
         self._refresh_lock = threading.Lock()
+        # Clone units read from the index, kept while its generation is unchanged.
+        self._clone_tables = CloneTables()
 
     @classmethod
     def open(
@@ -424,13 +427,15 @@ class CodeIndex:
     ) -> SimilarResult:
         """Existing functions like a snippet, most similar first. Without `languages`, the
         languages that parse the snippet with the fewest errors are searched."""
-        from codeindex.clones import search
+        from codeindex.clones import similar
 
         if limit < 1:
             raise UsageError("limit must be at least 1")
         _check_similarity(min_similarity)
         try:
-            return search.similar(self.store, code, _languages(languages), limit, min_similarity)
+            return similar.similar(
+                self.store, self._clone_tables, code, _languages(languages), limit, min_similarity
+            )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
@@ -451,7 +456,7 @@ class CodeIndex:
         bigger functions. `tests`: include, exclude (the default) or only the groups whose
         members are all test code; `hide_variants` leaves out platform variants; groups a
         `baseline` holds are left out too (each filter's count is in `hidden`)."""
-        from codeindex.clones import search
+        from codeindex.clones import scan
         from codeindex.clones.selection import TESTS_CHOICES, Options
 
         _check_similarity(min_similarity)
@@ -463,12 +468,13 @@ class CodeIndex:
             raise UsageError(f"tests must be one of {', '.join(TESTS_CHOICES)}")
         relative = self.relative_path(path) if path else None
         options = Options(relative, tests, hide_variants, baseline, limit)
-        return search.duplicates(
+        return scan.duplicates(
             self.store,
+            self._clone_tables,
             _languages(languages),
             min_similarity,
             options,
-            min_lines if min_lines is not None else search.SCAN_MIN_LINES,
+            min_lines if min_lines is not None else scan.SCAN_MIN_LINES,
             blocks=blocks,
         )
 

@@ -247,7 +247,7 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
     qualified names: the file's definitions are not nested in it."""
     qualified = module_name(path, spec)
     root = tree.root_node
-    doc = _doc_fields(_first_string(root, source) if spec.doc_style == "docstring" else [])
+    doc = _doc_fields(_first_string(root, spec, source) if spec.doc_style == "docstring" else [])
     return Symbol(
         name=qualified.rpartition(".")[2],
         qualified_name=qualified,
@@ -351,19 +351,20 @@ def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> lis
     body = node.child_by_field_name("body")
     if body is None or body.type not in spec.body_types:
         return []
-    return _first_string(body, source)
+    return _first_string(body, spec, source)
 
 
-def _first_string(body: tree_sitter.Node, source: bytes) -> list[str]:
+def _first_string(body: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
     """The first paragraph of a docstring: a string statement first in `body`."""
     if not body.named_child_count:
         return []
+    statement_type, string_type = spec.docstring_nodes
     # named_child(0), not named_children[0]: a class body may hold hundreds of statements.
     first = body.named_child(0)
-    if first is None or first.type != "expression_statement" or not first.named_child_count:
+    if first is None or first.type != statement_type or not first.named_child_count:
         return []
     string = first.named_child(0)
-    if string is None or string.type != "string":
+    if string is None or string.type != string_type:
         return []
     text = _text(source, string)
     text = text.lstrip("rRbBuUfF").strip("\"'")

@@ -71,6 +71,9 @@ class CloneSyntax:
     # Template files that generate a source file of the same name beside them (C#'s T4
     # `.tt`): such a file is generated code, which `dups` leaves out like any other.
     generator_templates: tuple[str, ...] = ()
+    # Other grammars of the same language, whose units a snippet is compared with as well
+    # (TypeScript and TSX: one language, two grammars).
+    same_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,9 @@ class LanguageSpec:
     comment_types: tuple[str, ...]
     # Node types that hold a definition's body; the signature is the text before it.
     body_types: tuple[str, ...]
+    # With doc_style "docstring": the statement type and, as its first child, the literal type
+    # of a docstring.
+    docstring_nodes: tuple[str, str] = ("", "")
     # Node types that wrap a definition together with its decorators, attributes or `export`;
     # leading comments sit above the wrapper.
     wrapper_types: tuple[str, ...] = ()
@@ -147,6 +153,7 @@ _TS_CLONES = CloneSyntax(
     binding_types=("formal_parameters",),
     import_types=("import_statement",),
     member_wrapper=("class _ {\n", "\n}\n"),
+    same_codes=("typescript", "tsx"),
 )
 # Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
 _GOOS = (
@@ -270,6 +277,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         grammar="tree_sitter_python:language",
         query_file="python.scm",
         doc_style="docstring",
+        docstring_nodes=("expression_statement", "string"),
         comment_types=("comment",),
         body_types=("block",),
         wrapper_types=("decorated_definition",),

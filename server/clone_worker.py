@@ -186,6 +186,7 @@ def main(argv: list[str]) -> int:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     from codeindex.api import CodeIndex
+    from codeindex.gc_pause import cyclic_gc_paused
 
     root = Path(argv[0])
     max_file_size = int(argv[1]) if len(argv) > 1 else None
@@ -193,7 +194,8 @@ def main(argv: list[str]) -> int:
     for line in sys.stdin:
         if not line.strip():
             continue
-        reply = _answer(code_index, json.loads(line))
+        with cyclic_gc_paused():  # one request at a time in this process: see gc_pause
+            reply = _answer(code_index, json.loads(line))
         reply["rss_mb"] = round(_rss_mb(), 1)
         replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
         replies.flush()

@@ -12,7 +12,7 @@ import pytest
 from codeindex import cli
 from codeindex.api import CodeIndex
 from codeindex.clones import labels
-from codeindex.clones.table import load
+from codeindex.clones.table import CloneTables
 
 # One body worth copying, in several overload signatures, a `declare` and an abstract member.
 TS_OVERLOADS = """
@@ -110,7 +110,8 @@ def _units(root: Path, files: dict[str, str]) -> list[str]:
     code_index = CodeIndex.open(root)
     try:
         code_index.refresh()
-        return sorted(entry.symbol.qualified_name for entry in load(code_index.store).entries)
+        entries = CloneTables().get(code_index.store).entries
+        return sorted(entry.symbol.qualified_name for entry in entries)
     finally:
         code_index.close()
 

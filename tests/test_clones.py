@@ -10,8 +10,8 @@ import numpy
 import pytest
 
 from codeindex.api import CodeIndex
-from codeindex.clones import fingerprints, search
-from codeindex.clones.table import Entry, load
+from codeindex.clones import cluster, fingerprints, scan, similar
+from codeindex.clones.table import CloneTables, Entry
 from codeindex.models import Symbol
 from codeindex.store import symbol_to_stored
 
@@ -162,9 +162,8 @@ def test_the_size_minimum_applies_to_the_bigger_side_of_a_pair(tmp_path: Path) -
     code_index = CodeIndex.open(tmp_path)
     try:
         code_index.refresh()
-        sizes = {
-            entry.symbol.qualified_name: entry.unit.size for entry in load(code_index.store).entries
-        }
+        entries = CloneTables().get(code_index.store).entries
+        sizes = {entry.symbol.qualified_name: entry.unit.size for entry in entries}
         assert sizes["Semaphore.release"] < fingerprints.SCAN_MIN_TOKENS
         assert sizes["BoundedSemaphore.release"] >= fingerprints.SCAN_MIN_TOKENS
         assert sizes["first_line"] == sizes["first_row"] < fingerprints.SCAN_MIN_TOKENS
@@ -313,8 +312,8 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
     for query in [edited(base) for base in bases if len(base) > 40 for _ in range(5)]:
         scores = [Indel.normalized_similarity(query, codes) for codes in variants]
         expected = {i for i, score in enumerate(scores) if score >= 0.7}
-        assert len(expected) < search.SNIPPET_CANDIDATES
-        assert set(search._length_window_candidates(table, query, 0.7)) == expected
+        assert len(expected) < similar.SNIPPET_CANDIDATES
+        assert set(similar._length_window_candidates(table, query, 0.7)) == expected
 
 
 def _unit(name: str, blocks: list[int]) -> Entry:
@@ -343,7 +342,7 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
     share(4, [10, 50, 56, 57], key=5)  # (10, 50) also share the crowded bucket's band
     lengths = numpy.array([len(entry.unit.codes) for entry in units])
-    first, second = search._candidate_pairs(units, list(range(60)), lengths)
+    first, second = scan._candidate_pairs(units, list(range(60)), lengths)
     found = set(zip(first.tolist(), second.tolist(), strict=True))
     crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
     assert found == {(0, 1), (2, 3), (10, 50)} | crowded
@@ -361,7 +360,7 @@ def test_a_group_never_reports_less_than_the_threshold() -> None:
     # What the candidate search would verify: A-B 0.92 and C-D 0.82 first, then B-D 0.71.
     edges = {(0, 1): 0.919, (2, 3): 0.824, (1, 3): 0.706}
     classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
-    groups = search._group(units, classes, edges, 0.7)
+    groups = cluster.group(units, classes, edges, 0.7)
     assert sorted(sorted(m.name for m in g.members) for g in groups) == [["a", "b"], ["c", "d"]]
     assert all(g.similarity >= 0.7 for g in groups)
 
@@ -375,7 +374,7 @@ def test_a_unit_similar_only_to_a_cluster_member_is_still_reported() -> None:
     units = [_unit("a", a), _unit("b", b), _unit("d", d)]
     edges = {(0, 1): 0.919, (1, 2): 0.706}
     classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
-    groups = search._group(units, classes, edges, 0.7)
+    groups = cluster.group(units, classes, edges, 0.7)
     found = sorted((sorted(m.name for m in g.members), round(g.similarity, 3)) for g in groups)
     assert found == [(["a", "b"], 0.919), (["b", "d"], 0.706)]
 

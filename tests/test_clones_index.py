@@ -185,7 +185,7 @@ def test_groups_only_in_tests_rank_below_library_code(project: Path) -> None:
     ],
 )
 def test_test_code_by_path_or_scope(path: str, qualified_name: str, expected: bool) -> None:
-    from codeindex.clones.search import is_test
+    from codeindex.clones.labels import is_test
 
     name = qualified_name.rsplit(".", 1)[-1]
     symbol = Symbol(name, qualified_name, "function", "python", path, 1, 9, name)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
+from codeindex.clones.cluster import DisjointSets
 from codeindex.clones.encode import LOCAL_BASE, powers, renumbered
 from codeindex.clones.fingerprints import t2_digest
 from codeindex.clones.sketch import SHINGLE
@@ -43,9 +44,8 @@ WINNOW = 8
 # A window hash shared by more places than this is boilerplate (argument checks, test
 # set-up): pairing them all is quadratic and reports noise.
 CROWDED = 12
-# On the standard library, blocks of copied logic have 75-100% distinct 4-code shingles;
-# assertion lists, replace chains and parameter lists of defaults 10-35% (median of all
-# matched blocks: 45%).
+# Blocks of copied logic are mostly distinct 4-code shingles; assertion lists, replace
+# chains and parameter lists of defaults repeat a few shingles over and over.
 MIN_DISTINCT_SHINGLES = 0.5
 _P = 0x100000001B3  # odd, so invertible modulo 2^64
 _LOW32 = 0xFFFFFFFF
@@ -95,28 +95,23 @@ def block_groups(
     places as another (a block in a nested function and in the one around it) once."""
     pairs = block_pairs(units, min_tokens, min_similarity, unrelated)
     located = block_locations(pairs, units, min_lines)
-    parent: dict[BlockKey, BlockKey] = {}
-
-    def find(key: BlockKey) -> BlockKey:
-        while parent.get(key, key) != key:
-            key = parent[key]
-        return key
-
+    sets: DisjointSets[BlockKey] = DisjointSets()
     verified = []
     for pair in pairs:
         first, second = (pair.first, pair.first_range), (pair.second, pair.second_range)
         if first in located and second in located:
-            parent.setdefault(second, second)
-            parent[find(first)] = find(second)
+            sets.add(second)
+            sets.add(first)
+            sets.join(first, second)
             verified.append((first, pair.similarity))
     lowest: dict[BlockKey, float] = {}
     for key, similarity in verified:
-        group = find(key)
+        group = sets.find(key)
         lowest[group] = min(similarity, lowest.get(group, 1.0))
     places: dict[BlockKey, dict[tuple[str, int, int], Block]] = defaultdict(dict)
-    for key in parent:
+    for key in sets:
         block = located[key]
-        shown = places[find(key)]
+        shown = places[sets.find(key)]
         place = (block.symbol.path, block.symbol.start_line, block.symbol.end_line)
         if place not in shown or units[block.unit].line_span < units[shown[place].unit].line_span:
             shown[place] = block

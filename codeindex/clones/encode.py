@@ -5,9 +5,9 @@ blanked, literals one byte each, syntactic members rewritten as `.name`). Every 
 one character of the unit's code string: a hash of its text, a literal class, NAME_CODE for
 the unit's own name, or - for a local name - a reference to its previous occurrence.
 
-Why arrays: a regular expression per unit and a Python loop over its tokens cost 1.7-2.1 s of
-CPU on the stdlib, half of fingerprinting; the same work as array operations, once per file,
-costs 1.0-1.3 s.
+Why arrays: a regular expression per unit and a Python loop over its tokens cost about half
+of fingerprinting; as array operations, once per batch of files, the same work costs far
+less.
 
 Tokens:
 - a word: a run of ASCII letters, digits, `_` and bytes from 0x80; one that starts with a
@@ -334,9 +334,8 @@ def encode_tokenised(
     locals were bound in a function that is not there: every plain word that is not a keyword
     and not called is taken for a local.
 
-    Why one batch: the array work has a fixed cost per call (~0.3 ms of numpy calls, measured
-    by regression over the stdlib's files) that one call per file paid 1,500 times there, a
-    third of the encoding.
+    Why one batch: the array work has a fixed cost per call (a few dozen numpy calls), which
+    one call per file would pay once for every file.
     """
     tokens, layout = batch.tokens, batch.layout
     unit_start, unit_end = layout.unit_starts, layout.unit_ends

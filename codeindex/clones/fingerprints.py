@@ -27,14 +27,14 @@ if TYPE_CHECKING:
     from codeindex.clones.encode import Encoded
 
 # Smallest unit worth fingerprinting: snippet queries may target functions smaller than the
-# whole-repository scan's default (see clones.search), but not one-liners. Token minimums
+# whole-repository scan's default (see clones.scan), but not one-liners. Token minimums
 # count tokens as a conventional lexer does (encode.Encoded.size).
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
 DEFAULT_MIN_SIMILARITY = 0.7
 # The default size minimum of a whole-repository scan (`dups`). It applies to the bigger
-# unit of a pair (clones.search), so units that can be the smaller side at the default
+# unit of a pair (clones.scan), so units that can be the smaller side at the default
 # threshold carry SCAN_TERM as well: a default scan reads only the payloads marked so.
 SCAN_MIN_LINES = 6
 SCAN_MIN_TOKENS = 50
@@ -64,7 +64,7 @@ class UnitPrint(NamedTuple):
 
 class Unit(NamedTuple):
     """A decoded payload. A named tuple: a table loads tens of thousands of them, and one is
-    built in half the time of a frozen dataclass (0.7 against 1.3 µs)."""
+    built in about half the time of a frozen dataclass."""
 
     t1: str
     t2: str
@@ -79,7 +79,7 @@ def fingerprint_files(
 ) -> list[dict[int, UnitPrint]]:
     """Per file, the fingerprints of its callables big enough to matter, by symbol index.
     The files are encoded a batch at a time (clones.batch)."""
-    # Here, not at the top: numpy takes 0.1 s to import, which a CLI call that indexes
+    # Here, not at the top: numpy is slow to import, which a CLI call that indexes
     # nothing should not pay.
     from codeindex.clones import batch
     from codeindex.clones.encode import callable_spans, encode_tokenised

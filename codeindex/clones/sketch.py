@@ -7,7 +7,7 @@ bins (short units) borrow the next filled bin's value (densification by rotation
 
 A band matches with probability J^ROWS for shingle-set Jaccard J. With 4-token shingles, one
 edited statement leaves J around 0.8 and several edits (Indel similarity 0.7-0.9) around
-0.3-0.6; the scan's usual rule, two shared bands (clones.search), then holds with probability
+0.3-0.6; the scan's usual rule, two shared bands (clones.scan), then holds with probability
 0.80 at J = 0.3 and 0.97 at 0.4 with 32 bands of 2 rows (0.43 and 0.75 with 16: see BANDS).
 """
 
@@ -19,16 +19,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy
 
-# 3-token shingles were tried (2026-12-04): they found three Go copies at similarity 0.74
-# that 4 missed (seed 33), changed nothing at seeds 7 and 21 in any language, and on the
-# standard library raised the candidate pairs from 486k to 855k but the verified ones fell
-# from 16,676 to 15,821 (commoner shingles crowd the buckets), for 0.2 s more per scan.
+# Not 3: shorter shingles are commoner, crowd the buckets (so fewer verified pairs) and nearly
+# double the candidate pairs, for hardly any recall (bench/HISTORY.md).
 SHINGLE = 4
-# 32 bands rather than 16: several-edits recall in the mutation benchmarks went from 86 to 90%
-# (Python), 90 to 92% (Go), 85 to 88% (C#) and 83 to 92% (TypeScript), Rust unchanged, with
-# the same precision; the standard library's candidate pairs went from 97k to 258k (335k
-# with rotation, below), which the histogram bound cuts to 54k (69k), about 0.35 s more for
-# a scan.
+# 32 bands rather than 16: more several-edits copies found in every language but Rust, with
+# the same precision, for more candidate pairs, most of which the histogram bound drops.
 BANDS = 32
 ROWS = 2
 BINS = BANDS * ROWS
@@ -46,10 +41,9 @@ def band_keys_of(all_codes: Sequence[str]) -> list[list[int]]:
     """The band keys of each unit: per band, its ROWS bin minima packed into one 64-bit
     number, mixed with the band number so that equal minima in two bands are two keys.
 
-    Units are sketched CHUNK at a time in numpy: a first scan of the standard library
-    sketches its 30,000 units in 0.23 s, where 32 bins one unit at a time in C-level Python
-    calls took 1.3 s for 24,000. All at once took 0.31-0.37 s and 115 MB more at the peak:
-    arrays as long as the corpus' code cost page faults (half the time was system time)."""
+    Units are sketched CHUNK at a time in numpy: one unit at a time in Python calls is
+    several times slower, and all at once makes arrays as long as the corpus' code, whose
+    page faults cost more than the chunking saves and raise the peak memory."""
     keys: list[list[int]] = []
     for start in range(0, len(all_codes), CHUNK):
         keys += _band_keys(all_codes[start : start + CHUNK])
@@ -107,9 +101,8 @@ def _signatures(all_codes: Sequence[str]) -> numpy.ndarray:
         # Rotation (Shrivastava & Li 2014): an empty bin takes the value of the next filled
         # bin to its right, circularly, shifted by the distance. Filling every empty bin from
         # the unit's one smallest hash instead left short units (a 70-token unit has about 21
-        # of 64 bins empty) with no band in common whenever their smallest hashes differed:
-        # several-edits recall was 80% in C#, 85% with rotation (seed 7; 88 -> 90% seed 11),
-        # and rose or held in the other languages.
+        # of 64 bins empty) with no band in common whenever their smallest hashes differed,
+        # which cost several-edits recall.
         doubled = np.concatenate([signatures, signatures], axis=1)
         positions = np.where(doubled != _EMPTY, np.arange(2 * BINS), 2 * BINS)
         nearest = np.minimum.accumulate(positions[:, ::-1], axis=1)[:, ::-1][:, :BINS]

@@ -1,7 +1,7 @@
 """MinHash band keys of the scanned units, cached in `.code-index/` between `dups` runs.
 
-Sketching the standard library's 24,000 scan-size units takes 0.2-0.3 s, reading them back
-from here 0.04-0.09 s; the sketch depends only on the T2 code string, so it is cached by
+Reading sketches back from here is several times faster than computing them again; the
+sketch depends only on the T2 code string, so it is cached by
 the unit's T2 hash and can never go stale (entries of units that no longer exist are dropped
 when the cache is rewritten). marshal, not pickle: loading it can not run code.
 """

@@ -1,12 +1,11 @@
 """The clone units of an index, in memory: payloads read once per index generation; MinHash
 sketches (for the whole-repository scan's LSH buckets) computed on first use.
 
-Why not LSH bands as index terms: measured on the standard library (41k units), 16 band terms
-per unit added 1.3 million postings, nearly all of them unique terms, and Whoosh's per-term
-writing tripled the CPU time of a cold index (+180%). Reading the stored payloads back costs
-under a second once, after which a process that keeps its CodeIndex (the MCP server, the
-watcher) answers snippet queries in milliseconds; a new index generation (a commit by the
-indexer) reloads the table.
+Why not LSH bands as index terms: nearly every band term is unique, so they would add a
+posting per unit and band, and Whoosh's per-term writing would multiply the CPU time of a
+cold index. The stored payloads are read back once per index generation instead; a process
+that keeps its CodeIndex (the MCP server, the watcher) then answers snippet queries in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codeindex.clones import fingerprints, sketch
-from codeindex.gc_pause import cyclic_gc_paused
 from codeindex.models import Symbol
 from codeindex.store import INDEX_NAME, Store, stored_symbol_path, symbol_from_stored
 
@@ -28,8 +26,7 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class Entry:
     """A unit and its symbol. The symbol is decoded from its stored record on first use: a
-    snippet query needs the symbols of its few candidates only (decoding all 43,000 of the
-    standard library took 0.15-0.2 s, a sixth of a `code-index similar` call)."""
+    snippet query needs the symbols of its few candidates only."""
 
     record: str  # the symbol as stored (store.symbol_to_stored)
     unit: fingerprints.Unit
@@ -59,7 +56,7 @@ class Entry:
 
 
 # Code counts per unit, folded into this many buckets (code mod 64): the bound they give
-# leaves about 2% of a 30-line snippet's length window to compare on the standard library.
+# leaves a small part of a snippet's length window to compare.
 HISTOGRAM_BUCKETS = 64
 
 
@@ -98,8 +95,7 @@ def code_histograms(all_codes: list[str]) -> numpy.ndarray:
 
     Two units' longest common subsequence is at most the sum over buckets of the smaller
     count: an upper bound on their Indel similarity at a few operations per bucket. Counted
-    sketch.CHUNK units at a time, like the sketches: all 30,000 units of the standard
-    library at once took 0.07-0.14 s, mostly page faults, in chunks 0.025 s."""
+    sketch.CHUNK units at a time, like the sketches (all at once is mostly page faults)."""
     import numpy as np
 
     parts = [
@@ -133,38 +129,48 @@ def within_reach(
     return 2 * common >= threshold * total_lengths - 1e-9  # type: ignore[no-any-return]
 
 
-# (index generation, content digest per path, table)
-_Cached = tuple[tuple[int, int], dict[str, str], CloneTable]
-_CACHE: dict[tuple[str, str], _Cached] = {}
-_CACHE_LOCK = threading.Lock()
 # Above this many changed files a full reload is as cheap as patching the table.
 PATCH_MAX_FILES = 200
 
 
-def load(store: Store, marker: str = fingerprints.UNIT_TERM) -> CloneTable:
-    """The units carrying `marker`, from the cache while the index generation is unchanged.
-    After a commit, only the files whose content digest changed are read again: a watcher
-    commits after every save, and the next snippet query should not pay a full reload."""
-    generation = _generation(store)
-    key = (str(store.directory), marker)
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[2]
-    with cyclic_gc_paused():
-        table, digests = _reload(store, marker, cached)
-    with _CACHE_LOCK:
-        # One table per index and marker: an older generation is never asked for again.
-        _CACHE[key] = (generation, digests, table)
-    return table
+@dataclass(slots=True)
+class _Loaded:
+    generation: tuple[int, int]
+    digests: dict[str, str]  # content digest per path
+    table: CloneTable
 
 
-def _reload(store: Store, marker: str, cached: _Cached | None) -> tuple[CloneTable, dict[str, str]]:
+class CloneTables:
+    """The clone tables of one index (one per marker), kept by its CodeIndex: a process
+    that keeps its CodeIndex (the MCP server, the watcher) reads the payloads once per index
+    generation. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, _Loaded] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, marker: str = fingerprints.UNIT_TERM) -> CloneTable:
+        """The units carrying `marker`, as of the index's latest commit. After a commit only
+        the files whose content digest changed are read again: a watcher commits after
+        every save, and the next snippet query should not pay a full reload."""
+        generation = _generation(store)
+        with self._lock:
+            loaded = self._loaded.get(marker)
+        if loaded is not None and loaded.generation == generation:
+            return loaded.table
+        table, digests = _reload(store, marker, loaded)
+        with self._lock:
+            # An older generation is never asked for again.
+            self._loaded[marker] = _Loaded(generation, digests, table)
+        return table
+
+
+def _reload(store: Store, marker: str, cached: _Loaded | None) -> tuple[CloneTable, dict[str, str]]:
     digests = {path: record.digest for path, record in store.file_records().items()}
     if cached is None:
         table = CloneTable(_read(store, marker))
     else:
-        previous = cached[1]
+        previous = cached.digests
         changed = {
             path
             for path in previous.keys() | digests.keys()
@@ -173,7 +179,7 @@ def _reload(store: Store, marker: str, cached: _Cached | None) -> tuple[CloneTab
         if len(changed) > PATCH_MAX_FILES:
             table = CloneTable(_read(store, marker))
         else:
-            kept = [e for e in cached[2].entries if e.path not in changed]
+            kept = [e for e in cached.table.entries if e.path not in changed]
             fresh = _read(store, marker, sorted(changed)) if changed else []
             table = CloneTable(kept + fresh)
     return table, digests

@@ -1,0 +1,351 @@
+"""Whole-repository scans (`code-index dups`): every unit against every other.
+
+Exact T2 forms are grouped by hash; the rest are paired through LSH bands of their MinHash
+sketches (clones.sketch). Each candidate pair is verified with the Indel similarity of the T2
+code strings, and the verified pairs are grouped (clones.cluster); with `blocks`, copied
+blocks inside bigger functions too (clones.blocks)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from codeindex.clones import fingerprints, sketch, sketch_cache
+from codeindex.clones.blocks import block_groups
+from codeindex.clones.cluster import Group, group, overlapping, report_order
+from codeindex.clones.selection import Found, Options, select
+from codeindex.clones.table import CloneTables, Entry, code_histograms, within_reach
+from codeindex.models import DuplicatesResult, Symbol
+
+if TYPE_CHECKING:
+    import numpy
+
+    from codeindex.store import Store
+
+SCAN_MIN_LINES = fingerprints.SCAN_MIN_LINES
+SCAN_MIN_TOKENS = fingerprints.SCAN_MIN_TOKENS
+# Band buckets larger than this hold boilerplate shared by many units; pairing everything in
+# them is quadratic, so each unit is paired with its nearest neighbours by length only.
+# Those pairs verify least often of all candidates, hence few neighbours.
+BUCKET_ALL_PAIRS = 40
+BUCKET_NEIGHBOURS = 3
+# A band shared by this few units is specific enough to verify on its own.
+RARE_BUCKET = 3
+# Otherwise a pair must share this many bands.
+SHARED_BANDS = 2
+# Candidate pairs checked against the histogram bound at a time: a histogram row per pair
+# side for all pairs at once is hundreds of megabytes on a big tree.
+REACH_SLICE = 8192
+EQUAL_BANDS_SLICE = 16384
+
+
+def duplicates(
+    store: Store,
+    tables: CloneTables,
+    languages: frozenset[str] | None,
+    min_similarity: float,
+    options: Options,
+    min_lines: int = SCAN_MIN_LINES,
+    min_tokens: int = SCAN_MIN_TOKENS,
+    blocks: bool = False,
+) -> DuplicatesResult:
+    units, full_size = _scan_units(
+        store, tables, languages or (), min_lines, min_tokens, min_similarity
+    )
+    found = _found(store, units, full_size, min_similarity, min_lines, min_tokens, blocks)
+    return select(store.root, found, options)
+
+
+def _found(
+    store: Store,
+    units: list[Entry],
+    full_size: list[bool],
+    min_similarity: float,
+    min_lines: int,
+    min_tokens: int,
+    blocks: bool,
+) -> list[Found]:
+    # Identical T2 forms collapse into one representative before any pairing.
+    classes: dict[str, list[int]] = defaultdict(list)
+    for index, item in enumerate(units):
+        classes[item.unit.t2].append(index)
+    representatives = [members[0] for members in classes.values()]
+    for members in classes.values():  # one layout may meet the line minimum, another not
+        if any(full_size[i] for i in members):
+            for i in members:
+                full_size[i] = True
+    _fill_sketches(store, units, representatives)
+    edges = _verified_pairs(units, representatives, min_similarity, full_size)
+    groups = [
+        g
+        for g in group(units, classes, edges, min_similarity)
+        if any(full_size[i] for i in g.indexes)
+    ]
+    found = [
+        Found(
+            g.similarity,
+            g.members,
+            [units[i].unit.t2 for i in g.indexes],
+            sum(len(units[i].unit.codes) for i in g.indexes),
+        )
+        for g in groups
+    ]
+    if blocks:
+        found += _block_duplicates(units, groups, min_tokens, min_similarity, min_lines)
+    return found
+
+
+def _block_duplicates(
+    units: list[Entry],
+    groups: list[Group],
+    min_tokens: int,
+    min_similarity: float,
+    min_lines: int,
+) -> list[Found]:
+    """Groups of blocks copied inside functions (clones.blocks), leaving out functions
+    nested in each other and functions already grouped as wholes."""
+    together: dict[int, set[int]] = defaultdict(set)
+    for whole in groups:
+        for index in whole.indexes:
+            together[index].update(whole.indexes)
+
+    def unrelated(a: int, b: int) -> bool:
+        return b not in together[a] and not overlapping(units[a].symbol, units[b].symbol)
+
+    found = []
+    for block in block_groups(units, min_tokens, min_similarity, min_lines, unrelated):
+        order = sorted(range(len(block.members)), key=lambda i: report_order(block.members[i]))
+        members = [block.members[i] for i in order]
+        prints = [block.fingerprints[i] for i in order]
+        found.append(Found(block.similarity, members, prints, block.codes, block=True))
+    return found
+
+
+def _scan_units(
+    store: Store,
+    tables: CloneTables,
+    languages: Iterable[str],
+    min_lines: int,
+    min_tokens: int,
+    min_similarity: float,
+) -> tuple[list[Entry], list[bool]]:
+    """The units a scan compares, in source order, and whether each meets the minimum size.
+
+    The token minimum applies to the bigger side of a pair: a copy that lost a statement
+    may fall under it (a 57-token C# method, its copy 45 tokens; `Semaphore.release` of the
+    standard library, 46 tokens, and `BoundedSemaphore.release`, the same plus one check).
+    The smaller side only has to be big enough to reach the threshold against a unit of the
+    minimum size (27 tokens at 0.7). Both sides keep the line minimum, which a reader of
+    the report sees."""
+    partner_tokens = max(
+        fingerprints.MIN_UNIT_TOKENS, fingerprints.partner_minimum(min_tokens, min_similarity)
+    )
+    marked = min_lines >= SCAN_MIN_LINES and partner_tokens >= fingerprints.SCAN_MARK_TOKENS
+    table = tables.get(store, fingerprints.SCAN_TERM if marked else fingerprints.UNIT_TERM)
+    wanted = set(languages)
+    units = []
+    for entry in table.entries:
+        symbol, unit = entry.symbol, entry.unit
+        if wanted and symbol.language not in wanted:
+            continue
+        if unit.size < partner_tokens or fingerprints.FLAG_DATA in unit.flags:
+            continue
+        if _lines(symbol) < min_lines:
+            continue
+        units.append(entry)
+    # In source order, not the index's document order (which depends on the order files
+    # were indexed in): ties between equal similarities then break the same way every time.
+    units.sort(key=lambda entry: (entry.symbol.path, entry.symbol.line, entry.symbol.end_line))
+    full_size = [e.unit.size >= min_tokens and _lines(e.symbol) >= min_lines for e in units]
+    return units, full_size
+
+
+def _lines(symbol: Symbol) -> int:
+    return symbol.end_line - (symbol.start_line or symbol.line) + 1
+
+
+def _fill_sketches(store: Store, units: list[Entry], representatives: list[int]) -> None:
+    """Band keys for the representatives, from the on-disk cache where possible."""
+    cached = sketch_cache.load(store.directory, sketch.BANDS)
+    missing = []
+    for index in representatives:
+        entry = units[index]
+        if entry.bands is None:
+            entry.bands = cached.get(entry.unit.t2)
+            if entry.bands is None:
+                missing.append(entry)
+    for entry, bands in zip(
+        missing, sketch.band_keys_of([entry.unit.codes for entry in missing]), strict=True
+    ):
+        entry.bands = cached[entry.unit.t2] = bands
+    if missing:
+        if len(cached) > 4 * len(representatives):  # mostly units that are gone: start over
+            cached = {units[i].unit.t2: units[i].band_keys() for i in representatives}
+        sketch_cache.save(store.directory, sketch.BANDS, cached)
+
+
+def _verified_pairs(
+    units: list[Entry], representatives: list[int], min_similarity: float, full_size: list[bool]
+) -> dict[tuple[int, int], float]:
+    import numpy as np
+
+    codes = [entry.unit.codes for entry in units]
+    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
+    first, second = _candidate_pairs(units, representatives, lengths)
+    big = np.array(full_size, dtype=bool)
+    either = big[first] | big[second]  # two units under the minimum are not a pair
+    first, second = _within_reach(codes, lengths, first[either], second[either], min_similarity)
+    symbols = [entry.symbol for entry in units]
+    pairs = [
+        (a, b)
+        for a, b in zip(first.tolist(), second.tolist(), strict=True)
+        if not overlapping(symbols[a], symbols[b])
+    ]
+    # All pairs in rapidfuzz's C loop, on every core.
+    scores = process.cpdist(
+        [codes[a] for a, _ in pairs],
+        [codes[b] for _, b in pairs],
+        scorer=Indel.normalized_similarity,
+        score_cutoff=min_similarity,
+        dtype=np.float64,
+        workers=-1,
+    )
+    return {pairs[i]: float(scores[i]) for i in np.flatnonzero(scores >= min_similarity).tolist()}
+
+
+def _within_reach(
+    codes: list[str],
+    lengths: numpy.ndarray,
+    first: numpy.ndarray,
+    second: numpy.ndarray,
+    min_similarity: float,
+) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The candidate pairs whose code counts allow the threshold, checked in numpy a slice
+    at a time."""
+    import numpy as np
+
+    histograms = code_histograms(codes)
+    slices = 1 + len(first) // REACH_SLICE
+    reachable = np.concatenate(
+        [
+            within_reach(histograms[a], histograms[b], lengths[a] + lengths[b], min_similarity)
+            for a, b in zip(
+                np.array_split(first, slices), np.array_split(second, slices), strict=True
+            )
+        ]
+    )
+    return first[reachable], second[reachable]
+
+
+def _candidate_pairs(
+    units: list[Entry], representatives: list[int], lengths: numpy.ndarray
+) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Pairs (first < second) sharing at least two LSH bands (one of them may be in a crowded
+    bucket), or one band that few units share; in a band bucket too crowded to pair
+    everything, each unit with its neighbours by length.
+
+    One shared band in a crowded bucket is mostly shared boilerplate, so a second shared band
+    is required, which an edited copy (shingle Jaccard 0.4 and more) still has with two of
+    32 bands with probability 0.97 or more. The buckets are runs of equal keys after one
+    sort, paired in numpy rather than in a dictionary of buckets."""
+    import numpy as np
+
+    if len(representatives) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    keys = np.array([units[i].band_keys() for i in representatives], dtype=np.uint64)
+    owners = np.repeat(np.asarray(representatives, dtype=np.int64), keys.shape[1])
+    # Stable, so each bucket lists its members in increasing order, like representatives.
+    order = np.argsort(keys.ravel(), kind="stable")
+    bucket_keys, members = keys.ravel()[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, bucket_keys[1:] != bucket_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(members)])
+    bucket = np.repeat(np.arange(len(starts)), sizes)
+    count = len(units)  # a pair (a, b) is coded as a * count + b
+    direct = _shared_band_pairs(keys, representatives, count, bucket, members, sizes)
+    direct += _crowded_pairs(lengths, count, bucket, members, sizes)
+    pairs = np.sort(np.concatenate(direct))
+    # Sorted, then the first of each run: np.unique hashes int64 arrays, which is slower.
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return pairs // count, pairs % count
+
+
+def _shared_band_pairs(
+    keys: numpy.ndarray,
+    representatives: list[int],
+    count: int,
+    bucket: numpy.ndarray,
+    members: numpy.ndarray,
+    sizes: numpy.ndarray,
+) -> list[numpy.ndarray]:
+    """Coded pairs inside buckets of 2 to BUCKET_ALL_PAIRS members: those of a rare bucket,
+    and those sharing SHARED_BANDS bands."""
+    import numpy as np
+
+    direct, shared = [], []
+    # Most keys are in no other unit's bucket, so the paired buckets' members are taken
+    # apart first.
+    paired = np.flatnonzero((sizes[bucket] >= 2) & (sizes[bucket] <= BUCKET_ALL_PAIRS))
+    paired_bucket, paired_member = bucket[paired], members[paired]
+    rare_member = sizes[paired_bucket] <= RARE_BUCKET
+    for gap in range(1, BUCKET_ALL_PAIRS):
+        at = np.flatnonzero(paired_bucket[:-gap] == paired_bucket[gap:])
+        if not len(at):
+            break
+        coded = paired_member[at] * count + paired_member[at + gap]
+        rare = rare_member[at]
+        direct.append(coded[rare])
+        shared.append(coded[~rare])
+    coded = np.sort(np.concatenate(shared)) if shared else np.zeros(0, dtype=np.int64)
+    if len(coded):
+        run_starts = np.flatnonzero(np.r_[True, coded[1:] != coded[:-1]])
+        times = np.diff(np.r_[run_starts, len(coded)])
+        direct.append(coded[run_starts[times >= SHARED_BANDS]])
+        # A band shared in a crowded bucket counts as well: such a bucket pairs by length
+        # only, and many real copies share one band in a small bucket and another in a
+        # crowded one.
+        once = coded[run_starts[times < SHARED_BANDS]]
+        row = np.zeros(count, dtype=np.int64)
+        row[representatives] = np.arange(len(representatives))
+        shared_bands = _equal_bands(keys, row[once // count], row[once % count])
+        direct.append(once[shared_bands >= SHARED_BANDS])
+    return direct
+
+
+def _crowded_pairs(
+    lengths: numpy.ndarray,
+    count: int,
+    bucket: numpy.ndarray,
+    members: numpy.ndarray,
+    sizes: numpy.ndarray,
+) -> list[numpy.ndarray]:
+    """Crowded buckets: members ordered by length (then index) within each bucket, and each
+    paired with the next BUCKET_NEIGHBOURS."""
+    import numpy as np
+
+    crowded = np.flatnonzero(sizes[bucket] > BUCKET_ALL_PAIRS)
+    crowded_bucket, crowded_member = bucket[crowded], members[crowded]
+    order = np.lexsort((crowded_member, lengths[crowded_member], crowded_bucket))
+    crowded_bucket, crowded_member = crowded_bucket[order], crowded_member[order]
+    direct = []
+    for gap in range(1, BUCKET_NEIGHBOURS + 1):
+        at = np.flatnonzero(crowded_bucket[:-gap] == crowded_bucket[gap:])
+        a, b = crowded_member[at], crowded_member[at + gap]
+        direct.append(np.minimum(a, b) * count + np.maximum(a, b))
+    return direct
+
+
+def _equal_bands(keys: numpy.ndarray, first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
+    """How many band keys rows `first` and `second` of `keys` have in common, pair by pair,
+    a slice of pairs at a time."""
+    import numpy as np
+
+    slices = 1 + len(first) // EQUAL_BANDS_SLICE
+    counts = [
+        (keys[a] == keys[b]).sum(axis=1)
+        for a, b in zip(np.array_split(first, slices), np.array_split(second, slices), strict=True)
+    ]
+    return np.concatenate(counts)
