@@ -2,12 +2,12 @@
 
 Honours nested `.gitignore` files, `.git/info/exclude` and `.code-indexignore` with git's
 precedence (deeper files win, the last matching pattern in a file wins, an ignored directory is
-not entered). Symlinks are followed only while they stay inside the root, each directory once.
+not entered): the rules come from codeindex.ignore, the engine the watcher's event filter
+shares. Symlinks are followed only while they stay inside the root, each directory once.
 """
 
 from __future__ import annotations
 
-import logging
 import operator
 import os
 import stat
@@ -16,18 +16,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
+from codeindex.ignore import (
+    IGNORE_FILES,
+    IgnoreCache,
+    IgnoreRules,
+    Rules,
+    ignored_by,
+    is_ignored,
+    skipped_directory,
+)
 from codeindex.languages import indexed_extensions
 
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "Candidate", "WalkResult", "is_ignored", "walk"]
+
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
-IGNORE_FILES = (".gitignore", ".code-indexignore")  # later files win within one directory
-SIDE_DIRS = ".code-index."  # a rebuild's side directories (codeindex.index_dir)
-IGNORE_FILE_LIMIT = 1 << 20  # bytes of an ignore file read
-log = logging.getLogger("codeindex")
-ALWAYS_SKIPPED_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".code-index", "node_modules", "__pycache__"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,108 +48,7 @@ class WalkResult:
     ignore_files: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rules:
-    base: str  # directory of the ignore file, relative to the root ("" for the root)
-    spec: pathspec.GitIgnoreSpec
-
-
-class IgnoreRules:
-    """The ignore files that apply to one directory, nearest last."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._stack: list[_Rules] = []
-        exclude = root / ".git" / "info" / "exclude"
-        self._root_rules = [r for r in [self._load(exclude, "")] if r is not None]
-
-    @staticmethod
-    def _load(path: Path | str, base: str) -> _Rules | None:
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read(IGNORE_FILE_LIMIT).decode("utf-8", errors="replace")
-        except OSError:
-            return None
-        spec = _spec(text.splitlines(), path)
-        return _Rules(base, spec) if spec.patterns else None
-
-    def rules_for(
-        self,
-        directory: Path | str,
-        relative: str,
-        inherited: list[_Rules],
-        present: Iterable[str] = IGNORE_FILES,
-    ) -> list[_Rules]:
-        """`present`: the names in IGNORE_FILES the directory's listing holds, when the caller
-        has listed it (the walk), so an absent ignore file costs no failing open()."""
-        own = [
-            rules
-            for name in IGNORE_FILES
-            if name in present
-            and (rules := self._load(os.path.join(directory, name), relative)) is not None
-        ]
-        return inherited + own if own else inherited
-
-    def initial(self) -> list[_Rules]:
-        return list(self._root_rules)
-
-    @staticmethod
-    def ignored(relative: str, is_dir: bool, rules: list[_Rules]) -> bool:
-        for rule in reversed(rules):
-            local = relative[len(rule.base) + 1 :] if rule.base else relative
-            result = rule.spec.check_file(local + "/" if is_dir else local)
-            if result.include is not None:
-                return result.include
-        return False
-
-
-def _spec(lines: list[str], source: Path | str) -> pathspec.GitIgnoreSpec:
-    """The rules of an ignore file. A line pathspec cannot compile (git accepts `\\`, `!`,
-    `[z-a]` and ignores them) costs that line: skipped, with one warning per line."""
-    try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except Exception:  # GitIgnorePatternError, re.error: whatever a line can raise
-        pass
-    good = []
-    for number, line in enumerate(lines, 1):
-        try:
-            pathspec.GitIgnoreSpec.from_lines([line])
-        except Exception:
-            if (str(source), number) not in _WARNED:
-                _WARNED.add((str(source), number))
-                log.warning(
-                    "code-index: %s line %d (%r) is not a valid pattern; ignored",
-                    source,
-                    number,
-                    line,
-                )
-            continue
-        good.append(line)
-    return pathspec.GitIgnoreSpec.from_lines(good)
-
-
-_WARNED: set[tuple[str, int]] = set()
-
-
-def is_ignored(root: Path, relative: str) -> bool:
-    """Whether one path is ignored, checking each ancestor directory as the walk would."""
-    engine = IgnoreRules(root)
-    rules = engine.rules_for(root, "", engine.initial())
-    parts = relative.split("/")
-    current = ""
-    for depth, part in enumerate(parts):
-        is_dir = depth < len(parts) - 1
-        current = f"{current}/{part}" if current else part
-        if is_dir and part in ALWAYS_SKIPPED_DIRS:
-            return True
-        if IgnoreRules.ignored(current, is_dir, rules):
-            return True
-        if is_dir:
-            rules = engine.rules_for(root / current, current, rules)
-    return False
-
-
-_Start = tuple[Path, str, list[_Rules], frozenset[str] | None]
+_Start = tuple[Path, str, list[Rules], frozenset[str] | None]
 
 
 def _walk_starts(root: Path, engine: IgnoreRules, only: Iterable[str] | None) -> list[_Start]:
@@ -162,8 +63,9 @@ def _walk_starts(root: Path, engine: IgnoreRules, only: Iterable[str] | None) ->
         parent, _, name = path.rpartition("/")
         names_by_parent.setdefault(parent, set()).add(name)
     starts: list[_Start] = []
+    directories = IgnoreCache(root)
     for parent, names in names_by_parent.items():
-        rules = _directory_rules(root, engine, parent, top)
+        rules = directories.directory_rules(parent)
         if rules is not None:
             starts.append((root / parent if parent else root, parent, rules, frozenset(names)))
     return starts
@@ -173,19 +75,6 @@ def _ancestors(path: str) -> Iterator[str]:
     while "/" in path:
         path = path.rpartition("/")[0]
         yield path
-
-
-def _directory_rules(
-    root: Path, engine: IgnoreRules, relative: str, top: list[_Rules]
-) -> list[_Rules] | None:
-    """The rules in force inside directory `relative`, or None if the walk never enters it."""
-    rules, current = top, ""
-    for part in relative.split("/") if relative else ():
-        current = f"{current}/{part}" if current else part
-        if part in ALWAYS_SKIPPED_DIRS or IgnoreRules.ignored(current, True, rules):
-            return None
-        rules = engine.rules_for(root / current, current, rules)
-    return rules
 
 
 def walk(
@@ -250,11 +139,11 @@ def walk(
             except OSError:
                 result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
                 continue
-            if is_dir and (name in ALWAYS_SKIPPED_DIRS or name.startswith(SIDE_DIRS)):
+            if is_dir and skipped_directory(name):
                 continue
             if name in IGNORE_FILES:
                 result.ignore_files.append(relative)
-            if IgnoreRules.ignored(relative, is_dir, rules):
+            if ignored_by(relative, is_dir, rules):
                 continue
             if is_link:
                 target = os.path.realpath(entry.path)

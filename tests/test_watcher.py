@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from codeindex import watcher as watcher_module
+from codeindex import watch_thread
 from codeindex.api import CodeIndex
 from codeindex.watcher import BatchReport, Watcher, active_watcher
 from tests.conftest import run_cli, write_files
@@ -43,22 +43,26 @@ def found(code_index: CodeIndex, name: str) -> list[str]:
 
 
 class Session:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, merge_idle: float = 2.0) -> None:
         self.root = root
         self.code_index = CodeIndex.open(root)
         self.batches: list[BatchReport] = []
         self.events = 0
         self.watcher = Watcher(
-            self.code_index, debounce=0.1, rescan_interval=3600, on_batch=self.batches.append
+            self.code_index,
+            debounce=0.1,
+            rescan_interval=3600,
+            on_batch=self.batches.append,
+            merge_idle=merge_idle,
         )
-        original = self.watcher._on_event
+        original = self.watcher.on_event
 
         def counting(event):  # type: ignore[no-untyped-def]
             if f"{os.sep}.code-index{os.sep}" not in event.src_path:  # not our own commits
                 self.events += 1
             original(event)
 
-        self.watcher._on_event = counting  # type: ignore[method-assign]
+        self.watcher.on_event = counting  # type: ignore[method-assign]
 
     def start(self) -> Session:
         self.watcher.start(timeout=30)
@@ -76,11 +80,11 @@ class Session:
 def session(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Session]]:
     made: list[Session] = []
 
-    def make(files: dict[str, str]) -> Session:
+    def make(files: dict[str, str], **options: float) -> Session:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
         write_files(root, files)
-        made.append(Session(root).start())
+        made.append(Session(root, **options).start())
         return made[-1]
 
     yield make
@@ -229,8 +233,7 @@ def test_read_storm_causes_no_work(session) -> None:  # type: ignore[no-untyped-
 
 
 def test_idle_merge_folds_small_segments(session) -> None:  # type: ignore[no-untyped-def]
-    item = session({"a.py": "def alpha(): pass\n"})
-    item.watcher.merge_idle = 0.2
+    item = session({"a.py": "def alpha(): pass\n"}, merge_idle=0.2)
     for i in range(4):
         write_files(item.root, {f"m{i}.py": f"def merged_{i}(): pass\n"})
         item.sees(f"merged_{i}", f"m{i}.py")
@@ -286,7 +289,7 @@ def test_watch_limit_falls_back_to_rescans(tmp_path: Path, monkeypatch) -> None:
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(inotify_c.InotifyFD, "add_callback", limited)
-    monkeypatch.setattr(watcher_module, "FALLBACK_RESCAN", 0.3)
+    monkeypatch.setattr(watch_thread, "FALLBACK_RESCAN", 0.3)
     item = Session(root).start()
     try:
         status = item.watcher.status()
@@ -307,7 +310,7 @@ def test_unwatchable_root_runs_on_rescans(tmp_path: Path, monkeypatch) -> None: 
         raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
     monkeypatch.setattr(inotify_c.InotifyFD, "add_callback", refuse)
-    monkeypatch.setattr(watcher_module, "FALLBACK_RESCAN", 0.3)
+    monkeypatch.setattr(watch_thread, "FALLBACK_RESCAN", 0.3)
     root = tmp_path / "project"
     write_files(root, {"a.py": "def alpha(): pass\n"})
     item = Session(root).start()

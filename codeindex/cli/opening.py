@@ -8,6 +8,8 @@ import sys
 from codeindex import api, store
 from codeindex.models import UpdateReport
 
+WATCHER_WAIT = 2.0  # seconds a command waits for a running watcher to commit what it saw
+
 
 def open_index(
     args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
@@ -22,20 +24,34 @@ def open_index(
         )
         print(f"code-index: note: {code_index.read_only_reason}", file=sys.stderr)
         refresh = False
-    if refresh and not rebuild:
-        from codeindex.watcher import active_watcher
-
-        watcher = active_watcher(code_index.store)
-        if watcher is not None:
-            # A watcher (`code-index watch`, the MCP server) keeps the index current and is
-            # its writer; search its last commit instead of competing for the lock.
-            code_index.read_only_reason = (
-                f"a watcher (pid {watcher or '?'}) keeps this index current; read-only"
-            )
-            refresh = False
+    if refresh and not rebuild and _watcher_caught_up(code_index):
+        refresh = False
     if refresh:
         refresh_with_progress(code_index)
     return code_index
+
+
+def _watcher_caught_up(code_index: api.CodeIndex) -> bool:
+    """Whether a running watcher (`code-index watch`, the MCP server) answers for this
+    index's freshness, so the command need not walk the tree. It must follow file events
+    (not starting, not down to rescans) and answer a sync cookie: then every change made
+    before this command is committed. One that does not answer in time is trusted with a
+    note (it is busy committing; a walk here would wait for its lock)."""
+    from codeindex.watch_presence import sync_with_watcher, watcher_info
+
+    index_store = code_index.store
+    watcher = watcher_info(index_store.directory, index_store.try_lock)
+    if watcher is None or not watcher.following:
+        return False  # nobody, or a watcher that cannot vouch for now: check ourselves
+    pid = watcher.pid or "?"
+    code_index.read_only_reason = f"a watcher (pid {pid}) keeps this index current; read-only"
+    if watcher.answers_cookies and not sync_with_watcher(index_store.directory, WATCHER_WAIT):
+        print(
+            f"code-index: note: the watcher (pid {pid}) is still indexing recent changes; "
+            "results may lag",
+            file=sys.stderr,
+        )
+    return True
 
 
 def open_current(args: argparse.Namespace) -> api.CodeIndex:
@@ -81,7 +97,7 @@ def rebuild(args: argparse.Namespace) -> UpdateReport:
 
 def watcher_of(args: argparse.Namespace) -> int | None:
     """The pid of the watcher writing to the root's index (0 when unknown), or None."""
-    from codeindex.watcher import active_watcher
+    from codeindex.watch_presence import active_watcher
 
     try:
         current = store.Store.open((args.root or api.find_root()).resolve(), create=False)
