@@ -56,7 +56,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
 
 def print_duplicates(result: DuplicatesResult, output: str, members: int | None) -> None:
     """The report as JSON, SARIF or text (`members` per group before a summary of the rest)."""
-    from codeindex.clones import report
+    from codeindex.cli import clone_report as report
 
     if output == "json":
         emit_json(result.to_json())
@@ -91,7 +91,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from codeindex.clones import report
+    from codeindex.cli import clone_report as report
     from codeindex.clones.snippet import MAX_SNIPPET_BYTES
     from codeindex.fsutil import read_bounded
 
