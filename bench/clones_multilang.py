@@ -1027,7 +1027,8 @@ class Result:
 
 def bench_language(grammar: Grammar, source: Path, per_class: int, seed: int) -> Result:
     started = time.perf_counter()
-    root = Path(f"/tmp/mlbench-{grammar.name}")
+    # MLBENCH_DIR: where the corpus copy goes (two runs at once need two places).
+    root = Path(os.environ.get("MLBENCH_DIR", "/tmp")) / f"mlbench-{grammar.name}"
     files = copy_corpus(grammar, source, root)
     run(["index"], root)
     pool = pick_originals(grammar, root, per_class * len(CLASSES) * 2 + 40, seed)

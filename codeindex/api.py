@@ -448,14 +448,17 @@ class CodeIndex:
         min_lines: int | None = None,
         blocks: bool = False,
         tests: str = "exclude",
-        hide_variants: bool = False,
+        hide_intentional: bool = False,
         baseline: Baseline | None = None,
+        hide_variants: bool = False,
     ) -> DuplicatesResult:
         """Groups of clones across the index, most valuable first; `path` keeps the groups
         touching that file or directory. With `blocks`, also blocks of code copied inside
         bigger functions. `tests`: include, exclude (the default) or only the groups whose
-        members are all test code; `hide_variants` leaves out platform variants; groups a
-        `baseline` holds are left out too (each filter's count is in `hidden`)."""
+        members are all test code; `hide_intentional` leaves out the groups kept on purpose
+        (platform variants, mirrors, families, deprecated or vendored code;
+        `hide_variants` is its old name); groups a `baseline` holds are left out too (each
+        filter's count is in `hidden`)."""
         from codeindex.clones import scan
         from codeindex.clones.selection import TESTS_CHOICES, Options
 
@@ -467,7 +470,7 @@ class CodeIndex:
         if tests not in TESTS_CHOICES:
             raise UsageError(f"tests must be one of {', '.join(TESTS_CHOICES)}")
         relative = self.relative_path(path) if path else None
-        options = Options(relative, tests, hide_variants, baseline, limit)
+        options = Options(relative, tests, hide_intentional or hide_variants, baseline, limit)
         return scan.duplicates(
             self.store,
             self._clone_tables,

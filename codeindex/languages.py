@@ -23,6 +23,8 @@ class Variants:
 
     # On the file name without its extension: Go's `_linux`, `_windows_amd64`.
     file_suffix: str = ""
+    # The same at the start of the name: Go's per-architecture `AMD64Ops.go`, `ARM64Ops.go`.
+    file_prefix: str = ""
     # Folder names that hold one platform's code.
     folders: tuple[str, ...] = ()
     # A line in the file's head that constrains the whole file (Go's `//go:build`).
@@ -34,6 +36,23 @@ class Variants:
     region_open: str = ""
     region_else: str = ""
     region_close: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """How a language marks code that is duplicated on purpose or on its way out (see
+    clones.intent). Patterns are regular expressions, matched case-sensitively."""
+
+    # Removed from the end of each part of a qualified name: members then equal are one
+    # operation written out per flavour or element type, kept apart on purpose (UniTask's
+    # `Any` / `AnyAwait` / `AnyAwaitWithCancellation`, Go's `evacuate` / `evacuate_fast32`).
+    family_suffix: str = ""
+    # A line at a definition or right above it (doc comment, attribute) that deprecates it.
+    deprecated_item: str = ""
+    # In a function's first lines: it warns that it is deprecated when called.
+    deprecated_body: str = ""
+    # In a file, or in its package's index file: the whole module is deprecated.
+    deprecated_module: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +93,7 @@ class CloneSyntax:
     # Other grammars of the same language, whose units a snippet is compared with as well
     # (TypeScript and TSX: one language, two grammars).
     same_codes: tuple[str, ...] = ()
+    intent: Intent = Intent()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +153,13 @@ _PYTHON_CLONES = CloneSyntax(
     binding_types=("parameters", "lambda_parameters"),
     import_types=("import_statement", "import_from_statement", "future_import_statement"),
     lexical=True,
+    intent=Intent(
+        deprecated_item=r"^\s*@(?:\w+\.)*deprecated\b",
+        deprecated_body=r"\bwarnings\.warn\((?:[^()]|\([^()]*\))*(?:Pending)?DeprecationWarning",
+        # Module level (column 0): `warnings._deprecated(__name__, ...)` or a warn call.
+        deprecated_module=r"(?m)^(?:warnings\._deprecated\(__name__"
+        r"|warnings\.warn\((?:[^()]|\([^()]*\))*(?:Pending)?DeprecationWarning)",
+    ),
 )
 _TS_CLONES = CloneSyntax(
     identifier_types=(
@@ -154,6 +181,7 @@ _TS_CLONES = CloneSyntax(
     import_types=("import_statement",),
     member_wrapper=("class _ {\n", "\n}\n"),
     same_codes=("typescript", "tsx"),
+    intent=Intent(deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b"),
 )
 # Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
 _GOOS = (
@@ -183,9 +211,17 @@ _GO_CLONES = CloneSyntax(
     snippet_wrapper=("package p\nfunc _() {\n", "\n}\n"),
     variants=Variants(
         file_suffix=rf"_(?:{_GOOS})(?:_(?:{_GOARCH}))?$|_(?:{_GOARCH})$",
-        # One package per architecture: cmd/compile/internal/{amd64,arm64,mips,...}.
-        folders=tuple(_GOARCH.split("|")),
+        # The compiler's per-architecture generator inputs: ssa/gen/AMD64Ops.go, ARM64Ops.go.
+        file_prefix=rf"^(?i:{_GOARCH})(?=[A-Z_])",
+        # One package per architecture: cmd/compile/internal/{amd64,arm64,mips,...}; the
+        # 386 back end and assembler live in `x86`.
+        folders=(*_GOARCH.split("|"), "x86"),
         file_constraint=r"^(?://go:build|// \+build) ",
+    ),
+    intent=Intent(
+        # The runtime's map functions specialised per key type: mapassign_fast32, _faststr.
+        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$",
+        deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )
 _RUST_CLONES = CloneSyntax(
@@ -205,6 +241,7 @@ _RUST_CLONES = CloneSyntax(
         file_constraint=r"^#!\[cfg\(",
         item_constraint=r"^\s*#\[cfg\(",
     ),
+    intent=Intent(deprecated_item=r"^\s*#\[deprecated\b"),
 )
 _CSHARP_CLONES = CloneSyntax(
     identifier_types=("identifier", "implicit_parameter"),
@@ -237,6 +274,12 @@ _CSHARP_CLONES = CloneSyntax(
         region_open=r"^\s*#\s*if\b",
         region_else=r"^\s*#\s*(?:elif|else)\b",
         region_close=r"^\s*#\s*endif\b",
+    ),
+    intent=Intent(
+        # Async APIs in sync / await / await-with-cancellation flavours (UniTask's LINQ:
+        # `AnyAsync`, `AnyAwaitAsync`, `AnyAwaitWithCancellationAsync`).
+        family_suffix=r"(?:AwaitWithCancellation|Await|WithCancellation)?(?:Async)?$",
+        deprecated_item=r"^\s*\[(?:System\.)?Obsolete\b",
     ),
 )
 

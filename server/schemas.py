@@ -129,7 +129,11 @@ class CloneGroup(_Out):
     similarity: float
     members: list[CloneMember]
     block: bool | None = None  # true for blocks inside functions (find_duplicates blocks)
-    labels: list[str] = Field(default_factory=list, description="test, platform-variants, block")
+    labels: list[str] = Field(
+        default_factory=list,
+        description="test, block, and why kept on purpose: platform-variants, mirror, "
+        "family, deprecated, vendored",
+    )
 
 
 class DuplicatesOutput(_Out):

@@ -359,9 +359,12 @@ def register(server: MCPServer, service: IndexService) -> None:
             Literal["include", "exclude", "only"],
             Field(description="groups made only of test code: include, exclude or only"),
         ] = "exclude",
-        hide_variants: Annotated[
+        hide_intentional: Annotated[
             bool,
-            Field(description="leave out platform variants (per-OS/arch/build copies)"),
+            Field(
+                description="leave out groups kept on purpose: platform variants, mirrored "
+                "packages, families (per flavour, arity or type), deprecated, vendored code"
+            ),
         ] = False,
     ) -> Annotated[CallToolResult, schemas.DuplicatesOutput]:
         def run() -> dict[str, Any]:
@@ -376,7 +379,7 @@ def register(server: MCPServer, service: IndexService) -> None:
                 limit=offset + limit,
                 blocks=blocks,
                 tests=tests,
-                hide_variants=hide_variants,
+                hide_intentional=hide_intentional,
             )
             groups = data["groups"][offset:]
             total = int(data.get("total", len(data["groups"])))

@@ -389,7 +389,8 @@ def test_rust_cfg_variants_are_labelled(tmp_path: Path, capsys: pytest.CaptureFi
 def test_text_shows_a_few_members_then_where_the_rest_are(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(tmp_path, {f"codecs/c{k}.py": _function(f"entry_{k}", 1) for k in range(7)})
+    # Names without a number: numbered ones (`entry_1`, `entry_2`) would be a family.
+    _write(tmp_path, {f"codecs/c{k}.py": _function(f"entry_{'abcdefg'[k]}", 1) for k in range(7)})
     _, out, _ = _dups(tmp_path, capsys)
     lines = out.splitlines()
     assert lines[0] == "group 1: 7 copies, similarity 1.00"

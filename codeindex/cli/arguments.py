@@ -168,10 +168,12 @@ def add_dups(commands: Commands, common: argparse.ArgumentParser) -> None:
         "one line counts them) or listed alone",
     )
     dups.add_argument(
-        "--hide-variants",
+        "--hide-intentional",
+        "--hide-variants",  # its name when platform variants were the only such label
+        dest="hide_intentional",
         action="store_true",
-        help="leave out platform variants (copies kept apart per OS, architecture or build "
-        "constraint, labelled platform-variants)",
+        help="leave out groups kept on purpose: platform variants, mirrored packages, "
+        "families (per flavour, arity or type), deprecated and vendored code",
     )
     dups.add_argument("--limit", type=int, default=None, help="print at most N groups")
     add_dups_report(dups)
@@ -205,7 +207,7 @@ def add_dups_report(dups: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="exit 1 when the report shows more than N groups (for CI): what --tests, "
-        "--hide-variants, --path and --baseline leave out is not counted, and --limit "
+        "--hide-intentional, --path and --baseline leave out is not counted, and --limit "
         "does not change the count",
     )
 

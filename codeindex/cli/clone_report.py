@@ -18,9 +18,10 @@ DEFAULT_MEMBERS = 3
 _HIDDEN = {
     "test": "{} more group(s) of test code only (--tests include to list them)",
     "library": "{} group(s) with library code left out (--tests only)",
-    "platform-variants": "{} group(s) of platform variants left out (without --hide-variants)",
     "baseline": "{} group(s) already in the baseline left out",
 }
+# Labels of groups kept on purpose (selection.INTENTIONAL), as `--hide-intentional` counts them.
+_KEPT = "{} group(s) labelled {} left out (without --hide-intentional)"
 
 
 def duplicates_text(result: DuplicatesResult, members: int = DEFAULT_MEMBERS) -> list[str]:
@@ -40,6 +41,8 @@ def duplicates_text(result: DuplicatesResult, members: int = DEFAULT_MEMBERS) ->
     for reason, count in (result.hidden or {}).items():
         if reason in _HIDDEN and count:
             lines.append(_HIDDEN[reason].format(count))
+        elif count:
+            lines.append(_KEPT.format(count, reason))
     return lines
 
 

@@ -35,7 +35,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
         min_lines=args.min_lines,
         blocks=args.blocks,
         tests=args.tests,
-        hide_variants=args.hide_variants,
+        hide_intentional=args.hide_intentional,
         baseline=known,
     )
     if args.update_baseline:

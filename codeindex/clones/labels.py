@@ -131,7 +131,7 @@ def _suppressions(lines: list[str]) -> tuple[list[tuple[int, int]], set[int]]:
     return ignored, marked
 
 
-def _lines_above(source: _Source, symbol: Symbol) -> list[str]:
+def lines_above(source: _Source, symbol: Symbol) -> list[str]:
     """The definition's first line and the comment and attribute lines right above it."""
     first = symbol.start_line or symbol.line
     found = source.lines[first - 1 : symbol.line]
@@ -164,7 +164,7 @@ def suppressed(sources: Sources, symbol: Symbol) -> bool:
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def compiled(pattern: str) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
@@ -177,8 +177,9 @@ def platform_context(sources: Sources, symbol: Symbol) -> str | None:
     parts: list[str] = []
     *folders, name = symbol.path.split("/")
     stem = name.rsplit(".", 1)[0]
-    if (suffix := _compiled(rules.file_suffix)) and (found := suffix.search(stem)):
-        parts.append(found.group(0))
+    for rule in (rules.file_suffix, rules.file_prefix):
+        if (pattern := compiled(rule)) and (found := pattern.search(stem)):
+            parts.append(found.group(0))
     parts += [folder for folder in folders if folder in rules.folders]
     if rules.file_constraint or rules.item_constraint or rules.region_open:
         source = sources.get(symbol.path)
@@ -189,10 +190,10 @@ def platform_context(sources: Sources, symbol: Symbol) -> str | None:
 
 def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
     found: list[str] = []
-    if file_rule := _compiled(rules.file_constraint):
+    if file_rule := compiled(rules.file_constraint):
         found += source.file_marks(file_rule)
-    if item_rule := _compiled(rules.item_constraint):
-        found += [line for line in _lines_above(source, symbol) if item_rule.match(line)]
+    if item_rule := compiled(rules.item_constraint):
+        found += [line for line in lines_above(source, symbol) if item_rule.match(line)]
     if rules.region_open:
         found += _regions_around(rules, source, symbol.start_line or symbol.line)
     return found
@@ -201,9 +202,9 @@ def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
 def _regions_around(rules: Variants, source: _Source, line: int) -> list[str]:
     """The conditional regions (`#if X` / `#else` ...) open at `line`, outermost first."""
     opening, other, closing = (
-        _compiled(rules.region_open),
-        _compiled(rules.region_else),
-        _compiled(rules.region_close),
+        compiled(rules.region_open),
+        compiled(rules.region_else),
+        compiled(rules.region_close),
     )
     stack: list[str] = []
     for text in source.lines[: line - 1]:

@@ -1,11 +1,11 @@
 """Which clone groups a `dups` report shows, and in what order.
 
-The scan (clones.search) finds groups; here they are labelled (clones.labels), members
-under a suppression comment dropped, filtered (`--path`, `--tests`, `--hide-variants`,
-`--baseline`) and ranked by what a refactor would save: the code that merging the copies
-would remove (each copy's length less what a call costs, times the similarity, times the
-extra copies with diminishing weight).
-Library code comes first, then platform variants, then test-only groups.
+The scan (clones.search) finds groups; here they are labelled (clones.labels,
+clones.intent), members under a suppression comment dropped, filtered (`--path`, `--tests`,
+`--hide-intentional`, `--baseline`) and ranked by what a refactor would save: the code that
+merging the copies would remove (each copy's length less what a call costs, times the
+similarity, times the extra copies with diminishing weight).
+Library code comes first, then groups kept on purpose (INTENTIONAL), then test-only groups.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codeindex.clones import labels
+from codeindex.clones import intent, labels
 from codeindex.clones.baseline import Baseline
 from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
 
@@ -28,6 +28,15 @@ CALL_CODES = 24
 # wrappers). On the hand-labelled sample (bench/clones_usefulness.py), the square root
 # against a linear count: Rust 60 -> 80% useful in the top 10, TypeScript 60 -> 70%.
 COPIES_EXPONENT = 0.5
+# Labels of groups a team keeps on purpose or has no reason to merge: ranked after the
+# rest, left out by `hide_intentional`. A group carries the first that applies.
+INTENTIONAL = (
+    labels.PLATFORM_VARIANTS,
+    intent.MIRROR,
+    intent.FAMILY,
+    intent.DEPRECATED,
+    intent.VENDORED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +55,18 @@ class Found:
 class Options:
     path: str | None = None
     tests: str = "exclude"
-    hide_variants: bool = False
+    hide_intentional: bool = False
     baseline: Baseline | None = None
     limit: int | None = None
 
 
 def select(root: Path, found: list[Found], options: Options) -> DuplicatesResult:
     sources = labels.Sources(root)
+    mirrors = intent.Mirrors.of(item.members for item in found)
+    context = _Context(sources, mirrors, intent.Deprecations(sources))
     groups = []
     for item in found:
-        group = _labelled(sources, item)
+        group = _labelled(context, item)
         if group is not None:
             groups.append((_value(item, group), group))
     prefix = (options.path or "").rstrip("/")
@@ -81,9 +92,32 @@ def select(root: Path, found: list[Found], options: Options) -> DuplicatesResult
     return DuplicatesResult([group for _, group in shown], total, hidden, everything)
 
 
-def _labelled(sources: labels.Sources, item: Found) -> DuplicateGroup | None:
+@dataclass(slots=True)
+class _Context:
+    sources: labels.Sources
+    mirrors: intent.Mirrors
+    deprecations: intent.Deprecations
+
+
+def _intentional(context: _Context, members: list[Symbol]) -> str | None:
+    """The first reason the copies are kept on purpose, or None."""
+    if labels.are_platform_variants(context.sources, members):
+        return labels.PLATFORM_VARIANTS
+    if context.mirrors.holds(members):
+        return intent.MIRROR
+    if intent.is_family(members):
+        return intent.FAMILY
+    if context.deprecations.holds(members):
+        return intent.DEPRECATED
+    if intent.is_vendored(members):
+        return intent.VENDORED
+    return None
+
+
+def _labelled(context: _Context, item: Found) -> DuplicateGroup | None:
     """The group with its labels, without members a comment suppresses or a template
     generates (None when fewer than two are left)."""
+    sources = context.sources
     kept = [
         (member, fingerprint)
         for member, fingerprint in zip(item.members, item.fingerprints, strict=True)
@@ -95,8 +129,8 @@ def _labelled(sources: labels.Sources, item: Found) -> DuplicateGroup | None:
     found: list[str] = []
     if all(labels.is_test(member) for member in members):
         found.append(labels.TEST)
-    if not item.block and labels.are_platform_variants(sources, members):
-        found.append(labels.PLATFORM_VARIANTS)
+    if not item.block and (reason := _intentional(context, members)):
+        found.append(reason)
     if item.block:
         found.append(labels.BLOCK)
     group = DuplicateGroup(item.similarity, members, item.block)
@@ -109,8 +143,8 @@ def _hidden_by(group: DuplicateGroup, options: Options) -> str | None:
         return labels.TEST
     if options.tests == "only" and not is_test:
         return "library"
-    if options.hide_variants and labels.PLATFORM_VARIANTS in group.labels:
-        return labels.PLATFORM_VARIANTS
+    if options.hide_intentional and (reason := _intentional_label(group)):
+        return reason
     if options.baseline is not None and options.baseline.knows(group):
         return "baseline"
     return None
@@ -126,11 +160,15 @@ def _value(item: Found, group: DuplicateGroup) -> float:
     return item.similarity * saved * extra
 
 
+def _intentional_label(group: DuplicateGroup) -> str | None:
+    return next((label for label in group.labels if label in INTENTIONAL), None)
+
+
 def _rank(value: float, group: DuplicateGroup) -> tuple[bool, bool, float, str, int]:
     first = group.members[0]
     return (
         labels.TEST in group.labels,
-        labels.PLATFORM_VARIANTS in group.labels,
+        _intentional_label(group) is not None,
         -value,
         first.path,
         first.line,

@@ -1,0 +1,194 @@
+"""Clone groups a team keeps on purpose, or has no reason to merge, besides platform variants
+(clones.labels): whole packages mirrored into another directory, one operation written out
+per flavour, arity or element type, deprecated code, vendored code. Each is a label on the
+group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
+
+What a language writes for a family or a deprecation is data in its registry row
+(`languages.Intent`); mirrors, overloads and vendored paths need no per-language rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from codeindex import classify
+from codeindex.clones.labels import Sources, compiled, lines_above
+from codeindex.languages import spec_by_name
+from codeindex.models import Symbol
+
+MIRROR = "mirror"
+FAMILY = "family"
+DEPRECATED = "deprecated"
+VENDORED = "vendored"
+# A directory pair is a mirror (a package copied whole and kept in step: Go's go/types and
+# cmd/compile/internal/types2, reflect and internal/reflectlite) when at least this many
+# functions of the same file name and the same name are clones across it; one or two such
+# pairs are a coincidence of names.
+MIRROR_MIN_SHARED = 3
+# A group is a family when at least this share of its members has another version in it:
+# UniTask's groups of argument-checking wrappers gather each operator's flavours plus a few
+# single-flavour operators of the same shape.
+FAMILY_SHARE = 0.75
+# Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`).
+_NUMBERED = re.compile(r"\d+$")
+# How far into a body a deprecation warning may be (after the signature and docstring).
+BODY_LINES = 12
+
+DirectoryPair = tuple[str, str]
+
+
+def _directory(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def mirror_key(symbol: Symbol) -> tuple[str, str]:
+    """What a copied package keeps: the file name and the qualified name, less a leading
+    package name that is the directory's own (Go's `types2.Checker.builtin` in `types2/`)."""
+    folder, _, name = symbol.path.rpartition("/")
+    head, _, rest = symbol.qualified_name.partition(".")
+    qualified = rest if rest and head == folder.rpartition("/")[2] else symbol.qualified_name
+    return name, qualified
+
+
+@dataclass(slots=True)
+class Mirrors:
+    """Directory pairs across which many same-named functions of same-named files are
+    clones, counted over every group of a scan."""
+
+    shared: dict[DirectoryPair, set[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    @classmethod
+    def of(cls, groups: Iterable[list[Symbol]]) -> Mirrors:
+        mirrors = cls()
+        for members in groups:
+            for key, folders in _by_key(members).items():
+                for pair in _pairs(folders):
+                    mirrors.shared[pair].add(key)
+        return mirrors
+
+    def mirrored(self, pair: DirectoryPair) -> bool:
+        return len(self.shared.get(pair, ())) >= MIRROR_MIN_SHARED
+
+    def holds(self, members: list[Symbol]) -> bool:
+        """Every member has a copy in the group across a mirrored directory pair, in a file
+        of the same name or under the same name (`importer.ImportData` in iimport.go and
+        `gcimporter.iImportData` in iimport.go)."""
+        covered: set[int] = set()
+        keyed = [(mirror_key(member), _directory(member.path)) for member in members]
+        for i, (key, folder) in enumerate(keyed):
+            for j, (other_key, other_folder) in enumerate(keyed[i + 1 :], i + 1):
+                alike = key[0] == other_key[0] or key[1] == other_key[1]
+                if alike and folder != other_folder and self.mirrored(_pair(folder, other_folder)):
+                    covered.update((i, j))
+        return len(covered) == len(members)
+
+
+def _by_key(members: list[Symbol]) -> dict[tuple[str, str], set[str]]:
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for member in members:
+        found[mirror_key(member)].add(_directory(member.path))
+    return found
+
+
+def _pair(one: str, other: str) -> DirectoryPair:
+    return (one, other) if one < other else (other, one)
+
+
+def _pairs(folders: set[str]) -> list[DirectoryPair]:
+    ordered = sorted(folders)
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+
+
+def family_name(symbol: Symbol) -> str:
+    """The qualified name with the language's flavour suffixes taken off every part."""
+    rule = compiled(spec_by_name(symbol.language).clones.intent.family_suffix)
+    parts = []
+    for part in symbol.qualified_name.split("."):
+        base = (rule.sub("", part) if rule else part) or part
+        # `#` for the number: `parse2` is a copy of `parse` to merge, `mapaccess1` and
+        # `mapaccess2` are numbered versions of one operation.
+        numbered = _NUMBERED.sub("#", base)
+        parts.append(numbered if numbered != "#" else base)
+    return ".".join(parts)
+
+
+def is_family(members: list[Symbol]) -> bool:
+    """Most members (FAMILY_SHARE) are one of several versions of one operation in the group:
+    one qualified name twice in one file (overloads per arity or argument type, a class and
+    its generic twin `Foo<T>`), or names equal once the language's flavour suffixes are
+    removed and any trailing number is read as one (`Any` and `AnyAwait`, `mapaccess1` and
+    `mapaccess2`, not `parse` and `parse2`)."""
+    names: dict[tuple[str, str], int] = defaultdict(int)
+    for member in members:
+        names[(member.path, member.qualified_name)] += 1
+    family: dict[str, set[str]] = defaultdict(set)
+    for member in members:
+        family[family_name(member)].add(member.qualified_name)
+    versions = sum(
+        1
+        for member in members
+        if names[(member.path, member.qualified_name)] > 1 or len(family[family_name(member)]) > 1
+    )
+    return versions >= FAMILY_SHARE * len(members)
+
+
+def is_vendored(members: list[Symbol]) -> bool:
+    """Every member is someone else's code, copied in (`vendor/`, `third_party/`, ...)."""
+    return all(classify.classify(member.path) == "vendored" for member in members)
+
+
+@dataclass(slots=True)
+class Deprecations:
+    """Which members are deprecated: by a mark at the definition, a warning in the body, or
+    a module-level warning in their file or in a package index file above it."""
+
+    sources: Sources
+    _modules: dict[str, bool] = field(default_factory=dict)
+
+    def is_deprecated(self, symbol: Symbol) -> bool:
+        spec = spec_by_name(symbol.language)
+        rules = spec.clones.intent
+        source = self.sources.get(symbol.path)
+        if source is None:
+            return False
+        if (item := compiled(rules.deprecated_item)) and any(
+            item.match(line) for line in lines_above(source, symbol)
+        ):
+            return True
+        if (body := compiled(rules.deprecated_body)) is not None:
+            first = symbol.line - 1
+            text = "\n".join(source.lines[first : min(symbol.end_line, first + BODY_LINES)])
+            if body.search(text):
+                return True
+        if not rules.deprecated_module:
+            return False
+        folder = _directory(symbol.path)
+        candidates = [symbol.path]
+        while True:  # the package index files of every enclosing package
+            candidates += [
+                f"{folder}/{stem}{ext}" if folder else f"{stem}{ext}"
+                for stem in spec.package_index_stems
+                for ext in spec.extensions
+            ]
+            if not folder:
+                break
+            folder = _directory(folder)
+        return any(self._module_deprecated(path, rules.deprecated_module) for path in candidates)
+
+    def _module_deprecated(self, path: str, rule: str) -> bool:
+        if path not in self._modules:
+            source = self.sources.get(path)
+            pattern = compiled(rule)
+            text = source.data.decode("utf-8", errors="replace") if source else ""
+            self._modules[path] = bool(pattern and text and pattern.search(text))
+        return self._modules[path]
+
+    def holds(self, members: list[Symbol]) -> bool:
+        """All copies but at most one are deprecated: the duplication leaves with them."""
+        deprecated = sum(1 for member in members if self.is_deprecated(member))
+        return deprecated >= len(members) - 1
