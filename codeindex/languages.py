@@ -219,8 +219,10 @@ _GO_CLONES = CloneSyntax(
         file_constraint=r"^(?://go:build|// \+build) ",
     ),
     intent=Intent(
-        # The runtime's map functions specialised per key type: mapassign_fast32, _faststr.
-        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$",
+        # The runtime's map functions specialised per key type (mapassign_fast32, _faststr);
+        # string and []byte twins kept apart to avoid a conversion (utf8.Valid and
+        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes).
+        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$",
         deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )

@@ -435,6 +435,19 @@ def test_find_duplicates_pages_and_filters_by_path(fresh: Session) -> None:
 
 
 @needs_clones
+def test_find_duplicates_hides_groups_kept_on_purpose_on_request(fresh: Session) -> None:
+    legacy = PROJECT["svc/config.py"].replace("parse_config", "parse_legacy")
+    warn = "import warnings\nwarnings.warn('use svc.config', DeprecationWarning, 2)\n"
+    write(fresh.root, {"svc/legacy.py": warn + legacy})
+    fresh.ok("reindex", {"paths": ["svc/legacy.py"]})
+    scoped = {"path": "svc/legacy.py", "min_similarity": 0.8}
+    [group] = fresh.ok("find_duplicates", scoped)["groups"]
+    assert group["labels"] == ["deprecated"]
+    hidden = fresh.ok("find_duplicates", {**scoped, "hide_intentional": True})
+    assert hidden["groups"] == [] and hidden["hidden"] == {"deprecated": 1}
+
+
+@needs_clones
 def test_find_duplicates_reports_pasted_blocks_on_request(fresh: Session) -> None:
     write(fresh.root, {"jobs/reports.py": FETCH, "jobs/sync.py": SYNC})
     fresh.ok("reindex", {"paths": ["jobs"]})

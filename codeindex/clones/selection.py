@@ -34,6 +34,7 @@ INTENTIONAL = (
     labels.PLATFORM_VARIANTS,
     intent.MIRROR,
     intent.FAMILY,
+    intent.IMPLEMENTATIONS,
     intent.DEPRECATED,
     intent.VENDORED,
 )
@@ -107,6 +108,8 @@ def _intentional(context: _Context, members: list[Symbol]) -> str | None:
         return intent.MIRROR
     if intent.is_family(members):
         return intent.FAMILY
+    if intent.are_implementations(members):
+        return intent.IMPLEMENTATIONS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
     if intent.is_vendored(members):
@@ -152,12 +155,15 @@ def _hidden_by(group: DuplicateGroup, options: Options) -> str | None:
 
 def _value(item: Found, group: DuplicateGroup) -> float:
     """What a refactor would save: each copy's length less a call (never under a tenth of
-    it), times the similarity (an edited copy saves less than an exact one), times the
-    extra copies, counted with diminishing weight."""
+    it), times what merging keeps of it, times the extra copies, counted with diminishing
+    weight. What merging keeps: the shared part (the similarity) less the differing part,
+    which the merged helper must take as parameters or branches (2 x similarity - 1; never
+    under a tenth of the similarity)."""
     mean = item.codes / len(item.members)
     saved = max(mean - CALL_CODES, mean / 10)
+    kept = max(2 * item.similarity - 1, item.similarity / 10)
     extra: float = (len(group.members) - 1) ** COPIES_EXPONENT  # int ** float is typed Any
-    return item.similarity * saved * extra
+    return kept * saved * extra
 
 
 def _intentional_label(group: DuplicateGroup) -> str | None:
