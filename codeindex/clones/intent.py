@@ -149,7 +149,8 @@ def are_implementations(members: list[Symbol]) -> bool:
         return False
     if len({member.name for member in members}) > 1:
         return False
-    classes = {(m.path, m.qualified_name.rpartition(".")[0]) for m in members}
+    # By name: one class defined again in several files (per platform) is not many classes.
+    classes = {member.qualified_name.rpartition(".")[0] for member in members}
     return len(classes) >= IMPLEMENTATIONS_MIN
 
 
