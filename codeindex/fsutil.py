@@ -110,7 +110,7 @@ def sniff(data: bytes) -> str:
     return ""
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes | bytearray) -> None:
     """Replace `target` with `data` in one step; raises OSError and leaves no temporary file
     when it cannot (read-only or full disk)."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")

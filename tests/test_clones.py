@@ -306,14 +306,19 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
         return "".join(letters[: generator.randrange(len(letters) // 2, len(letters) + 1)])
 
     variants = [edited(base) for base in bases if len(base) > 40 for _ in range(60)]
-    table = CloneTable([_unit(f"u{i}", []) for i in range(len(variants))])
-    for entry, codes in zip(table.entries, variants, strict=True):
-        entry.unit = fingerprints.Unit("", entry.symbol.name, "", len(codes), codes, "")
+    table = CloneTable.of([_row(f"u{i}", codes) for i, codes in enumerate(variants)])
     for query in [edited(base) for base in bases if len(base) > 40 for _ in range(5)]:
         scores = [Indel.normalized_similarity(query, codes) for codes in variants]
         expected = {i for i, score in enumerate(scores) if score >= 0.7}
         assert len(expected) < similar.SNIPPET_CANDIDATES
         assert set(similar._length_window_candidates(table, query, 0.7)) == expected
+
+
+def _row(name: str, codes: str) -> tuple[str, str]:
+    """A table row: the stored symbol and the payload of a unit with these codes."""
+    symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
+    payload = fingerprints.SEP.join(("", name, "", str(len(codes)), codes, ""))
+    return symbol_to_stored(symbol), payload
 
 
 def _unit(name: str, blocks: list[int]) -> Entry:

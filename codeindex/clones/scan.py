@@ -145,18 +145,17 @@ def _scan_units(
         fingerprints.MIN_UNIT_TOKENS, fingerprints.partner_minimum(min_tokens, min_similarity)
     )
     marked = min_lines >= SCAN_MIN_LINES and partner_tokens >= fingerprints.SCAN_MARK_TOKENS
+    import numpy as np
+
     table = tables.get(store, fingerprints.SCAN_TERM if marked else fingerprints.UNIT_TERM)
+    size, lines = table.column("size"), table.column("lines")
+    kept = (size >= partner_tokens) & ~table.column("data") & (lines >= min_lines)
     wanted = set(languages)
-    units = []
-    for entry in table.entries:
-        symbol, unit = entry.symbol, entry.unit
-        if wanted and symbol.language not in wanted:
-            continue
-        if unit.size < partner_tokens or fingerprints.FLAG_DATA in unit.flags:
-            continue
-        if _lines(symbol) < min_lines:
-            continue
-        units.append(entry)
+    if wanted:
+        in_languages = np.zeros(len(table), dtype=bool)
+        in_languages[table.rows_of(wanted)] = True
+        kept &= in_languages
+    units = [table.entry(row) for row in np.flatnonzero(kept).tolist()]
     # In source order, not the index's document order (which depends on the order files
     # were indexed in): ties between equal similarities then break the same way every time.
     units.sort(key=lambda entry: (entry.symbol.path, entry.symbol.line, entry.symbol.end_line))

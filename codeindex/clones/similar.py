@@ -30,6 +30,8 @@ NEAR_MARGIN = 0.15
 NEAR_FLOOR = 0.5
 # Candidates verified per snippet unit, best fingerprint overlap first.
 SNIPPET_CANDIDATES = 80
+# Rows of the length window checked against the histogram bound at a time.
+WINDOW_SLICE = 16384
 # partial_ratio (0-100) a fragment's candidates must reach before they are verified.
 FRAGMENT_CUTOFF = 50
 
@@ -95,8 +97,8 @@ def _ranked_matches(
             candidates = _fragment_candidates(table, unit.codes, allowed)
         else:
             candidates = _length_window_candidates(table, unit.codes, min_similarity)
-        for index in candidates:
-            entry = table.entries[index]
+        for row in candidates:
+            entry = table.entry(row)
             symbol = entry.symbol
             if symbol.language not in allowed:
                 continue
@@ -124,39 +126,47 @@ def _length_window_candidates(table: CloneTable, codes: str, min_similarity: flo
     high = int(
         np.searchsorted(units.lengths, size * (2 - min_similarity) / min_similarity, "right")
     )
-    reachable = within_reach(
-        units.histograms[low:high],
-        code_histograms([codes]),
-        size + units.lengths[low:high],
-        min_similarity,
-    )
-    window = (low + np.flatnonzero(reachable)).tolist()
+    query = code_histograms([codes])
+    reachable = [
+        start
+        + np.flatnonzero(
+            within_reach(
+                units.histograms[start:end], query, size + units.lengths[start:end], min_similarity
+            )
+        )
+        # In slices: the window can be a large part of a big index, and each slice makes
+        # temporaries of its size.
+        for start, end in _slices(low, high, WINDOW_SLICE)
+    ]
+    rows = units.order[np.concatenate(reachable)].tolist() if reachable else []
     found = process.extract(
         codes,
-        [units.codes[i] for i in window],
+        [table.codes(row) for row in rows],
         scorer=Indel.normalized_similarity,
         score_cutoff=min_similarity,
         limit=SNIPPET_CANDIDATES,
     )
-    return [units.order[window[position]] for _, _, position in found]
+    return [rows[position] for _, _, position in found]
+
+
+def _slices(low: int, high: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, high)) for start in range(low, high, size)]
 
 
 def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> list[int]:
     """Bare statements share too few shingles with the function around them for the LSH
     bands, so align them against every unit that could contain them, in rapidfuzz's C loop.
     Slower than a band lookup; only used for snippets that are not whole functions."""
-    indexes = [
-        i
-        for i, entry in enumerate(table.entries)
-        if entry.symbol.language in languages and len(entry.unit.codes) >= len(codes)
-    ]
     import numpy as np
+
+    rows = table.rows_of(languages)
+    rows = rows[table.column("code_length")[rows] >= len(codes)].tolist()
 
     # On every core, as this is the slow path. The units are the rows, since cdist shares
     # rows among its threads; partial_ratio aligns the shorter string with the longer
     # whichever side it is on.
     scores = process.cdist(
-        [table.entries[i].unit.codes for i in indexes],
+        [table.codes(row) for row in rows],
         [codes],
         scorer=partial_ratio,
         score_cutoff=FRAGMENT_CUTOFF,
@@ -164,7 +174,7 @@ def _fragment_candidates(table: CloneTable, codes: str, languages: set[str]) -> 
         workers=-1,
     )[:, 0]
     best = np.argsort(-scores, kind="stable")[:SNIPPET_CANDIDATES]
-    return [indexes[position] for position in best.tolist() if scores[position] >= FRAGMENT_CUTOFF]
+    return [rows[position] for position in best.tolist() if scores[position] >= FRAGMENT_CUTOFF]
 
 
 def _snippet_similarity(query: str, codes: str, fragment: bool) -> float:

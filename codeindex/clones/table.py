@@ -1,23 +1,24 @@
-"""The clone units of an index, in memory: payloads read once per index generation; MinHash
-sketches (for the whole-repository scan's LSH buckets) computed on first use.
+"""The clone units of an index as a table: one row per unit, its symbol record and payload,
+with what queries filter and sort on as arrays (clones.table_file keeps it on disk).
 
 Why not LSH bands as index terms: nearly every band term is unique, so they would add a
 posting per unit and band, and Whoosh's per-term writing would multiply the CPU time of a
-cold index. The stored payloads are read back once per index generation instead; a process
-that keeps its CodeIndex (the MCP server, the watcher) then answers snippet queries in
-milliseconds.
+cold index. The table is built from the stored payloads once per index generation instead,
+and MinHash sketches are computed on first use.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from codeindex.clones import fingerprints, sketch
+from codeindex.clones import fingerprints, sketch, table_file
+from codeindex.clones.table_file import UTF8, Columns, Stamp
 from codeindex.models import Symbol
-from codeindex.store import INDEX_NAME, Store, stored_symbol_path, symbol_from_stored
+from codeindex.store import INDEX_NAME, Store, symbol_from_stored
 
 if TYPE_CHECKING:
     import numpy
@@ -40,10 +41,6 @@ class Entry:
         return self._symbol
 
     @property
-    def path(self) -> str:
-        return stored_symbol_path(self.record)
-
-    @property
     def line_span(self) -> int:
         """Lines from the definition's line to its last: a unit nested in another spans
         fewer."""
@@ -58,36 +55,84 @@ class Entry:
 # Code counts per unit, folded into this many buckets (code mod 64): the bound they give
 # leaves a small part of a snippet's length window to compare.
 HISTOGRAM_BUCKETS = 64
+# Above this many changed files a full reload is as cheap as patching the table.
+PATCH_MAX_FILES = 200
 
 
-@dataclass(frozen=True, slots=True)
-class ByLength:
+class ByLength(NamedTuple):
     """The units sorted by code length, for snippet queries."""
 
-    order: list[int]  # entry indexes
+    order: numpy.ndarray  # row of each position
     lengths: numpy.ndarray
-    codes: list[str]
-    histograms: numpy.ndarray  # one row per unit: code_histograms
+    histograms: numpy.ndarray  # one row per position: code_histograms
 
 
-@dataclass(slots=True)
 class CloneTable:
-    entries: list[Entry]
-    _by_length: ByLength | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    """Rows in the index's document order. Columns: `record_blob`/`record_ends` and
+    `payload_blob`/`payload_ends` (the stored strings), `path_id` and `language_id` (into
+    the meta lists), `size` (tokens), `lines`, `data` (a data table written as code),
+    `code_length`, and in code-length order `by_length` (rows) and `histograms`."""
 
-    def by_length(self) -> ByLength:
+    def __init__(self, columns: Columns) -> None:
+        self.stamp = columns.stamp
+        self.meta = columns.meta
+        self._arrays = columns.arrays
+        self._records = columns.arrays["record_blob"]
+        self._record_ends = columns.arrays["record_ends"]
+        self._payloads = columns.arrays["payload_blob"]
+        self._payload_ends = columns.arrays["payload_ends"]
+        self._entries: dict[int, Entry] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._record_ends)
+
+    def column(self, name: str) -> numpy.ndarray:
+        return self._arrays[name]
+
+    def entry(self, row: int) -> Entry:
+        found = self._entries.get(row)
+        if found is None:
+            found = Entry(self.record(row), fingerprints.decode(self.payload(row)))
+            self._entries[row] = found
+        return found
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [self.entry(row) for row in range(len(self))]
+
+    def record(self, row: int) -> str:
+        return _string(self._records, self._record_ends, row)
+
+    def payload(self, row: int) -> str:
+        return _string(self._payloads, self._payload_ends, row)
+
+    def codes(self, row: int) -> str:
+        return self.payload(row).split(fingerprints.SEP, 5)[4]
+
+    def rows_of(self, languages: Iterable[str]) -> numpy.ndarray:
+        """Rows whose unit is in one of `languages`."""
         import numpy as np
 
-        with self._lock:
-            if self._by_length is None:
-                all_codes = [entry.unit.codes for entry in self.entries]
-                lengths = np.fromiter(map(len, all_codes), dtype=np.int64, count=len(all_codes))
-                order = np.argsort(lengths, kind="stable").tolist()
-                codes = [all_codes[i] for i in order]
-                lengths = lengths[order]
-                self._by_length = ByLength(order, lengths, codes, code_histograms(codes))
-            return self._by_length
+        names = set(languages)
+        wanted = [i for i, name in enumerate(self.meta["languages"]) if name in names]
+        return np.flatnonzero(np.isin(self._arrays["language_id"], wanted))
+
+    def by_length(self) -> ByLength:
+        arrays = self._arrays
+        return ByLength(arrays["by_length"], arrays["sorted_lengths"], arrays["histograms"])
+
+    @classmethod
+    def of(cls, rows: list[tuple[str, str]]) -> CloneTable:
+        """A table of (record, payload) rows, in memory."""
+        columns = table_file.decode(_encoded((0, 0), rows, {}))
+        assert columns is not None
+        return cls(columns)
+
+
+def _string(blob: numpy.ndarray, ends: numpy.ndarray, row: int) -> str:
+    start = int(ends[row - 1]) if row else 0
+    return blob[start : int(ends[row])].tobytes().decode(*UTF8)
 
 
 def code_histograms(all_codes: list[str]) -> numpy.ndarray:
@@ -129,72 +174,127 @@ def within_reach(
     return 2 * common >= threshold * total_lengths - 1e-9  # type: ignore[no-any-return]
 
 
-# Above this many changed files a full reload is as cheap as patching the table.
-PATCH_MAX_FILES = 200
-
-
-@dataclass(slots=True)
-class _Loaded:
-    generation: tuple[int, int]
-    digests: dict[str, str]  # content digest per path
-    table: CloneTable
-
-
 class CloneTables:
-    """The clone tables of one index (one per marker), kept by its CodeIndex: a process
-    that keeps its CodeIndex (the MCP server, the watcher) reads the payloads once per index
-    generation. Safe to share between threads."""
+    """The clone tables of one index (one per marker), kept by its CodeIndex and shared by
+    its threads. A table is mapped from its file while the index generation is unchanged;
+    after a commit, only the files whose content digest changed are read from the index
+    again (a watcher commits after every save, and the next snippet query should not pay a
+    full reload), and the file is rewritten for the next process."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, _Loaded] = {}
+        self._loaded: dict[str, CloneTable] = {}
         self._lock = threading.Lock()
 
     def get(self, store: Store, marker: str = fingerprints.UNIT_TERM) -> CloneTable:
-        """The units carrying `marker`, as of the index's latest commit. After a commit only
-        the files whose content digest changed are read again: a watcher commits after
-        every save, and the next snippet query should not pay a full reload."""
-        generation = _generation(store)
+        stamp = _generation(store)
         with self._lock:
             loaded = self._loaded.get(marker)
-        if loaded is not None and loaded.generation == generation:
-            return loaded.table
-        table, digests = _reload(store, marker, loaded)
-        with self._lock:
-            # An older generation is never asked for again.
-            self._loaded[marker] = _Loaded(generation, digests, table)
-        return table
+        if loaded is None or loaded.stamp != stamp:
+            on_disk = table_file.read(store.directory, marker)
+            if on_disk is not None and on_disk.stamp == stamp:
+                loaded = CloneTable(on_disk)
+            else:
+                previous = loaded or (CloneTable(on_disk) if on_disk is not None else None)
+                loaded = _rebuild(store, marker, stamp, previous)
+            with self._lock:
+                self._loaded[marker] = loaded  # an older generation is never asked for again
+        return loaded
 
 
-def _reload(store: Store, marker: str, cached: _Loaded | None) -> tuple[CloneTable, dict[str, str]]:
+def _rebuild(store: Store, marker: str, stamp: Stamp, previous: CloneTable | None) -> CloneTable:
     digests = {path: record.digest for path, record in store.file_records().items()}
-    if cached is None:
-        table = CloneTable(_read(store, marker))
-    else:
-        previous = cached.digests
-        changed = {
-            path
-            for path in previous.keys() | digests.keys()
-            if previous.get(path) != digests.get(path)
-        }
+    rows: list[tuple[str, str]] = []
+    changed: list[str] | None = None  # None: read every file's units
+    if previous is not None:
+        before = previous.meta["digests"]
+        changed = sorted(
+            path for path in before.keys() | digests.keys() if before.get(path) != digests.get(path)
+        )
         if len(changed) > PATCH_MAX_FILES:
-            table = CloneTable(_read(store, marker))
+            changed = None
         else:
-            kept = [e for e in cached.table.entries if e.path not in changed]
-            fresh = _read(store, marker, sorted(changed)) if changed else []
-            table = CloneTable(kept + fresh)
-    return table, digests
+            gone = set(changed)
+            paths = previous.meta["paths"]
+            for row, path_id in enumerate(previous.column("path_id").tolist()):
+                if paths[path_id] not in gone:
+                    rows.append((previous.record(row), previous.payload(row)))
+    if changed is None or changed:
+        fresh = store.clone_units((), marker, changed or ())
+        rows.extend((record, payload) for record, payload in fresh if payload)
+    data = _encoded(stamp, rows, digests)
+    if table_file.write(store.directory, marker, data):
+        mapped = table_file.read(store.directory, marker)
+        if mapped is not None and mapped.stamp == stamp:
+            return CloneTable(mapped)
+    columns = table_file.decode(data)
+    assert columns is not None
+    return CloneTable(columns)
 
 
-def _read(store: Store, marker: str, paths: list[str] | None = None) -> list[Entry]:
-    return [
-        Entry(data, fingerprints.decode(payload))
-        for data, payload in store.clone_units((), marker, paths or ())
-        if payload
-    ]
+def _encoded(stamp: Stamp, rows: list[tuple[str, str]], digests: dict[str, str]) -> bytearray:
+    """The table file of `rows` ((record, payload) pairs), which it empties as it goes."""
+    import numpy as np
+
+    columns, meta = _row_columns(rows)
+    record_blob, record_ends = table_file.strings([r.encode(*UTF8) for r, _ in rows])
+    payload_blob, payload_ends = table_file.strings([p.encode(*UTF8) for _, p in rows])
+    rows.clear()  # the strings are in the blobs now: hand their memory back before the file
+    order = np.argsort(columns["code_length"], kind="stable")
+    arrays = {
+        "record_blob": record_blob,
+        "record_ends": record_ends,
+        "payload_blob": payload_blob,
+        "payload_ends": payload_ends,
+        **columns,
+        "by_length": order,
+        "sorted_lengths": columns["code_length"][order],
+        "histograms": columns.pop("histograms")[order],
+    }
+    return table_file.encode(stamp, arrays, {**meta, "digests": digests})
 
 
-def _generation(store: Store) -> tuple[int, int]:
+def _row_columns(
+    rows: list[tuple[str, str]],
+) -> tuple[dict[str, numpy.ndarray], dict[str, list[str]]]:
+    """What queries filter and sort on, per row, and the path and language names the ids
+    stand for. The payloads are split a chunk at a time, so that their codes are not all
+    copied at once."""
+    import numpy as np
+
+    count = len(rows)
+    columns: dict[str, numpy.ndarray] = {
+        "path_id": np.empty(count, np.int32),
+        "language_id": np.empty(count, np.uint8),
+        "lines": np.empty(count, np.int32),
+        "size": np.empty(count, np.int32),
+        "data": np.empty(count, bool),
+        "code_length": np.empty(count, np.int64),
+        "histograms": np.empty((count, HISTOGRAM_BUCKETS), np.int32),
+    }
+    paths: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    for start in range(0, count, sketch.CHUNK):
+        all_codes = []
+        for row, (record, payload) in enumerate(rows[start : start + sketch.CHUNK], start):
+            fields = json.loads(record)
+            language, path, line, end_line, start_line = fields[3:7] + fields[9:10]
+            columns["path_id"][row] = paths.setdefault(path, len(paths))
+            columns["language_id"][row] = languages.setdefault(language, len(languages))
+            columns["lines"][row] = end_line - (start_line or line) + 1
+            _, _, flags, size, codes, _ = payload.split(fingerprints.SEP, 5)
+            columns["size"][row] = int(size)
+            columns["data"][row] = fingerprints.FLAG_DATA in flags
+            all_codes.append(codes)
+        end = start + len(all_codes)
+        columns["code_length"][start:end] = list(map(len, all_codes))
+        columns["histograms"][start:end] = _histograms(all_codes)
+    return columns, {"paths": list(paths), "languages": list(languages)}
+
+
+def _generation(store: Store) -> Stamp:
     """The index generation, plus its TOC's mtime: a rebuilt index restarts the count."""
+    import os
+
     generation = store.ix.latest_generation()
     toc = store.directory / f"_{INDEX_NAME}_{generation}.toc"
     try:

@@ -1,0 +1,118 @@
+"""The clone table's file format: one row per clone unit, as arrays a process maps.
+
+Decoding every payload out of the index's stored columns was most of a `similar` call's
+time; a process that maps this file touches only the rows a query needs (the length window's
+histograms, a few candidates' payloads), and processes share its pages. The file lives beside
+the index (`clone-table-<marker>.bin`), is written whole by atomic rename, and names the index
+generation it was built from: a file from another generation is never read as current.
+
+Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: stamp, row
+count, and each array's offset, dtype and shape), then the arrays, each aligned to ALIGN.
+Strings are UTF-8 (surrogates passed through: file names need not be UTF-8) in one blob per
+column, with each row's end offset.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy
+
+MAGIC = b"code-index clone table 1\n"
+ALIGN = 64
+FILE_NAME = "clone-table-{}.bin"
+UTF8 = ("utf-8", "surrogatepass")
+Stamp = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A table's arrays, by name (see TableFile for what each holds)."""
+
+    stamp: Stamp
+    arrays: dict[str, numpy.ndarray]
+    meta: dict[str, Any]  # paths, languages, digests
+
+
+def encode(stamp: Stamp, arrays: dict[str, numpy.ndarray], meta: dict[str, Any]) -> bytearray:
+    """The file's bytes, each array copied once, straight into place."""
+    import numpy as np
+
+    arrays = {**arrays, "meta": np.frombuffer(json.dumps(meta).encode(*UTF8), np.uint8)}
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, array in arrays.items():
+        layout[name] = [offset, array.dtype.str, list(array.shape)]
+        offset += _aligned(array.nbytes)
+    header = json.dumps({"stamp": list(stamp), "arrays": layout}).encode()
+    start = _aligned(len(MAGIC) + 8 + len(header))
+    out = bytearray(start + offset)
+    out[: len(MAGIC) + 8 + len(header)] = MAGIC + len(header).to_bytes(8, "little") + header
+    for name, array in arrays.items():
+        if array.nbytes:
+            place = np.frombuffer(out, np.uint8, array.nbytes, start + layout[name][0])
+            place[:] = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+    return out
+
+
+def decode(buffer: mmap.mmap | bytearray) -> Columns | None:
+    """The arrays of a table file, as views of `buffer`; None when it is not one (or cut
+    short)."""
+    import numpy as np
+
+    if buffer[: len(MAGIC)] != MAGIC:
+        return None
+    size = int.from_bytes(buffer[len(MAGIC) : len(MAGIC) + 8], "little")
+    try:
+        header = json.loads(buffer[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+        start = _aligned(len(MAGIC) + 8 + size)
+        arrays = {}
+        for name, (offset, dtype, shape) in header["arrays"].items():
+            count = int(np.prod(shape))
+            if count == 0:  # frombuffer refuses to read nothing
+                arrays[name] = np.zeros(shape, dtype)
+                continue
+            arrays[name] = np.frombuffer(buffer, dtype, count, start + offset).reshape(shape)
+        meta = json.loads(arrays.pop("meta").tobytes().decode(*UTF8))
+        return Columns((int(header["stamp"][0]), int(header["stamp"][1])), arrays, meta)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def read(directory: Path, marker: str) -> Columns | None:
+    """The table file of `marker` in `directory`, mapped, whatever generation it is of."""
+    try:
+        with open(directory / FILE_NAME.format(marker), "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # no file, or an empty one
+        return None
+    return decode(mapped)
+
+
+def write(directory: Path, marker: str, data: bytearray) -> bool:
+    """Best effort: a read-only index directory just means no file."""
+    from codeindex.fsutil import atomic_write
+
+    try:
+        atomic_write(directory / FILE_NAME.format(marker), data)
+    except OSError:
+        return False
+    return True
+
+
+def strings(values: Sequence[bytes]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """A column of byte strings: its blob and each row's end offset."""
+    import numpy as np
+
+    ends = np.cumsum(np.fromiter(map(len, values), np.int64, len(values)))
+    return np.frombuffer(b"".join(values), np.uint8), ends
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGN) * ALIGN
