@@ -39,7 +39,7 @@ from _corpus import copy_stdlib  # noqa: E402
 from _results import save, table  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
-from codeindex.text_search import STOPWORDS  # noqa: E402
+from codeindex.storage.text import STOPWORDS  # noqa: E402
 
 QUERIES = Path(__file__).with_name("agent_queries.json")
 TOP = 10

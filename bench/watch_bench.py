@@ -29,8 +29,9 @@ from pathlib import Path
 
 import psutil
 
-from codeindex import store
+from codeindex import storage
 from codeindex.api import CodeIndex
+from codeindex.storage import merging
 from codeindex.watcher import active_watcher
 
 BENCH_DIR = "zz_watch_bench"
@@ -131,13 +132,13 @@ def save_to_visible(root: Path, edits: int) -> tuple[list[float], list[float]]:
         for edit in range(edits):
             name = f"bench_edit_{edit}_{rng.randrange(10**6)}"
             target = root / BENCH_DIR / f"m{edit % 7}.py"
-            generation = code_index.store.ix.latest_generation()
+            generation = code_index.store.generation()
             started = time.perf_counter()
             target.write_text(f"def {name}(value):\n    return value\n", encoding="utf-8")
             while True:
                 # Search again only when a commit landed: a reader that searched in a busy
                 # loop would take the CPU the watcher needs (2 cores here).
-                latest = code_index.store.ix.latest_generation()
+                latest = code_index.store.generation()
                 if latest != generation:
                     generation = latest
                     if any(h.symbol.name == name for h in code_index.search(name).hits):
@@ -168,16 +169,16 @@ def commits_under_reader(root: Path, edits: int) -> None:
     hot: list[float] = []
     merges: list[float] = []
     publishes: list[float] = []
-    real_publish = store.Store._publish_merge
+    real_publish = merging.publish_merge
 
-    def timed_publish(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed_publish(*args, **kwargs):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         try:
-            return real_publish(self, *args, **kwargs)
+            return real_publish(*args, **kwargs)
         finally:
             publishes.append(time.perf_counter() - started)
 
-    store.Store._publish_merge = timed_publish  # type: ignore[method-assign]
+    merging.publish_merge = timed_publish
 
     def merge() -> None:
         started = time.perf_counter()
@@ -208,10 +209,10 @@ def commits_under_reader(root: Path, edits: int) -> None:
         print(summary("background merge (no lock held)", merges))
         print(summary("  its publish under the lock", publishes))
         started = time.perf_counter()
-        code_index.store.writer().commit(optimize=True)
+        code_index.store.writer().optimize()
         print(f"{'optimize, for contrast':<34} {time.perf_counter() - started:7.1f} s")
     finally:
-        store.Store._publish_merge = real_publish  # type: ignore[method-assign]
+        merging.publish_merge = real_publish
         if reader.poll() is None:
             reader.kill()
         for relative, data in originals.items():  # leave the corpus as we found it
@@ -247,7 +248,7 @@ def main() -> None:
     ensure_corpus(root)
     try:
         code_index = CodeIndex.open(root)
-    except store.IndexError_:  # an index of an older format: start over
+    except storage.IndexError_:  # an index of an older format: start over
         code_index = CodeIndex.open(root, rebuild=True)
     report = code_index.refresh()
     status = code_index.status()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from codeindex import store
+from codeindex import storage
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.clones.table import CloneTables
 from codeindex.fsutil import Unreadable, is_write_refused, read_source
@@ -120,7 +120,7 @@ def _rebuild_turn(directory: Path):  # type: ignore[no-untyped-def]
     while True:
         try:
             before = os.stat(directory).st_ino
-            lock = store.directory_lock(directory, store.REBUILD_LOCK)
+            lock = storage.directory_lock(directory, storage.REBUILD_LOCK)
             if not lock.acquire(blocking=False):
                 waited = True
                 lock.acquire(blocking=True)
@@ -148,7 +148,7 @@ class SymbolSource:
 
 
 class CodeIndex:
-    def __init__(self, root: Path, index_store: store.Store, max_file_size: int) -> None:
+    def __init__(self, root: Path, index_store: storage.Store, max_file_size: int) -> None:
         self.root = root
         self.store = index_store
         self.indexer = Indexer(root, index_store, max_file_size)
@@ -171,7 +171,7 @@ class CodeIndex:
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
         if rebuild:
             return cls.rebuild(root, max_file_size).code_index
-        index_store = store.Store.open(root)
+        index_store = storage.Store.open(root)
         return cls(root, index_store, _size_limit(max_file_size, index_store.directory))
 
     @classmethod
@@ -192,15 +192,15 @@ class CodeIndex:
             raise UsageError(f"root {root} is not a directory; pass an existing --root")
         size_limit = _size_limit(max_file_size, root / INDEX_DIR)
         try:
-            store.Store.open(root).close()  # creates an empty index when there is none
-        except store.ForeignIndex:
+            storage.Store.open(root).close()  # creates an empty index when there is none
+        except storage.ForeignIndex:
             raise
-        except store.IndexError_:
+        except storage.IndexError_:
             pass  # ours but unusable: what a rebuild is for
         lock, waited = _rebuild_turn(root / INDEX_DIR)
         try:
             index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
-            side = store.Store.create_beside(root)
+            side = storage.Store.create_beside(root)
             try:
                 report = Indexer(root, side, size_limit).refresh(
                     progress=progress, progress_total=progress_total
@@ -226,7 +226,7 @@ class CodeIndex:
         progress: Progress | None = None,
         progress_total: Progress | None = None,
         merge: bool = True,
-        lock_timeout: float = store.WRITER_TIMEOUT,
+        lock_timeout: float = storage.WRITER_TIMEOUT,
     ) -> UpdateReport | None:
         """Re-index what changed on disk. Returns None when another process holds the writer
         lock past `lock_timeout`: it keeps the index current, so answers come from its last
@@ -234,7 +234,7 @@ class CodeIndex:
         try:
             with self._refresh_lock:
                 report = self.indexer.refresh(paths, progress, progress_total, merge, lock_timeout)
-        except store.IndexBusy as busy:
+        except storage.IndexBusy as busy:
             self.read_only_reason = str(busy)
             return None
         except OSError as exc:
@@ -519,7 +519,7 @@ def _parse(text: str, **filters: Any) -> SearchQuery:
         parsed = parse_query(text, **filters)
         for alternative in parsed.alternatives:  # bad path globs are input errors too
             if alternative.paths:
-                store.path_matcher(alternative.paths)
+                storage.path_matcher(alternative.paths)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return parsed

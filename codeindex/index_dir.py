@@ -10,7 +10,7 @@ swapped in with one atomic exchange of the two names (renameat2 RENAME_EXCHANGE 
 a kill at any moment leaves either the old index or the new one in place, whole. The
 directory swapped out is removed marker last, so a kill in the middle of removing it still
 leaves a directory that is recognisably ours, which the next rebuild clears away.
-No whoosh here: this module only moves directories (codeindex.store opens them).
+No whoosh here: this module only moves directories (codeindex.storage opens them).
 """
 
 from __future__ import annotations

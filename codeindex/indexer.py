@@ -20,18 +20,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import xxhash
 
-from codeindex import store
+from codeindex import storage
 from codeindex.clones.fingerprints import fingerprint_files
 from codeindex.extract import Extraction, extract
 from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, sniff
 from codeindex.languages import LanguageSpec, language_for_path
-from codeindex.models import FileRecord, UpdateReport
+from codeindex.models import FileRecord, IndexedFile, IndexedSymbol, UpdateReport
 from codeindex.refs import words_of
-from codeindex.segment_writer import BulkSegmentWriter, Document
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
@@ -50,13 +48,6 @@ Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
-class FileOutcome:
-    record: FileRecord
-    documents: list[Document]
-    words: bytes = b""  # for the file record's `refs` column (codeindex.refs)
-
-
-@dataclass(frozen=True, slots=True)
 class _Extracted:
     """A file read and parsed, waiting for its batch to be fingerprinted."""
 
@@ -68,12 +59,12 @@ class _Extracted:
 
 def read_files(
     root: Path, candidates: Iterable[Candidate], limit: int = DEFAULT_MAX_FILE_SIZE
-) -> Iterator[FileOutcome]:
+) -> Iterator[IndexedFile]:
     """What each file contributes to the index, in candidate order. Never raises for bad
     input: a file that cannot be indexed is recorded with the reason, so status can report
     it. Fingerprints are computed FINGERPRINT_BATCH_BYTES of source at a time (see
     clones.batch)."""
-    batch: list[FileOutcome | _Extracted] = []
+    batch: list[IndexedFile | _Extracted] = []
     batch_bytes = 0
     for candidate in candidates:
         item = _read_and_extract(root, candidate, limit)
@@ -86,16 +77,16 @@ def read_files(
     yield from _fingerprinted(batch)
 
 
-def _read_and_extract(root: Path, candidate: Candidate, limit: int) -> FileOutcome | _Extracted:
+def _read_and_extract(root: Path, candidate: Candidate, limit: int) -> IndexedFile | _Extracted:
     spec = language_for_path(candidate.path)
     language = spec.name if spec else ""
 
-    def skipped(reason: str, digest: str = "", read: Source | None = None) -> FileOutcome:
+    def skipped(reason: str, digest: str = "", read: Source | None = None) -> IndexedFile:
         size, mtime_ns = (
             (read.size, read.mtime_ns) if read else (candidate.size, candidate.mtime_ns)
         )
         record = FileRecord(candidate.path, size, mtime_ns, digest, language, 0, reason)
-        return FileOutcome(record, [store.file_document(record)])
+        return IndexedFile(record)
 
     if candidate.skip or spec is None:
         return skipped(candidate.skip or "unknown language")
@@ -117,21 +108,22 @@ def _read_and_extract(root: Path, candidate: Candidate, limit: int) -> FileOutco
     return _Extracted(candidate, spec, digest, extraction)
 
 
-def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcome]:
+def _fingerprinted(batch: list[IndexedFile | _Extracted]) -> Iterator[IndexedFile]:
     extracted = [item for item in batch if isinstance(item, _Extracted)]
     prints = iter(fingerprint_files([(item.extraction, item.spec) for item in extracted]))
     for item in batch:
-        if isinstance(item, FileOutcome):
+        if isinstance(item, IndexedFile):
             yield item
             continue
         fingerprints = next(prints)
         symbols = item.extraction.symbols
-        documents = [
-            store.symbol_document(symbol, *fingerprints.get(index, ((), "")))
+        indexed = [
+            IndexedSymbol(symbol, tuple(unit.terms), unit.payload)
+            if (unit := fingerprints.get(index)) is not None
+            else IndexedSymbol(symbol)
             for index, symbol in enumerate(symbols)
         ]
-        documents.append(store.symbol_document(item.extraction.module))
-        words = words_of(item.extraction.source)
+        indexed.append(IndexedSymbol(item.extraction.module))
         candidate = item.candidate
         record = FileRecord(
             candidate.path,
@@ -141,8 +133,7 @@ def _fingerprinted(batch: list[FileOutcome | _Extracted]) -> Iterator[FileOutcom
             item.spec.name,
             len(symbols),
         )
-        documents.append(store.file_document(record, words))
-        yield FileOutcome(record, documents, words)
+        yield IndexedFile(record, tuple(indexed), words_of(item.extraction.source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +199,7 @@ class Indexer:
     def __init__(
         self,
         root: Path,
-        index_store: store.Store,
+        index_store: storage.Store,
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
         workers: int | None = None,
     ) -> None:
@@ -223,10 +214,10 @@ class Indexer:
         progress: Progress | None = None,
         progress_total: Callable[[int], None] | None = None,
         merge: bool = True,
-        lock_timeout: float = store.WRITER_TIMEOUT,
+        lock_timeout: float = storage.WRITER_TIMEOUT,
     ) -> UpdateReport:
         """Bring the index up to date with the disk: all of it, or only `paths`. Waits up to
-        `lock_timeout` for another writer, then raises store.IndexBusy."""
+        `lock_timeout` for another writer, then raises storage.IndexBusy."""
         started = time.perf_counter()
         scope = None if paths is None else list(paths)
         # With paths, walk and compare only those: the watcher's batches stay cheap however
@@ -246,8 +237,7 @@ class Indexer:
                 progress_total(len(plan.to_read))
             report = self._apply(writer, plan, progress, merge)
         except BaseException:
-            if not writer.is_closed:
-                writer.cancel()
+            writer.cancel()
             with contextlib.suppress(Exception):
                 self.store.sweep_failed_write()
             raise
@@ -260,16 +250,18 @@ class Indexer:
             time.perf_counter() - started,
         )
 
-    def _apply(self, writer, plan: Plan, progress: Progress | None, merge: bool) -> UpdateReport:  # type: ignore[no-untyped-def]
+    def _apply(
+        self, writer: storage.IndexWriter, plan: Plan, progress: Progress | None, merge: bool
+    ) -> UpdateReport:
         removed_paths = set(plan.to_remove)
         for path in removed_paths:
-            writer.delete_by_term("path", path)
+            writer.remove_file(path)
         unchanged_content = 0
         symbols = skipped = 0
         if len(plan.to_read) >= PARALLEL_MIN_FILES and self.workers > 1:
             for candidate in plan.to_read:
                 if candidate.path in plan.known:
-                    writer.delete_by_term("path", candidate.path)
+                    writer.remove_file(candidate.path)
             segments, symbols, skipped = _build_segments_in_workers(
                 self.root,
                 self.store.directory,
@@ -278,7 +270,7 @@ class Indexer:
                 self.workers,
                 progress,
             )
-            _commit_with_segments(writer, segments, merge)
+            writer.commit(merge, segments)
         else:
             for candidate, outcome in zip(
                 plan.to_read, read_files(self.root, plan.to_read, self.max_file_size), strict=True
@@ -291,19 +283,17 @@ class Indexer:
                     and previous.skipped == outcome.record.skipped
                 ):
                     # Touched but not changed: keep the symbols, refresh the record only.
-                    writer.delete_by_query(_record_query(candidate.path))
-                    writer.add(store.file_document(outcome.record, outcome.words))
+                    writer.replace_record(outcome.record, outcome.words)
                     unchanged_content += 1
                 else:
                     if previous is not None:
-                        writer.delete_by_term("path", candidate.path)
-                    for document in outcome.documents:
-                        writer.add(document)
+                        writer.remove_file(candidate.path)
+                    writer.add_file(outcome)
                 symbols += outcome.record.symbols
                 skipped += bool(outcome.record.skipped)
                 if progress is not None:
                     progress(1)
-            writer.commit(merge=merge)
+            writer.commit(merge)
         return UpdateReport(
             len(plan.to_read) - unchanged_content, len(removed_paths), symbols, skipped, 0.0
         )
@@ -333,12 +323,6 @@ def read_state(directory: Path) -> dict[str, object]:
     return state if isinstance(state, dict) else {}
 
 
-def _record_query(path: str):  # type: ignore[no-untyped-def]
-    from whoosh import query
-
-    return query.And([query.Term("path", path), query.Term("record", "file")])
-
-
 # -- parallel build --------------------------------------------------------------------------
 
 
@@ -360,20 +344,18 @@ def _worker(root: str, directory: str, limit: int, shard: list[Candidate], messa
     gc.disable()
     try:
         _die_with_parent()
-        index_store = store.Store.open(Path(root), create=False, directory=Path(directory))
-        writer = BulkSegmentWriter(index_store.ix, _lk=False)
+        index_store = storage.Store.open(Path(root), create=False, directory=Path(directory))
+        builder = index_store.segment_builder()
         symbols = skipped = done = 0
         for outcome in read_files(Path(root), shard, limit):
-            for document in outcome.documents:
-                writer.add(document)
+            builder.add_file(outcome)
             symbols += outcome.record.symbols
             skipped += bool(outcome.record.skipped)
             done += 1
             if done % 16 == 0:
                 messages.put(("progress", 16))
         messages.put(("progress", done % 16))
-        segment = writer._finalize_segment()
-        messages.put(("done", (segment, symbols, skipped)))
+        messages.put(("done", (builder.finish(), symbols, skipped)))
     except BaseException as exc:
         messages.put(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -404,7 +386,7 @@ def _build_segments_in_workers(
     candidates: list[Candidate],
     workers: int,
     progress: Progress | None,
-) -> tuple[list[Any], int, int]:  # Whoosh segments (untyped), symbols, skipped
+) -> tuple[list[storage.BuiltSegment], int, int]:  # segments, symbols, skipped
     # Every worker fingerprints (numpy, compiled expressions, lookup tables): forked after
     # these imports, they share them instead of each paying for them.
     import codeindex.clones.batch  # noqa: F401
@@ -456,20 +438,6 @@ def _build_segments_in_workers(
     if errors:
         raise RuntimeError("indexing worker failed: " + "; ".join(errors))
     return segments, symbols, skipped
-
-
-def _commit_with_segments(writer, segments, merge: bool) -> None:  # type: ignore[no-untyped-def]
-    """Publish worker segments together with the writer's own deletions, as MpWriter does."""
-    from whoosh.writing import NO_MERGE
-
-    final = writer._merge_segments(None if merge else NO_MERGE, False, merge)
-    final.extend(segments)
-    if writer._added:
-        final.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    writer._commit_toc(final)
-    writer._finish()
 
 
 def progress_bar() -> tuple[Progress | None, Progress | None, Callable[[], None]]:

@@ -98,6 +98,25 @@ class FileRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexedSymbol:
+    """A symbol as the indexer hands it to storage, with its clone data (codeindex.clones)."""
+
+    symbol: Symbol
+    fingerprints: tuple[str, ...] = ()  # clone fingerprint terms
+    clone: str = ""  # clone payload (clones.fingerprints.encode); empty: not a clone unit
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedFile:
+    """Everything one file contributes to the index: its record, its symbols (the file's own
+    `module` symbol among them) and its words (codeindex.refs.words_of)."""
+
+    record: FileRecord
+    symbols: tuple[IndexedSymbol, ...] = ()
+    words: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateReport:
     """What one refresh changed."""
 

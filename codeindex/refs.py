@@ -27,7 +27,7 @@ from codeindex.models import FileRecord, Reference, ReferencesResult, Symbol
 if TYPE_CHECKING:
     import tree_sitter
 
-    from codeindex.store import Store
+    from codeindex.storage import Store
 
 MEMBER_KINDS = frozenset({"method", "constructor", "property"})
 REFERENCE_KINDS = ("call", "decorator", "import", "type", "attribute", "name")
@@ -343,7 +343,7 @@ def references(
     offset: int = 0,
 ) -> ReferencesResult:
     """A page of the references to `name` (see find_references), with how many there are."""
-    from codeindex.store import path_matcher
+    from codeindex.storage import path_matcher
 
     unknown = sorted(set(kinds) - set(REFERENCE_KINDS))
     if unknown:

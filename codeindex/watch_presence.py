@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codeindex import store
+from codeindex import storage
 from codeindex.fsutil import atomic_write
 from codeindex.watch_filter import COOKIE_PREFIX
 
@@ -57,7 +57,7 @@ def remove_info(directory: Path) -> None:
     (directory / WATCHER_INFO).unlink(missing_ok=True)
 
 
-def active_watcher(index_store: store.Store) -> int | None:
+def active_watcher(index_store: storage.Store) -> int | None:
     """The pid of the process watching this index (0 if unknown), or None if none is."""
     info = watcher_info(index_store.directory, index_store.try_lock)
     return None if info is None else info.pid
@@ -69,7 +69,7 @@ def watcher_info(directory: Path, try_lock: Any = None) -> WatcherInfo | None:
         if try_lock is not None:
             lock = try_lock(WATCH_LOCK)
         else:
-            lock = store.directory_lock(directory, WATCH_LOCK)
+            lock = storage.directory_lock(directory, WATCH_LOCK)
             lock = lock if lock.acquire(blocking=False) else None
     except OSError:
         return None  # cannot even create the lock file (read-only): nobody watches from here

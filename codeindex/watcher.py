@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from codeindex import store
+from codeindex import storage
 from codeindex.languages import indexed_extensions
 from codeindex.models import UpdateReport
 from codeindex.watch_presence import active_watcher
@@ -58,12 +58,12 @@ def index_hooks(code_index: CodeIndex) -> IndexHooks:
         return code_index.refresh(paths=paths, merge=False)
 
     def small_segments() -> int:
-        return sum(1 for size in index_store.segment_sizes() if size < store.SMALL_SEGMENT_DOCS)
+        return sum(1 for size in index_store.segment_sizes() if size < storage.SMALL_SEGMENT_DOCS)
 
     def merge() -> int | None:
         try:
             return index_store.merge_small_segments()
-        except store.IndexBusy:
+        except storage.IndexBusy:
             return None
 
     return IndexHooks(

@@ -163,7 +163,7 @@ def _rss_mb() -> float:
 
 def _answer(code_index: Any, request: dict[str, Any]) -> dict[str, Any]:
     from codeindex.api import UsageError
-    from codeindex.store import IndexBusy, IndexError_
+    from codeindex.storage import IndexBusy, IndexError_
 
     op = request.get("op")
     if op not in OPERATIONS:

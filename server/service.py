@@ -277,7 +277,7 @@ class IndexService:
 
     def _open(self) -> None:
         from codeindex.api import CodeIndex, find_root
-        from codeindex.store import ForeignIndex, IndexError_, Store
+        from codeindex.storage import ForeignIndex, IndexError_, Store
 
         started = time.perf_counter()
         self.root = (self.root or find_root()).resolve()

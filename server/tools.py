@@ -81,7 +81,7 @@ def answer_now(action: Callable[[], dict[str, Any]]) -> CallToolResult:
 def _is_user_error(exc: Exception) -> bool:
     # Imported here: the library loads on the background thread, after `initialize`.
     from codeindex.api import UsageError
-    from codeindex.store import IndexBusy, IndexError_
+    from codeindex.storage import IndexBusy, IndexError_
 
     return isinstance(exc, UsageError | IndexError_ | IndexBusy)
 

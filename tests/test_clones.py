@@ -13,7 +13,7 @@ from codeindex.api import CodeIndex
 from codeindex.clones import cluster, fingerprints, scan, similar
 from codeindex.clones.table import CloneTables, Entry
 from codeindex.models import Symbol
-from codeindex.store import symbol_to_stored
+from codeindex.storage import symbol_to_stored
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clones"
 LANGUAGES = {

@@ -12,8 +12,11 @@ import textwrap
 import time
 from pathlib import Path
 
-from codeindex import store
+from codeindex import storage
 from codeindex.api import CodeIndex
+from codeindex.index_dir import INDEX_DIR
+from codeindex.storage import merging
+from codeindex.storage.schema import INDEX_NAME
 from codeindex.watcher import Watcher
 from tests.conftest import REPO, run_cli, write_files
 from tests.test_watcher import found, wait_for
@@ -44,10 +47,10 @@ def corpus(root: Path, files: int, functions: int) -> None:
 
 def assert_no_leftovers(root: Path) -> None:
     """Everything in the index directory belongs to the latest commit."""
-    index_store = store.Store.open(root)
-    live = {segment.segment_id() for segment in index_store.ix._segments()}
-    names = os.listdir(root / store.INDEX_DIR)
-    segment_files = [n for n in names if re.match(rf"{store.INDEX_NAME}_\w+\.", n)]
+    index_store = storage.Store.open(root)
+    live = {segment.segment_id() for segment in index_store._latest_segments()}
+    names = os.listdir(root / INDEX_DIR)
+    segment_files = [n for n in names if re.match(rf"{INDEX_NAME}_\w+\.", n)]
     assert all(name.split(".")[0] in live for name in segment_files), names
     assert not [n for n in names if ".toc." in n or n.endswith(".tmp")], names
     index_store.close()
@@ -80,8 +83,8 @@ def test_lock_of_a_killed_writer_is_released(indexed) -> None:  # type: ignore[n
         """
         import sys, time
         from pathlib import Path
-        from codeindex import store
-        writer = store.Store.open(Path(sys.argv[1])).writer()
+        from codeindex import storage
+        writer = storage.Store.open(Path(sys.argv[1])).writer()
         print("locked", flush=True)
         time.sleep(120)
         """,
@@ -93,7 +96,7 @@ def test_lock_of_a_killed_writer_is_released(indexed) -> None:  # type: ignore[n
         try:
             code_index.store.writer(timeout=0).cancel()
             raise AssertionError("the lock should be held")
-        except store.IndexBusy:
+        except storage.IndexBusy:
             pass
     finally:
         holder.send_signal(signal.SIGKILL)
@@ -180,7 +183,7 @@ def test_sigkill_during_a_build_then_restart_recovers(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _kill_when(build, root / store.INDEX_DIR / f"{store.INDEX_NAME}.tmp", delay)  # type: ignore[arg-type]
+        _kill_when(build, root / INDEX_DIR / f"{INDEX_NAME}.tmp", delay)  # type: ignore[arg-type]
         assert build.returncode == -signal.SIGKILL
         recovered = CodeIndex.open(root)  # opens: the last complete commit is intact
         recovered.status()
@@ -242,10 +245,10 @@ def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch
         write_files(root, {f"f{i}.py": f"def first_{i}(): pass\n"})
         assert code_index.refresh(paths=[f"f{i}.py"], merge=False) is not None
     assert len(code_index.store.segment_sizes()) == 5
-    real = store.Store._merge_aside
+    real = merging.merge_aside
 
-    def racing(self, snapshot, side):  # type: ignore[no-untyped-def]
-        built = real(self, snapshot, side)
+    def racing(ix, snapshot, side):  # type: ignore[no-untyped-def]
+        built = real(ix, snapshot, side)
         # Commits land while the merge works: they delete documents it has copied.
         write_files(root, {"f1.py": "def second_1(): pass\n"})
         assert code_index.refresh(paths=["f1.py"], merge=False) is not None
@@ -253,14 +256,14 @@ def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch
         assert code_index.refresh(paths=["f2.py"], merge=False) is not None
         return built
 
-    monkeypatch.setattr(store.Store, "_merge_aside", racing)
+    monkeypatch.setattr(merging, "merge_aside", racing)
     assert code_index.store.merge_small_segments() == 5
     assert len(code_index.store.segment_sizes()) == 2  # merged + the racing f1.py commit
     assert found(code_index, "first_1") == []
     assert found(code_index, "second_1") == ["f1.py"]
     assert found(code_index, "first_2") == []
     assert found(code_index, "first_3") == ["f3.py"]
-    assert not (root / store.INDEX_DIR / store.MERGE_DIR).exists()
+    assert not (root / INDEX_DIR / merging.MERGE_DIR).exists()
     merged = symbols_of(root)
     clean = CodeIndex.open(root, rebuild=True)
     clean.refresh()

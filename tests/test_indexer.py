@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from codeindex import store
+from codeindex import storage
 from codeindex.api import CodeIndex
 from codeindex.indexer import Indexer
 
@@ -71,11 +71,11 @@ def test_parallel_build_equals_serial_build(project, tmp_path: Path) -> None:
         for i in range(120)
     }
     root = project(files)
-    serial_store = store.Store.open(root)
+    serial_store = storage.Store.open(root)
     Indexer(root, serial_store, workers=1).refresh()
     serial = {(p, r.symbols) for p, r in serial_store.file_records().items()}
     serial_store.close()
-    parallel_store = store.Store.recreate(root)
+    parallel_store = storage.Store.recreate(root)
     Indexer(root, parallel_store, workers=2).refresh()
     parallel = {(p, r.symbols) for p, r in parallel_store.file_records().items()}
     assert serial == parallel
@@ -102,7 +102,7 @@ def test_fingerprints_do_not_depend_on_batches_or_workers(project, monkeypatch) 
     files.update({"bin.py": b"\x00\x01def x(): pass\n", "min.ts": "var a=1;" * 2000})
 
     def payloads(root: Path, workers: int) -> dict[str, str]:
-        index_store = store.Store.recreate(root)
+        index_store = storage.Store.recreate(root)
         Indexer(root, index_store, workers=workers).refresh()
         found = dict(index_store.clone_units())
         index_store.close()
@@ -160,7 +160,7 @@ def test_corrupt_index_gives_rebuild_hint_and_rebuild_recovers(indexed) -> None:
     code_index.close()
     for toc in (root / ".code-index").glob("*.toc"):
         toc.write_bytes(b"garbage")
-    with pytest.raises(store.IndexError_, match="--rebuild"):
+    with pytest.raises(storage.IndexError_, match="--rebuild"):
         CodeIndex.open(root)
     rebuilt = CodeIndex.open(root, rebuild=True)
     rebuilt.refresh()
@@ -171,7 +171,7 @@ def test_corrupt_index_gives_rebuild_hint_and_rebuild_recovers(indexed) -> None:
 def test_foreign_index_directory_is_refused(project) -> None:
     root = project({"a.py": "", ".code-index/something.txt": "not ours"})
     for rebuild in (False, True):  # never replaced: not even by --rebuild
-        with pytest.raises(store.ForeignIndex, match="no code-index marker"):
+        with pytest.raises(storage.ForeignIndex, match="no code-index marker"):
             CodeIndex.open(root, rebuild=rebuild)
     assert (root / ".code-index/something.txt").read_text() == "not ours"
 
@@ -188,7 +188,7 @@ def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monke
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(indexer, "read_files", crash)
-    index_store = store.Store.open(root)
+    index_store = storage.Store.open(root)
     with pytest.raises(RuntimeError, match="died without reporting"):
         Indexer(root, index_store, workers=2).refresh()
     index_store.close()

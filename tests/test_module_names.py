@@ -5,7 +5,7 @@ from __future__ import annotations
 from codeindex.api import CodeIndex
 from codeindex.extract import module_name
 from codeindex.languages import spec_by_name
-from codeindex.store import symbol_from_stored
+from codeindex.storage import symbol_from_stored
 
 RATELIMIT = (
     '"""Rate limiting."""\n'

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from codeindex import store
 from codeindex.models import Symbol
+from codeindex.storage import codec, schema
 from tests.conftest import run_cli, write_files
 
 BIN = Path(sys.executable).parent
@@ -48,9 +48,9 @@ def test_record_codec_round_trips_random_content() -> None:
             doc=_random_text(chance),
             start_line=chance.randrange(1, 10**6),
         )
-        stored = store.decode_record(store.symbol_document(symbol).columns["data"])  # type: ignore[arg-type]
-        assert store.symbol_from_stored(stored) == symbol
-        assert store.stored_symbol_path(stored) == symbol.path
+        stored = codec.decode_record(schema.symbol_document(symbol).columns["data"])  # type: ignore[arg-type]
+        assert codec.symbol_from_stored(stored) == symbol
+        assert codec.stored_symbol_path(stored) == symbol.path
 
 
 def test_separator_bytes_and_bad_names_cost_nothing(tmp_path: Path) -> None:

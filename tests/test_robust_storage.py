@@ -16,7 +16,7 @@ import anyio
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from codeindex import store
+from codeindex import storage
 from tests.conftest import exported, run_cli, write_files
 
 BIN = Path(sys.executable).parent
@@ -125,7 +125,7 @@ def test_search_during_a_rebuild_answers_from_the_old_index_with_a_note(tmp_path
     root = tmp_path / "p"
     small_tree(root)
     assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
-    lock = store.directory_lock(root / ".code-index", store.REBUILD_LOCK)
+    lock = storage.directory_lock(root / ".code-index", storage.REBUILD_LOCK)
     assert lock.acquire(blocking=False)  # as a running rebuild holds it
     try:
         result = run_cli("fn_1", "--root", str(root), cwd=root)

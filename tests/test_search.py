@@ -163,7 +163,7 @@ def test_block_postings_read_the_same_documents_as_whoosh(indexed) -> None:  # t
     # matchers on every term and prefix, across segments and with deleted documents.
     from whoosh import query
 
-    from codeindex.symbol_search import postings_docs
+    from codeindex.storage.search import postings_docs
 
     files = {
         f"pkg/m{i}.py": f"def get_user_{i}():\n    pass\n\nclass User{i}:\n    pass\n"

@@ -8,8 +8,8 @@ from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from codeindex import store
-from codeindex.segment_writer import BulkSegmentWriter, Document, codec
+from codeindex.storage.schema import schema
+from codeindex.storage.segment_writer import BulkSegmentWriter, Document, codec
 
 
 def _documents() -> list[Document]:
@@ -32,7 +32,7 @@ def _documents() -> list[Document]:
 
 
 def _segment_files(directory: Path, writer_kind: str) -> dict[str, bytes]:
-    ix = FileStorage(str(directory)).create().create_index(store._schema(), "symbols")
+    ix = FileStorage(str(directory)).create().create_index(schema(), "symbols")
     documents = _documents()
     if writer_kind == "bulk":
         writer = BulkSegmentWriter(ix, compound=False)
@@ -59,7 +59,7 @@ def test_postings_and_terms_are_byte_identical_to_whoosh(tmp_path: Path) -> None
 
 
 def test_written_segment_answers_queries(tmp_path: Path) -> None:
-    ix = FileStorage(str(tmp_path)).create().create_index(store._schema(), "symbols")
+    ix = FileStorage(str(tmp_path)).create().create_index(schema(), "symbols")
     writer = BulkSegmentWriter(ix)
     for document in _documents():
         writer.add(document)
@@ -82,7 +82,7 @@ def test_written_segment_answers_queries(tmp_path: Path) -> None:
 def test_merging_keeps_every_value(tmp_path: Path) -> None:
     """Whoosh merges small segments by feeding their documents through `add_reader`, after
     the writer's own documents."""
-    ix = FileStorage(str(tmp_path)).create().create_index(store._schema(), "symbols")
+    ix = FileStorage(str(tmp_path)).create().create_index(schema(), "symbols")
     documents = _documents()
     for part in (documents[:300], documents[300:]):
         writer = BulkSegmentWriter(ix)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from codeindex import api, store
+from codeindex import api, storage
 from codeindex.cli.arguments import COMMANDS, build_parser
 from codeindex.cli.clones import cmd_dups, cmd_similar
 from codeindex.cli.maintenance import cmd_index, cmd_status, cmd_watch
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return handler(args)
         with cyclic_gc_paused():  # a one-shot call: see codeindex.gc_pause
             return handler(args)
-    except (api.UsageError, store.IndexError_) as exc:
+    except (api.UsageError, storage.IndexError_) as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -66,24 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         advice = (
             "the index may be damaged: run `code-index index --rebuild`"
-            if _raised_reading_the_index(exc)
+            if storage.raised_reading_the_index(exc)
             else "this is a bug in code-index; please report it"
         )
         return fail(
             f"{type(exc).__name__}: {str(exc).rstrip('.')}; {advice} "
             "(CODE_INDEX_DEBUG=1 shows the traceback)"
         )
-
-
-def _raised_reading_the_index(exc: BaseException) -> bool:
-    """Whether the error came out of Whoosh reading index files: only then can a rebuild
-    help. Anything else (bad input, a bug) gets no advice to rebuild."""
-    frames = exc.__traceback__
-    last = ""
-    while frames is not None:
-        last = frames.tb_frame.f_code.co_filename
-        frames = frames.tb_next
-    return f"{os.sep}whoosh{os.sep}" in last
 
 
 def _is_text(argument: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from codeindex import store
+from codeindex import storage
 from codeindex.cli.opening import (
     open_current,
     open_index,
@@ -32,7 +32,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
         if report is None:
             return fail(code_index.read_only_reason)
-        store.clear_leftovers(code_index.root)  # of a killed rebuild
+        storage.clear_leftovers(code_index.root)  # of a killed rebuild
     if args.json:
         emit_json(
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from codeindex import api, store
+from codeindex import api, storage
 from codeindex.models import UpdateReport
 
 WATCHER_WAIT = 2.0  # seconds a command waits for a running watcher to commit what it saw
@@ -18,7 +18,7 @@ def open_index(
         code_index = api.CodeIndex.open(args.root, rebuild=True, max_file_size=args.max_file_size)
     else:
         code_index = open_current(args)
-    if refresh and not rebuild and store.rebuild_running(code_index.root):
+    if refresh and not rebuild and storage.rebuild_running(code_index.root):
         code_index.read_only_reason = (
             "a rebuild of this index is running; answers come from the previous index"
         )
@@ -60,14 +60,14 @@ def open_current(args: argparse.Namespace) -> api.CodeIndex:
     command would fail until then."""
     try:
         return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
-    except store.OtherVersion:
+    except storage.OtherVersion:
         print("code-index: note: the index is from another version; rebuilding it", file=sys.stderr)
         rebuild(args)
         return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
 
 
 def refresh_with_progress(
-    code_index: api.CodeIndex, lock_timeout: float = store.WRITER_TIMEOUT
+    code_index: api.CodeIndex, lock_timeout: float = storage.WRITER_TIMEOUT
 ) -> UpdateReport | None:
     """Refresh, with a progress bar on stderr when it is a terminal."""
     from codeindex.indexer import progress_bar
@@ -100,8 +100,8 @@ def watcher_of(args: argparse.Namespace) -> int | None:
     from codeindex.watch_presence import active_watcher
 
     try:
-        current = store.Store.open((args.root or api.find_root()).resolve(), create=False)
-    except store.IndexError_:
+        current = storage.Store.open((args.root or api.find_root()).resolve(), create=False)
+    except storage.IndexError_:
         return None
     try:
         return active_watcher(current)

@@ -24,7 +24,7 @@ from codeindex.models import DuplicatesResult, Symbol
 if TYPE_CHECKING:
     import numpy
 
-    from codeindex.store import Store
+    from codeindex.storage import Store
 
 SCAN_MIN_LINES = fingerprints.SCAN_MIN_LINES
 SCAN_MIN_TOKENS = fingerprints.SCAN_MIN_TOKENS

@@ -21,7 +21,7 @@ from codeindex.languages import spec_by_name
 from codeindex.models import SimilarMatch, SimilarResult, Symbol
 
 if TYPE_CHECKING:
-    from codeindex.store import Store
+    from codeindex.storage import Store
 
 # When no match reaches the threshold, `similar` shows this many below it, down to the
 # threshold less NEAR_MARGIN (never under NEAR_FLOOR).

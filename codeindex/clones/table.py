@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeindex.clones import fingerprints, sketch, table_file
 from codeindex.clones.table_file import UTF8, Columns, Stamp
 from codeindex.models import Symbol
-from codeindex.store import INDEX_NAME, Store, symbol_from_stored
+from codeindex.storage import Store, symbol_from_stored
 
 if TYPE_CHECKING:
     import numpy
@@ -293,11 +293,5 @@ def _row_columns(
 
 def _generation(store: Store) -> Stamp:
     """The index generation, plus its TOC's mtime: a rebuilt index restarts the count."""
-    import os
-
-    generation = store.ix.latest_generation()
-    toc = store.directory / f"_{INDEX_NAME}_{generation}.toc"
-    try:
-        return generation, os.stat(toc).st_mtime_ns
-    except OSError:
-        return generation, 0
+    _, generation, toc_mtime = store.generation()
+    return generation, toc_mtime

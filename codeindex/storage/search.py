@@ -1,4 +1,4 @@
-"""Executes a parsed query against one Whoosh searcher: the query side of the store.
+"""Executes a parsed query against one Whoosh searcher: the query side of storage.
 
 Whoosh's own AND/AND-NOT matchers walk postings one id at a time in Python, which cost 15-60 ms
 for two common sub-words ("text wrapper") on the standard library. Here each clause becomes a
@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from codeindex.classify import TEST_CLASSES
 from codeindex.models import Symbol
 from codeindex.query import KIND_RANK, Clause, ParsedQuery, SearchQuery
-from codeindex.text_search import Ranked, TextTier
+from codeindex.storage.text import Ranked, TextTier
 
 RANK_WINDOW = 5000
 FUZZY_MAX_EXPANSIONS = 64

@@ -28,7 +28,7 @@ from codeindex.models import Symbol
 from codeindex.query import Clause
 
 if TYPE_CHECKING:
-    from codeindex.symbol_search import StoredSymbol, SymbolSearch
+    from codeindex.storage.search import StoredSymbol, SymbolSearch
 
 TEXT_FIELDS = ("doc", "sig", "place")
 # BM25F field weights: a word in the name says most about a symbol, one in its path least.
@@ -85,7 +85,7 @@ def prose_terms(text: str, noise: frozenset[str] = STOPWORDS, own: Iterable[str]
 
 def symbol_text_terms(symbol: Symbol) -> dict[str, list[str]]:
     """The text fields of one symbol's document (empty fields left out). Path words go on
-    the file's record instead (codeindex.store.file_document)."""
+    the file's record instead (storage.schema.file_document)."""
     fields = {
         "doc": prose_terms(symbol.doc_text or symbol.doc),
         "sig": prose_terms(symbol.signature, SIGNATURE_STOP, subwords(symbol.name)),

@@ -53,6 +53,8 @@ class _PerDocReader(whoosh3.W3PerDocReader):  # type: ignore[misc]  # Whoosh is 
 
 
 class _Codec(whoosh3.W3Codec):  # type: ignore[misc]  # Whoosh is untyped
+    # Each commit's TOC pickles its segments, and with them this class by its module path:
+    # moving or renaming it (or _PerDocReader) is a format change (storage.FORMAT_VERSION).
     def per_document_reader(self, storage, segment):  # type: ignore[no-untyped-def]
         return _PerDocReader(storage, segment)
 

@@ -1,0 +1,194 @@
+"""Reading one commit: file records, a file's symbols, search, clone units, words.
+
+Every answer is in our models (FileRecord, Symbol, Ranked). Caches live as long as the
+searcher they were read from: a commit brings a new searcher, and they are read again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
+
+# isort: split
+from whoosh import query
+from whoosh.searching import Searcher
+
+from codeindex.identifiers import name_key
+from codeindex.models import FileRecord, Symbol
+from codeindex.query import SearchQuery
+from codeindex.storage.codec import (
+    decode_record,
+    file_from_stored,
+    is_symbol_record,
+    stored_symbol_path,
+    symbol_from_fields,
+    symbol_from_stored,
+)
+from codeindex.storage.paths import path_matcher
+from codeindex.storage.search import SymbolSearch, Vocabularies
+from codeindex.storage.text import Ranked
+
+_FILE_RECORDS = query.Term("record", "file")
+SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper
+
+
+class Values:
+    """The byte columns of one searcher's segments, decoded on read."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._readers: dict[str, Callable[[int], bytes]] = {}
+
+    def _text(self, name: str, docnum: int) -> str:
+        read = self._readers.get(name)
+        if read is None:
+            reader = self.searcher.reader().column_reader(name, translate=False)
+            read = self._readers[name] = reader.__getitem__
+        return decode_record(read(docnum))
+
+    def data(self, docnum: int) -> str:
+        return self._text("data", docnum)
+
+    def clone(self, docnum: int) -> str:
+        return self._text("clone", docnum)
+
+
+class Reader:
+    """Queries on the latest commit; `searcher()` says which one that is."""
+
+    def __init__(self, searcher: Callable[[], Searcher]) -> None:
+        self.searcher = searcher
+        self._symbol_search: SymbolSearch | None = None
+        self._vocabularies = Vocabularies()
+        self._all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
+        self._values: Values | None = None
+        self._words: tuple[Searcher, list[tuple[int, bytes]]] | None = None  # files_using
+
+    def values(self, searcher: Searcher) -> Values:
+        """Column readers on `searcher`, opened once per commit."""
+        values = self._values
+        if values is None or values.searcher is not searcher:
+            values = self._values = Values(searcher)
+        return values
+
+    def file_records(self, under: Iterable[str] | None = None) -> dict[str, FileRecord]:
+        """Every file's record, or only those at or below the root-relative `under` paths
+        (a superset when there are many)."""
+        searcher = self.searcher()
+        scope = None if under is None else list(under)
+        if scope is not None and "" not in scope and len(scope) <= SCOPED_RECORDS_MAX:
+            if not scope:
+                return {}
+            places = [
+                place
+                for path in scope
+                for place in (query.Term("path", path), query.Prefix("path", path + "/"))
+            ]
+            return self._records(searcher, query.And([_FILE_RECORDS, query.Or(places)]))
+        # Outline, status and path filters ask for every record on each call; records only
+        # change with a commit, which brings a new searcher.
+        if self._all_records is None or self._all_records[0] is not searcher:
+            self._all_records = (searcher, self._records(searcher, _FILE_RECORDS))
+        return dict(self._all_records[1])
+
+    def _records(self, searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
+        records = {}
+        data = self.values(searcher).data
+        for docnum in searcher.docs_for_query(wanted):
+            record = file_from_stored(data(docnum))
+            records[record.path] = record
+        return records
+
+    def files_using(self, name: str) -> list[FileRecord]:
+        """Records of the files whose words hold `name` (codeindex.refs). Each file record
+        carries its words as one blob; this scans them all with `in` (C speed), and keeps
+        them for the life of the searcher."""
+        searcher = self.searcher()
+        words = self._words
+        if words is None or words[0] is not searcher:
+            read = searcher.reader().column_reader("refs", translate=False)
+            blobs = [(docnum, read[docnum]) for docnum in searcher.docs_for_query(_FILE_RECORDS)]
+            words = self._words = (searcher, blobs)
+        needle = b" " + name.encode("utf-8") + b" "
+        data = self.values(searcher).data
+        return [file_from_stored(data(docnum)) for docnum, blob in words[1] if needle in blob]
+
+    def symbols_in(self, path: str) -> list[Symbol]:
+        searcher = self.searcher()
+        found = []
+        read = self.values(searcher).data
+        for docnum in searcher.docs_for_query(query.Term("path", path)):
+            fields = json.loads(read(docnum))
+            if is_symbol_record(fields):
+                found.append(symbol_from_fields(fields))
+        found.sort(key=lambda s: (s.start_line, s.line))
+        return found
+
+    def search(self, parsed: SearchQuery, limit: int) -> tuple[int, list[Ranked]]:
+        """Ranked symbols for a parsed query, and how many matched in all."""
+        engine = self._engine()
+        if engine is None:
+            return 0, []
+        allowed_paths: list[list[str] | None] = []
+        for alternative in parsed.alternatives:
+            if alternative.paths:
+                matches = path_matcher(alternative.paths)
+                allowed_paths.append([path for path in self.file_records() if matches(path)])
+            else:
+                allowed_paths.append(None)
+        data = self.values(engine.searcher).data
+        return engine.run(
+            parsed, limit, allowed_paths, lambda docnum: symbol_from_stored(data(docnum))
+        )
+
+    def closest_names(self, words: list[str], count: int) -> list[str]:
+        """Up to `count` indexed names nearest to any of `words` (case-folded)."""
+        engine = self._engine()
+        if engine is None:
+            return []
+        scored: dict[str, float] = {}
+        for word in words:
+            key = name_key(word).strip("*?^$")
+            if key:
+                for name, score in engine.closest_names(key, count):
+                    scored[name] = max(score, scored.get(name, 0.0))
+        return sorted(scored, key=lambda name: -scored[name])[:count]
+
+    def _engine(self) -> SymbolSearch | None:
+        """The query engine on the latest commit; None when the index holds nothing."""
+        searcher = self.searcher()
+        if searcher.doc_count() == 0:
+            return None
+        engine = self._symbol_search
+        if engine is None or engine.searcher is not searcher:
+            data = self.values(searcher).data
+            engine = self._symbol_search = SymbolSearch(
+                searcher, self._vocabularies, lambda docnum: stored_symbol_path(data(docnum), 0)
+            )
+        return engine
+
+    def doc_count(self) -> int:
+        return int(self.searcher().doc_count())
+
+    def clone_units(
+        self, languages: Iterable[str] = (), marker: str = "u", paths: Iterable[str] = ()
+    ) -> Iterator[tuple[str, str]]:
+        """(data, payload) of the fingerprinted units carrying `marker` (every unit by
+        default), optionally of some languages or files only. `data` is the symbol as
+        stored: storage.codec's symbol_from_stored decodes it when needed."""
+        searcher = self.searcher()
+        wanted = query.Term("fp", marker)
+        names = list(languages)
+        if names:
+            wanted = query.And(
+                [wanted, query.Or([query.Term("facet", f"l:{name}") for name in names])]
+            )
+        files = list(paths)
+        if files:
+            wanted = query.And([wanted, query.Or([query.Term("path", p) for p in files])])
+        values = self.values(searcher)
+        data, clone = values.data, values.clone
+        for docnum in sorted(searcher.docs_for_query(wanted)):
+            yield data(docnum), clone(docnum)

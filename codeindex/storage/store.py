@@ -1,0 +1,283 @@
+"""An open index: opening and replacing it, the searcher on the latest commit, the writer.
+
+Reading is codeindex.storage.reading, writing codeindex.storage.writing, the idle merge
+codeindex.storage.merging; the directory as a whole is codeindex.index_dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
+
+# isort: split
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+from whoosh.writing import LockError
+
+from codeindex import index_dir
+from codeindex.index_dir import INDEX_DIR, NotOurs
+from codeindex.models import FileRecord, Symbol
+from codeindex.query import SearchQuery
+from codeindex.storage import merging
+from codeindex.storage.errors import ForeignIndex, IndexBusy, IndexError_, OtherVersion
+from codeindex.storage.locks import WRITER_LOCK, Lock, try_lock, writer_lock_of
+from codeindex.storage.reading import Reader
+from codeindex.storage.schema import INDEX_NAME, schema
+from codeindex.storage.segment_writer import BulkSegmentWriter
+from codeindex.storage.text import Ranked
+from codeindex.storage.writing import (
+    IndexWriter,
+    SegmentBuilder,
+    remove_orphans,
+    remove_temporary_pool,
+)
+
+FORMAT_VERSION = "16"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+# 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
+# 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
+# module-level constants and variables; 9: doc/sig/place words, path class facets;
+# 10: each file's identifiers (`refs`, codeindex.refs)
+# 11: path class column (pclass); 12: no clone unit without a body;
+# 13: records as JSON arrays (content cannot break them)
+# 14: path words on file records
+# 15: each file's words as one column value (`refs`, codeindex.refs)
+# 16: the segment codec moved to codeindex.storage.segment_writer (each TOC pickles its path)
+MARKER_FILE = "code-index.json"
+WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
+_T = TypeVar("_T")
+
+
+class Store:
+    """An open index. Readers refresh themselves when another process commits."""
+
+    def __init__(self, root: Path, ix: Any, index_directory: Path | None = None) -> None:
+        self.root = root
+        self._ix = ix  # Whoosh's FileIndex (untyped)
+        self.index_directory = index_directory  # a side directory while a rebuild builds there
+        self._searcher: Searcher | None = None
+        self._generation: tuple[int, int] = (-1, -1)
+        self._lock = threading.Lock()
+        self._reader = Reader(self.searcher)
+
+    @property
+    def directory(self) -> Path:
+        return self.index_directory or self.root / INDEX_DIR
+
+    # -- opening (the directory as a whole: codeindex.index_dir) ---------------------------
+
+    @classmethod
+    def open(cls, root: Path, create: bool = True, directory: Path | None = None) -> Store:
+        """The index of `root` (or the one being built in `directory`). Raises ForeignIndex
+        for a `.code-index` that is not ours, IndexError_ for one of ours that cannot be
+        used (another format version, damage): `--rebuild` replaces those."""
+        where = directory or root / INDEX_DIR
+        try:
+            state = index_dir.state_of(where)
+        except NotOurs as exc:
+            raise ForeignIndex(str(exc)) from None
+        if state == "missing":
+            if not create:
+                raise IndexError_(f"no index in {root}; run `code-index index` first")
+            # Built whole beside, then renamed into place: a kill never leaves half an index.
+            # FileNotFoundError: a rebuild cleared our side directory, having made the index.
+            with contextlib.suppress(FileNotFoundError):
+                index_dir.install(cls.create_beside(root).directory, where, replace=False)
+            return cls.open(root, create=False)
+        marker = index_dir.read_marker(where)
+        if marker is None:
+            raise IndexError_(
+                f"the index in {where} is damaged (its marker cannot be read); "
+                "run `code-index index --rebuild`"
+            )
+        if marker != _marker_text():
+            raise OtherVersion(
+                f"the index in {where} was made by another version of code-index; "
+                "run `code-index index --rebuild`"
+            )
+        try:
+            ix = FileStorage(str(where)).open_index(INDEX_NAME)
+            ix.latest_generation()
+        except Exception as exc:  # whoosh raises many kinds on damaged files
+            raise IndexError_(
+                f"the index in {where} is damaged ({type(exc).__name__}); "
+                "run `code-index index --rebuild`"
+            ) from exc
+        return cls(root=root, ix=ix, index_directory=directory)
+
+    @classmethod
+    def create_beside(cls, root: Path) -> Store:
+        """A new, empty index in a side directory beside `.code-index` (see install)."""
+        side = index_dir.new_side_directory(root, _marker_text())
+        try:
+            ix = FileStorage(str(side)).create_index(schema(), indexname=INDEX_NAME)
+        except BaseException:
+            index_dir.remove_ours(side)
+            raise
+        return cls(root=root, ix=ix, index_directory=side)
+
+    @classmethod
+    def recreate(cls, root: Path) -> Store:
+        """Replace the root's index (ours, whatever its state) with an empty one, in one
+        step; a foreign `.code-index` is refused."""
+        try:
+            index_dir.state_of(root / INDEX_DIR)
+        except NotOurs as exc:
+            raise ForeignIndex(str(exc)) from None
+        return cls.create_beside(root).install()
+
+    def install(self) -> Store:
+        """Swap this side index in for the root's `.code-index` in one step (a kill leaves
+        one or the other, whole), remove the old one, and return the index now in place.
+        The caller holds the old index's REBUILD_LOCK; the old index's writer lock is held
+        here across the swap, so no refresh commits into a directory on its way out."""
+        target = self.root / INDEX_DIR
+        self.close()
+        writer_lock = writer_lock_of(target)
+        try:
+            old = index_dir.install(self.directory, target, replace=True)
+        finally:
+            if writer_lock is not None:
+                writer_lock.release()
+        if old is not None:
+            index_dir.remove_ours(old)
+        return Store.open(self.root, create=False)
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    # -- reading (codeindex.storage.reading) -------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """A searcher on the latest commit. `Searcher.refresh()` in whoosh-reloaded can keep
+        serving deleted documents, so open a new one whenever the generation moves. The old
+        one is not closed here: another thread may still be reading it; it closes when
+        collected (its files stay readable on POSIX even after a merge deletes them).
+        Above storage it is an opaque handle: a new one means a new commit."""
+        with self._lock:
+            # A rebuild swaps a new directory in under the same name, maybe at the same
+            # generation: the directory's identity is part of what must not have moved.
+            generation = (os.stat(self.directory).st_ino, self._ix.latest_generation())
+            if self._searcher is None or generation != self._generation:
+                self._searcher = _despite_vanishing_files(self._ix.searcher, 2, 0.05)
+                self._generation = generation
+            assert self._searcher is not None
+            return self._searcher
+
+    def generation(self) -> tuple[int, int, int]:
+        """Which commit is the latest: the directory's inode, Whoosh's generation and its
+        TOC's mtime (a rebuilt index restarts the count)."""
+        number = self._ix.latest_generation()
+        try:
+            stat = os.stat(self.directory)
+            toc = os.stat(self.directory / f"_{INDEX_NAME}_{number}.toc").st_mtime_ns
+        except OSError:
+            return -1, number, 0
+        return stat.st_ino, number, toc
+
+    def file_records(self, under: Iterable[str] | None = None) -> dict[str, FileRecord]:
+        return self._reader.file_records(under)
+
+    def files_using(self, name: str) -> list[FileRecord]:
+        return self._reader.files_using(name)
+
+    def symbols_in(self, path: str) -> list[Symbol]:
+        return self._reader.symbols_in(path)
+
+    def search(self, parsed: SearchQuery, limit: int) -> tuple[int, list[Ranked]]:
+        return self._reader.search(parsed, limit)
+
+    def closest_names(self, words: list[str], count: int) -> list[str]:
+        return self._reader.closest_names(words, count)
+
+    def doc_count(self) -> int:
+        return self._reader.doc_count()
+
+    def clone_units(
+        self, languages: Iterable[str] = (), marker: str = "u", paths: Iterable[str] = ()
+    ) -> Iterator[tuple[str, str]]:
+        return self._reader.clone_units(languages, marker, paths)
+
+    # -- writing (codeindex.storage.writing) -------------------------------------------------
+
+    def writer(self, timeout: float = WRITER_TIMEOUT) -> IndexWriter:
+        """The single writer. Waits up to `timeout` for another writer, then raises IndexBusy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                writer = BulkSegmentWriter(self._ix)
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        "another code-index process is updating the index; "
+                        "answers come from the last complete update"
+                    ) from None
+                time.sleep(0.05)
+                continue
+            # The lock is an OS file lock (fcntl/msvcrt): it dies with its process, so a
+            # killed writer never leaves it stale. What a kill can leave is a half-written
+            # TOC; holding the lock, nobody else can be writing one.
+            self._remove_orphans(keep=writer.newsegment.segment_id())
+            return IndexWriter(writer)
+
+    def segment_builder(self) -> SegmentBuilder:
+        """A worker's segment, for the writer holding the lock to publish (a parallel build)."""
+        return SegmentBuilder(self._ix)
+
+    def _remove_orphans(self, keep: str = "") -> None:
+        live = {segment.segment_id() for segment in self._latest_segments()} | {keep}
+        remove_orphans(self.directory, live)
+
+    def sweep_failed_write(self) -> None:
+        """After a write failed (a full disk): remove its files now, not at the next write."""
+        lock = self.try_lock(WRITER_LOCK)
+        if lock is None:
+            return  # another writer holds it, and sweeps when it starts
+        try:
+            remove_temporary_pool(self.directory)
+            self._remove_orphans()
+        finally:
+            lock.release()
+
+    def segment_sizes(self) -> list[int]:
+        """Documents (deleted ones included) per segment of the latest commit."""
+        return [segment.doc_count_all() for segment in self._latest_segments()]
+
+    def _latest_segments(self) -> list[Any]:
+        return _despite_vanishing_files(lambda: list(self._ix._segments()), 5, 0.01)
+
+    def merge_small_segments(self, timeout: float = 2.0) -> int:
+        """Fold the small segments that no-merge commits leave behind into one, leaving big
+        ones alone (codeindex.storage.merging). Returns how many segments were merged;
+        raises IndexBusy when another writer holds the lock past `timeout` at publish time."""
+        return merging.merge_small_segments(
+            self._ix, self.directory, self._latest_segments(), lambda: self.writer(timeout)
+        )
+
+    def try_lock(self, name: str) -> Lock | None:
+        """An OS file lock in the index directory, or None when another holder has it."""
+        return try_lock(self.directory, name)
+
+
+def _despite_vanishing_files(read: Callable[[], _T], attempts: int, pause: float) -> _T:
+    """`read` again when it fails on a file that vanished under it. Another process's (or
+    the merge thread's) commit may delete a TOC or segment between Whoosh finding the latest
+    generation and opening its files; the newer commit's files are there by then."""
+    for _ in range(attempts - 1):
+        try:
+            return read()
+        except FileNotFoundError:
+            time.sleep(pause)
+    return read()
+
+
+def _marker_text() -> str:
+    return f'{{"format": "code-index", "version": {FORMAT_VERSION}}}'
