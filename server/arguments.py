@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeindex_server.service import IndexService
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 SHOWN_INPUT = 60  # characters of a rejected value quoted back
 
 
-class CheckedServer(MCPServer):
+class CheckedServer(MCPServer[IndexService]):
     """MCPServer that refuses unknown arguments and explains bad ones in plain lines."""
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
@@ -27,7 +28,7 @@ class CheckedServer(MCPServer):
         return await super().call_tool(name, arguments, context)
 
 
-def refuse_unknown_arguments(server: MCPServer) -> None:
+def refuse_unknown_arguments(server: MCPServer[Any]) -> None:
     """Publish `additionalProperties: false` in every tool's input schema (what `check`
     enforces), so clients that validate before sending see it too."""
     for tool in server._tool_manager.list_tools():

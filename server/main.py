@@ -101,11 +101,10 @@ def serve(
     from codeindex_server.service import IndexService
 
     service = IndexService(chosen, max_file_size=max_file_size)
-    server = create_server(service)
+    server = create_server(service)  # its lifespan starts the service
     # Clients end a server with SIGTERM (after closing stdin, or at once): shut down as on
     # Ctrl-C, so the start-up catch-up can finish the slice it is committing.
     signal.signal(signal.SIGTERM, _interrupt)
-    service.start()
     try:
         if transport == "streamable-http":
             # Never a public listener: loopback only, and only when asked for.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcp.server.mcpserver import MCPServer
 
 INSTRUCTIONS = (
@@ -36,7 +38,7 @@ changes by itself; call `reindex` only if `index_status` says something looks wr
 """
 
 
-def register(server: MCPServer) -> None:
+def register(server: MCPServer[Any]) -> None:
     @server.prompt(
         name="scan-before-writing",
         title="Scan before writing",

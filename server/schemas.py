@@ -1,8 +1,9 @@
 """Output schemas of the MCP tools. They mirror the CLI's JSON (DESIGN.md, Contracts) and add
 paging (`offset`, `more`) and an optional `note` when the answer may be incomplete.
 
-The tools build plain dicts (from the library's `to_json()`); these models only publish the
-`outputSchema` and let the SDK check each answer against it.
+Each tool returns one of the `...Output` models, filled from the library's `to_json()`; the
+SDK publishes them as `outputSchema` and checks each answer against it. An answer shows the
+fields the tool set (tool_call.render), so optional ones stay out rather than being null.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 class _Out(BaseModel):
     # Answers may carry fields newer than this schema (the library grows); do not reject them.
     model_config = ConfigDict(extra="allow")
+
+
+class Answer(_Out):
+    """A tool's answer: `note` says when it may be incomplete, and why."""
+
+    note: str | None = None
 
 
 class SymbolHit(_Out):
@@ -27,13 +34,12 @@ class SymbolHit(_Out):
     score: float
 
 
-class SearchOutput(_Out):
+class SearchOutput(Answer):
     query: str
     total: int = Field(description="how many symbols matched in all")
     offset: int
     more: int = Field(description="matches after this page; raise offset to see them")
     results: list[SymbolHit]
-    note: str | None = None
 
 
 class SymbolSource(_Out):
@@ -55,13 +61,12 @@ class SymbolSource(_Out):
     )
 
 
-class GetSymbolOutput(_Out):
+class GetSymbolOutput(Answer):
     name: str
     total: int
     ambiguous: bool
     matches: list[SymbolSource]
     more: int = 0
-    note: str | None = None
 
 
 class ReferenceEntry(_Out):
@@ -73,13 +78,12 @@ class ReferenceEntry(_Out):
     kind: str = Field(description="call, decorator, import, type, attribute or name")
 
 
-class ReferencesOutput(_Out):
+class ReferencesOutput(Answer):
     name: str
     total: int = Field(description="how many references in all")
     offset: int
     more: int = Field(description="references after this page; raise offset to see them")
     references: list[ReferenceEntry]
-    note: str | None = None
 
 
 class OutlineNode(_Out):
@@ -91,12 +95,11 @@ class OutlineNode(_Out):
     children: list[OutlineNode] = Field(default_factory=list)
 
 
-class OutlineOutput(_Out):
+class OutlineOutput(Answer):
     path: str
     total: int = Field(description="symbols in the file")
     more: int = Field(description="symbols left out after the limit")
     symbols: list[OutlineNode]
-    note: str | None = None
 
 
 class SimilarMatch(_Out):
@@ -107,14 +110,13 @@ class SimilarMatch(_Out):
     similarity: float
 
 
-class SimilarOutput(_Out):
+class SimilarOutput(Answer):
     matches: list[SimilarMatch]
     total: int
     more: int
     near_misses: list[SimilarMatch] | None = Field(
         default=None, description="when nothing reaches min_similarity: the closest below it"
     )
-    note: str | None = None
 
 
 class CloneMember(_Out):
@@ -136,7 +138,7 @@ class CloneGroup(_Out):
     )
 
 
-class DuplicatesOutput(_Out):
+class DuplicatesOutput(Answer):
     groups: list[CloneGroup]
     total: int
     offset: int
@@ -144,7 +146,6 @@ class DuplicatesOutput(_Out):
     hidden: dict[str, int] | None = Field(
         default=None, description="groups the filters left out, by reason (test, ...)"
     )
-    note: str | None = None
 
 
 class LanguageCount(_Out):
@@ -164,7 +165,7 @@ class BuildState(_Out):
     error: str | None = None
 
 
-class StatusOutput(_Out):
+class StatusOutput(Answer):
     root: str
     files: int
     symbols: int
@@ -177,13 +178,11 @@ class StatusOutput(_Out):
     freshness: str = Field(description="watcher, or check-before-answer")
     build: BuildState
     read_only: str | None = None
-    note: str | None = None
 
 
-class ReindexOutput(_Out):
+class ReindexOutput(Answer):
     indexed: int
     removed: int
     symbols: int
     skipped: int
     seconds: float
-    note: str | None = None

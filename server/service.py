@@ -104,7 +104,10 @@ class IndexService:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread.start()
+        """Open, catch up and keep fresh on a background thread; once (later calls: no-op)."""
+        with self._cond:
+            if not self._thread.is_alive() and self._thread.ident is None:
+                self._thread.start()
 
     def stop(self) -> None:
         with self._cond:

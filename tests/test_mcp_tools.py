@@ -479,7 +479,7 @@ def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
 def test_outline_nests_by_qualified_scope_wherever_the_parent_is() -> None:
     """Go methods sit outside their struct and come first here; the package scope has no
     symbol of its own, so top-level names stay at the top."""
-    from codeindex_server.tools import outline_tree
+    from codeindex_server.answers import outline_tree
 
     from codeindex.models import Symbol
 
