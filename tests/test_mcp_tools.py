@@ -16,6 +16,7 @@ from codeindex_server.app import create_server
 from codeindex_server.service import IndexService
 from mcp import Client
 from test_clone_blocks import FETCH, SYNC  # a retry loop pasted into a bigger function
+from test_clone_reports import GO_PLAIN, GO_STAT  # a Go function per OS, and a plain copy
 
 from codeindex.api import CodeIndex
 from codeindex.classify import classify
@@ -460,6 +461,31 @@ def test_find_duplicates_reports_pasted_blocks_on_request(fresh: Session) -> Non
         ("jobs/reports.py", 6, 20),
         ("jobs/sync.py", 18, 32),
     }
+
+
+@needs_clones
+def test_find_duplicates_hides_platform_variants_on_request(fresh: Session) -> None:
+    # One Go function per OS (file suffixes), and a plain copy pair that is no variant.
+    write(
+        fresh.root,
+        {
+            "goos/stat_linux.go": GO_STAT.format(constraint="", suffix=""),
+            "goos/stat_windows.go": GO_STAT.format(constraint="", suffix="espec"),
+            "sum/sum.go": GO_PLAIN.format(package="sum", name="Sum", factor=2),
+            "total/total.go": GO_PLAIN.format(package="total", name="Total", factor=3),
+        },
+    )
+    fresh.ok("reindex", {"paths": ["goos", "sum", "total"]})
+    scoped = {"language": "go", "min_similarity": 0.8}
+    shown = fresh.ok("find_duplicates", scoped)
+    assert [group["labels"] for group in shown["groups"]] == [[], ["platform-variants"]]
+    variants = {member["path"] for member in shown["groups"][1]["members"]}
+    assert variants == {"goos/stat_linux.go", "goos/stat_windows.go"}
+    hidden = fresh.ok("find_duplicates", {**scoped, "hide_variants": True})
+    [group] = hidden["groups"]
+    assert {member["path"] for member in group["members"]} == {"sum/sum.go", "total/total.go"}
+    assert hidden["hidden"] == {"platform-variants": 1}
+    assert hidden["total"] == 1 and hidden["more"] == 0
 
 
 def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
