@@ -481,7 +481,7 @@ def test_find_duplicates_hides_platform_variants_on_request(fresh: Session) -> N
     assert [group["labels"] for group in shown["groups"]] == [[], ["platform-variants"]]
     variants = {member["path"] for member in shown["groups"][1]["members"]}
     assert variants == {"goos/stat_linux.go", "goos/stat_windows.go"}
-    hidden = fresh.ok("find_duplicates", {**scoped, "hide_variants": True})
+    hidden = fresh.ok("find_duplicates", {**scoped, "hide_intentional": True})
     [group] = hidden["groups"]
     assert {member["path"] for member in group["members"]} == {"sum/sum.go", "total/total.go"}
     assert hidden["hidden"] == {"platform-variants": 1}
