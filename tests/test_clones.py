@@ -333,13 +333,11 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     needs two shared bands, one of which may be in a crowded bucket; a bucket of more than 40
     pairs each unit with its 3 neighbours by length only."""
     units = [_unit(f"u{i}", list(range(i + 1))) for i in range(60)]  # lengths 5, 10, ...
-    for i, entry in enumerate(units):
-        entry.bands = [10**6 + 100 * i + band for band in range(16)]  # no band shared yet
+    keys = numpy.array([[10**6 + 100 * i + band for band in range(16)] for i in range(60)])
+    keys = keys.astype(numpy.uint64)  # no band shared yet
 
     def share(band: int, members: list[int], key: int) -> None:
-        for i in members:
-            assert units[i].bands is not None
-            units[i].bands[band] = key
+        keys[members, band] = key
 
     share(0, [0, 1], key=1)  # rare bucket: pair (0, 1)
     share(1, [2, 3, 4, 5], key=2)  # two buckets of four: only (2, 3) shares both
@@ -347,7 +345,7 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
     share(4, [10, 50, 56, 57], key=5)  # (10, 50) also share the crowded bucket's band
     lengths = numpy.array([len(entry.unit.codes) for entry in units])
-    first, second = scan._candidate_pairs(units, list(range(60)), lengths)
+    first, second = scan._candidate_pairs(keys, list(range(60)), lengths)
     found = set(zip(first.tolist(), second.tolist(), strict=True))
     crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
     assert found == {(0, 1), (2, 3), (10, 50)} | crowded

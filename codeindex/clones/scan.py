@@ -78,8 +78,8 @@ def _found(
         if any(full_size[i] for i in members):
             for i in members:
                 full_size[i] = True
-    _fill_sketches(store, units, representatives)
-    edges = _verified_pairs(units, representatives, min_similarity, full_size)
+    keys = _band_keys(store, units, representatives)
+    edges = _verified_pairs(units, representatives, keys, min_similarity, full_size)
     groups = [
         g
         for g in group(units, classes, edges, min_similarity)
@@ -167,34 +167,44 @@ def _lines(symbol: Symbol) -> int:
     return symbol.end_line - (symbol.start_line or symbol.line) + 1
 
 
-def _fill_sketches(store: Store, units: list[Entry], representatives: list[int]) -> None:
-    """Band keys for the representatives, from the on-disk cache where possible."""
-    cached = sketch_cache.load(store.directory, sketch.BANDS)
-    missing = []
-    for index in representatives:
-        entry = units[index]
-        if entry.bands is None:
-            entry.bands = cached.get(entry.unit.t2)
-            if entry.bands is None:
-                missing.append(entry)
-    for entry, bands in zip(
-        missing, sketch.band_keys_of([entry.unit.codes for entry in missing]), strict=True
-    ):
-        entry.bands = cached[entry.unit.t2] = bands
-    if missing:
-        if len(cached) > 4 * len(representatives):  # mostly units that are gone: start over
-            cached = {units[i].unit.t2: units[i].band_keys() for i in representatives}
-        sketch_cache.save(store.directory, sketch.BANDS, cached)
+def _band_keys(store: Store, units: list[Entry], representatives: list[int]) -> numpy.ndarray:
+    """The representatives' band keys, one row each, from the on-disk cache where possible."""
+    import numpy as np
+
+    digests = np.array([int(units[i].unit.t2, 16) for i in representatives], np.uint64)
+    cached_digests, cached_keys = sketch_cache.load(store.directory, sketch.BANDS)
+    at = np.minimum(np.searchsorted(cached_digests, digests), max(len(cached_digests) - 1, 0))
+    found = cached_digests[at] == digests if len(cached_digests) else np.zeros(len(digests), bool)
+    keys = np.empty((len(digests), sketch.BANDS), np.uint64)
+    keys[found] = cached_keys[at[found]]
+    missing = np.flatnonzero(~found)
+    if not len(missing):
+        return keys
+    keys[missing] = sketch.band_key_array([units[representatives[i]].unit.codes for i in missing])
+    if len(cached_digests) > 4 * len(digests):  # mostly units that are gone: start over
+        every_digest, every_key = digests, keys
+    else:
+        every_digest = np.concatenate([cached_digests, digests[missing]])
+        every_key = np.concatenate([cached_keys, keys[missing]])
+    order = np.argsort(every_digest, kind="stable")
+    every_digest, every_key = every_digest[order], every_key[order]
+    first = np.r_[True, every_digest[1:] != every_digest[:-1]]  # one row per T2 hash
+    sketch_cache.save(store.directory, sketch.BANDS, every_digest[first], every_key[first])
+    return keys
 
 
 def _verified_pairs(
-    units: list[Entry], representatives: list[int], min_similarity: float, full_size: list[bool]
+    units: list[Entry],
+    representatives: list[int],
+    keys: numpy.ndarray,
+    min_similarity: float,
+    full_size: list[bool],
 ) -> dict[tuple[int, int], float]:
     import numpy as np
 
     codes = [entry.unit.codes for entry in units]
     lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
-    first, second = _candidate_pairs(units, representatives, lengths)
+    first, second = _candidate_pairs(keys, representatives, lengths)
     big = np.array(full_size, dtype=bool)
     either = big[first] | big[second]  # two units under the minimum are not a pair
     first, second = _within_reach(codes, lengths, first[either], second[either], min_similarity)
@@ -241,7 +251,7 @@ def _within_reach(
 
 
 def _candidate_pairs(
-    units: list[Entry], representatives: list[int], lengths: numpy.ndarray
+    keys: numpy.ndarray, representatives: list[int], lengths: numpy.ndarray
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
     """Pairs (first < second) sharing at least two LSH bands (one of them may be in a crowded
     bucket), or one band that few units share; in a band bucket too crowded to pair
@@ -255,18 +265,26 @@ def _candidate_pairs(
 
     if len(representatives) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    keys = np.array([units[i].band_keys() for i in representatives], dtype=np.uint64)
-    owners = np.repeat(np.asarray(representatives, dtype=np.int64), keys.shape[1])
     # Stable, so each bucket lists its members in increasing order, like representatives.
     order = np.argsort(keys.ravel(), kind="stable")
-    bucket_keys, members = keys.ravel()[order], owners[order]
+    bucket_keys = keys.ravel()[order]
     starts = np.flatnonzero(np.r_[True, bucket_keys[1:] != bucket_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(members)])
-    bucket = np.repeat(np.arange(len(starts)), sizes)
-    count = len(units)  # a pair (a, b) is coded as a * count + b
+    del bucket_keys
+    sizes = np.diff(np.r_[starts, len(order)])
+    del starts
+    # Most keys are in no other unit's bucket: those buckets are dropped before any pairing.
+    shared = sizes >= 2
+    order = order[np.repeat(shared, sizes)]
+    members = np.asarray(representatives, dtype=np.int64)[order // keys.shape[1]]
+    del order
+    sizes = sizes[shared]
+    bucket = np.repeat(np.arange(len(sizes)), sizes)
+    count = len(lengths)  # a pair (a, b) is coded as a * count + b
     direct = _shared_band_pairs(keys, representatives, count, bucket, members, sizes)
     direct += _crowded_pairs(lengths, count, bucket, members, sizes)
-    pairs = np.sort(np.concatenate(direct))
+    pairs = np.concatenate(direct)
+    direct.clear()
+    pairs.sort()
     # Sorted, then the first of each run: np.unique hashes int64 arrays, which is slower.
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     return pairs // count, pairs % count
@@ -285,8 +303,6 @@ def _shared_band_pairs(
     import numpy as np
 
     direct, shared = [], []
-    # Most keys are in no other unit's bucket, so the paired buckets' members are taken
-    # apart first.
     paired = np.flatnonzero((sizes[bucket] >= 2) & (sizes[bucket] <= BUCKET_ALL_PAIRS))
     paired_bucket, paired_member = bucket[paired], members[paired]
     rare_member = sizes[paired_bucket] <= RARE_BUCKET
@@ -298,7 +314,9 @@ def _shared_band_pairs(
         rare = rare_member[at]
         direct.append(coded[rare])
         shared.append(coded[~rare])
-    coded = np.sort(np.concatenate(shared)) if shared else np.zeros(0, dtype=np.int64)
+    coded = np.concatenate(shared) if shared else np.zeros(0, dtype=np.int64)
+    shared.clear()  # sorted in place, the pieces gone: the biggest arrays of a scan
+    coded.sort()
     if len(coded):
         run_starts = np.flatnonzero(np.r_[True, coded[1:] != coded[:-1]])
         times = np.diff(np.r_[run_starts, len(coded)])

@@ -38,29 +38,35 @@ _BAND_MIX = 0x9E3779B97F4A7C15
 
 
 def band_keys_of(all_codes: Sequence[str]) -> list[list[int]]:
-    """The band keys of each unit: per band, its ROWS bin minima packed into one 64-bit
-    number, mixed with the band number so that equal minima in two bands are two keys.
+    """The band keys of each unit, as lists (band_key_array)."""
+    return band_key_array(all_codes).tolist()  # type: ignore[no-any-return]
+
+
+def band_key_array(all_codes: Sequence[str]) -> numpy.ndarray:
+    """The band keys of each unit, one row of BANDS per unit: per band, its ROWS bin minima
+    packed into one 64-bit number, mixed with the band number so that equal minima in two
+    bands are two keys.
 
     Units are sketched CHUNK at a time in numpy: one unit at a time in Python calls is
     several times slower, and all at once makes arrays as long as the corpus' code, whose
     page faults cost more than the chunking saves and raise the peak memory."""
-    keys: list[list[int]] = []
+    import numpy as np
+
+    keys = np.empty((len(all_codes), BANDS), np.uint64)
     for start in range(0, len(all_codes), CHUNK):
-        keys += _band_keys(all_codes[start : start + CHUNK])
+        chunk = all_codes[start : start + CHUNK]
+        keys[start : start + len(chunk)] = _band_keys(chunk)
     return keys
 
 
-def _band_keys(all_codes: Sequence[str]) -> list[list[int]]:
+def _band_keys(all_codes: Sequence[str]) -> numpy.ndarray:
     import numpy as np
 
-    if not all_codes:
-        return []
     minima = _signatures(all_codes).reshape(len(all_codes), BANDS, ROWS)
     packed = minima[:, :, 0]
     for row in range(1, ROWS):
         packed = packed | (minima[:, :, row] << np.uint64(32 * row))
-    keys = packed ^ (np.arange(BANDS, dtype=np.uint64) * np.uint64(_BAND_MIX))
-    return keys.tolist()  # type: ignore[no-any-return]
+    return packed ^ (np.arange(BANDS, dtype=np.uint64) * np.uint64(_BAND_MIX))  # type: ignore[no-any-return]
 
 
 def unit_band_keys(codes: str) -> list[int]:

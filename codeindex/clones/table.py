@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex.clones import fingerprints, sketch, table_file
@@ -31,7 +32,6 @@ class Entry:
 
     record: str  # the symbol as stored (store.symbol_to_stored)
     unit: fingerprints.Unit
-    bands: list[int] | None = None
     _symbol: Symbol | None = None
 
     @property
@@ -45,11 +45,6 @@ class Entry:
         """Lines from the definition's line to its last: a unit nested in another spans
         fewer."""
         return self.symbol.end_line - self.symbol.line
-
-    def band_keys(self) -> list[int]:
-        if self.bands is None:
-            self.bands = sketch.unit_band_keys(self.unit.codes)
-        return self.bands
 
 
 # Code counts per unit, folded into this many buckets (code mod 64): the bound they give
@@ -190,7 +185,7 @@ class CloneTables:
         with self._lock:
             loaded = self._loaded.get(marker)
         if loaded is None or loaded.stamp != stamp:
-            on_disk = table_file.read(store.directory, marker)
+            on_disk = table_file.read(_path(store, marker))
             if on_disk is not None and on_disk.stamp == stamp:
                 loaded = CloneTable(on_disk)
             else:
@@ -222,8 +217,8 @@ def _rebuild(store: Store, marker: str, stamp: Stamp, previous: CloneTable | Non
         fresh = store.clone_units((), marker, changed or ())
         rows.extend((record, payload) for record, payload in fresh if payload)
     data = _encoded(stamp, rows, digests)
-    if table_file.write(store.directory, marker, data):
-        mapped = table_file.read(store.directory, marker)
+    if table_file.write(_path(store, marker), data):
+        mapped = table_file.read(_path(store, marker))
         if mapped is not None and mapped.stamp == stamp:
             return CloneTable(mapped)
     columns = table_file.decode(data)
@@ -289,6 +284,10 @@ def _row_columns(
         columns["code_length"][start:end] = list(map(len, all_codes))
         columns["histograms"][start:end] = _histograms(all_codes)
     return columns, {"paths": list(paths), "languages": list(languages)}
+
+
+def _path(store: Store, marker: str) -> Path:
+    return store.directory / table_file.FILE_NAME.format(marker)
 
 
 def _generation(store: Store) -> Stamp:

@@ -1,4 +1,5 @@
-"""The clone table's file format: one row per clone unit, as arrays a process maps.
+"""The clone table's file format: one row per clone unit, as arrays a process maps (the sketch
+cache, clones.sketch_cache, is kept in the same format).
 
 Decoding every payload out of the index's stored columns was most of a `similar` call's
 time; a process that maps this file touches only the rows a query needs (the length window's
@@ -85,22 +86,22 @@ def decode(buffer: mmap.mmap | bytearray) -> Columns | None:
         return None
 
 
-def read(directory: Path, marker: str) -> Columns | None:
-    """The table file of `marker` in `directory`, mapped, whatever generation it is of."""
+def read(path: Path) -> Columns | None:
+    """The arrays of the file at `path`, mapped, whatever generation they are of."""
     try:
-        with open(directory / FILE_NAME.format(marker), "rb") as handle:
+        with open(path, "rb") as handle:
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):  # no file, or an empty one
         return None
     return decode(mapped)
 
 
-def write(directory: Path, marker: str, data: bytearray) -> bool:
+def write(path: Path, data: bytearray) -> bool:
     """Best effort: a read-only index directory just means no file."""
     from codeindex.fsutil import atomic_write
 
     try:
-        atomic_write(directory / FILE_NAME.format(marker), data)
+        atomic_write(path, data)
     except OSError:
         return False
     return True
