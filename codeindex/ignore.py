@@ -26,8 +26,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 IGNORE_FILES = (".gitignore", ".code-indexignore")  # later files win within one directory
 GIT_EXCLUDE = ".git/info/exclude"  # rules for the whole tree, inside .git/
@@ -124,6 +126,8 @@ def _any_pattern(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
 def _spec(lines: list[str], source: str) -> pathspec.GitIgnoreSpec:
     """The rules of an ignore file. A line pathspec cannot compile (git accepts `\\`, `!`,
     `[z-a]` and ignores them) costs that line: skipped, with one warning per line."""
+    import pathspec  # here, not at the top: a tree without ignore files never needs it
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except Exception:  # GitIgnorePatternError, re.error: whatever a line can raise

@@ -30,6 +30,7 @@ from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, snif
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, IndexedFile, IndexedSymbol, UpdateReport
 from codeindex.refs import words_of
+from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
@@ -207,6 +208,7 @@ class Indexer:
         self.store = index_store
         self.max_file_size = max_file_size
         self.workers = workers if workers is not None else max(1, min(os.cpu_count() or 1, 4))
+        self._walk_cache = index_store.directory / WALK_CACHE
 
     def refresh(
         self,
@@ -222,7 +224,7 @@ class Indexer:
         scope = None if paths is None else list(paths)
         # With paths, walk and compare only those: the watcher's batches stay cheap however
         # big the tree is (plan_refresh applies the same scope to both sides).
-        walked = walk(self.root, self.max_file_size, only=scope)
+        walked = walk(self.root, self.max_file_size, only=scope, cache_file=self._walk_cache)
         plan = plan_refresh(walked, self.store.file_records(under=scope), scope)
         if not plan.to_read and not plan.to_remove:
             self._write_state(walked, touched=False, partial=scope is not None)
