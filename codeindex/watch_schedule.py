@@ -44,7 +44,6 @@ class Scheduler:
         self.first_event = self.last_event = 0.0
         self.rescan_at = now + self.interval
         self.rescan_now = False
-        self.flush_now = False
         self.merge_due = False
         self.last_commit = 0.0
         self.event_number = 0  # of the last relevant event queued
@@ -64,11 +63,11 @@ class Scheduler:
 
     def cookie(self, name: str) -> bool:
         """A sync cookie arrived. True: every change queued before it is committed already
-        (answer it now); else it waits for a commit, and the queue goes without debounce."""
+        (answer it now); else it waits for a commit, and the queue goes without debounce
+        until it is answered."""
         if self.committed_upto >= self.event_number:
             return True
         self.cookies[name] = self.event_number
-        self.flush_now = True
         return False
 
     def lost_events(self) -> None:
@@ -82,10 +81,9 @@ class Scheduler:
         work sooner)."""
         if self.pending:
             due = min(self.last_event + self.timing.debounce, self.first_event + self.max_latency)
-            if now >= due or self.flush_now:
+            if now >= due or self._cookie_needs_pending():
                 paths = list(self.pending)
                 self.pending.clear()
-                self.flush_now = False
                 self.taken_upto = self.event_number
                 return Task("changes", paths)
             return due
@@ -101,6 +99,11 @@ class Scheduler:
                 return Task("merge")
             wake = min(wake, merge_at)
         return wake
+
+    def _cookie_needs_pending(self) -> bool:
+        """Whether a waiting cookie needs an event that no running task took: only then
+        is the debounce skipped (not for every later event)."""
+        return any(wanted > self.taken_upto for wanted in self.cookies.values())
 
     def start_task(self) -> Task:
         """The reconcile a watcher runs when it takes over: a walk sees every change."""

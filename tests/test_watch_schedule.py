@@ -83,6 +83,14 @@ def test_cookie_before_the_first_reconcile_waits_for_it() -> None:
     assert plan.committed(start, True, 0.5) == ["c1"]
 
 
+def test_an_answered_cookie_leaves_later_events_debounced() -> None:
+    plan = Scheduler(TIMING, 0.0)
+    plan.cookie("c1")  # during the start reconcile (an MCP call right after the start)
+    assert plan.committed(plan.start_task(), False, 0.5) == ["c1"]
+    plan.add(["a.py"], 1.0)
+    assert plan.next_task(1.01) == 1.2  # the quiet period, as without any cookie
+
+
 def test_cookie_with_nothing_pending_is_answered_at_once() -> None:
     plan = started()
     plan.add(["a.py"], 1.0)
