@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
 
-# Each handle holds its own copy of the segments' term, posting and column files (Whoosh
-# reads them into memory: ~95 MB for the standard library), and Python runs one thread at a
-# time anyway: two handles let a short call overtake a slow one (find_similar's first table
-# load, which also takes the service's slow lane) without doubling memory again.
+# Each handle holds its own searcher and caches (the segment files are one shared map:
+# codeindex.storage.mapped), and Python runs one thread at a time anyway: two handles let
+# a short call overtake a slow one (find_similar's first table load, which also takes the
+# service's slow lane) without doubling memory again.
 DEFAULT_SIZE = 2
 KEEP_WARM = 1  # handles kept open however long the server is idle
 SPARE_IDLE = 5.0  # seconds a handle beyond KEEP_WARM may stay unused before it is closed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
 
@@ -26,8 +27,9 @@ from codeindex.storage.codec import (
     symbol_from_fields,
     symbol_from_stored,
 )
+from codeindex.storage.mapped import MappedFile
 from codeindex.storage.paths import path_matcher
-from codeindex.storage.search import SymbolSearch, Vocabularies
+from codeindex.storage.search import SymbolSearch, Vocabularies, postings_docs
 from codeindex.storage.text import Ranked
 
 _FILE_RECORDS = query.Term("record", "file")
@@ -55,6 +57,60 @@ class Values:
         return self._text("clone", docnum)
 
 
+def _scoped_file_records(searcher: Searcher, scope: list[str]) -> dict[str, FileRecord]:
+    """The records of the files at or below the `scope` paths: the documents of those paths
+    (block postings reads, storage.search.postings_docs), decoded at once, records kept."""
+    docs: set[int] = set()
+    for path in scope:
+        docs |= postings_docs(searcher, "path", path, False)
+        docs |= postings_docs(searcher, "path", path + "/", True)
+    records = _decoded(searcher, sorted(docs))
+    return {fields[0]: FileRecord(*fields) for fields in records if not is_symbol_record(fields)}
+
+
+def _decoded(searcher: Searcher, docnums: list[int]) -> list[list[Any]]:
+    """The records (storage.codec) of `docnums`, parsed by one json.loads."""
+    values = [value for value in column_values(searcher, "data", docnums) if len(value)]
+    text = b",".join(values).decode("utf-8", "surrogatepass")
+    return json.loads(f"[{text}]")  # type: ignore[no-any-return]
+
+
+def _all_file_records(searcher: Searcher) -> dict[str, FileRecord]:
+    """Every file record, decoded in one go: the records' bytes are joined into one JSON
+    array and parsed by one json.loads. A CLI command reads them all to check freshness
+    before it answers; one column read and one decode per record cost most of that on a big
+    tree."""
+    docnums = sorted(postings_docs(searcher, "record", "file", False))
+    return {fields[0]: FileRecord(*fields) for fields in _decoded(searcher, docnums)}
+
+
+def column_values(searcher: Searcher, name: str, docnums: list[int]) -> list[bytes | memoryview]:
+    """The byte column `name` of the sorted `docnums`. Where the segment is mapped
+    (storage.mapped), each value is a view of the map: nothing is copied until the caller
+    joins them."""
+    values: list[bytes | memoryview] = []
+    position = 0
+    for reader, base in searcher.reader().leaf_readers():
+        end = base + reader.doc_count_all()
+        start = position
+        while position < len(docnums) and docnums[position] < end:
+            position += 1
+        local = [docnum - base for docnum in docnums[start:position]]
+        if not local:
+            continue
+        column = reader.column_reader(name, translate=False)
+        offsets, lengths = getattr(column, "_offsets", None), getattr(column, "_lengths", None)
+        data = getattr(column, "_dbfile", None)
+        if offsets is None or lengths is None or not isinstance(data, MappedFile):
+            values.extend(column[docnum] for docnum in local)
+            continue
+        view, first = data.view, column._basepos
+        for docnum in local:
+            at = first + offsets[docnum]
+            values.append(view[at : at + lengths[docnum]])
+    return values
+
+
 class Reader:
     """Queries on the latest commit; `searcher()` says which one that is."""
 
@@ -79,27 +135,12 @@ class Reader:
         searcher = self.searcher()
         scope = None if under is None else list(under)
         if scope is not None and "" not in scope and len(scope) <= SCOPED_RECORDS_MAX:
-            if not scope:
-                return {}
-            places = [
-                place
-                for path in scope
-                for place in (query.Term("path", path), query.Prefix("path", path + "/"))
-            ]
-            return self._records(searcher, query.And([_FILE_RECORDS, query.Or(places)]))
+            return _scoped_file_records(searcher, scope)
         # Outline, status and path filters ask for every record on each call; records only
         # change with a commit, which brings a new searcher.
         if self._all_records is None or self._all_records[0] is not searcher:
-            self._all_records = (searcher, self._records(searcher, _FILE_RECORDS))
+            self._all_records = (searcher, _all_file_records(searcher))
         return dict(self._all_records[1])
-
-    def _records(self, searcher: Searcher, wanted: query.Query) -> dict[str, FileRecord]:
-        records = {}
-        data = self.values(searcher).data
-        for docnum in searcher.docs_for_query(wanted):
-            record = file_from_stored(data(docnum))
-            records[record.path] = record
-        return records
 
     def files_using(self, name: str) -> list[FileRecord]:
         """Records of the files whose words hold `name` (codeindex.refs). Each file record

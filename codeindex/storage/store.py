@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
 
 # isort: split
-from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
@@ -28,6 +28,7 @@ from codeindex.query import SearchQuery
 from codeindex.storage import merging
 from codeindex.storage.errors import ForeignIndex, IndexBusy, IndexError_, OtherVersion
 from codeindex.storage.locks import WRITER_LOCK, Lock, try_lock, writer_lock_of
+from codeindex.storage.mapped import MappedStorage
 from codeindex.storage.reading import Reader
 from codeindex.storage.schema import INDEX_NAME, schema
 from codeindex.storage.segment_writer import BulkSegmentWriter
@@ -63,6 +64,8 @@ class Store:
         self.index_directory = index_directory  # a side directory while a rebuild builds there
         self._searcher: Searcher | None = None
         self._generation: tuple[int, int] = (-1, -1)
+        # Open segment readers by (segment id, deletions): see _open_searcher.
+        self._segment_readers: dict[tuple[str, int], Any] = {}
         self._lock = threading.Lock()
         self._reader = Reader(self.searcher)
 
@@ -102,7 +105,7 @@ class Store:
                 "run `code-index index --rebuild`"
             )
         try:
-            ix = FileStorage(str(where)).open_index(INDEX_NAME)
+            ix = MappedStorage(str(where)).open_index(INDEX_NAME)
             ix.latest_generation()
         except Exception as exc:  # whoosh raises many kinds on damaged files
             raise IndexError_(
@@ -116,7 +119,7 @@ class Store:
         """A new, empty index in a side directory beside `.code-index` (see install)."""
         side = index_dir.new_side_directory(root, _marker_text())
         try:
-            ix = FileStorage(str(side)).create_index(schema(), indexname=INDEX_NAME)
+            ix = MappedStorage(str(side)).create_index(schema(), indexname=INDEX_NAME)
         except BaseException:
             index_dir.remove_ours(side)
             raise
@@ -153,6 +156,7 @@ class Store:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._segment_readers = {}
 
     # -- reading (codeindex.storage.reading) -------------------------------------------------
 
@@ -167,10 +171,32 @@ class Store:
             # generation: the directory's identity is part of what must not have moved.
             generation = (os.stat(self.directory).st_ino, self._ix.latest_generation())
             if self._searcher is None or generation != self._generation:
-                self._searcher = _despite_vanishing_files(self._ix.searcher, 2, 0.05)
+                self._searcher = _despite_vanishing_files(self._open_searcher, 2, 0.05)
                 self._generation = generation
             assert self._searcher is not None
             return self._searcher
+
+    def _open_searcher(self) -> Searcher:
+        """A searcher on the latest commit that reuses the readers of the segments the
+        previous one had: a segment never changes once written, except for the documents
+        deleted from it (which only grow), so the same id with as many deletions is the same
+        segment. After a one-file commit only its new small segment is opened; opening every
+        segment's term table again was most of a watcher commit's cost to the next search."""
+        toc = self._ix._read_toc()
+        readers: dict[tuple[str, int], Any] = {}
+        for segment in toc.segments:
+            key = (segment.segment_id(), segment.deleted_count())
+            reader = self._segment_readers.get(key)
+            if reader is None:
+                reader = SegmentReader(self._ix.storage, toc.schema, segment, toc.generation)
+            readers[key] = reader
+        self._segment_readers = readers
+        leaves = list(readers.values())
+        if not leaves:
+            return Searcher(EmptyReader(toc.schema), fromindex=self._ix)
+        if len(leaves) == 1:
+            return Searcher(leaves[0], fromindex=self._ix)
+        return Searcher(MultiReader(leaves, generation=toc.generation), fromindex=self._ix)
 
     def generation(self) -> tuple[int, int, int]:
         """Which commit is the latest: the directory's inode, Whoosh's generation and its
