@@ -25,7 +25,11 @@ change (such labels say `"labelled": "after ..."`).
 `score` re-runs `dups` on every corpus and prints, per corpus: useful and noise shares among
 the top 10 non-test groups, the shares over every labelled group found again, and how many
 groups of the top 10 have no label yet (label them with `sample`'s output: new groups appear
-when the units or the grouping change).
+when the units or the grouping change). `--top 30` scores the top 30 instead: the evidence
+of how many useful groups a corpus holds at all, beyond its first ten.
+
+Groups labelled as kept on purpose (`platform-variants`, `mirror`, `family`, ...) rank after
+the rest, so the top 10 holds them only when fewer than ten unlabelled groups exist.
 """
 
 from __future__ import annotations
@@ -143,9 +147,9 @@ def share(labels: list[str], name: str) -> str:
     return f"{100 * labels.count(name) / len(labels):4.0f}%"
 
 
-def cmd_score(corpora: dict[str, Path], extra: list[str]) -> int:
+def cmd_score(corpora: dict[str, Path], extra: list[str], top_n: int = TOP) -> int:
     data = json.loads(LABELS.read_text())
-    print(f"{'corpus':8} {'top-10 non-test':>28} {'all labelled found':>28} unlabelled")
+    print(f"{'corpus':8} {f'top-{top_n} non-test':>28} {'all labelled found':>28} unlabelled")
     print(f"{'':8} {'useful':>9} {'noise':>9} {'n':>4}    {'useful':>9} {'noise':>9} {'n':>4}")
     for name, root in corpora.items():
         labels = data[name]["groups"]
@@ -153,7 +157,7 @@ def cmd_score(corpora: dict[str, Path], extra: list[str]) -> int:
         groups = run_dups(root, extra, blocks)
         if blocks:
             groups = [g for g in groups if "block" in g.get("labels", ())]
-        library = [g for g in groups if not is_test_group(g)][: 2 * TOP if blocks else TOP]
+        library = [g for g in groups if not is_test_group(g)][: 2 * top_n if blocks else top_n]
         top = [find_label(g, labels) for g in library]
         top_names = [label["label"] for label in top if label]
         everything = [find_label(g, labels) for g in groups]
@@ -175,6 +179,7 @@ def main() -> int:
     parser.add_argument("command", choices=("sample", "score", "todo"))
     parser.add_argument("corpora", nargs="+", metavar="NAME=DIR")
     parser.add_argument("--dups-arg", action="append", default=[], help="passed to dups")
+    parser.add_argument("--top", type=int, default=TOP, help="score: the top N non-test groups")
     args = parser.parse_args()
     corpora = {}
     for item in args.corpora:
@@ -188,7 +193,7 @@ def main() -> int:
     if args.command == "todo":
         cmd_todo(corpora, args.dups_arg)
         return 0
-    return cmd_score(corpora, args.dups_arg)
+    return cmd_score(corpora, args.dups_arg, args.top)
 
 
 if __name__ == "__main__":
