@@ -207,5 +207,10 @@ class Deprecations:
 
     def holds(self, members: list[Symbol]) -> bool:
         """All copies but at most one are deprecated: the duplication leaves with them."""
-        deprecated = sum(1 for member in members if self.is_deprecated(member))
-        return deprecated >= len(members) - 1
+        current = 0
+        for member in members:
+            if not self.is_deprecated(member):
+                current += 1
+                if current > 1:
+                    return False
+        return True
