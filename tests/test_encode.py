@@ -12,10 +12,10 @@ from codeindex.clones.encode import (
     Encoded,
     callable_spans,
     encode_tokenised,
-    text_hash,
     tokenised_masked,
 )
 from codeindex.clones.normalize import mask
+from codeindex.clones.tokens import text_hash
 from codeindex.extract import extract
 from codeindex.languages import language_for_path
 

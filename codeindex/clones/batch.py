@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex.clones import lexical, normalize
-from codeindex.clones.encode import Span, Tokenised, tokenised_masked
+from codeindex.clones.encode import Tokenised, tokenised_masked
+from codeindex.clones.tokens import Span
 from codeindex.languages import LanguageSpec
 
 if TYPE_CHECKING:

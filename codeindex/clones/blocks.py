@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Indel
 
 from codeindex.clones.cluster import DisjointSets
-from codeindex.clones.encode import LOCAL_BASE, powers, renumbered
+from codeindex.clones.encode import LOCAL_BASE, renumbered
 from codeindex.clones.fingerprints import t2_digest
 from codeindex.clones.sketch import SHINGLE
+from codeindex.clones.tokens import powers
 from codeindex.models import Symbol
 
 if TYPE_CHECKING:
@@ -156,14 +157,7 @@ def block_pairs(
     ends = np.cumsum(lengths)
     starts = ends - lengths
     blind = _blind("".join(codes))
-    hashes = _window_hashes(blind, min_tokens)
-    # A window that starts in a unit's last min_tokens - 1 codes reaches into the next.
-    valid = np.ones(len(hashes), dtype=bool)
-    crossing = (ends[:, None] - np.arange(1, min_tokens)).ravel()
-    valid[crossing[crossing < len(hashes)]] = False
-    hashes[~valid] = np.iinfo(np.uint32).max
-    first_places, second_places = _equal_windows(hashes, _winnow(hashes, valid))
-    del hashes, valid
+    first_places, second_places = _equal_places(blind, ends, min_tokens)
     first_owners = np.searchsorted(ends, first_places, side="right").tolist()
     second_owners = np.searchsorted(ends, second_places, side="right").tolist()
     text = blind.tobytes().decode("utf-16-le")
@@ -198,6 +192,22 @@ def block_pairs(
         if similarity >= min_similarity:
             found.append(BlockPair(first, second, first_range, second_range, similarity))
     return found
+
+
+def _equal_places(
+    blind: numpy.ndarray, ends: numpy.ndarray, min_tokens: int
+) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Where winnowed windows of `min_tokens` codes hash alike (_equal_windows), leaving out
+    the windows that reach from one unit (ending at `ends`) into the next."""
+    import numpy as np
+
+    hashes = _window_hashes(blind, min_tokens)
+    # A window that starts in a unit's last min_tokens - 1 codes reaches into the next.
+    valid = np.ones(len(hashes), dtype=bool)
+    crossing = (ends[:, None] - np.arange(1, min_tokens)).ravel()
+    valid[crossing[crossing < len(hashes)]] = False
+    hashes[~valid] = np.iinfo(np.uint32).max
+    return _equal_windows(hashes, _winnow(hashes, valid))
 
 
 def _repetitive(block: str) -> bool:

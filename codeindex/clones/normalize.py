@@ -9,7 +9,7 @@ same skeleton, so keeping them keeps precision high.
 Tree-sitter decides everything that needs syntax: which byte ranges are comments, docstrings,
 string literals and imports, and which subtrees bind names. One query per language, generated
 from the registry's `CloneSyntax` row, finds them in C, and `mask` writes them into the bytes
-of the file. What is left is lexical: clones.encode tokenises the masked bytes and turns them
+of the file. What is left is lexical: clones.tokens tokenises the masked bytes and turns them
 into code strings with array operations (a Python loop over every tree-sitter leaf cost more
 than parsing itself).
 """

@@ -291,6 +291,5 @@ def _path(store: Store, marker: str) -> Path:
 
 
 def _generation(store: Store) -> Stamp:
-    """The index generation, plus its TOC's mtime: a rebuilt index restarts the count."""
-    _, generation, toc_mtime = store.generation()
-    return generation, toc_mtime
+    """Which commit is the latest (the index directory, its generation, its TOC's time)."""
+    return store.generation()

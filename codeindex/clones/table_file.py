@@ -29,7 +29,7 @@ MAGIC = b"code-index clone table 1\n"
 ALIGN = 64
 FILE_NAME = "clone-table-{}.bin"
 UTF8 = ("utf-8", "surrogatepass")
-Stamp = tuple[int, int]
+Stamp = tuple[int, ...]  # storage.Store.generation(): which commit a table was built from
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def decode(buffer: mmap.mmap | bytearray) -> Columns | None:
                 continue
             arrays[name] = np.frombuffer(buffer, dtype, count, start + offset).reshape(shape)
         meta = json.loads(arrays.pop("meta").tobytes().decode(*UTF8))
-        return Columns((int(header["stamp"][0]), int(header["stamp"][1])), arrays, meta)
+        return Columns(tuple(int(part) for part in header["stamp"]), arrays, meta)
     except (ValueError, KeyError, TypeError, IndexError):
         return None
 
