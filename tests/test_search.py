@@ -187,3 +187,23 @@ def test_block_postings_read_the_same_documents_as_whoosh(indexed) -> None:  # t
                 assert postings_docs(searcher, field, text[:2] if prefix else text, prefix) == shown
                 checked += 1
     assert checked > 200
+
+
+def test_words_one_edit_away_are_found_in_a_length_slice_as_in_the_whole_vocabulary() -> None:
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from codeindex.storage.search import _ByLength
+
+    # Many words one edit from "get" (more than the limit), of lengths 2 to 4, in an order
+    # that is not by length: the slice must pick and order them as the whole list would.
+    vocabulary = [
+        w
+        for stem in ("get", "gte", "et", "gets", "sget", "pet", "git", "ge")
+        for w in (stem, stem + "x", "x" + stem)
+    ]
+    vocabulary += ["getter", "target", "g", "gett"]
+    by_length = _ByLength(vocabulary)
+    for word, limit in (("get", 5), ("get", 100), ("gett", 3), ("zz", 10), ("", 10)):
+        whole = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=limit)
+        assert by_length.within_one_edit(word, limit) == [text for text, _, _ in whole]

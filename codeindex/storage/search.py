@@ -9,6 +9,7 @@ rapidfuzz instead of Whoosh's Python Levenshtein automaton.
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 from array import array
@@ -70,9 +71,9 @@ class SymbolSearch:
         self._record_path = record_path  # a file record's path, by document number
         self._places: dict[str, DocSet] = {}
         self._text_tiers: dict[tuple[str, ...], TextTier] = {}
-        self._names_by_length: dict[int, list[str]] | None = None
+        self._names_by_initial: dict[str, list[str]] | None = None
         self._clauses: dict[Clause, DocSet] = {}
-        self._vocabularies: dict[str, list[str]] = {}
+        self._vocabularies: dict[str, _ByLength] = {}
         self._segment_words = vocabularies
         self._lengths: Sequence[int] | None = None
         self._path_classes: Sequence[int] | None = None
@@ -194,37 +195,39 @@ class SymbolSearch:
         return self._near_words(field, word, limit)
 
     def _near_words(self, field: str, word: str, limit: int = FUZZY_MAX_EXPANSIONS) -> list[str]:
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
 
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
-            vocabulary = self._vocabularies[field] = self._segment_words.words(self.searcher, field)
-        near = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=limit)
-        return [text for text, _, _ in near]
+            vocabulary = _ByLength(self._segment_words.words(self.searcher, field))
+            self._vocabularies[field] = vocabulary
+        return vocabulary.within_one_edit(word, limit)
 
     def closest_names(self, word: str, count: int) -> list[tuple[str, float]]:
         """Indexed names nearest to `word` with their similarity, for the no-match hint.
-        Only names of a length that can reach the cutoff are compared: a ratio of r needs
-        the shorter of the two at least r / (2 - r) of the longer."""
+        Only names that start with the same letter (leading underscores aside: a typo
+        rarely hits the first letter) and whose length can reach the cutoff are compared:
+        a ratio of r needs the shorter of the two at least r / (2 - r) of the longer.
+        Comparing every name cost several times the search that found nothing."""
         from rapidfuzz import fuzz, process
 
-        if self._names_by_length is None:
-            by_length: dict[int, list[str]] = {}
-            for name in self._segment_words.words(self.searcher, "name"):
-                by_length.setdefault(len(name), []).append(name)
-            self._names_by_length = by_length
+        if self._names_by_initial is None:
+            self._names_by_initial = _names_by_initial(
+                self._segment_words.words(self.searcher, "name")
+            )
         key = word.lower()
+        names = self._names_by_initial.get(_initial(key))
+        if names is None:
+            return []
         share = NEAR_NAME_MIN_SCORE / (200 - NEAR_NAME_MIN_SCORE)
         low, high = math.ceil(len(key) * share), math.floor(len(key) / share)
-        candidates = [
-            name
-            for length, names in self._names_by_length.items()
-            if low <= length <= high
-            for name in names
-        ]
+        start = bisect.bisect_left(names, low, key=len)
+        end = bisect.bisect_right(names, high, key=len)
         near = process.extract(
-            key, candidates, scorer=fuzz.ratio, limit=count, score_cutoff=NEAR_NAME_MIN_SCORE
+            key,
+            names[start:end],
+            scorer=fuzz.ratio,
+            limit=count,
+            score_cutoff=NEAR_NAME_MIN_SCORE,
         )
         return [(text, score) for text, score, _ in near]
 
@@ -376,3 +379,42 @@ def _block_ids(matcher: Any) -> Iterable[int]:  # Any: Whoosh is untyped
         ids.extend(matcher._ids)
         matcher._next_block()
     return ids
+
+
+def _initial(name: str) -> str:
+    return name.lstrip("_")[:1]
+
+
+def _names_by_initial(names: Iterable[str]) -> dict[str, list[str]]:
+    """Names grouped by their first letter after leading underscores, each group ordered by
+    length so that a length band is one slice."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(_initial(name), []).append(name)
+    for group in groups.values():
+        group.sort(key=len)
+    return groups
+
+
+class _ByLength:
+    """A vocabulary ordered by length, so that the words one edit from a word are compared
+    with it and no others (one edit changes the length by at most one)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._order = sorted(range(len(words)), key=lambda position: len(words[position]))
+        self._words = [words[position] for position in self._order]
+        self._lengths = [len(word) for word in self._words]
+
+    def within_one_edit(self, word: str, limit: int) -> list[str]:
+        """Up to `limit` words at most one edit away (a transposition counts as one), nearest
+        first, ties in the vocabulary's original order."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        start = bisect.bisect_left(self._lengths, len(word) - 1)
+        end = bisect.bisect_right(self._lengths, len(word) + 1)
+        near = process.extract(
+            word, self._words[start:end], scorer=OSA.distance, score_cutoff=1, limit=None
+        )
+        near.sort(key=lambda found: (found[1], self._order[start + found[2]]))
+        return [text for text, _, _ in near[:limit]]
