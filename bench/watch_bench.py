@@ -124,7 +124,7 @@ def save_to_visible(root: Path, edits: int) -> tuple[list[float], list[float]]:
 
     threading.Thread(target=collect, daemon=True).start()
     code_index = CodeIndex.open(root)  # another process than the watcher's
-    assert active_watcher(code_index.store), "the watcher should hold the index"
+    assert active_watcher(code_index._store), "the watcher should hold the index"
     (root / BENCH_DIR).mkdir(exist_ok=True)
     latencies = []
     rng = random.Random(5)
@@ -132,13 +132,13 @@ def save_to_visible(root: Path, edits: int) -> tuple[list[float], list[float]]:
         for edit in range(edits):
             name = f"bench_edit_{edit}_{rng.randrange(10**6)}"
             target = root / BENCH_DIR / f"m{edit % 7}.py"
-            generation = code_index.store.generation()
+            generation = code_index._store.generation()
             started = time.perf_counter()
             target.write_text(f"def {name}(value):\n    return value\n", encoding="utf-8")
             while True:
                 # Search again only when a commit landed: a reader that searched in a busy
                 # loop would take the CPU the watcher needs (2 cores here).
-                latest = code_index.store.generation()
+                latest = code_index._store.generation()
                 if latest != generation:
                     generation = latest
                     if any(h.symbol.name == name for h in code_index.search(name).hits):
@@ -182,7 +182,7 @@ def commits_under_reader(root: Path, edits: int) -> None:
 
     def merge() -> None:
         started = time.perf_counter()
-        if code_index.store.merge_small_segments():
+        if code_index._store.merge_small_segments():
             merges.append(time.perf_counter() - started)
 
     merger: threading.Thread | None = None
@@ -209,7 +209,7 @@ def commits_under_reader(root: Path, edits: int) -> None:
         print(summary("background merge (no lock held)", merges))
         print(summary("  its publish under the lock", publishes))
         started = time.perf_counter()
-        code_index.store.writer().optimize()
+        code_index._store.writer().optimize()
         print(f"{'optimize, for contrast':<34} {time.perf_counter() - started:7.1f} s")
     finally:
         merging.publish_merge = real_publish

@@ -11,7 +11,7 @@ The parts: codeindex.watch_filter (which events matter, with the walk's ignore e
 codeindex.watch_schedule (when to work: pure, tested with a fake clock),
 codeindex.watch_thread (the thread, the observer, the lock), codeindex.watch_presence (what
 other processes see: the lock, watcher.json, sync cookies). This module binds them to a
-CodeIndex.
+CodeIndex, which hands over what the thread runs (CodeIndex.watch_hooks).
 """
 
 from __future__ import annotations
@@ -19,17 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from codeindex import storage
-from codeindex.languages import indexed_extensions
-from codeindex.models import UpdateReport
 from codeindex.watch_presence import active_watcher
 from codeindex.watch_schedule import Timing
-from codeindex.watch_thread import BatchReport, IndexHooks, WatchThread
+from codeindex.watch_thread import BatchReport, WatchThread
 
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
 
-__all__ = ["BatchReport", "Watcher", "active_watcher", "index_hooks"]
+__all__ = ["BatchReport", "Watcher", "active_watcher"]
 
 
 class Watcher(WatchThread):
@@ -46,33 +43,5 @@ class Watcher(WatchThread):
         merge_idle: float = 2.0,
     ) -> None:
         timing = Timing(debounce, max_latency, rescan_interval, merge_idle)
-        super().__init__(index_hooks(code_index), timing, on_batch)
+        super().__init__(code_index.watch_hooks(), timing, on_batch)
         self.code_index = code_index
-
-
-def index_hooks(code_index: CodeIndex) -> IndexHooks:
-    index_store = code_index.store
-
-    def refresh(paths: list[str] | None) -> UpdateReport | None:
-        # Hot-path commits never merge segments; idle merges fold them in.
-        return code_index.refresh(paths=paths, merge=False)
-
-    def small_segments() -> int:
-        return sum(1 for size in index_store.segment_sizes() if size < storage.SMALL_SEGMENT_DOCS)
-
-    def merge() -> int | None:
-        try:
-            return index_store.merge_small_segments()
-        except storage.IndexBusy:
-            return None
-
-    return IndexHooks(
-        root=code_index.root.resolve(),
-        directory=index_store.directory,
-        extensions=frozenset(indexed_extensions()),
-        refresh=refresh,
-        busy_reason=lambda: code_index.read_only_reason,
-        try_lock=index_store.try_lock,
-        small_segments=small_segments,
-        merge=merge,
-    )

@@ -11,6 +11,8 @@ from codeindex_server.service import IndexService
 from codeindex_server.tool_call import is_user_error, root_relative
 from mcp.server.mcpserver.exceptions import ToolError
 
+from codeindex.api_types import outline_tree as nest_outline
+
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
     from codeindex.models import Symbol
@@ -84,7 +86,7 @@ def outline_or_explain(service: IndexService, relative: str) -> list[Symbol]:
         raise
     if symbols:
         return symbols
-    record = service.query(lambda ci: ci.store.file_records(under=[relative]).get(relative))
+    record = service.query(lambda ci: ci.file_records(under=[relative]).get(relative))
     if record is not None and record.skipped:
         raise ToolError(
             f"{relative} was skipped when indexing ({record.skipped}), so it has no outline; "
@@ -94,42 +96,9 @@ def outline_or_explain(service: IndexService, relative: str) -> list[Symbol]:
 
 
 def outline_tree(symbols: list[Symbol]) -> list[dict[str, Any]]:
-    """Nest each symbol under the symbol whose qualified name is its scope (`A.b` under `A`),
-    wherever that is in the file: Go methods and Rust impl items land under their type. A
-    scope with no symbol of its own (a Go package, a C# namespace) leaves its members at the
-    top."""
-    nodes = []
-    by_name: dict[str, dict[str, Any]] = {}
-    for symbol in symbols:
-        node = {
-            "name": symbol.name,
-            "kind": symbol.kind,
-            "line": symbol.line,
-            "end_line": symbol.end_line,
-            "signature": symbol.signature,
-            "children": [],
-        }
-        nodes.append((symbol, node))
-        by_name.setdefault(symbol.qualified_name, node)
-    roots = []
-    for symbol, node in nodes:
-        scope = symbol.qualified_name.rpartition(".")[0]
-        parent = by_name.get(scope) if scope else None
-        if parent is None or parent is node:
-            roots.append(node)
-        else:
-            parent["children"].append(node)
-    _drop_empty_children(roots)
-    return roots
-
-
-def _drop_empty_children(nodes: list[dict[str, Any]]) -> None:
-    # Leaves are most of an outline; an empty list on each is noise in an agent's context.
-    for node in nodes:
-        if node["children"]:
-            _drop_empty_children(node["children"])
-        else:
-            del node["children"]
+    """The library's one outline nesting (by qualified name: codeindex.api.outline_tree, which
+    the CLI prints too), as JSON."""
+    return [node.to_json() for node in nest_outline(symbols)]
 
 
 def status_answer(service: IndexService, status: Mapping[str, Any]) -> schemas.StatusOutput:
@@ -162,7 +131,7 @@ def scope_paths(service: IndexService, paths: list[str]) -> list[str]:
         scope = "" if relative == "." else relative
 
         def indexed_under(ci: CodeIndex, scope: str = scope) -> bool:
-            return bool(ci.store.file_records(under=[scope]))
+            return bool(ci.file_records(under=[scope]))
 
         # A deleted file or folder is a fine scope (it is dropped from the index) only while
         # the index still holds something there.

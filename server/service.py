@@ -230,7 +230,7 @@ class IndexService:
         """Why the index holds nothing yet ("" when it holds something). Searching an index
         with no segments fails inside Whoosh (EmptyReader has no columns), so name-based
         tools answer from this instead."""
-        if self.query(lambda ci: ci.store.doc_count()):
+        if not self.query(lambda ci: ci.is_empty()):
             return ""
         building = self.build_note()
         if building:
@@ -310,8 +310,8 @@ class IndexService:
         code_index = self._index
         self._catch_up_started = time.monotonic()
         assert self.root is not None  # _open resolved it
-        walked = walk(self.root, code_index.indexer.max_file_size)
-        records = code_index.store.file_records()
+        walked = walk(self.root, code_index.max_file_size)
+        records = code_index.file_records()
         plan = plan_refresh(walked, records)
         pending = [candidate.path for candidate in plan.to_read]
         if not pending and not plan.to_remove:

@@ -116,9 +116,7 @@ def get_symbol(
     if empty_reason:
         raise ToolError(f"no symbol named {name!r}: {empty_reason}")
     try:
-        found = service.query(
-            lambda ci: answers.with_sources(ci, ci.definitions(name, relative))
-        )
+        found = service.query(lambda ci: answers.with_sources(ci, ci.definitions(name, relative)))
     except FileNotFoundError as exc:
         raise ToolError(f"{exc.filename} changed on disk; call again") from None
     if not found:

@@ -110,7 +110,7 @@ def _units(root: Path, files: dict[str, str]) -> list[str]:
     code_index = CodeIndex.open(root)
     try:
         code_index.refresh()
-        entries = CloneTables().get(code_index.store).entries
+        entries = CloneTables().get(code_index._store).entries
         return sorted(entry.symbol.qualified_name for entry in entries)
     finally:
         code_index.close()

@@ -162,7 +162,7 @@ def test_the_size_minimum_applies_to_the_bigger_side_of_a_pair(tmp_path: Path) -
     code_index = CodeIndex.open(tmp_path)
     try:
         code_index.refresh()
-        entries = CloneTables().get(code_index.store).entries
+        entries = CloneTables().get(code_index._store).entries
         sizes = {entry.symbol.qualified_name: entry.unit.size for entry in entries}
         assert sizes["Semaphore.release"] < fingerprints.SCAN_MIN_TOKENS
         assert sizes["BoundedSemaphore.release"] >= fingerprints.SCAN_MIN_TOKENS

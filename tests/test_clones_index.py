@@ -414,8 +414,8 @@ def test_fingerprints_survive_segment_merges(project: Path) -> None:
     for number in range(3):  # small no-merge commits, as the watcher makes them
         _write(project, f"extra/copy_{number}.py", OTHER.replace("render_table", f"t{number}"))
         code_index.refresh([f"extra/copy_{number}.py"], merge=False)
-    assert len(code_index.store.segment_sizes()) > 1
-    assert code_index.store.merge_small_segments() > 0
+    assert len(code_index._store.segment_sizes()) > 1
+    assert code_index._store.merge_small_segments() > 0
     groups = code_index.duplicates().groups
     assert sorted(len(g.members) for g in groups) == [2, 4]
     code_index.close()
@@ -427,12 +427,12 @@ def test_sketch_cache_is_written_and_a_damaged_one_is_ignored(project: Path) -> 
     code_index = CodeIndex.open(project)
     code_index.refresh()
     expected = code_index.duplicates().to_json()
-    cache = code_index.store.directory / sketch_cache.CACHE_FILE
+    cache = code_index._store.directory / sketch_cache.CACHE_FILE
     assert cache.exists()
-    digests, keys = sketch_cache.load(code_index.store.directory, sketch.BANDS)
+    digests, keys = sketch_cache.load(code_index._store.directory, sketch.BANDS)
     assert len(digests) == len(keys) > 0 and list(digests) == sorted(digests)
     cache.write_bytes(b"not a cache")
-    assert len(sketch_cache.load(code_index.store.directory, sketch.BANDS)[0]) == 0
+    assert len(sketch_cache.load(code_index._store.directory, sketch.BANDS)[0]) == 0
     _write(project, "lib/more.py", OTHER.replace("render_table", "another"))  # new generation
     code_index.refresh()
     result = code_index.duplicates().to_json()

@@ -58,7 +58,7 @@ def assert_no_leftovers(root: Path) -> None:
 
 def test_second_writer_waits_then_answers_read_only(indexed) -> None:  # type: ignore[no-untyped-def]
     code_index = indexed({"a.py": "def alpha(): pass\n"})
-    holder = code_index.store.writer()  # another writer, mid-commit
+    holder = code_index._store.writer()  # another writer, mid-commit
     try:
         write_files(code_index.root, {"b.py": "def beta(): pass\n"})
         other = CodeIndex.open(code_index.root)
@@ -94,7 +94,7 @@ def test_lock_of_a_killed_writer_is_released(indexed) -> None:  # type: ignore[n
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
         try:
-            code_index.store.writer(timeout=0).cancel()
+            code_index._store.writer(timeout=0).cancel()
             raise AssertionError("the lock should be held")
         except storage.IndexBusy:
             pass
@@ -103,7 +103,7 @@ def test_lock_of_a_killed_writer_is_released(indexed) -> None:  # type: ignore[n
         holder.wait(10)
     # The OS released the dead process's lock: no waiting, no manual cleanup.
     started = time.monotonic()
-    code_index.store.writer(timeout=0).cancel()
+    code_index._store.writer(timeout=0).cancel()
     assert time.monotonic() - started < 0.5
 
 
@@ -244,7 +244,7 @@ def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch
     for i in range(4):
         write_files(root, {f"f{i}.py": f"def first_{i}(): pass\n"})
         assert code_index.refresh(paths=[f"f{i}.py"], merge=False) is not None
-    assert len(code_index.store.segment_sizes()) == 5
+    assert len(code_index._store.segment_sizes()) == 5
     real = merging.merge_aside
 
     def racing(ix, snapshot, side):  # type: ignore[no-untyped-def]
@@ -257,8 +257,8 @@ def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch
         return built
 
     monkeypatch.setattr(merging, "merge_aside", racing)
-    assert code_index.store.merge_small_segments() == 5
-    assert len(code_index.store.segment_sizes()) == 2  # merged + the racing f1.py commit
+    assert code_index._store.merge_small_segments() == 5
+    assert len(code_index._store.segment_sizes()) == 2  # merged + the racing f1.py commit
     assert found(code_index, "first_1") == []
     assert found(code_index, "second_1") == ["f1.py"]
     assert found(code_index, "first_2") == []

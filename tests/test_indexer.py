@@ -60,7 +60,7 @@ def test_second_refresh_reparses_nothing_and_touch_keeps_symbols(indexed) -> Non
     assert report is not None and report.indexed == 0
     assert all_symbols(code_index) == {("a.py", "alpha", 1)}
     # The new mtime was recorded: the next refresh does not even read the file.
-    assert code_index.store.file_records()["a.py"].mtime_ns == (
+    assert code_index._store.file_records()["a.py"].mtime_ns == (
         (code_index.root / "a.py").stat().st_mtime_ns
     )
 

@@ -64,6 +64,6 @@ def test_a_file_is_found_by_its_module_name_and_outlines_its_definitions(indexed
 
 def test_modules_and_module_level_names_are_not_clone_units(indexed) -> None:
     code_index: CodeIndex = indexed({"a.py": RATELIMIT, "b.py": RATELIMIT})
-    kinds = {symbol_from_stored(data).kind for data, _ in code_index.store.clone_units()}
+    kinds = {symbol_from_stored(data).kind for data, _ in code_index._store.clone_units()}
     assert kinds <= {"function", "method", "constructor"}
     assert code_index.status()["symbols"] == 10  # definitions only: files are not counted

@@ -138,7 +138,7 @@ def test_a_symlink_swapped_in_to_outside_the_root_is_not_read(indexed, tmp_path:
 
 def test_a_nul_byte_late_in_a_file_is_reported_not_silently_truncated(indexed) -> None:
     code_index = indexed({"late.py": "def a(): pass\n" + "#" * 9000 + "\0\ndef b(): pass\n"})
-    records = code_index.store.file_records()
+    records = code_index._store.file_records()
     assert records["late.py"].skipped == "binary"
 
 

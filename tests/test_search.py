@@ -173,7 +173,7 @@ def test_block_postings_read_the_same_documents_as_whoosh(indexed) -> None:  # t
     for i in range(0, 60, 7):  # a second segment, and deletions in the first
         (code_index.root / f"pkg/m{i}.py").write_text(f"def set_user_{i}():\n    pass\n")
     code_index.refresh(merge=False)
-    searcher = code_index.store.searcher()
+    searcher = code_index._store.searcher()
     assert searcher.subsearchers and searcher.reader().has_deletions()
     checked = 0
     for field in ("name", "parts", "facet", "path"):

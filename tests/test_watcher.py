@@ -136,7 +136,7 @@ def test_atomic_save_replaces_symbols_once(session) -> None:  # type: ignore[no-
     item.sees("new_name", "service.py")
     item.sees("old_name")
     assert item.watcher.wait_idle(5)
-    assert ".service.py.tmp.1234" not in item.code_index.store.file_records()
+    assert ".service.py.tmp.1234" not in item.code_index._store.file_records()
 
 
 def test_directory_move_delete_and_new_tree(session) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ def test_directory_move_delete_and_new_tree(session) -> None:  # type: ignore[no
     shutil.rmtree(item.root / "moved")
     item.sees("deep")
     item.sees("top")
-    assert not item.code_index.store.file_records()
+    assert not item.code_index._store.file_records()
     # A new directory tree with files in it, created faster than watches can be added.
     write_files(item.root, {f"new/a/b/c/f{i}.py": f"def fresh_{i}(): pass\n" for i in range(5)})
     for i in range(5):
@@ -201,7 +201,7 @@ def test_burst_of_1000_new_files_indexed_once(session) -> None:  # type: ignore[
     )
     wait_for(lambda: item.code_index.status()["symbols"] == 1001, 30, "1000 files")
     assert item.watcher.wait_idle(10)
-    records = item.code_index.store.file_records()
+    records = item.code_index._store.file_records()
     assert len(records) == 1001
     symbols = list(item.code_index.export_symbols())
     names = [symbol.name for symbol in symbols]
@@ -238,7 +238,7 @@ def test_idle_merge_folds_small_segments(session) -> None:  # type: ignore[no-un
         write_files(item.root, {f"m{i}.py": f"def merged_{i}(): pass\n"})
         item.sees(f"merged_{i}", f"m{i}.py")
     # Each idle pause merges what the commits before it left: one segment in the end.
-    wait_for(lambda: len(item.code_index.store.segment_sizes()) == 1, 10, "idle merges")
+    wait_for(lambda: len(item.code_index._store.segment_sizes()) == 1, 10, "idle merges")
     wait_for(lambda: item.watcher.status()["merges"] >= 1, 5, "merges counted")
     for i in range(4):
         assert found(item.code_index, f"merged_{i}") == [f"m{i}.py"]
@@ -246,7 +246,7 @@ def test_idle_merge_folds_small_segments(session) -> None:  # type: ignore[no-un
 
 def test_one_watcher_per_index_the_other_stands_by(session) -> None:  # type: ignore[no-untyped-def]
     item = session({"a.py": "def alpha(): pass\n"})
-    assert active_watcher(item.code_index.store) == os.getpid()
+    assert active_watcher(item.code_index._store) == os.getpid()
     second = Session(item.root)
     second.start()
     try:

@@ -11,47 +11,17 @@ from codeindex.models import UpdateReport
 WATCHER_WAIT = 2.0  # seconds a command waits for a running watcher to commit what it saw
 
 
-def open_index(
-    args: argparse.Namespace, rebuild: bool = False, refresh: bool = True
-) -> api.CodeIndex:
-    if rebuild:
-        code_index = api.CodeIndex.open(args.root, rebuild=True, max_file_size=args.max_file_size)
-    else:
-        code_index = open_current(args)
-    if refresh and not rebuild and storage.rebuild_running(code_index.root):
-        code_index.read_only_reason = (
-            "a rebuild of this index is running; answers come from the previous index"
-        )
-        print(f"code-index: note: {code_index.read_only_reason}", file=sys.stderr)
-        refresh = False
-    if refresh and not rebuild and _watcher_caught_up(code_index):
-        refresh = False
-    if refresh:
+def open_index(args: argparse.Namespace) -> api.CodeIndex:
+    """The root's index, refreshed first unless another process writes it: a rebuild beside
+    it, or a watcher (`code-index watch`, the MCP server) that keeps it current. Then answers
+    come from that writer's commits instead of competing for its lock."""
+    code_index = open_current(args)
+    elsewhere = code_index.writer_elsewhere(WATCHER_WAIT)
+    if elsewhere is None:
         refresh_with_progress(code_index)
+    elif elsewhere.note:
+        print(f"code-index: {elsewhere.note}", file=sys.stderr)
     return code_index
-
-
-def _watcher_caught_up(code_index: api.CodeIndex) -> bool:
-    """Whether a running watcher (`code-index watch`, the MCP server) answers for this
-    index's freshness, so the command need not walk the tree. It must follow file events
-    (not starting, not down to rescans) and answer a sync cookie: then every change made
-    before this command is committed. One that does not answer in time is trusted with a
-    note (it is busy committing; a walk here would wait for its lock)."""
-    from codeindex.watch_presence import sync_with_watcher, watcher_info
-
-    index_store = code_index.store
-    watcher = watcher_info(index_store.directory, index_store.try_lock)
-    if watcher is None or not watcher.following:
-        return False  # nobody, or a watcher that cannot vouch for now: check ourselves
-    pid = watcher.pid or "?"
-    code_index.read_only_reason = f"a watcher (pid {pid}) keeps this index current; read-only"
-    if watcher.answers_cookies and not sync_with_watcher(index_store.directory, WATCHER_WAIT):
-        print(
-            f"code-index: note: the watcher (pid {pid}) is still indexing recent changes; "
-            "results may lag",
-            file=sys.stderr,
-        )
-    return True
 
 
 def open_current(args: argparse.Namespace) -> api.CodeIndex:

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from codeindex.api import OutlineNode, outline_tree
 from codeindex.cli.opening import open_index
 from codeindex.cli.output import (
     EXIT_OK,
@@ -16,7 +17,6 @@ from codeindex.cli.output import (
     format_symbol,
     write_ctags,
 )
-from codeindex.models import Symbol
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -66,13 +66,16 @@ def cmd_outline(args: argparse.Namespace) -> int:
         path = code_index.relative_path(args.file, base=Path.cwd())
         emit_json({"path": path, "symbols": [s.to_json() for s in symbols]})
         return EXIT_OK
-    enclosing: list[Symbol] = []
-    for symbol in symbols:
-        while enclosing and enclosing[-1].end_line < symbol.line:
-            enclosing.pop()
-        print(f"{'  ' * len(enclosing)}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
-        enclosing.append(symbol)
+    print_outline(outline_tree(symbols))
     return EXIT_OK
+
+
+def print_outline(nodes: list[OutlineNode], depth: int = 0) -> None:
+    """One line per symbol, indented under its scope: the nesting MCP's file_outline gives."""
+    for node in nodes:
+        symbol = node.symbol
+        print(f"{'  ' * depth}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
+        print_outline(node.children, depth + 1)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

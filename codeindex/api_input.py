@@ -1,0 +1,71 @@
+"""The caller's input in our terms, with a UsageError that says what to do when it is wrong
+(queries, languages, similarity), and what to say when a query matches nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codeindex import storage
+from codeindex.api_types import UsageError
+from codeindex.query import SearchQuery, parse_query
+
+MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
+NEAREST_NAMES = 3
+
+
+def parse_search(text: str, **filters: Any) -> SearchQuery:
+    try:
+        parsed = parse_query(text, **filters)
+        for alternative in parsed.alternatives:  # bad path globs are input errors too
+            if alternative.paths:
+                storage.path_matcher(alternative.paths)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return parsed
+
+
+def resolve_languages(values: list[str] | None) -> frozenset[str] | None:
+    """`--type` values (short or full names) as language names; None for all."""
+    from codeindex.languages import resolve_type
+
+    if not values:
+        return None
+    names: set[str] = set()
+    for value in values:
+        try:
+            names |= resolve_type(value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return frozenset(names)
+
+
+def check_similarity(value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise UsageError("min similarity must be in (0, 1], e.g. 0.7")
+
+
+def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict[str, Any]) -> str:
+    """One line: nothing matched, each piece's count alone, up to three nearest names."""
+    pieces = [alternative.text for alternative in parsed.alternatives]
+    if len(pieces) == 1:
+        pieces = pieces[0].split()
+    counts = []
+    if len(pieces) > 1:
+        for piece in pieces[:MAX_HINT_PIECES]:
+            try:
+                alone = index_store.search(parse_search(piece, **filters), 1)[0]
+            except UsageError:
+                continue  # a filter word (`kind:x`) or a definition word alone
+            counts.append(f"'{piece}' {alone}")
+    names = [word for alt in parsed.alternatives for word in alt.words or alt.text.split()]
+    nearest = index_store.closest_names(names, NEAREST_NAMES)
+    note = f"nothing matched '{parsed.text}'"
+    if any(filters[key] not in (None, [], "include") for key in filters):
+        unfiltered = index_store.search(parse_search(parsed.text), 1)[0]
+        if unfiltered:
+            note += f" with these filters ({unfiltered} without them)"
+    if counts:
+        note += "; alone: " + ", ".join(counts)
+    if nearest:
+        note += "; nearest names: " + ", ".join(nearest)
+    return note

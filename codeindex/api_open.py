@@ -1,0 +1,116 @@
+"""What CodeIndex (codeindex.api) is opened with (the project root, the file size limit, a
+rebuild's turn), and the paths and files under that root it reads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from codeindex import storage
+from codeindex.api_types import UsageError
+from codeindex.fsutil import Unreadable, read_source
+from codeindex.index_dir import INDEX_DIR
+from codeindex.indexer import read_state
+from codeindex.walker import DEFAULT_MAX_FILE_SIZE
+
+READ_FILE_LIMIT = 64 << 20  # a source file shown in full; the index skips far smaller ones
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest ancestor holding `.code-index/`, else the git top level, else `start`."""
+    start = (start or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / INDEX_DIR).is_dir():
+            return candidate
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    import subprocess  # only when no marker folder answers; costs 40 ms to import
+
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if top.returncode == 0 and top.stdout.strip():
+            return Path(top.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return start
+
+
+def existing_root(root: Path | None) -> Path:
+    """`root` (else `find_root()`), resolved; a usage error unless it is a directory."""
+    root = (root or find_root()).resolve()
+    if not root.is_dir():
+        raise UsageError(f"root {root} is not a directory; pass an existing --root")
+    return root
+
+
+def size_limit(explicit: int | None, directory: Path) -> int:
+    """--max-file-size, else $CODE_INDEX_MAX_FILE_SIZE, else the limit the index was last
+    built with (a later command must not skip what `index --max-file-size` took in)."""
+    if explicit is not None:
+        if explicit < 1:
+            raise UsageError("--max-file-size must be at least 1 (bytes), e.g. 2000000")
+        return explicit
+    if os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "").isdigit():
+        return max_file_size_from_env()
+    remembered = read_state(directory).get("max_file_size")
+    if isinstance(remembered, int) and remembered > 0:
+        return remembered
+    return DEFAULT_MAX_FILE_SIZE
+
+
+def max_file_size_from_env() -> int:
+    value = os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "")
+    return int(value) if value.isdigit() else DEFAULT_MAX_FILE_SIZE
+
+
+def rebuild_turn(directory: Path) -> tuple[Any, bool]:
+    """The rebuild lock of the index in `directory` (None when it cannot be locked), and
+    whether another rebuild held it first. A rebuild that finishes swaps that directory out:
+    then lock the new one."""
+    waited = False
+    while True:
+        try:
+            before = os.stat(directory).st_ino
+            lock = storage.directory_lock(directory, storage.REBUILD_LOCK)
+            if not lock.acquire(blocking=False):
+                waited = True
+                lock.acquire(blocking=True)
+            if os.stat(directory).st_ino == before:
+                return lock, waited
+            lock.release()
+        except OSError:
+            return None, waited  # cannot lock (read-only): the build itself will say why
+
+
+def root_relative(root: Path, path: str, base: Path | None = None) -> str:
+    """The `root`-relative `/` form of `path`, which may be absolute or relative to `base`
+    (default: `root`). Refuses anything that resolves outside the root, symlinks included."""
+    candidate = Path(path.replace("\\", "/"))
+    resolved = ((base or root) / candidate).resolve()
+    if not resolved.is_relative_to(root):
+        raise UsageError(f"{path} is outside the project root {root}")
+    return resolved.relative_to(root).as_posix()
+
+
+def read_text(root: Path, relative: str) -> str:
+    """Text of a file under `root`. Refuses anything that resolves outside the root."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root):
+        raise UsageError(f"{relative} is outside the project root {root}")
+    try:  # bounded, and never blocked by a FIFO swapped in for the file
+        data = read_source(root, relative, READ_FILE_LIMIT).data
+    except Unreadable as why:
+        if str(why) == "vanished":
+            raise FileNotFoundError(2, "vanished", relative) from None
+        raise UsageError(f"cannot read {relative}: {why}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")

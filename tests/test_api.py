@@ -1,0 +1,190 @@
+"""The library API: a narrow, typed CodeIndex that the CLI and the MCP server both render."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from codeindex_server.app import create_server
+from codeindex_server.service import IndexService
+from conftest import REPO, run_cli
+from mcp import Client
+
+from codeindex import api
+from codeindex.api import CodeIndex, IndexStatus, SymbolSource, outline_tree
+from codeindex.models import (
+    DuplicatesResult,
+    FileRecord,
+    ReferencesResult,
+    SearchResult,
+    SimilarResult,
+    Symbol,
+    UpdateReport,
+)
+
+GO_SHAPES = (
+    "package shapes\n\n"
+    "type Circle struct {\n\tR float64\n}\n\n"
+    "func NewCircle(r float64) *Circle {\n\treturn &Circle{R: r}\n}\n\n"
+    "func (c *Circle) Area() float64 {\n\treturn 3.14 * c.R * c.R\n}\n"
+)
+PY_USERS = (
+    "class UserService:\n"
+    "    def get_user(self, user_id):\n"
+    "        return self.db[user_id]\n\n"
+    "    class Cache:\n"
+    "        def get(self, key):\n"
+    "            return None\n\n\n"
+    "def parse_config(text):\n"
+    "    result = {}\n"
+    "    for line in text.splitlines():\n"
+    "        if not line.strip() or line.startswith('#'):\n"
+    "            continue\n"
+    "        key, value = line.split('=', 1)\n"
+    "        result[key.strip()] = value.strip()\n"
+    "    return result\n"
+    "\n\n"
+    "def load_config(text):\n"
+    "    result = {}\n"
+    "    for line in text.splitlines():\n"
+    "        if not line.strip() or line.startswith('#'):\n"
+    "            continue\n"
+    "        key, value = line.split('=', 1)\n"
+    "        result[key.strip()] = value.strip()\n"
+    "    return result\n"
+)
+
+
+def test_all_names_the_public_api_and_each_exists() -> None:
+    assert "CodeIndex" in api.__all__ and "UsageError" in api.__all__
+    assert len(set(api.__all__)) == len(api.__all__)
+    for name in api.__all__:
+        assert hasattr(api, name), name
+
+
+def test_the_store_and_the_indexer_are_private(indexed: Callable[..., CodeIndex]) -> None:
+    code_index = indexed({"a.py": "def alpha():\n    return 1\n"})
+    for name in ("store", "indexer"):
+        assert not hasattr(code_index, name)
+    with pytest.raises(AttributeError):
+        code_index.read_only_reason = "set from outside"  # type: ignore[misc]
+
+
+def test_every_read_returns_a_typed_result(indexed: Callable[..., CodeIndex]) -> None:
+    code_index = indexed({"svc/users.py": PY_USERS, "shapes.go": GO_SHAPES})
+    search = code_index.search("user")
+    assert isinstance(search, SearchResult) and search.hits
+    assert all(isinstance(hit.symbol, Symbol) for hit in search.hits)
+    outline = code_index.outline("svc/users.py")
+    assert all(isinstance(symbol, Symbol) for symbol in outline) and outline
+    shown = code_index.show("UserService.get_user")
+    assert [type(item) for item in shown] == [SymbolSource]
+    assert shown[0].source.startswith("    def get_user(self, user_id):")
+    assert isinstance(code_index.references("get_user"), ReferencesResult)
+    similar = code_index.similar(PY_USERS.split("\n\n\n")[1], min_similarity=0.5)
+    assert isinstance(similar, SimilarResult) and similar.matches
+    duplicates = code_index.duplicates(min_lines=3)
+    assert isinstance(duplicates, DuplicatesResult) and duplicates.total == 1
+    exported = list(code_index.export_symbols(["go"]))
+    assert {symbol.language for symbol in exported} == {"go"}
+    records = code_index.file_records()
+    assert set(records) == {"svc/users.py", "shapes.go"}
+    assert all(isinstance(record, FileRecord) for record in records.values())
+    assert code_index.file_records(under=["svc"]).keys() == {"svc/users.py"}
+    assert not code_index.is_empty()
+    status = code_index.status()
+    assert set(status) == set(typing.get_type_hints(IndexStatus))
+    assert status["files"] == 2
+    (code_index.root / "extra.py").write_text("def extra():\n    pass\n", encoding="utf-8")
+    report = code_index.refresh()
+    assert isinstance(report, UpdateReport) and report.indexed == 1
+    assert dataclasses.is_dataclass(report)
+
+
+def test_a_new_index_is_empty_until_refreshed(project: Callable[..., Path]) -> None:
+    code_index = CodeIndex.open(project({"a.py": "def alpha():\n    return 1\n"}))
+    try:
+        assert code_index.is_empty()
+        code_index.refresh()
+        assert not code_index.is_empty()
+    finally:
+        code_index.close()
+
+
+def test_outline_tree_nests_by_scope_wherever_the_member_is(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed({"shapes.go": GO_SHAPES})
+    tree = outline_tree(code_index.outline("shapes.go"))
+    # The method sits after NewCircle in the file but belongs to Circle.
+    assert [(node.symbol.name, [c.symbol.name for c in node.children]) for node in tree] == [
+        ("Circle", ["Area"]),
+        ("NewCircle", []),
+    ]
+    assert tree[0].to_json()["children"][0]["name"] == "Area"
+    assert "children" not in tree[1].to_json()  # leaves carry no empty list
+
+
+def depths(nodes: list[dict[str, Any]], depth: int = 0) -> list[tuple[int, int]]:
+    found = []
+    for node in nodes:
+        found.append((node["line"], depth))
+        found.extend(depths(node.get("children", []), depth + 1))
+    return found
+
+
+def mcp_outline(root: Path, path: str) -> dict[str, Any]:
+    service = IndexService(root, use_watcher=False)
+    server = create_server(service)
+    service.start()
+
+    async def go() -> Any:
+        async with Client(server) as client:
+            return await client.call_tool("file_outline", {"path": path})
+
+    try:
+        result = anyio.run(go)
+    finally:
+        service.stop()
+    assert not result.is_error, result.content[0].text
+    return dict(result.structured_content)
+
+
+@pytest.mark.parametrize(("path", "text"), [("shapes.go", GO_SHAPES), ("users.py", PY_USERS)])
+def test_the_cli_and_mcp_nest_an_outline_alike(
+    project: Callable[..., Path], path: str, text: str
+) -> None:
+    root = project({path: text})
+    printed = run_cli("outline", path, "--root", str(root), cwd=root)
+    assert printed.returncode == 0, printed.stderr
+    cli = []
+    for line in printed.stdout.splitlines():  # two spaces a level, then the line in 5 columns
+        number = line.split()[0]
+        cli.append((int(number), (len(line) - len(line.lstrip()) - (5 - len(number))) // 2))
+    assert depths(mcp_outline(root, path)["symbols"]) == cli
+    assert max(depth for _, depth in cli) >= 1  # something is nested
+
+
+def test_only_the_api_touches_its_store_and_only_the_launcher_imports_the_server() -> None:
+    offenders = []
+    for module in sorted([*(REPO / "codeindex").rglob("*.py"), *(REPO / "server").glob("*.py")]):
+        relative = module.relative_to(REPO).as_posix()
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            in_library = relative.startswith("codeindex/") and relative != "codeindex/launcher.py"
+            module_name = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            if in_library and module_name.startswith("codeindex_server"):
+                offenders.append(f"{relative}:{node.lineno} imports the server")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("_store", "_indexer", "_read_only_reason")
+                and not relative.startswith("codeindex/api")
+            ):
+                offenders.append(f"{relative}:{node.lineno} reads .{node.attr}")
+    assert offenders == []
