@@ -193,7 +193,7 @@ def test_words_one_edit_away_are_found_in_a_length_slice_as_in_the_whole_vocabul
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    from codeindex.storage.search import _ByLength
+    from codeindex.storage.vocabulary import ByLength
 
     # Many words one edit from "get" (more than the limit), of lengths 2 to 4, in an order
     # that is not by length: the slice must pick and order them as the whole list would.
@@ -203,7 +203,7 @@ def test_words_one_edit_away_are_found_in_a_length_slice_as_in_the_whole_vocabul
         for w in (stem, stem + "x", "x" + stem)
     ]
     vocabulary += ["getter", "target", "g", "gett"]
-    by_length = _ByLength(vocabulary)
+    by_length = ByLength(vocabulary)
     for word, limit in (("get", 5), ("get", 100), ("gett", 3), ("zz", 10), ("", 10)):
         whole = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=limit)
         assert by_length.within_one_edit(word, limit) == [text for text, _, _ in whole]

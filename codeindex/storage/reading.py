@@ -29,8 +29,9 @@ from codeindex.storage.codec import (
 )
 from codeindex.storage.mapped import MappedFile
 from codeindex.storage.paths import path_matcher
-from codeindex.storage.search import SymbolSearch, Vocabularies, postings_docs
+from codeindex.storage.search import SymbolSearch, postings_docs
 from codeindex.storage.text import Ranked
+from codeindex.storage.vocabulary import Vocabularies
 
 _FILE_RECORDS = query.Term("record", "file")
 SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper

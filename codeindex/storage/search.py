@@ -9,7 +9,6 @@ rapidfuzz instead of Whoosh's Python Levenshtein automaton.
 
 from __future__ import annotations
 
-import bisect
 import math
 import sys
 from array import array
@@ -24,6 +23,7 @@ from codeindex.classify import TEST_CLASSES
 from codeindex.models import Symbol
 from codeindex.query import KIND_RANK, Clause, ParsedQuery, SearchQuery
 from codeindex.storage.text import Ranked, TextTier
+from codeindex.storage.vocabulary import ByInitial, ByLength, Vocabularies
 
 RANK_WINDOW = 5000
 FUZZY_MAX_EXPANSIONS = 64
@@ -33,32 +33,6 @@ NEAR_NAME_MIN_SCORE = 60  # rapidfuzz ratio, 0-100: below this a "nearest name" 
 
 DocSet = frozenset[int]
 StoredSymbol = Callable[[int], Symbol]
-
-
-class Vocabularies:
-    """Each segment's words, kept across commits. Segments never change once written, so after
-    a watcher commit only the new small segment is read (reading the whole standard library's
-    sub-words takes about 50 ms). Words of deleted documents may linger: harmless, their
-    postings are empty."""
-
-    def __init__(self) -> None:
-        self._by_segment: dict[tuple[str, str], list[str]] = {}
-
-    def words(self, searcher: Searcher, field: str) -> list[str]:
-        current = {}
-        for reader, _ in searcher.reader().leaf_readers():
-            key = (reader.segment().segment_id(), field)
-            words = self._by_segment.get(key)
-            if words is None:
-                words = [term.decode("utf-8") for term in reader.lexicon(field)]
-            current[key] = words
-        self._by_segment = {
-            **{k: v for k, v in self._by_segment.items() if k[1] != field},
-            **current,
-        }
-        if len(current) == 1:
-            return next(iter(current.values()))
-        return sorted(set().union(*current.values()))
 
 
 class SymbolSearch:
@@ -71,9 +45,9 @@ class SymbolSearch:
         self._record_path = record_path  # a file record's path, by document number
         self._places: dict[str, DocSet] = {}
         self._text_tiers: dict[tuple[str, ...], TextTier] = {}
-        self._names_by_initial: dict[str, list[str]] | None = None
+        self._names_by_initial: ByInitial | None = None
         self._clauses: dict[Clause, DocSet] = {}
-        self._vocabularies: dict[str, _ByLength] = {}
+        self._vocabularies: dict[str, ByLength] = {}
         self._segment_words = vocabularies
         self._lengths: Sequence[int] | None = None
         self._path_classes: Sequence[int] | None = None
@@ -198,7 +172,7 @@ class SymbolSearch:
 
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
-            vocabulary = _ByLength(self._segment_words.words(self.searcher, field))
+            vocabulary = ByLength(self._segment_words.words(self.searcher, field))
             self._vocabularies[field] = vocabulary
         return vocabulary.within_one_edit(word, limit)
 
@@ -211,20 +185,13 @@ class SymbolSearch:
         from rapidfuzz import fuzz, process
 
         if self._names_by_initial is None:
-            self._names_by_initial = _names_by_initial(
-                self._segment_words.words(self.searcher, "name")
-            )
+            self._names_by_initial = ByInitial(self._segment_words.words(self.searcher, "name"))
         key = word.lower()
-        names = self._names_by_initial.get(_initial(key))
-        if names is None:
-            return []
         share = NEAR_NAME_MIN_SCORE / (200 - NEAR_NAME_MIN_SCORE)
         low, high = math.ceil(len(key) * share), math.floor(len(key) / share)
-        start = bisect.bisect_left(names, low, key=len)
-        end = bisect.bisect_right(names, high, key=len)
         near = process.extract(
             key,
-            names[start:end],
+            self._names_by_initial.like(key, low, high),
             scorer=fuzz.ratio,
             limit=count,
             score_cutoff=NEAR_NAME_MIN_SCORE,
@@ -379,42 +346,3 @@ def _block_ids(matcher: Any) -> Iterable[int]:  # Any: Whoosh is untyped
         ids.extend(matcher._ids)
         matcher._next_block()
     return ids
-
-
-def _initial(name: str) -> str:
-    return name.lstrip("_")[:1]
-
-
-def _names_by_initial(names: Iterable[str]) -> dict[str, list[str]]:
-    """Names grouped by their first letter after leading underscores, each group ordered by
-    length so that a length band is one slice."""
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        groups.setdefault(_initial(name), []).append(name)
-    for group in groups.values():
-        group.sort(key=len)
-    return groups
-
-
-class _ByLength:
-    """A vocabulary ordered by length, so that the words one edit from a word are compared
-    with it and no others (one edit changes the length by at most one)."""
-
-    def __init__(self, words: list[str]) -> None:
-        self._order = sorted(range(len(words)), key=lambda position: len(words[position]))
-        self._words = [words[position] for position in self._order]
-        self._lengths = [len(word) for word in self._words]
-
-    def within_one_edit(self, word: str, limit: int) -> list[str]:
-        """Up to `limit` words at most one edit away (a transposition counts as one), nearest
-        first, ties in the vocabulary's original order."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        start = bisect.bisect_left(self._lengths, len(word) - 1)
-        end = bisect.bisect_right(self._lengths, len(word) + 1)
-        near = process.extract(
-            word, self._words[start:end], scorer=OSA.distance, score_cutoff=1, limit=None
-        )
-        near.sort(key=lambda found: (found[1], self._order[start + found[2]]))
-        return [text for text, _, _ in near[:limit]]
