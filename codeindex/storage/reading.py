@@ -33,7 +33,6 @@ from codeindex.storage.search import SymbolSearch, postings_docs
 from codeindex.storage.text import Ranked
 from codeindex.storage.vocabulary import Vocabularies
 
-_FILE_RECORDS = query.Term("record", "file")
 SCOPED_RECORDS_MAX = 256  # past this many paths, reading every record is cheaper
 
 
@@ -151,7 +150,8 @@ class Reader:
         words = self._words
         if words is None or words[0] is not searcher:
             read = searcher.reader().column_reader("refs", translate=False)
-            blobs = [(docnum, read[docnum]) for docnum in searcher.docs_for_query(_FILE_RECORDS)]
+            docnums = sorted(postings_docs(searcher, "record", "file", False))
+            blobs = [(docnum, read[docnum]) for docnum in docnums]
             words = self._words = (searcher, blobs)
         needle = b" " + name.encode("utf-8") + b" "
         data = self.values(searcher).data
@@ -159,12 +159,12 @@ class Reader:
 
     def symbols_in(self, path: str) -> list[Symbol]:
         searcher = self.searcher()
-        found = []
-        read = self.values(searcher).data
-        for docnum in searcher.docs_for_query(query.Term("path", path)):
-            fields = json.loads(read(docnum))
-            if is_symbol_record(fields):
-                found.append(symbol_from_fields(fields))
+        docnums = sorted(postings_docs(searcher, "path", path, False))
+        found = [
+            symbol_from_fields(fields)
+            for fields in _decoded(searcher, docnums)
+            if is_symbol_record(fields)
+        ]
         found.sort(key=lambda s: (s.start_line, s.line))
         return found
 

@@ -158,9 +158,14 @@ class SymbolSearch:
             records = self.clause_docs(Clause("place", "term", stemmed))
             cached = frozenset()
             if 0 < len(records) <= PLACE_MAX_FILES:
-                paths = [query.Term("path", self._record_path(d)) for d in records]
-                found = set(self.searcher.docs_for_query(query.Or(paths)))
-                cached = frozenset(found - records)
+                # One block postings read per path: Whoosh's Or matcher over a few hundred
+                # path terms yields one id per Python call. Filled in document order, as
+                # that matcher did: ties in the text tier keep this set's order.
+                paths = [self._record_path(d) for d in records]
+                found = set().union(
+                    *(postings_docs(self.searcher, "path", path, False) for path in paths)
+                )
+                cached = frozenset(set(sorted(found)) - records)
             self._places[stemmed] = cached
         return cached
 
