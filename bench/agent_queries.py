@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _corpus import copy_stdlib  # noqa: E402
-from _results import save, table  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.storage.text import STOPWORDS  # noqa: E402
@@ -234,7 +234,7 @@ def main() -> int:
     spec = json.loads(QUERIES.read_text(encoding="utf-8"))
     folder = Path(tempfile.mkdtemp(prefix="agent-queries-"))
     stdlib_root = args.stdlib or copy_stdlib(folder / "stdlib").root
-    report: dict[str, object] = {}
+    report: dict[str, object] = {"machine": machine()}
     try:
         for name, root in (("stdlib", stdlib_root), ("django", args.django)):
             if root is None:

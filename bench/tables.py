@@ -38,7 +38,7 @@ def regenerate(text: str, results: Path) -> tuple[str, list[str]]:
     for saved in sorted(results.glob("*.json")):
         name = saved.stem
         pattern = re.compile(
-            rf"(<!-- results:{re.escape(name)} -->\n).*?(\n<!-- /results:{re.escape(name)} -->)",
+            rf"(<!-- results:{re.escape(name)} -->\n).*?(<!-- /results:{re.escape(name)} -->)",
             re.DOTALL,
         )
         if pattern.search(text) is None:
@@ -47,7 +47,7 @@ def regenerate(text: str, results: Path) -> tuple[str, list[str]]:
         body = section(name, json.loads(saved.read_text(encoding="utf-8")))
         match = pattern.search(text)
         assert match is not None
-        text = text[: match.end(1)] + body + text[match.start(2) :]
+        text = text[: match.end(1)] + body + "\n" + text[match.start(2) :]
     return text, missing
 
 
