@@ -35,11 +35,9 @@ from codeindex.api_types import (
     index_status,
     outline_tree,
 )
-from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
-from codeindex.clones.table import CloneTables
+from codeindex.clones import DEFAULT_MIN_SIMILARITY
 from codeindex.fsutil import is_write_refused
-from codeindex.index_dir import INDEX_DIR
-from codeindex.indexer import Indexer, Progress, read_state
+from codeindex.index_dir import INDEX_DIR, read_state
 from codeindex.models import (
     DuplicatesResult,
     FileRecord,
@@ -53,6 +51,8 @@ from codeindex.models import (
 
 if TYPE_CHECKING:
     from codeindex.clones.baseline import Baseline
+    from codeindex.clones.table import CloneTables
+    from codeindex.indexer import Indexer, Progress
     from codeindex.watch_thread import IndexHooks
 
 __all__ = [
@@ -92,13 +92,16 @@ class CodeIndex:
     def __init__(self, root: Path, index_store: storage.Store, max_file_size: int) -> None:
         self.root = root
         self._store = index_store
-        self._indexer = Indexer(root, index_store, max_file_size)
+        self._max_file_size = max_file_size
+        self._writer: Indexer | None = None  # made on first use: see _indexer
         self._read_only_reason = ""
         # One refresh at a time in this process (watcher thread, MCP reindex, CLI); across
         # processes the Whoosh writer lock serialises them.
         self._refresh_lock = threading.Lock()
-        # Clone units read from the index, kept while its generation is unchanged.
-        self._clone_tables = CloneTables()
+        # Clone units read from the index, kept while its generation is unchanged; made on
+        # first use, like the indexer: a search beside a watcher imports neither.
+        self._tables: CloneTables | None = None
+        self._tables_lock = threading.Lock()
 
     @property
     def read_only_reason(self) -> str:
@@ -108,7 +111,22 @@ class CodeIndex:
     @property
     def max_file_size(self) -> int:
         """Files larger than this (bytes) are skipped."""
-        return self._indexer.max_file_size
+        return self._max_file_size
+
+    @property
+    def _indexer(self) -> Indexer:
+        if self._writer is None:
+            self._writer = _new_indexer(self.root, self._store, self._max_file_size)
+        return self._writer
+
+    @property
+    def _clone_tables(self) -> CloneTables:
+        with self._tables_lock:
+            if self._tables is None:
+                from codeindex.clones.table import CloneTables
+
+                self._tables = CloneTables()
+            return self._tables
 
     @classmethod
     def open(
@@ -149,7 +167,7 @@ class CodeIndex:
             index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
             side = storage.Store.create_beside(root)
             try:
-                report = Indexer(root, side, limit).refresh(
+                report = _new_indexer(root, side, limit).refresh(
                     progress=progress, progress_total=progress_total
                 )
                 installed = side.install()
@@ -424,3 +442,9 @@ class CodeIndex:
             read_state(self._store.directory),
             self._read_only_reason,
         )
+
+
+def _new_indexer(root: Path, index_store: storage.Store, max_file_size: int) -> Indexer:
+    from codeindex.indexer import Indexer
+
+    return Indexer(root, index_store, max_file_size)

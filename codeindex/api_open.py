@@ -10,8 +10,7 @@ from typing import Any
 from codeindex import storage
 from codeindex.api_types import UsageError
 from codeindex.fsutil import Unreadable, read_source
-from codeindex.index_dir import INDEX_DIR
-from codeindex.indexer import read_state
+from codeindex.index_dir import INDEX_DIR, read_state
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
 READ_FILE_LIMIT = 64 << 20  # a source file shown in full; the index skips far smaller ones

@@ -16,6 +16,7 @@ No whoosh here: this module only moves directories (codeindex.storage opens them
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -27,6 +28,8 @@ INDEX_DIR = ".code-index"
 MARKER_FILE = "code-index.json"
 SIDE_PREFIX = INDEX_DIR + ".tmp-"
 MARKER_READ_LIMIT = 4096
+STATE_FILE = "state.json"  # last update, walk skip counts, the max file size in force
+STATE_READ_LIMIT = 1 << 20
 
 
 class NotOurs(Exception):
@@ -66,6 +69,16 @@ def read_marker(directory: Path) -> str | None:
             return handle.read(MARKER_READ_LIMIT).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def read_state(directory: Path) -> dict[str, object]:
+    """The index directory's state.json; {} when missing or damaged (it is informative)."""
+    try:
+        with open(directory / STATE_FILE, "rb") as handle:
+            state = json.loads(handle.read(STATE_READ_LIMIT))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def new_side_directory(root: Path, marker: str) -> Path:

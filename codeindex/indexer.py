@@ -27,6 +27,7 @@ from codeindex import storage
 from codeindex.clones.fingerprints import fingerprint_files
 from codeindex.extract import Extraction, extract
 from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, sniff
+from codeindex.index_dir import STATE_FILE, read_state
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, IndexedFile, IndexedSymbol, UpdateReport
 from codeindex.refs import words_of
@@ -34,8 +35,6 @@ from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
-STATE_FILE = "state.json"
-STATE_READ_LIMIT = 1 << 20
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
 RETRIED_SKIPS = ("unreadable", "vanished")
 # Enough source per fingerprinting pass that its fixed cost stops counting (on the stdlib,
@@ -313,16 +312,6 @@ class Indexer:
         # Status is informative; a read-only index directory must not fail a search.
         with contextlib.suppress(OSError):
             atomic_write(path, json.dumps(state).encode("utf-8"))
-
-
-def read_state(directory: Path) -> dict[str, object]:
-    """The index directory's state.json; {} when missing or damaged (it is informative)."""
-    try:
-        with open(directory / STATE_FILE, "rb") as handle:
-            state = json.loads(handle.read(STATE_READ_LIMIT))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
 
 
 # -- parallel build --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from codeindex import api
-from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
+from codeindex.clones import DEFAULT_MIN_SIMILARITY
 from codeindex.models import KINDS
 from codeindex.refs import REFERENCE_KINDS
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import xxhash
 
+from codeindex.clones import DEFAULT_MIN_SIMILARITY as DEFAULT_MIN_SIMILARITY  # its old home
 from codeindex.clones import normalize
 from codeindex.extract import Extraction
 from codeindex.extract import _find_body as find_body
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 MIN_UNIT_LINES = 3
 MIN_UNIT_TOKENS = 20
 UNIT_TERM = "u"
-DEFAULT_MIN_SIMILARITY = 0.7
 # The default size minimum of a whole-repository scan (`dups`). It applies to the bigger
 # unit of a pair (clones.scan), so units that can be the smaller side at the default
 # threshold carry SCAN_TERM as well: a default scan reads only the payloads marked so.
