@@ -172,13 +172,23 @@ class SimilarResult:
         return data
 
 
+# The group labels `dups --json` promises (shared DESIGN.md); other reasons a group is kept
+# on purpose are reported under `on_purpose`.
+REPORTED_LABELS = frozenset({"test", "platform-variants", "block"})
+
+
 @dataclass(frozen=True, slots=True)
 class DuplicateGroup:
     """Units that are clones of each other; similarity is the lowest verified pair ratio.
     A block group's members are blocks inside functions (`dups --blocks`): each member's
     symbol is its function, its lines the block's. `labels`: `test` (every member is test
-    code), `platform-variants` (copies kept apart per platform or build configuration),
-    `block`. `fingerprints`: each member's normalised-code digest, which a baseline keys on."""
+    code), `block`, and why the copies are kept on purpose, if they are: `platform-variants`
+    (copies kept apart per platform or build configuration), `mirror`, `family`,
+    `implementations`, `deprecated` or `vendored` (clones.selection.INTENTIONAL). In JSON,
+    `labels` holds only the labels of the outside contract (REPORTED_LABELS); the reason kept
+    on purpose is also its own key, `on_purpose`, so that a reader that knows only those labels
+    meets no new values. `fingerprints`: each member's normalised-code digest, which a baseline
+    keys on."""
 
     similarity: float
     members: list[Symbol]
@@ -193,8 +203,11 @@ class DuplicateGroup:
         data: dict[str, Any] = {
             "similarity": round(self.similarity, 3),
             "members": members,
-            "labels": list(self.labels),
+            "labels": [label for label in self.labels if label in REPORTED_LABELS],
         }
+        reason = next((label for label in self.labels if label not in ("test", "block")), None)
+        if reason is not None:
+            data["on_purpose"] = reason
         if self.block:  # only asked for with --blocks: the default shape stays as it was
             data["block"] = True
         return data

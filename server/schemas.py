@@ -131,10 +131,11 @@ class CloneGroup(_Out):
     similarity: float
     members: list[CloneMember]
     block: bool | None = None  # true for blocks inside functions (find_duplicates blocks)
-    labels: list[str] = Field(
-        default_factory=list,
-        description="test, block, and why kept on purpose: platform-variants, mirror, "
-        "family, deprecated, vendored",
+    labels: list[str] = Field(default_factory=list, description="test, platform-variants, block")
+    on_purpose: str | None = Field(
+        default=None,
+        description="why the copies are kept on purpose, when they are: platform-variants, "
+        "mirror, family, implementations, deprecated, vendored",
     )
 
 

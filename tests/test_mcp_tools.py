@@ -443,7 +443,7 @@ def test_find_duplicates_hides_groups_kept_on_purpose_on_request(fresh: Session)
     fresh.ok("reindex", {"paths": ["svc/legacy.py"]})
     scoped = {"path": "svc/legacy.py", "min_similarity": 0.8}
     [group] = fresh.ok("find_duplicates", scoped)["groups"]
-    assert group["labels"] == ["deprecated"]
+    assert (group["labels"], group["on_purpose"]) == ([], "deprecated")
     hidden = fresh.ok("find_duplicates", {**scoped, "hide_intentional": True})
     assert hidden["groups"] == [] and hidden["hidden"] == {"deprecated": 1}
 
