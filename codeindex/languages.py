@@ -9,91 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeindex import clone_syntax
+from codeindex.clone_syntax import CloneSyntax
+
 if TYPE_CHECKING:
     import tree_sitter
 
 QUERY_DIR = Path(__file__).parent / "queries"
-
-
-@dataclass(frozen=True, slots=True)
-class Variants:
-    """How a language marks code built for one platform or configuration only (see
-    clones.labels): a `dups` group whose same-named members sit under different marks is
-    labelled `platform-variants`. Patterns are regular expressions, matched case-sensitively."""
-
-    # On the file name without its extension: Go's `_linux`, `_windows_amd64`.
-    file_suffix: str = ""
-    # The same at the start of the name: Go's per-architecture `AMD64Ops.go`, `ARM64Ops.go`.
-    file_prefix: str = ""
-    # Folder names that hold one platform's code.
-    folders: tuple[str, ...] = ()
-    # A line in the file's head that constrains the whole file (Go's `//go:build`).
-    file_constraint: str = ""
-    # An attribute line right above a definition (Rust's `#[cfg(...)]`).
-    item_constraint: str = ""
-    # Directives that open, continue and close a conditional region (C#'s `#if`, `#elif`,
-    # `#else`, `#endif`).
-    region_open: str = ""
-    region_else: str = ""
-    region_close: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Intent:
-    """How a language marks code that is duplicated on purpose or on its way out (see
-    clones.intent). Patterns are regular expressions, matched case-sensitively."""
-
-    # Removed from the end of each part of a qualified name: members then equal are one
-    # operation written out per flavour or element type, kept apart on purpose (UniTask's
-    # `Any` / `AnyAwait` / `AnyAwaitWithCancellation`, Go's `evacuate` / `evacuate_fast32`).
-    family_suffix: str = ""
-    # A line at a definition or right above it (doc comment, attribute) that deprecates it.
-    deprecated_item: str = ""
-    # In a function's first lines: it warns that it is deprecated when called.
-    deprecated_body: str = ""
-    # In a file, or in its package's index file: the whole module is deprecated.
-    deprecated_module: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CloneSyntax:
-    """What clone normalisation (codeindex.clones.normalize) needs to know about a grammar.
-    Field rules are "parent_type.field" strings; "parent_type.*" means any child."""
-
-    # Leaf types that name variables; renamed when bound inside the unit, else kept.
-    identifier_types: tuple[str, ...] = ("identifier",)
-    # Literal node types, each collapsed to one token of its class (subtree included);
-    # booleans count as scalars with the numbers.
-    string_types: tuple[str, ...] = ()
-    number_types: tuple[str, ...] = ()
-    # Statement types dropped when their only named child is a string (docstrings).
-    docstring_types: tuple[str, ...] = ()
-    # Positions of API names that are not written after `.`, `::` or `->` (keyword and named
-    # arguments): kept even when a local has the same name. Names after those are always kept.
-    member_fields: tuple[str, ...] = ()
-    # Positions whose identifiers bind a local: parameters, assignment targets, loop variables.
-    binding_fields: tuple[str, ...] = ()
-    # Node types whose whole subtree binds (parameter lists), bar the nonbinding fields.
-    binding_types: tuple[str, ...] = ()
-    nonbinding_fields: tuple[str, ...] = ("type", "value", "default_value", "return_type")
-    # Statements left out of units: an import list is not logic.
-    import_types: tuple[str, ...] = ()
-    # Prefix and suffix that turn a bare statement snippet into a parsable unit.
-    snippet_wrapper: tuple[str, str] = ("", "")
-    # The same for methods copied out of a class: a bare TypeScript method or C# constructor
-    # misparses on its own (an exact copy scored 0.80-0.87 against its original).
-    member_wrapper: tuple[str, str] = ("", "")
-    # Normalised from tokens alone (clones.lexical, Python only), not through the tree query:
-    # the fields above then describe what the tree would do, which tests hold it to.
-    lexical: bool = False
-    variants: Variants = Variants()
-    # Template files that generate a source file of the same name beside them (C#'s T4
-    # `.tt`): such a file is generated code, which `dups` leaves out like any other.
-    generator_templates: tuple[str, ...] = ()
-    # Other grammars of the same language, whose units a snippet is compared with as well
-    # (TypeScript and TSX: one language, two grammars).
-    same_codes: tuple[str, ...] = ()
-    intent: Intent = Intent()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,159 +58,9 @@ class LanguageSpec:
     clones: CloneSyntax = CloneSyntax()
 
 
-_PYTHON_CLONES = CloneSyntax(
-    string_types=("string", "concatenated_string"),
-    number_types=("integer", "float", "true", "false"),
-    docstring_types=("expression_statement",),
-    member_fields=("keyword_argument.name",),
-    binding_fields=(
-        "function_definition.name",
-        "assignment.left",
-        "augmented_assignment.left",
-        "for_statement.left",
-        "for_in_clause.left",
-        "as_pattern.alias",
-        "named_expression.name",
-    ),
-    binding_types=("parameters", "lambda_parameters"),
-    import_types=("import_statement", "import_from_statement", "future_import_statement"),
-    lexical=True,
-    intent=Intent(
-        deprecated_item=r"^\s*@(?:\w+\.)*deprecated\b",
-        deprecated_body=r"\bwarnings\.warn\((?:[^()]|\([^()]*\))*(?:Pending)?DeprecationWarning",
-        # Module level (column 0): `warnings._deprecated(__name__, ...)` or a warn call.
-        deprecated_module=r"(?m)^(?:warnings\._deprecated\(__name__"
-        r"|warnings\.warn\((?:[^()]|\([^()]*\))*(?:Pending)?DeprecationWarning)",
-    ),
-)
-_TS_CLONES = CloneSyntax(
-    identifier_types=(
-        "identifier",
-        "shorthand_property_identifier",
-        "shorthand_property_identifier_pattern",
-    ),
-    string_types=("string", "template_string", "regex"),
-    number_types=("number", "true", "false"),
-    docstring_types=("expression_statement",),
-    binding_fields=(
-        "function_declaration.name",
-        "variable_declarator.name",
-        "for_in_statement.left",
-        "catch_clause.parameter",
-        "arrow_function.parameter",
-    ),
-    binding_types=("formal_parameters",),
-    import_types=("import_statement",),
-    member_wrapper=("class _ {\n", "\n}\n"),
-    same_codes=("typescript", "tsx"),
-    intent=Intent(deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b"),
-)
-# Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
-_GOOS = (
-    "aix|android|darwin|dragonfly|freebsd|hurd|illumos|ios|js|linux|nacl|netbsd|openbsd|plan9"
-    "|solaris|wasip1|windows|zos"
-)
-_GOARCH = (
-    "386|amd64|amd64p32|arm|armbe|arm64|arm64be|loong64|mips|mipsle|mips64|mips64le|mips64p32"
-    "|mips64p32le|ppc|ppc64|ppc64le|riscv|riscv64|s390|s390x|sparc|sparc64|wasm"
-)
-_PLATFORM_FOLDERS = (
-    "unix", "windows", "linux", "macos", "darwin", "apple", "android", "ios", "freebsd",
-    "netbsd", "openbsd", "bsd", "solaris", "illumos", "wasi", "wasm", "fuchsia", "posix",
-)  # fmt: skip
-_GO_CLONES = CloneSyntax(
-    string_types=("interpreted_string_literal", "raw_string_literal", "rune_literal"),
-    number_types=("int_literal", "float_literal", "imaginary_literal", "true", "false"),
-    binding_fields=(
-        "function_declaration.name",
-        "short_var_declaration.left",
-        "var_spec.name",
-        "const_spec.name",
-        "range_clause.left",
-    ),
-    binding_types=("parameter_list",),
-    import_types=("import_declaration",),
-    snippet_wrapper=("package p\nfunc _() {\n", "\n}\n"),
-    variants=Variants(
-        file_suffix=rf"_(?:{_GOOS})(?:_(?:{_GOARCH}))?$|_(?:{_GOARCH})$",
-        # The compiler's per-architecture generator inputs: ssa/gen/AMD64Ops.go, ARM64Ops.go.
-        file_prefix=rf"^(?i:{_GOARCH})(?=[A-Z_])",
-        # One package per architecture: cmd/compile/internal/{amd64,arm64,mips,...}; the
-        # 386 back end and assembler live in `x86`.
-        folders=(*_GOARCH.split("|"), "x86"),
-        file_constraint=r"^(?://go:build|// \+build) ",
-    ),
-    intent=Intent(
-        # The runtime's map functions specialised per key type (mapassign_fast32, _faststr);
-        # string and []byte twins kept apart to avoid a conversion (utf8.Valid and
-        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes).
-        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$",
-        deprecated_item=r"^\s*//\s*Deprecated:",
-    ),
-)
-_RUST_CLONES = CloneSyntax(
-    string_types=("string_literal", "raw_string_literal", "char_literal"),
-    number_types=("integer_literal", "float_literal", "boolean_literal"),
-    binding_fields=(
-        "function_item.name",
-        "let_declaration.pattern",
-        "for_expression.pattern",
-        "let_condition.pattern",
-    ),
-    binding_types=("parameters", "closure_parameters", "match_pattern"),
-    import_types=("use_declaration",),
-    snippet_wrapper=("fn _() {\n", "\n}\n"),
-    variants=Variants(
-        folders=_PLATFORM_FOLDERS,
-        file_constraint=r"^#!\[cfg\(",
-        item_constraint=r"^\s*#\[cfg\(",
-    ),
-    intent=Intent(deprecated_item=r"^\s*#\[deprecated\b"),
-)
-_CSHARP_CLONES = CloneSyntax(
-    identifier_types=("identifier", "implicit_parameter"),
-    string_types=(
-        "string_literal",
-        "verbatim_string_literal",
-        "raw_string_literal",
-        "interpolated_string_expression",
-        "character_literal",
-    ),
-    number_types=("integer_literal", "real_literal", "boolean_literal"),
-    member_fields=("argument.name",),
-    binding_fields=(
-        "method_declaration.name",
-        "local_function_statement.name",
-        "parameter.name",
-        "variable_declarator.name",
-        "tuple_pattern.name",
-        "foreach_statement.left",
-        "catch_declaration.name",
-        "lambda_expression.parameters",
-        "declaration_expression.name",
-    ),
-    import_types=("using_directive",),
-    snippet_wrapper=("class _ {\nvoid _() {\n", "\n}\n}\n"),
-    member_wrapper=("class _ {\n", "\n}\n"),
-    generator_templates=(".tt",),
-    variants=Variants(
-        folders=_PLATFORM_FOLDERS,
-        region_open=r"^\s*#\s*if\b",
-        region_else=r"^\s*#\s*(?:elif|else)\b",
-        region_close=r"^\s*#\s*endif\b",
-    ),
-    intent=Intent(
-        # Async APIs in sync / await / await-with-cancellation flavours (UniTask's LINQ:
-        # `AnyAsync`, `AnyAwaitAsync`, `AnyAwaitWithCancellationAsync`).
-        family_suffix=r"(?:AwaitWithCancellation|Await|WithCancellation)?(?:Async)?$",
-        deprecated_item=r"^\s*\[(?:System\.)?Obsolete\b",
-    ),
-)
-
-
 _TYPESCRIPT = LanguageSpec(
     name="typescript",
-    clones=_TS_CLONES,
+    clones=clone_syntax.TYPESCRIPT,
     aliases=("ts", "typescript"),
     extensions=(".ts", ".mts", ".cts"),
     grammar="tree_sitter_typescript:language_typescript",
@@ -316,7 +88,7 @@ _TYPESCRIPT = LanguageSpec(
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         name="python",
-        clones=_PYTHON_CLONES,
+        clones=clone_syntax.PYTHON,
         aliases=("py", "python"),
         extensions=(".py", ".pyi"),
         grammar="tree_sitter_python:language",
@@ -341,7 +113,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="go",
-        clones=_GO_CLONES,
+        clones=clone_syntax.GO,
         aliases=("go",),
         extensions=(".go",),
         grammar="tree_sitter_go:language",
@@ -355,7 +127,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="rust",
-        clones=_RUST_CLONES,
+        clones=clone_syntax.RUST,
         aliases=("rs", "rust"),
         extensions=(".rs",),
         grammar="tree_sitter_rust:language",
@@ -377,7 +149,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="csharp",
-        clones=_CSHARP_CLONES,
+        clones=clone_syntax.CSHARP,
         aliases=("cs", "csharp", "c#"),
         extensions=(".cs",),
         grammar="tree_sitter_c_sharp:language",

@@ -4,7 +4,7 @@ per flavour, arity or element type, deprecated code, vendored code. Each is a la
 group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
 
 What a language writes for a family or a deprecation is data in its registry row
-(`languages.Intent`); mirrors, overloads and vendored paths need no per-language rule.
+(`clone_syntax.Intent`); mirrors, overloads and vendored paths need no per-language rule.
 """
 
 from __future__ import annotations

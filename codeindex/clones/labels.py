@@ -18,7 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from codeindex import classify
-from codeindex.languages import Variants, spec_by_name
+from codeindex.clone_syntax import Variants
+from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
 TEST = "test"
