@@ -264,31 +264,10 @@ class _Walk:
                 kept.non_utf8 += 1
                 continue
             relative = f"{relative_dir}/{name}" if relative_dir else name
-            try:
-                is_link = entry.is_symlink()
-                # Without a link, the listing's file type says what the entry is: a directory
-                # needs no stat, and a file's name decides before any stat or ignore matching.
-                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
-                info = None
-                if is_link:
-                    kept.cacheable = False  # a link's target changes without our mtime
-                elif not is_dir:
-                    if name in IGNORE_FILES:
-                        result.ignore_files.append(relative)
-                        kept.ignore_files.append(name)
-                        continue
-                    dot = name.rfind(".")
-                    if dot < 0 or name[dot:].lower() not in extensions:
-                        continue
-                    if not entry.is_file(follow_symlinks=False):
-                        continue
-                if not is_dir:
-                    info = entry.stat()  # follows links
-                    is_dir = stat.S_ISDIR(info.st_mode)
-            except OSError:
-                result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
-                kept.cacheable = False
+            kind = self._kind(entry, relative, kept)
+            if kind is None:
                 continue
+            is_link, is_dir, info = kind
             if is_dir and skipped_directory(name):
                 continue
             if name in IGNORE_FILES:
@@ -296,16 +275,11 @@ class _Walk:
                 kept.ignore_files.append(name)
             if ignored_by(relative, is_dir, rules):
                 continue
-            if is_link:
-                target = os.path.realpath(entry.path)
-                if not target.startswith(self.root_prefix):
-                    result.skipped["symlink outside root"] += 1
-                    continue
-                if is_dir and target in self.visited:
-                    result.skipped["symlink loop"] += 1
-                    continue
+            target = self._link_target(entry.path, is_dir) if is_link else entry.path
+            if target is None:
+                continue
             if is_dir:
-                self.visited.add(target if is_link else entry.path)
+                self.visited.add(target)
                 self.pending.append((entry.path, relative, rules, None, False, replay))
                 kept.subdirs.append(name)
                 continue
@@ -318,6 +292,49 @@ class _Walk:
             result.files[relative] = Candidate(relative, info.st_size, info.st_mtime_ns, skip)
             kept.files.append(name)
         return kept
+
+    def _kind(
+        self, entry: os.DirEntry[str], relative: str, kept: _Kept
+    ) -> tuple[bool, bool, os.stat_result | None] | None:
+        """(is a link, is a directory, its stat) for an entry worth a closer look; None
+        for one to leave out (an ignore file is recorded as one on the way)."""
+        name = entry.name
+        try:
+            is_link = entry.is_symlink()
+            # Without a link, the listing's file type says what the entry is: a directory
+            # needs no stat, and a file's name decides before any stat or ignore matching.
+            is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+            if is_link:
+                kept.cacheable = False  # a link's target changes without our mtime
+            elif not is_dir:
+                if name in IGNORE_FILES:
+                    self.result.ignore_files.append(relative)
+                    kept.ignore_files.append(name)
+                    return None
+                dot = name.rfind(".")
+                if dot < 0 or name[dot:].lower() not in self.extensions:
+                    return None
+                if not entry.is_file(follow_symlinks=False):
+                    return None
+            if is_dir:
+                return is_link, True, None
+            info = entry.stat()  # follows links
+            return is_link, stat.S_ISDIR(info.st_mode), info
+        except OSError:
+            self.result.skipped["broken symlink" if entry.is_symlink() else "unreadable"] += 1
+            kept.cacheable = False
+            return None
+
+    def _link_target(self, path: str, is_dir: bool) -> str | None:
+        """Where a symlink leads, or None (counted) when outside the root or a loop."""
+        target = os.path.realpath(path)
+        if not target.startswith(self.root_prefix):
+            self.result.skipped["symlink outside root"] += 1
+            return None
+        if is_dir and target in self.visited:
+            self.result.skipped["symlink loop"] += 1
+            return None
+        return target
 
 
 _NAME = operator.attrgetter("name")
