@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from codeindex import storage
 from codeindex.api_input import check_similarity, no_match_note, parse_search, resolve_languages
 from codeindex.api_open import (
+    build_beside,
     existing_root,
     find_root,
     max_file_size_from_env,
     read_text,
-    rebuild_turn,
     root_relative,
     size_limit,
 )
@@ -152,32 +152,9 @@ class CodeIndex:
         """Build a new index beside the current one, then swap it in (codeindex.index_dir):
         the old index answers until then, and a kill at any moment leaves one of them whole.
         Rebuilds take turns; one that waited for another says so, then rebuilds too."""
-        from codeindex import index_dir
-
         root = existing_root(root)
         limit = size_limit(max_file_size, root / INDEX_DIR)
-        try:
-            storage.Store.open(root).close()  # creates an empty index when there is none
-        except storage.ForeignIndex:
-            raise
-        except storage.IndexError_:
-            pass  # ours but unusable: what a rebuild is for
-        lock, waited = rebuild_turn(root / INDEX_DIR)
-        try:
-            index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
-            side = storage.Store.create_beside(root)
-            try:
-                report = _new_indexer(root, side, limit).refresh(
-                    progress=progress, progress_total=progress_total
-                )
-                installed = side.install()
-            finally:
-                side.close()
-                if side.directory.exists():
-                    index_dir.remove_ours(side.directory)
-        finally:
-            if lock is not None:
-                lock.release()
+        installed, report, waited = build_beside(root, limit, progress, progress_total)
         return Rebuilt(cls(root, installed, limit), report, waited)
 
     def close(self) -> None:

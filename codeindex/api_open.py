@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeindex import storage
 from codeindex.api_types import UsageError
 from codeindex.fsutil import Unreadable, read_source
 from codeindex.index_dir import INDEX_DIR, read_state
+from codeindex.models import UpdateReport
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
+
+if TYPE_CHECKING:
+    from codeindex.indexer import Progress
 
 READ_FILE_LIMIT = 64 << 20  # a source file shown in full; the index skips far smaller ones
 
@@ -87,6 +91,40 @@ def rebuild_turn(directory: Path) -> tuple[Any, bool]:
             lock.release()
         except OSError:
             return None, waited  # cannot lock (read-only): the build itself will say why
+
+
+def build_beside(
+    root: Path, limit: int, progress: Progress | None, progress_total: Progress | None
+) -> tuple[storage.Store, UpdateReport, bool]:
+    """Build a new index of `root` beside the current one, then swap it in
+    (codeindex.index_dir). Returns the installed index, the build's report, and whether
+    another rebuild ran first (rebuilds take turns)."""
+    from codeindex import index_dir
+    from codeindex.indexer import Indexer  # only to write: a search never imports it
+
+    try:
+        storage.Store.open(root).close()  # creates an empty index when there is none
+    except storage.ForeignIndex:
+        raise
+    except storage.IndexError_:
+        pass  # ours but unusable: what a rebuild is for
+    lock, waited = rebuild_turn(root / INDEX_DIR)
+    try:
+        index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
+        side = storage.Store.create_beside(root)
+        try:
+            report = Indexer(root, side, limit).refresh(
+                progress=progress, progress_total=progress_total
+            )
+            installed = side.install()
+        finally:
+            side.close()
+            if side.directory.exists():
+                index_dir.remove_ours(side.directory)
+    finally:
+        if lock is not None:
+            lock.release()
+    return installed, report, waited
 
 
 def root_relative(root: Path, path: str, base: Path | None = None) -> str:
