@@ -4,7 +4,10 @@
 - a 50-call parallel burst;
 - stale answers right after a write (write -> search) and a delete (delete -> search);
 - one-shot clients: servers started for one call each, after files changed while none ran;
-- resident memory of the server and its clone worker over find_duplicates + find_similar.
+- resident memory of the server and its clone worker over find_duplicates + find_similar;
+- cancellation: long calls (references to `self`, a whole-tree find_duplicates) cancelled
+  after half a second: how soon the server (and its worker) stop using CPU, and how long a
+  search takes right after.
 
 The client sends requests without waiting for earlier answers (as agents do) and matches
 replies by id on a reader thread.
@@ -83,6 +86,7 @@ class Client:
             self._next += 1
             ident = self._next
         future: Future[dict[str, Any]] = Future()
+        future.request_id = ident  # type: ignore[attr-defined]
         self._pending[ident] = future
         self._send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
         return future
@@ -101,6 +105,27 @@ class Client:
         if result.get("isError"):
             raise RuntimeError(f"{tool}: {result['content'][0]['text']}")
         return result["structuredContent"]  # type: ignore[no-any-return]
+
+    def cancel(self, future: Future[dict[str, Any]]) -> None:
+        ident = future.request_id  # type: ignore[attr-defined]
+        self._pending.pop(ident, None)
+        self._send(
+            {
+                "jsonrpc": "2.0",
+                "method": "notifications/cancelled",
+                "params": {"requestId": ident, "reason": "bench"},
+            }
+        )
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the server and its children (the clone worker, indexing workers)."""
+        parent = psutil.Process(self.process.pid)
+        total = 0.0
+        for process in [parent, *parent.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
 
     def timed(self, tool: str, arguments: dict[str, Any]) -> float:
         started = time.perf_counter()
@@ -282,6 +307,39 @@ def memory(client: Client, duplicates: int, similar: int) -> dict[str, Any]:
     }
 
 
+CANCELLED = [
+    ("find_references", {"name": "self", "limit": 50}),  # seconds to a minute on the stdlib
+    ("find_duplicates", {}),
+]
+IDLE_CPU = 0.05  # CPU seconds per 0.25 s window below which the server counts as stopped
+
+
+def cancellation(client: Client) -> dict[str, Any]:
+    """Start each long call, cancel it after 0.5 s, then time until the server's CPU use
+    drops to idle (it stopped the work, not only the answer) and a search right after."""
+    results: dict[str, Any] = {}
+    for tool, arguments in CANCELLED:
+        future, _ = client.start(tool, arguments)
+        time.sleep(0.5)
+        if future.done():
+            results[tool] = {"finished_before_cancel": True}
+            continue
+        client.cancel(future)
+        cancelled = time.perf_counter()
+        search_ms = client.timed("search_symbols", {"query": "dedent"}) * 1000
+        idle_after = float("nan")
+        last = client.cpu_seconds()
+        while time.perf_counter() - cancelled < 120:
+            time.sleep(0.25)
+            now = client.cpu_seconds()
+            if now - last < IDLE_CPU:
+                idle_after = time.perf_counter() - cancelled
+                break
+            last = now
+        results[tool] = {"idle_after_s": idle_after, "search_after_ms": search_ms}
+    return results
+
+
 def run(corpus: Path, args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     client = Client(corpus)
@@ -294,6 +352,8 @@ def run(corpus: Path, args: argparse.Namespace) -> dict[str, Any]:
             results["stale"] = stale_counts(client, corpus, args.stale)
         if args.dups or args.similar:
             results["memory"] = memory(client, args.dups, args.similar)
+        if args.cancel:
+            results["cancel"] = cancellation(client)
     finally:
         client.close()
     if args.one_shot:
@@ -329,8 +389,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 f"stale: write->search, delete->search (of {stale['rounds']} each)",
                 f"{stale['write_then_search_stale']}, {stale['delete_then_search_stale']}; "
-                "p50/p95 {:.0f}/{:.0f} ms".format(*stale["write_search_ms"]),
-                "0, 0",
+                "write->search p50/p95 {:.0f}/{:.0f} ms".format(*stale["write_search_ms"])
+                + f" (+{stale['write_search_ms'][0] - search['alone_ms'][0]:.0f} ms on a search)",
+                "0, 0; <= 50 ms extra",
             )
         )
     if "one_shot" in results:
@@ -353,6 +414,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 "<= 400 MB, flat",
             )
         )
+    for tool, cancel in results.get("cancel", {}).items():
+        value = (
+            "finished within 0.5 s"
+            if cancel.get("finished_before_cancel")
+            else f"idle {cancel['idle_after_s']:.2f} s after; a search then "
+            f"{cancel['search_after_ms']:.0f} ms"
+        )
+        out.append((f"{tool} cancelled after 0.5 s: server CPU idle, next search", value, ""))
     return out
 
 
@@ -362,6 +431,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--one-shot", type=int, default=5, help="one-shot servers")
     parser.add_argument("--dups", type=int, default=50, help="find_duplicates calls (memory)")
     parser.add_argument("--similar", type=int, default=500, help="find_similar calls (memory)")
+    parser.add_argument(
+        "--no-cancel", dest="cancel", action="store_false", help="skip the cancellation measure"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,13 +13,15 @@ import contextlib
 import gc
 import json
 import multiprocessing
+import multiprocessing.queues
 import os
 import queue
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import xxhash
 
@@ -397,6 +399,30 @@ def _build_segments_in_workers(
     ]
     for process in processes:
         process.start()
+    try:
+        segments, symbols, skipped, errors = _collect(processes, messages, progress)
+    except BaseException:
+        # Stopped midway (a cancelled reindex, Ctrl-C): no commit will take these segments,
+        # so the workers must not go on writing them.
+        for process in processes:
+            process.kill()
+            process.join()
+        raise
+    for process in processes:
+        if errors:
+            process.kill()
+        process.join()
+    if errors:
+        raise RuntimeError("indexing worker failed: " + "; ".join(errors))
+    return segments, symbols, skipped
+
+
+def _collect(
+    processes: Sequence[multiprocessing.process.BaseProcess],
+    messages: multiprocessing.queues.Queue[Any],
+    progress: Progress | None,
+) -> tuple[list[storage.BuiltSegment], int, int, list[str]]:
+    """The workers' segments and counts, and their errors; `progress` as files finish."""
     segments = []
     symbols = skipped = 0
     errors = []
@@ -422,13 +448,7 @@ def _build_segments_in_workers(
         else:
             errors.append(payload)
             finished += 1
-    for process in processes:
-        if errors:
-            process.kill()
-        process.join()
-    if errors:
-        raise RuntimeError("indexing worker failed: " + "; ".join(errors))
-    return segments, symbols, skipped
+    return segments, symbols, skipped, errors
 
 
 def progress_bar() -> tuple[Progress | None, Progress | None, Callable[[], None]]:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from codeindex_server import calls
+
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
 
@@ -42,15 +44,20 @@ class ReaderPool:
     @contextlib.contextmanager
     def borrow(self) -> Iterator[CodeIndex]:
         handle = self._take()
+        broken = False
         try:
             yield handle
+        except calls.Cancelled:
+            broken = True  # stopped midway: its caches may be half filled, so it is closed
+            raise
         finally:
             now = time.monotonic()
             with self._cond:
-                self._free.append((handle, now))
+                if not broken:
+                    self._free.append((handle, now))
                 # Spares unused for a while are closed: their copies of the segment files go
                 # back to the system. Taking the newest first lets the oldest age out.
-                spares = []
+                spares = [handle] if broken else []
                 while self._free and (
                     self._closed
                     or (len(self._free) > KEEP_WARM and self._free[0][1] < now - SPARE_IDLE)

@@ -22,12 +22,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from codeindex_server import calls
 from codeindex_server.clone_worker import CloneWorker, WorkerError
 from codeindex_server.readers import ReaderPool
+from codeindex_server.startup import BuildProgress, StartUp, open_index
 
 if TYPE_CHECKING:
     from codeindex.api import CodeIndex
@@ -40,29 +41,16 @@ CHECK_INTERVAL = 0.0  # seconds; a change older than this is always visible
 CHECK_WAIT_LIMIT = 5.0  # longest a call waits for a freshness check before answering anyway
 WATCHER_WAIT_LIMIT = 2.0  # the watcher commits at least every ~1 s even under constant edits
 OPEN_TIMEOUT = 60.0
+PROGRESS_EVERY = 0.5  # seconds between progress notifications of a reindex
 # A freshly started server's calls wait this long for the start-up catch-up, so a client that
 # starts a server per call (and exits after one answer) is answered from an index that has
 # caught up with the disk whenever that is quick; otherwise the answer's note says so.
 CATCH_UP_WAIT = 2.0
-CATCH_UP_SLICE = 200  # files per commit of a catch-up, so an exit midway keeps what was done
 STOP_WAIT = 5.0  # longest shutdown waits for the catch-up slice being committed
-# A cold build commits a first slice early so that calls have something real to answer from;
-# the rest goes in one parallel pass (fewer, larger commits build fastest).
-FIRST_SLICE_SHARE = 0.1
-FIRST_SLICE_MAX = 256
-FIRST_SLICE_MIN_TOTAL = 400  # below this a single pass is quick enough
 
 
 class ServiceError(Exception):
     """The index cannot be used; the message says why and what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class BuildProgress:
-    state: str  # "opening", "building", "ready" or "failed"
-    files_done: int
-    files_total: int
-    error: str = ""
 
 
 class IndexService:
@@ -81,13 +69,8 @@ class IndexService:
         self.catch_up_wait = catch_up_wait
         self._index: CodeIndex | None = None
         self._opened = threading.Event()
-        self._caught_up = threading.Event()
-        self._state = "opening"
-        self._error = ""
-        self._files_done = 0
-        self._files_total = 0
+        self._startup = StartUp()
         self._watcher: Any = None
-        self._catch_up_started = float("-inf")
         # Freshness bookkeeping, guarded by _cond.
         self._cond = threading.Condition()
         self._checked_from = float("-inf")  # start time of the last finished check
@@ -124,7 +107,8 @@ class IndexService:
         # not hold up the client's shutdown beyond STOP_WAIT: the thread is a daemon, and an
         # unfinished commit leaves the previous one intact.
         if self._thread.is_alive():
-            self._thread.join(timeout=STOP_WAIT if self._state == "building" else 2)
+            building = self._startup.state == "building"
+            self._thread.join(timeout=STOP_WAIT if building else 2)
         if self._clones is not None:
             self._clones.stop()
         if self._readers is not None:
@@ -139,11 +123,11 @@ class IndexService:
         if not self._opened.wait(OPEN_TIMEOUT):
             raise ServiceError("the index is still opening; try again in a moment")
         if self._index is None:
-            raise ServiceError(f"the index could not be opened: {self._error}")
+            raise ServiceError(f"the index could not be opened: {self._startup.error}")
         return self._index
 
     def progress(self) -> BuildProgress:
-        return BuildProgress(self._state, self._files_done, self._files_total, self._error)
+        return self._startup.progress()
 
     @property
     def freshness_mode(self) -> str:
@@ -151,14 +135,14 @@ class IndexService:
 
     @property
     def refreshing(self) -> bool:
-        return self._state == "building" or self._checking or self._watcher_busy()
+        return self._startup.state == "building" or self._checking or self._watcher_busy()
 
     def ensure_fresh(self) -> str:
         """Block until the index reflects the disk as of `check_interval` ago, and return a
         note for the answer when it cannot (cold build running, refresh too slow)."""
         code_index = self.code_index()
-        if not self._caught_up.is_set():
-            self._caught_up.wait(self.catch_up_wait)
+        if not self._startup.finished.is_set():
+            self._startup.finished.wait(self.catch_up_wait)
         note = self.build_note()
         if note:
             return note
@@ -182,26 +166,16 @@ class IndexService:
     def build_note(self) -> str:
         """What an answer given before the start-up catch-up (or first build) ended may
         miss; "" once it has ended."""
-        if self._state == "opening":  # comparing the index with the disk: a walk
-            return (
-                "the index is being compared with the disk (a walk of the tree); files changed "
-                "while no server ran may be missing, retry in a few seconds"
-            )
-        if self._state == "building":
-            return (
-                f"the index is being built: indexed {self._files_done} of "
-                f"{self._files_total} files so far; results cover only those, retry in a few "
-                "seconds"
-            )
-        return ""
+        return self._startup.note()
 
     def query(self, action: Callable[[CodeIndex], T]) -> T:
-        """Run a read against the index on a handle of this call's own, beside other calls.
-        A merge can delete a segment file under a searcher that was just opened; one retry
-        opens the new generation."""
+        """Run a read against the index on a handle of this call's own, beside other calls;
+        a cancelled call stops it midway (calls.Call.interruptible). A merge can delete a
+        segment file under a searcher that was just opened; one retry opens the new
+        generation."""
         self.code_index()
         assert self._readers is not None
-        with self._readers.borrow() as handle:
+        with self._readers.borrow() as handle, calls.current().interruptible():
             try:
                 return action(handle)
             except FileNotFoundError:
@@ -239,10 +213,11 @@ class IndexService:
 
     def reindex(self, paths: list[str] | None) -> Any:
         """Refresh now (all files, or only `paths`); returns the UpdateReport, or None when
-        another process holds the writer lock."""
+        another process holds the writer lock. A cancelled call stops between files and
+        commits nothing (the next refresh does the work)."""
         code_index = self.code_index()
         started = time.monotonic()
-        report = code_index.refresh(paths)
+        report = code_index.refresh(paths, *_reported_progress("reindex"))
         if paths is None and report is not None:
             with self._cond:
                 self._checked_from = max(self._checked_from, started)
@@ -252,98 +227,37 @@ class IndexService:
     # -- background thread -----------------------------------------------------------------
 
     def _run(self) -> None:
+        from codeindex.api import CodeIndex, find_root
+
+        started = time.perf_counter()
         try:
-            self._open()
+            self.root = (self.root or find_root()).resolve()
+            self._index = open_index(self.root, self.max_file_size)
         except Exception as exc:
-            self._error = f"{type(exc).__name__}: {exc}"
-            self._state = "failed"
             log.exception("opening the index in %s failed", self.root)
+            self._startup.failed(f"{type(exc).__name__}: {exc}")
             self._opened.set()
-            self._caught_up.set()
             return
+        root, size = self.root, self.max_file_size
+        self._readers = ReaderPool(lambda: CodeIndex.open(root, max_file_size=size))
+        self._clones = CloneWorker(root, size)
+        log.info("opened the index of %s in %.2fs", root, time.perf_counter() - started)
         self._opened.set()
         try:
-            self._catch_up()
+            self._startup.catch_up(self._index, lambda: self._stopping)
         except Exception as exc:
             log.exception("building the index failed")
-            self._error = f"build failed: {type(exc).__name__}: {exc}"
-        self._state = "ready"
-        self._caught_up.set()
+            self._startup.error = f"build failed: {type(exc).__name__}: {exc}"
+        self._startup.state = "ready"
+        self._startup.finished.set()
         with self._cond:
-            self._checked_from = max(self._checked_from, self._catch_up_started)
+            self._checked_from = max(self._checked_from, self._startup.started)
             self._cond.notify_all()
         if self._stopping:
             return
         if self.use_watcher:
             self._start_watcher()
         self._serve_checks()
-
-    def _open(self) -> None:
-        from codeindex.api import CodeIndex, find_root
-        from codeindex.storage import ForeignIndex, IndexError_, Store
-
-        started = time.perf_counter()
-        self.root = (self.root or find_root()).resolve()
-        try:
-            self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
-        except ForeignIndex:
-            raise  # not ours: never replaced; the error reaches every tool call
-        except IndexError_ as exc:
-            # Ours, of another format version or damaged: the CLI asks the user to rebuild;
-            # an agent cannot answer that question, and the index is only a cache. An empty
-            # index is swapped in whole; the catch-up then builds it with progress notes.
-            log.warning("%s; rebuilding it", exc)
-            Store.recreate(self.root).close()
-            self._index = CodeIndex.open(self.root, max_file_size=self.max_file_size)
-        root, size = self.root, self.max_file_size
-        self._readers = ReaderPool(lambda: CodeIndex.open(root, max_file_size=size))
-        self._clones = CloneWorker(root, size)
-        log.info("opened the index of %s in %.2fs", self.root, time.perf_counter() - started)
-
-    def _catch_up(self) -> None:
-        """Bring the index up to date with the disk before steady-state checks take over. A
-        cold build commits a first slice early so calls get real (if partial) answers."""
-        from codeindex.indexer import plan_refresh
-        from codeindex.walker import walk
-
-        assert self._index is not None
-        code_index = self._index
-        self._catch_up_started = time.monotonic()
-        assert self.root is not None  # _open resolved it
-        walked = walk(self.root, code_index.max_file_size)
-        records = code_index.file_records()
-        plan = plan_refresh(walked, records)
-        pending = [candidate.path for candidate in plan.to_read]
-        if not pending and not plan.to_remove:
-            return
-        self._files_total = len(pending)
-        self._state = "building"
-        started = time.perf_counter()
-
-        def advance(count: int) -> None:
-            self._files_done += count
-
-        if records:
-            # Changes made while no server ran: committed a slice at a time, so that a
-            # client that exits right after its answer still leaves them indexed.
-            scope = sorted(plan.to_remove) + pending
-            for first in range(0, len(scope), CATCH_UP_SLICE):
-                if self._stopping:
-                    return
-                code_index.refresh(scope[first : first + CATCH_UP_SLICE], advance, merge=False)
-            return
-        if len(pending) >= FIRST_SLICE_MIN_TOTAL:
-            size = min(FIRST_SLICE_MAX, int(len(pending) * FIRST_SLICE_SHARE))
-            code_index.refresh(pending[:size], progress=advance, merge=False)
-        if code_index.refresh(progress=advance) is None:
-            # Another process holds the writer lock and keeps the index current itself.
-            log.warning("not indexing: %s", code_index.read_only_reason)
-        log.info(
-            "indexed %d files under %s in %.1fs",
-            len(pending),
-            self.root,
-            time.perf_counter() - started,
-        )
 
     def _serve_checks(self) -> None:
         assert self._index is not None
@@ -410,3 +324,24 @@ class IndexService:
         if self._watcher.sync(WATCHER_WAIT_LIMIT):
             return ""
         return "the file watcher is still indexing recent changes; results may lag"
+
+
+def _reported_progress(label: str) -> tuple[Callable[[int], None], Callable[[int], None]]:
+    """Progress callbacks for CodeIndex.refresh that stop it when the call is cancelled and
+    send the client a progress notification at most every PROGRESS_EVERY seconds."""
+    call = calls.current()
+    done, total, last = 0, 0, float("-inf")  # the first file is reported at once
+
+    def set_total(count: int) -> None:
+        nonlocal total
+        total = count
+
+    def advance(count: int) -> None:
+        nonlocal done, last
+        call.check()
+        done += count
+        if time.monotonic() - last >= PROGRESS_EVERY:
+            last = time.monotonic()
+            call.progress(done, total or None, f"{label}: {done} of {total} files")
+
+    return advance, set_total

@@ -1,5 +1,5 @@
 """The MCP server under parallel calls, over real stdio: reads beside a running
-find_duplicates, cancellation and progress of a long call."""
+find_duplicates, cancellation and progress of long calls."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import psutil
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from test_mcp_stdio import BIN, call, make_project, until
+
+from codeindex.api import CodeIndex
 
 
 def clone_workers() -> list[psutil.Process]:
@@ -147,3 +149,84 @@ def test_read_your_writes_with_no_pause(tmp_path: Path) -> None:
 
     anyio.run(go)
     assert stale == []
+
+
+def _children_of(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _new_server(before: set[int]) -> psutil.Process:
+    [server] = [child for child in psutil.Process().children() if child.pid not in before]
+    return server
+
+
+def test_cancelled_reindex_stops_and_commits_nothing(tmp_path: Path) -> None:
+    """A reindex of many new files, cancelled midway, stops its indexing processes at once
+    and commits none of them; the next reindex does them all. The server under test waits
+    behind a frozen first server for the watcher, so it does the work itself, not its
+    watcher."""
+    root = make_project(tmp_path / "project")
+    body = "".join(
+        f"def helper_{n}(value):\n    return value * {n} + len(str(value))\n\n" for n in range(20)
+    )
+    count = 240
+
+    def indexed_files() -> int:
+        code_index = CodeIndex.open(root)
+        try:
+            return int(code_index.status()["files"])
+        finally:
+            code_index.close()
+
+    async def go() -> None:
+        before = {child.pid for child in psutil.Process().children()}
+        async with ready_session(root):
+            first = _new_server(before)
+            first.suspend()  # holds the watcher lock, does nothing
+            try:
+                before.add(first.pid)
+                async with ready_session(root) as session:
+                    second = _new_server(before)
+                    status = await call(session, "index_status", {})
+                    assert status["freshness"] == "check-before-answer"
+                    files_before = indexed_files()
+                    for n in range(count):
+                        (root / "many" / f"m{n // 100}").mkdir(parents=True, exist_ok=True)
+                        (root / "many" / f"m{n // 100}" / f"f{n}.py").write_text(body)
+                    await cancel_midway(session)
+                    deadline = time.monotonic() + 10
+                    while _children_of(second.pid):
+                        assert time.monotonic() < deadline, "the cancelled reindex kept indexing"
+                        await anyio.sleep(0.05)
+                    await anyio.sleep(0.5)
+                    assert indexed_files() == files_before
+                    again = await call(session, "reindex", {"paths": ["many"]})
+                    assert again["indexed"] == count, again
+            finally:
+                first.resume()
+
+    async def cancel_midway(session: ClientSession) -> None:
+        progress: list[float] = []
+        finished: list[Any] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            progress.append(done)
+
+        with anyio.move_on_after(60):
+            async with anyio.create_task_group() as group:
+
+                async def reindex() -> None:
+                    finished.append(
+                        await session.call_tool("reindex", {}, progress_callback=on_progress)
+                    )
+
+                group.start_soon(reindex)
+                while not progress and not finished:
+                    await anyio.sleep(0.01)
+                group.cancel_scope.cancel()
+        assert progress and not finished, "the reindex ended before it could be cancelled"
+
+    anyio.run(go)
