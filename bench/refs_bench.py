@@ -1,9 +1,16 @@
 """References (#22): budgets against the code before, and recall against each language's own
 syntax tooling.
 
-    # cold index, index size and refs timings; BEFORE is a checkout of the code without
-    # references and module names (e.g. main with those commits reverted)
-    python bench/refs_bench.py budgets --before /tmp/before [--rounds 3]
+    # A/B on a stdlib copy, alternating runs: cold index (wall and CPU), index size, `refs`
+    # in process (a fresh process per side and round: first call, then warm median) for
+    # five names under 100 uses and `__init__`, and `refs` through the CLI whole process.
+    # BEFORE is another checkout (e.g. /work/ab/old, or one without references at all).
+    python bench/refs_bench.py budgets --before /work/ab/old [--rounds 3]
+
+    # the same query timings on trees indexed already (e.g. copies of the 5.6M-line tree,
+    # one indexed by each side)
+    python bench/refs_bench.py queries --before /work/ab/old --before-root /tmp/big-old \
+        --root /tmp/big-new --names NewReader,HashMap,Observable,__init__
 
     # recall of call sites by name, on an indexed copy of a corpus
     python bench/refs_bench.py recall python /tmp/stdlib-copy [--names 400]
@@ -15,6 +22,9 @@ a Name or an Attribute; Go `go/ast` CallExpr with an Ident or SelectorExpr calle
 TypeScript compiler API's CallExpression and NewExpression) for a random sample of callee
 names must be among `refs NAME` at the same line and column. Precision is by construction:
 names match exactly.
+
+Timings are wall and CPU seconds: on a shared machine CPU moves less than wall. Each side
+runs from its own checkout with this interpreter (same dependencies).
 """
 
 from __future__ import annotations
@@ -37,6 +47,17 @@ from codeindex.api import CodeIndex
 
 TOOLS = Path(__file__).parent / "refs_tools"
 Site = tuple[str, int, int]  # path, line, 1-based character column
+# Five names under 100 uses in the standard library, and the most common method name.
+STDLIB_NAMES = (
+    "fnmatchcase",
+    "TemporaryDirectory",
+    "ArgumentParser",
+    "check_output",
+    "wraps",
+    "__init__",
+)
+WARM_CALLS = 3
+SIDES = ("before", "after")
 
 
 # -- budgets ----------------------------------------------------------------------------------
@@ -44,21 +65,22 @@ Site = tuple[str, int, int]  # path, line, 1-based character column
 
 def _cli(code: Path, *args: str) -> tuple[float, float]:
     """Wall and CPU seconds (children included) of one `code-index` run from `code`."""
+    return _run(code, ["-m", "codeindex", *args])[:2]
+
+
+def _run(code: Path, args: list[str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds and stdout of this interpreter run from checkout `code`."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # cwd too: `python -m` puts the working directory first on sys.path.
-    subprocess.run(
-        [sys.executable, "-m", "codeindex", *args],
-        env=env,
-        cwd=code,
-        check=True,
-        capture_output=True,
+    done = subprocess.run(
+        [sys.executable, *args], env=env, cwd=code, check=True, capture_output=True, text=True
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return wall, cpu, done.stdout
 
 
 def _size(directory: Path) -> int:
@@ -69,54 +91,92 @@ def budgets(before: Path, rounds: int) -> None:
     from _corpus import copy_stdlib
 
     after = Path(__file__).resolve().parent.parent
-    roots = {name: copy_stdlib().root for name in ("before", "after")}
+    roots = {side: copy_stdlib().root for side in SIDES}
     code = {"before": before, "after": after}
     walls: dict[str, list[float]] = defaultdict(list)
     cpus: dict[str, list[float]] = defaultdict(list)
     for _ in range(rounds):
-        for name in ("before", "after"):  # alternating, so load changes hit both
-            wall, cpu = _cli(code[name], "index", "--rebuild", "--root", str(roots[name]))
-            walls[name].append(wall)
-            cpus[name].append(cpu)
-    for name in ("before", "after"):
-        size = _size(roots[name] / ".code-index")
+        for side in SIDES:  # alternating, so load changes hit both
+            wall, cpu = _cli(code[side], "index", "--rebuild", "--root", str(roots[side]))
+            walls[side].append(wall)
+            cpus[side].append(cpu)
+    sizes = {side: _size(roots[side] / ".code-index") for side in SIDES}
+    for side in SIDES:
         print(
-            f"cold index {name:<6} wall median {statistics.median(walls[name]):6.2f} s "
-            f"{[round(w, 2) for w in walls[name]]}  "
-            f"cpu median {statistics.median(cpus[name]):6.2f} s"
-            f"  index {size / 1e6:6.1f} MB"
+            f"cold index {side:<6} wall median {statistics.median(walls[side]):6.2f} s "
+            f"cpu median {statistics.median(cpus[side]):6.2f} s "
+            f"{[round(c, 2) for c in cpus[side]]}  index {sizes[side] / 1e6:6.1f} MB"
         )
-    ratios = [a / b for a, b in zip(walls["after"], walls["before"], strict=True)]
-    cpu_ratios = [a / b for a, b in zip(cpus["after"], cpus["before"], strict=True)]
     print(
-        f"after/before: wall per-round median {statistics.median(ratios):.3f}, "
-        f"cpu per-round median {statistics.median(cpu_ratios):.3f}, size "
-        f"{_size(roots['after'] / '.code-index') / _size(roots['before'] / '.code-index'):.2f}x"
+        f"after/before: wall per-round median {_ratio(walls)}, cpu per-round median "
+        f"{_ratio(cpus)}, size {sizes['after'] / sizes['before']:.2f}x"
     )
-    _refs_timings(after, roots["after"])
+    queries(code, roots, STDLIB_NAMES, rounds)
     for root in roots.values():
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root.parent, ignore_errors=True)
 
 
-def _refs_timings(code: Path, root: Path) -> None:
-    index = CodeIndex.open(root)
-    try:
-        for name in ("fnmatchcase", "getLogger", "ArgumentParser", "Loader.load", "__init__"):
-            index.references(name)  # warm: imports, grammar, query
-            times = []
-            for _ in range(5):
-                started = time.perf_counter()
-                result = index.references(name)
-                times.append(time.perf_counter() - started)
-            print(
-                f"refs {name:<16} {result.total:>5} uses  in-process median "
-                f"{statistics.median(times) * 1000:7.1f} ms"
+def _ratio(values: dict[str, list[float]]) -> str:
+    pairs = zip(values["after"], values["before"], strict=True)
+    return f"{statistics.median(a / b for a, b in pairs):.3f}"
+
+
+# Run in each side's checkout: a fresh process, the first call of each name (what the CLI
+# pays), then the median of WARM_CALLS more; wall and CPU, in ms.
+_TIMER = """
+import json, statistics, sys, time
+from pathlib import Path
+from codeindex.api import CodeIndex
+index = CodeIndex.open(Path(sys.argv[1]))
+out = {}
+for name in sys.argv[3:]:
+    runs = []
+    for _ in range(1 + int(sys.argv[2])):
+        wall, cpu = time.perf_counter(), time.process_time()
+        total = index.references(name).total
+        runs.append(((time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3))
+    warm = runs[1:]
+    out[name] = [total, *runs[0], statistics.median(r[0] for r in warm),
+                 statistics.median(r[1] for r in warm)]
+print(json.dumps(out))
+"""
+
+
+def queries(
+    code: dict[str, Path], roots: dict[str, Path], names: tuple[str, ...], rounds: int
+) -> None:
+    """`refs` in process and through the CLI on each side, alternating, medians of rounds."""
+    runs: dict[str, list[dict[str, list[float]]]] = defaultdict(list)
+    cli: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for _ in range(rounds):
+        for side in SIDES:
+            output = _run(code[side], ["-c", _TIMER, str(roots[side]), str(WARM_CALLS), *names])[2]
+            runs[side].append(json.loads(output))
+        for name in (names[0], names[-1], "search"):
+            for side in SIDES:
+                args = ["refs", name] if name != "search" else [names[0]]
+                cli[side, name].append(_cli(code[side], *args, "--root", str(roots[side])))
+    print("refs in process, ms (median of rounds): first call wall/cpu, warm wall/cpu")
+    for name in names:
+        row = []
+        for side in SIDES:
+            values = [run[name] for run in runs[side]]
+            total = int(values[0][0])
+            medians = [statistics.median(v[i] for v in values) for i in range(1, 5)]
+            row.append(
+                f"{side} {'/'.join(f'{m:.0f}' for m in medians[:2])} "
+                f"{'/'.join(f'{m:.0f}' for m in medians[2:])}"
             )
-    finally:
-        index.close()
-    for name in ("fnmatchcase", "__init__"):
-        walls = [_cli(code, "refs", name, "--root", str(root))[0] for _ in range(5)]
-        print(f"refs {name:<16} CLI whole process median {statistics.median(walls):.3f} s")
+        print(f"  {name:<20} {total:>5} uses  " + "   ".join(row))
+    print("CLI whole process, s (median of rounds): wall/cpu")
+    for name in (names[0], names[-1], "search"):
+        label = f"refs {name}" if name != "search" else f"{names[0]} (plain search)"
+        row = [
+            f"{side} {statistics.median(w for w, _ in cli[side, name]):.2f}/"
+            f"{statistics.median(c for _, c in cli[side, name]):.2f}"
+            for side in SIDES
+        ]
+        print(f"  {label:<30} " + "   ".join(row))
 
 
 # -- recall -----------------------------------------------------------------------------------
@@ -218,6 +278,12 @@ def main() -> int:
     budget = commands.add_parser("budgets")
     budget.add_argument("--before", type=Path, required=True)
     budget.add_argument("--rounds", type=int, default=3)
+    timed = commands.add_parser("queries")
+    timed.add_argument("--before", type=Path, required=True)
+    timed.add_argument("--before-root", type=Path, required=True)
+    timed.add_argument("--root", type=Path, required=True)
+    timed.add_argument("--names", default=",".join(STDLIB_NAMES))
+    timed.add_argument("--rounds", type=int, default=3)
     recalled = commands.add_parser("recall")
     recalled.add_argument("language", choices=("python", "go", "typescript"))
     recalled.add_argument("root", type=Path)
@@ -226,6 +292,14 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "budgets":
         budgets(args.before.resolve(), args.rounds)
+    elif args.command == "queries":
+        after = Path(__file__).resolve().parent.parent
+        queries(
+            {"before": args.before.resolve(), "after": after},
+            {"before": args.before_root.resolve(), "after": args.root.resolve()},
+            tuple(args.names.split(",")),
+            args.rounds,
+        )
     else:
         recall(args.language, args.root.resolve(), args.names, args.tsc)
     return 0

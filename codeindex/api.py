@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from codeindex import storage
 from codeindex.api_input import check_similarity, no_match_note, parse_search, resolve_languages
@@ -48,6 +48,8 @@ from codeindex.models import (
     Symbol,
     UpdateReport,
 )
+
+_Counted = TypeVar("_Counted", SearchResult, SimilarResult)
 
 if TYPE_CHECKING:
     from codeindex.clones.baseline import Baseline
@@ -314,6 +316,23 @@ class CodeIndex:
         from codeindex.refs import reference_name
 
         return self.references(reference_name(symbol), limit=limit)
+
+    def with_reference_counts(self, result: _Counted) -> _Counted:
+        """The result with each match's number of references (`refs`), counted as
+        `show --refs` counts them: one pass over each distinct name's uses."""
+        from dataclasses import replace
+
+        from codeindex.refs import reference_counts
+
+        if isinstance(result, SearchResult):
+            counts = reference_counts(self._store, self.root, [h.symbol for h in result.hits])
+            hits = [replace(hit, refs=n) for hit, n in zip(result.hits, counts, strict=True)]
+            return replace(result, hits=hits)
+        matches = [*result.matches, *result.near_misses]
+        counts = reference_counts(self._store, self.root, [m.symbol for m in matches])
+        counted = [replace(match, refs=n) for match, n in zip(matches, counts, strict=True)]
+        split = len(result.matches)
+        return replace(result, matches=counted[:split], near_misses=counted[split:])
 
     def source_of(self, symbol: Symbol) -> str:
         # Split on "\n" only, as tree-sitter counts rows: str.splitlines() also breaks at form

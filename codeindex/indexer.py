@@ -32,7 +32,7 @@ from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, snif
 from codeindex.index_dir import STATE_FILE, read_state
 from codeindex.languages import LanguageSpec, language_for_path
 from codeindex.models import FileRecord, IndexedFile, IndexedSymbol, UpdateReport
-from codeindex.refs import words_of
+from codeindex.refs import file_blob
 from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
@@ -135,7 +135,7 @@ def _fingerprinted(batch: list[IndexedFile | _Extracted]) -> Iterator[IndexedFil
             item.spec.name,
             len(symbols),
         )
-        yield IndexedFile(record, tuple(indexed), words_of(item.extraction.source))
+        yield IndexedFile(record, tuple(indexed), file_blob(item.extraction.source, symbols))
 
 
 @dataclass(frozen=True, slots=True)

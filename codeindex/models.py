@@ -58,11 +58,14 @@ class SearchHit:
     score: float
     # What matched: "name" (name tiers), "doc" (words in the doc), "text" (signature or path)
     match: str = "name"
+    refs: int | None = None  # how many references it has, when asked (codeindex.refs)
 
     def to_json(self) -> dict[str, Any]:
         data = self.symbol.to_json()  # `doc`: the doc's first line
         data["score"] = round(self.score, 3)
         data["match"] = self.match
+        if self.refs is not None:
+            data["refs"] = self.refs
         return data
 
 
@@ -109,7 +112,7 @@ class IndexedSymbol:
 @dataclass(frozen=True, slots=True)
 class IndexedFile:
     """Everything one file contributes to the index: its record, its symbols (the file's own
-    `module` symbol among them) and its words (codeindex.refs.words_of)."""
+    `module` symbol among them) and its `refs` blob: words and outline (codeindex.refs.blob)."""
 
     record: FileRecord
     symbols: tuple[IndexedSymbol, ...] = ()
@@ -146,9 +149,13 @@ class SimilarMatch:
 
     symbol: Symbol
     similarity: float
+    refs: int | None = None  # how many references it has, when asked (codeindex.refs)
 
     def to_json(self) -> dict[str, Any]:
-        return {**_clone_location(self.symbol), "similarity": round(self.similarity, 3)}
+        data = {**_clone_location(self.symbol), "similarity": round(self.similarity, 3)}
+        if self.refs is not None:
+            data["refs"] = self.refs
+        return data
 
 
 @dataclass(frozen=True, slots=True)

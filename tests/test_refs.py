@@ -11,7 +11,11 @@ from conftest import run_cli, write_files
 from regen_refs_golden import GOLDEN, golden_references, render
 
 from codeindex.api import CodeIndex
-from codeindex.refs import split_name, words_of
+from codeindex.extract import extract
+from codeindex.languages import spec_by_name
+from codeindex.refs import file_blob, split_name, words_of
+from codeindex.refs.blob import MEMBER, Outline
+from codeindex.refs.verify import BIG_REGION, sites
 from codeindex.watcher import Watcher
 
 VIEWS = (
@@ -56,6 +60,55 @@ def test_a_files_words_are_space_delimited_identifier_runs() -> None:
     )
     assert words.startswith(b" ") and words.endswith(b" ") and b" get_user " in words
     assert words_of(b"  ") == b""
+
+
+def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> None:
+    source = (
+        b"LIMIT = 1\n"
+        b"\n"
+        b"@cached\n"
+        b"class Loader:\n"
+        b"    def parse(self):\n"
+        b"        return LIMIT\n"
+        b"\n"
+        b"run(Loader)\n"
+    )
+    extraction = extract(source, spec_by_name("python"), "pkg/loader.py")
+    blob = file_blob(source, extraction.symbols)
+    words, _, _ = blob.partition(b"\n")
+    assert words == words_of(source)
+    outline = Outline.decode(blob)
+    method = outline.innermost(6)
+    assert method is not None and outline.qualified_name(method) == "Loader.parse"
+    assert method[MEMBER] == 1
+    outer = outline.innermost(3)  # a decorator line belongs to its class
+    assert outer is not None and outline.qualified_name(outer) == "Loader"
+    assert outline.innermost(8) is None
+    assert outline.gap(8, 9) == (7, 9)  # between the class and the end
+    assert outline.gap(2, 9) == (2, 2)  # between the constant and the class
+    assert outline.definition_lines("parse") == {5}
+    assert Outline.decode(words_of(source)).rows == []  # no outline: no regions
+
+
+def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:
+    # Trees of big regions are kept between queries; a file changed in place, same size
+    # and offsets, must be parsed again.
+    spec = spec_by_name("python")
+    entries = "".join(f"    'entry{i}': 'a target a',\n" for i in range(2000))
+    before = f"TABLE = {{\n{entries}}}\nprint(target)\n".encode()
+    assert len(before) > BIG_REGION
+    after = before.replace(b"'a target a'", b"(0, target )", 1)
+    assert len(after) == len(before)
+    for _ in range(2):  # parsed, then kept
+        blob = file_blob(before, extract(before, spec, "t.py").symbols)
+        assert [(s.row, s.kind, s.scope) for s in sites(before, spec, blob, "target")] == [
+            (2002, "name", "")
+        ]
+    blob = file_blob(after, extract(after, spec, "t.py").symbols)
+    assert [(s.row, s.scope) for s in sites(after, spec, blob, "target")] == [
+        (1, "TABLE"),
+        (2002, ""),
+    ]
 
 
 def test_split_name_reads_the_last_qualifier() -> None:
@@ -103,6 +156,50 @@ def test_show_refs_gives_the_definition_and_its_first_callers(project) -> None:
     assert match["qualified_name"] == "consume"
     assert match["refs"]["total"] == 3
     assert [r["symbol"] for r in match["refs"]["references"]] == ["allauth.views", "login", "login"]
+
+
+CACHE_KEY = (
+    "def cache_key(request, action, user=None):\n"
+    "    parts = [action, request.method, request.path]\n"
+    "    if user is not None and user.is_authenticated:\n"
+    "        parts.append(str(user.pk))\n"
+    "    else:\n"
+    "        parts.append(request.META.get('REMOTE_ADDR', ''))\n"
+    "    return ':'.join(part for part in parts if part)\n"
+)
+
+
+def test_search_and_similar_results_count_their_references(project, tmp_path: Path) -> None:
+    root = project(
+        {
+            **PROJECT,
+            "allauth/core/keys.py": CACHE_KEY,
+            "loader.py": (
+                "from allauth.core.keys import cache_key\n"
+                "class Loader:\n"
+                "    def parse(self, text):\n"
+                "        return self.parse(text[1:]) or consume(cache_key(text, 'x'))\n"
+                "\n"
+                "class Other:\n"
+                "    def parse(self, text):\n"
+                "        return Loader.parse(self, text)\n"
+            ),
+        }
+    )
+    found = json.loads(run_cli("search", "consume|parse", "--refs", "--json", cwd=root).stdout)
+    counts = {r["qualified_name"]: r["refs"] for r in found["results"] if r["kind"] != "module"}
+    # `Type.name` for members, as `show --refs` asks: the receiver narrows each count.
+    assert counts == {"consume": 4, "Loader.parse": 2, "Other.parse": 0}
+    plain = json.loads(run_cli("search", "consume", "--json", cwd=root).stdout)
+    assert "refs" not in plain["results"][0]
+    text = run_cli("search", "consume", "--refs", "--kind", "function", cwd=root).stdout
+    assert text.splitlines()[0].endswith("(4 refs)")
+    draft = tmp_path / "draft.py"
+    draft.write_text(CACHE_KEY.replace("parts", "pieces"))
+    similar = json.loads(run_cli("similar", str(draft), "--refs", "--json", cwd=root).stdout)
+    assert [(m["symbol"], m["refs"]) for m in similar["matches"]] == [("cache_key", 2)]
+    text = run_cli("similar", str(draft), "--refs", cwd=root).stdout
+    assert text.rstrip().endswith("cache_key  (2 refs)")
 
 
 def test_receiver_narrows_members(indexed) -> None:

@@ -44,7 +44,7 @@ def test_write_publish_search_merge_and_reopen(tmp_path: Path) -> None:
     assert store.file_records(under=["b.py"])["b.py"].digest == "digest-b.py"
     assert [s.name for s in store.symbols_in("a.py")] == ["parse_config", "a", "load"]
     assert _names(store, "parse") == ["parse_args", "parse_config"]
-    assert [r.path for r in store.files_using("load")] == ["a.py"]
+    assert [record.path for record, _ in store.files_using("load")] == ["a.py"]
     units = [(storage.symbol_from_stored(data).name, p) for data, p in store.clone_units()]
     assert units == [("parse_args", "PAYLOAD")]
 

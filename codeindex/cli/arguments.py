@@ -86,6 +86,7 @@ def add_search(commands: Commands, common: argparse.ArgumentParser) -> None:
         help="tests and fixtures: include (ranked after library code), exclude, only",
     )
     search.add_argument("--limit", type=int, default=api.DEFAULT_LIMIT)
+    add_count_refs(search)
     add_json(search)
 
 
@@ -225,7 +226,16 @@ def add_similar(commands: Commands, common: argparse.ArgumentParser) -> None:
     add_type(similar)
     similar.add_argument("--limit", type=int, default=10)
     add_min_similarity(similar)
+    add_count_refs(similar)
     add_json(similar)
+
+
+def add_count_refs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--refs",
+        action="store_true",
+        help="also count each match's references, as `refs` finds them (one pass per name)",
+    )
 
 
 def add_type(parser: argparse.ArgumentParser) -> None:

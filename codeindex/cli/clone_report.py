@@ -70,9 +70,10 @@ def similar_text(result: SimilarResult) -> list[str]:
 
 
 def _similar_line(match: SimilarMatch) -> str:
+    refs = f"  ({match.refs} refs)" if match.refs is not None else ""
     return (
         f"{match.similarity:.2f}  {match.symbol.path}:{_lines(match.symbol)}  "
-        f"{match.symbol.qualified_name}"
+        f"{match.symbol.qualified_name}{refs}"
     )
 
 

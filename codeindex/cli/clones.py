@@ -118,6 +118,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
     result = code_index.similar(
         code, languages=languages, limit=args.limit, min_similarity=args.min_similarity
     )
+    if args.refs:
+        result = code_index.with_reference_counts(result)
     if args.json:
         emit_json(result.to_json())
         return EXIT_OK

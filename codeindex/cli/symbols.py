@@ -29,6 +29,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         limit=args.limit,
         tests=args.tests,
     )
+    if args.refs:
+        result = code_index.with_reference_counts(result)
     if result.note:
         print(f"code-index: {result.note}", file=sys.stderr)
     if args.json:
@@ -36,6 +38,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return EXIT_OK
     for hit in result.hits:
         line = format_symbol(hit.symbol)
+        if hit.refs is not None:
+            line += f"  ({hit.refs} refs)"
         print(f"{line}  -- {hit.symbol.doc}" if hit.match == "doc" and hit.symbol.doc else line)
     if result.total > len(result.hits):
         print(f"({result.total - len(result.hits)} more; raise --limit)", file=sys.stderr)

@@ -120,7 +120,7 @@ class Reader:
         self._vocabularies = Vocabularies()
         self._all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
         self._values: Values | None = None
-        self._words: tuple[Searcher, list[tuple[int, bytes]]] | None = None  # files_using
+        self._words: tuple[Searcher, list[tuple[int, bytes, int]]] | None = None  # files_using
 
     def values(self, searcher: Searcher) -> Values:
         """Column readers on `searcher`, opened once per commit."""
@@ -142,20 +142,24 @@ class Reader:
             self._all_records = (searcher, _all_file_records(searcher))
         return dict(self._all_records[1])
 
-    def files_using(self, name: str) -> list[FileRecord]:
-        """Records of the files whose words hold `name` (codeindex.refs). Each file record
-        carries its words as one blob; this scans them all with `in` (C speed), and keeps
-        them for the life of the searcher."""
+    def files_using(self, name: str) -> list[tuple[FileRecord, bytes]]:
+        """The records and `refs` blobs of the files whose words hold `name` (codeindex.refs).
+        Each file record carries its blob: its words, then a line break and what refs keeps
+        beside them. This scans the words of all with bytes.find (C speed; the part after
+        the words is not scanned), and keeps the blobs for the life of the searcher."""
         searcher = self.searcher()
         words = self._words
         if words is None or words[0] is not searcher:
             read = searcher.reader().column_reader("refs", translate=False)
             docnums = sorted(postings_docs(searcher, "record", "file", False))
-            blobs = [(docnum, read[docnum]) for docnum in docnums]
+            blobs = [
+                (docnum, blob, _words_end(blob)) for docnum in docnums for blob in (read[docnum],)
+            ]
             words = self._words = (searcher, blobs)
         needle = b" " + name.encode("utf-8") + b" "
         data = self.values(searcher).data
-        return [file_from_stored(data(docnum)) for docnum, blob in words[1] if needle in blob]
+        found = [(docnum, blob) for docnum, blob, end in words[1] if blob.find(needle, 0, end) >= 0]
+        return [(file_from_stored(data(docnum)), blob) for docnum, blob in found]
 
     def symbols_in(self, path: str) -> list[Symbol]:
         searcher = self.searcher()
@@ -234,3 +238,8 @@ class Reader:
         data, clone = values.data, values.clone
         for docnum in sorted(searcher.docs_for_query(wanted)):
             yield data(docnum), clone(docnum)
+
+
+def _words_end(blob: bytes) -> int:
+    end = blob.find(b"\n")
+    return len(blob) if end < 0 else end

@@ -53,7 +53,7 @@ def schema() -> fields.Schema:
         sig=_terms_field(),  # stemmed words of the signature
         place=_terms_field(),  # stemmed words of the file's path
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
-        refs=_bytes_column(),  # on file records: the file's words (codeindex.refs.words)
+        refs=_bytes_column(),  # on file records: words and outline (codeindex.refs.blob)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         pclass=fields.COLUMN(PATH_CLASS),  # library code ranks before tests (classify)
         data=_bytes_column(),  # the symbol or file record (storage.codec)

@@ -1,0 +1,182 @@
+"""Where a name is used: candidate files from the index, reference sites from tree-sitter.
+
+Indexing stores, per file, its distinct words and an outline of its definitions (`blob`: a
+C-speed split and one JSON array, no extra parse). A query takes the files whose words hold
+the name, finds the name's occurrences in each, and parses only the definitions around them
+(the innermost indexed definition, or the module-level lines between definitions) with the
+language's reference query (`verify`). Occurrences in comments, strings and definitions fall
+out there. This is candidate-and-verify, as zoekt does: the index grows by the words' and
+the outline's bytes and is written at almost no cost, and a query parses a few kilobytes per
+use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codeindex.languages import LanguageSpec, spec_by_name
+from codeindex.models import FileRecord, Reference, ReferencesResult, Symbol
+from codeindex.refs.blob import MEMBER_KINDS, file_blob, words_of
+from codeindex.refs.verify import Site, line_of, sites
+
+if TYPE_CHECKING:
+    from codeindex.storage import Store
+
+__all__ = [
+    "REFERENCE_KINDS",
+    "file_blob",
+    "find_references",
+    "reference_counts",
+    "reference_name",
+    "references",
+    "split_name",
+    "words_of",
+]
+
+REFERENCE_KINDS = ("call", "decorator", "import", "type", "attribute", "name")
+READ_MAX = 64 << 20
+BOM = b"\xef\xbb\xbf"
+_RECEIVER_TAIL = re.compile(r"[.:/\\]+")
+Candidate = tuple[FileRecord, bytes]  # a file record and its `refs` blob
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """`Loader.parse` -> ("Loader", "parse"); `a.b.Loader.parse` -> ("Loader", "parse");
+    `parse` -> ("", "parse"). `::` (Rust) reads as `.`."""
+    qualifier, _, bare = name.replace("::", ".").strip(".").rpartition(".")
+    return qualifier.rpartition(".")[2], bare
+
+
+def find_references(
+    store: Store,
+    root: Path,
+    name: str,
+    candidates: Iterable[Candidate] | None = None,
+    kinds: Iterable[str] = (),
+) -> Iterator[Reference]:
+    """References to `name` in path order, then line and column. `candidates`: the files to
+    look in (default: every file whose words hold the name)."""
+    wanted_kinds = frozenset(kinds)
+    for path, source, site, scope, _ in _sites(store, root, name, candidates):
+        if wanted_kinds and site.kind not in wanted_kinds:
+            continue
+        column, text = line_of(source, site.offset)
+        yield Reference(path, site.row + 1, column, scope, text, site.kind)
+
+
+def _sites(
+    store: Store, root: Path, name: str, candidates: Iterable[Candidate] | None = None
+) -> Iterator[tuple[str, bytes, Site, str, LanguageSpec]]:
+    """(path, source, site, enclosing symbol's qualified name, language) of each use of
+    `name`, narrowed by its qualifier if it has one."""
+    qualifier, bare = split_name(name)
+    if not bare:
+        return
+    found = store.files_using(bare) if candidates is None else list(candidates)
+    if qualifier:
+        # A narrowed use names its qualifier in the file: `Loader.parse`, an import of the
+        # module, or `class Loader` around `self.parse`.
+        with_qualifier = {record.path for record, _ in store.files_using(qualifier)}
+        found = [item for item in found if item[0].path in with_qualifier]
+    for record, blob in sorted(found, key=_by_path):
+        if record.skipped:
+            continue
+        source = _read(os.path.join(root, record.path))
+        if source is None:
+            continue
+        spec = spec_by_name(record.language)
+        module = ""
+        for site in sites(source, spec, blob, bare):
+            if not site.scope and not module:
+                from codeindex.extract import module_name
+
+                module = module_name(record.path, spec)
+            scope = site.scope or module
+            if qualifier and not _narrowed(site, scope, qualifier, spec):
+                continue
+            yield record.path, source, site, scope, spec
+
+
+def _by_path(candidate: Candidate) -> str:
+    return candidate[0].path
+
+
+def _narrowed(site: Site, scope: str, qualifier: str, spec: LanguageSpec) -> bool:
+    """Whether the syntax shows the use is reached through `qualifier`: `Loader.parse`,
+    `pkg.Loader.parse`, `from pkg.loader import parse` for `loader.parse`, or `self.parse`
+    inside Loader."""
+    receiver = site.receiver
+    if not receiver:
+        return False
+    if receiver in spec.self_names:
+        return f".{qualifier}." in f".{scope}."
+    return _RECEIVER_TAIL.split(receiver.rstrip("()"))[-1] == qualifier
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read(READ_MAX)
+    except OSError:
+        return None  # gone or unreadable since it was indexed: nothing to show
+    return source[len(BOM) :] if source.startswith(BOM) else source
+
+
+def references(
+    store: Store,
+    root: Path,
+    name: str,
+    languages: frozenset[str] | None = None,
+    kinds: Iterable[str] = (),
+    paths: Iterable[str] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> ReferencesResult:
+    """A page of the references to `name` (see find_references), with how many there are."""
+    from codeindex.storage import path_matcher
+
+    unknown = sorted(set(kinds) - set(REFERENCE_KINDS))
+    if unknown:
+        raise ValueError(
+            f"unknown reference kind {unknown[0]!r}; use one of: {', '.join(REFERENCE_KINDS)}"
+        )
+    candidates = store.files_using(split_name(name)[1])
+    if languages is not None:
+        candidates = [item for item in candidates if item[0].language in languages]
+    globs = list(paths)
+    if globs:
+        matches = path_matcher(globs)
+        candidates = [item for item in candidates if matches(item[0].path)]
+    found = list(find_references(store, root, name, candidates, kinds))
+    return ReferencesResult(name=name, total=len(found), references=found[offset : offset + limit])
+
+
+def reference_name(symbol: Symbol) -> str:
+    """What to ask `references` for a definition: `Type.name` for a member (the receiver
+    narrows its uses), the bare name otherwise (a Go function `pkg.F` is called as `F` inside
+    its package)."""
+    if symbol.kind in MEMBER_KINDS:
+        scope = symbol.qualified_name.rpartition(".")[0].rpartition(".")[2]
+        if scope:
+            return f"{scope}.{symbol.name}"
+    return symbol.name
+
+
+def reference_counts(store: Store, root: Path, symbols: Sequence[Symbol]) -> list[int]:
+    """How many references each definition has (by `reference_name`, as `show --refs`
+    counts them). Definitions sharing a bare name are counted from one pass over its uses."""
+    names = [reference_name(symbol) for symbol in symbols]
+    by_bare: dict[str, dict[str, int]] = {}
+    for name in names:
+        by_bare.setdefault(split_name(name)[1], {})[name] = 0
+    for bare, counts in by_bare.items():
+        qualifiers = {name: split_name(name)[0] for name in counts}
+        for _, _, site, scope, spec in _sites(store, root, bare):
+            for name, qualifier in qualifiers.items():
+                if not qualifier or _narrowed(site, scope, qualifier, spec):
+                    counts[name] += 1
+    return [by_bare[split_name(name)[1]][name] for name in names]

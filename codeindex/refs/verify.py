@@ -1,0 +1,228 @@
+"""Verify a candidate file: find a name's occurrences, parse only the definitions around them,
+and keep those the language's reference query calls a use (queries/<language>.refs.scm)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
+from codeindex.refs.blob import MEMBER, NAME_BYTES, START, Outline, Row
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+TEXT_MAX = 200
+_WORD_BYTES = frozenset(NAME_BYTES | set(range(0x80, 0x100)))
+
+
+class Site(NamedTuple):
+    offset: int  # byte offset of the name
+    row: int  # 0-based line
+    kind: str  # call, decorator, import, type, attribute or name
+    receiver: str  # what the name is reached through, as written ("" if nothing)
+    scope: str  # the qualified name of the innermost definition around it ("" if none)
+
+
+_TreeKey = tuple[str, int, int, int, bool]  # language, start, end, first row, wrapped
+
+
+class _Parsers(threading.local):
+    """Parsers are not thread-safe and keep their included ranges: one per thread. Trees of
+    big regions are kept too (BIG_REGION bytes and more, BIG_TREES_BYTES of regions at most):
+    one module-level literal (pydoc_data/topics.py: 757 KB of strings) was most of what a
+    common name's query parsed, every time."""
+
+    def __init__(self) -> None:
+        self.by_language: dict[str, tree_sitter.Parser] = {}
+        self.big_trees: OrderedDict[_TreeKey, tuple[bytes, tree_sitter.Tree]]
+        self.big_trees = OrderedDict()
+
+    def get(self, language: str) -> tree_sitter.Parser:
+        parser = self.by_language.get(language)
+        if parser is None:
+            import tree_sitter
+
+            parser = self.by_language[language] = tree_sitter.Parser(ts_language(language))
+        return parser
+
+
+_PARSERS = _Parsers()
+BIG_REGION = 32 << 10
+BIG_TREES_BYTES = 8 << 20
+
+
+def sites(source: bytes, spec: LanguageSpec, blob: bytes, name: str) -> Iterator[Site]:
+    """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
+    definition around its line (or the module-level lines between definitions) in the outline
+    from the file's `refs` blob; each such region is parsed once, alone, for all its
+    occurrences."""
+    offsets = occurrences(source, name.encode())
+    if not offsets:
+        return
+    outline = Outline.decode(blob)
+    definition_lines = outline.definition_lines(name)
+    regions: dict[tuple[int, int], tuple[Row | None, list[tuple[int, int]]]] = {}
+    row = counted = line_count = 0
+    last_row = -1
+    for offset in offsets:
+        row += source.count(b"\n", counted, offset)
+        counted = offset
+        first_on_line, last_row = row != last_row, row
+        if first_on_line and row + 1 in definition_lines:
+            continue  # the definition's own name: not a reference, no parse needed
+        enclosing = outline.innermost(row + 1)
+        if enclosing is not None:
+            bounds = (enclosing[START], Outline.end(enclosing))
+        else:
+            line_count = line_count or source.count(b"\n") + 1
+            bounds = outline.gap(row + 1, line_count)
+        regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
+    for bounds, (enclosing, found) in sorted(regions.items()):
+        member = enclosing is not None and bool(enclosing[MEMBER])
+        scope = outline.qualified_name(enclosing) if enclosing is not None else ""
+        for offset, row, kind, receiver in _verified(source, spec, bounds, found, name, member):
+            yield Site(offset, row, kind, receiver, scope)
+
+
+def _verified(
+    source: bytes,
+    spec: LanguageSpec,
+    bounds: tuple[int, int],
+    found: list[tuple[int, int]],
+    name: str,
+    member: bool,
+) -> Iterator[tuple[int, int, str, str]]:
+    """(offset, row, kind, receiver) of the occurrences in `found` that are uses, parsing
+    only the lines in `bounds`. A member of a type that does not parse on its own (a
+    TypeScript method, a C# property) is parsed inside the language's member wrapper, as
+    clone snippets are."""
+    import tree_sitter
+
+    first, last = bounds
+    anchor, anchor_row = found[0]
+    start = _line_start(source, anchor, anchor_row, first - 1)
+    end = _line_start(source, anchor, anchor_row, last)
+    prefix, suffix = spec.clones.member_wrapper if member else ("", "")
+    wrapped = bool(prefix or suffix)
+    if wrapped:
+        text = prefix.encode() + source[start:end] + suffix.encode()
+        shift = len(prefix.encode()) - start
+    else:
+        text, shift = source, 0
+    key = (spec.name, start, end, first, wrapped)
+    tree = _big_tree(key, source) if end - start >= BIG_REGION else None
+    if tree is None:
+        if wrapped:
+            tree = _parse(spec.name, text, 0, len(text))
+        else:
+            tree = _parse(spec.name, text, start, end, first - 1)
+        if end - start >= BIG_REGION:
+            _keep_big_tree(key, source[start:end], tree)
+    query = ts_refs_query(spec.name)
+    size = len(name.encode())
+    for offset, row in found:
+        at = offset + shift
+        cursor = tree_sitter.QueryCursor(query)
+        cursor.set_byte_range(at, at + size)
+        best: tuple[int, str, str] | None = None
+        for index, captures in cursor.matches(tree.root_node):
+            if best is not None and index >= best[0]:
+                continue
+            kind = _kind_at(captures, at, at + size)
+            if kind is None:
+                continue
+            receivers = captures.get("receiver")
+            receiver = _text(text, receivers[0]) if receivers else ""
+            best = (index, kind, receiver)
+        if best is not None and best[1] != "definition":
+            yield offset, row, best[1], best[2]
+
+
+def _big_tree(key: _TreeKey, source: bytes) -> tree_sitter.Tree | None:
+    """The kept tree of the same region bytes at the same offset and row, if any: what a parse
+    of them would give."""
+    kept = _PARSERS.big_trees.get(key)
+    if kept is None or kept[0] != source[key[1] : key[2]]:
+        return None
+    _PARSERS.big_trees.move_to_end(key)
+    return kept[1]
+
+
+def _keep_big_tree(key: _TreeKey, region: bytes, tree: tree_sitter.Tree) -> None:
+    trees = _PARSERS.big_trees
+    trees[key] = (region, tree)
+    while sum(len(kept[0]) for kept in trees.values()) > BIG_TREES_BYTES:
+        trees.popitem(last=False)
+
+
+def _line_start(source: bytes, offset: int, row: int, wanted: int) -> int:
+    """Where 0-based line `wanted` starts (len(source) past the end), walking from `offset`,
+    which is on line `row`: one find per line between them, no line table of the file."""
+    at = source.rfind(b"\n", 0, offset) + 1
+    while row > wanted:
+        at = source.rfind(b"\n", 0, at - 1) + 1
+        row -= 1
+    while row < wanted:
+        found = source.find(b"\n", at)
+        if found < 0:
+            return len(source)
+        at, row = found + 1, row + 1
+    return at
+
+
+def _parse(language: str, text: bytes, start: int, end: int, row: int = 0) -> tree_sitter.Tree:
+    """Parse `text[start:end]` alone, keeping the rows and byte offsets of the whole."""
+    import tree_sitter
+
+    before = text.rfind(b"\n", 0, end) + 1
+    end_point = (row + text.count(b"\n", start, end), end - max(before, start))
+    if before > start:
+        end_point = (end_point[0], end - before)
+    parser = _PARSERS.get(language)
+    parser.included_ranges = [tree_sitter.Range((row, 0), end_point, start, end)]
+    return parser.parse(text)
+
+
+def _kind_at(captures: dict[str, list[tree_sitter.Node]], start: int, end: int) -> str | None:
+    """The capture naming the node at [start, end): `definition` or a reference kind."""
+    for capture, nodes in captures.items():
+        if capture == "receiver":
+            continue
+        for node in nodes:
+            if node.start_byte == start and node.end_byte == end:
+                return capture.removeprefix("reference.")
+    return None
+
+
+def _text(source: bytes, node: tree_sitter.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def occurrences(source: bytes, name: bytes) -> list[int]:
+    """Offsets of `name` as a whole word. bytes.find, then a look at the bytes around: a
+    regex with a look-behind cannot skip ahead to the literal and costs 10x more."""
+    found = []
+    size = len(name)
+    at = source.find(name)
+    while at >= 0:
+        end = at + size
+        if (at == 0 or source[at - 1] not in _WORD_BYTES) and (
+            end == len(source) or source[end] not in _WORD_BYTES
+        ):
+            found.append(at)
+        at = source.find(name, end)
+    return found
+
+
+def line_of(source: bytes, offset: int) -> tuple[int, str]:
+    """The 1-based character column of `offset` and its line's trimmed text."""
+    line_start = source.rfind(b"\n", 0, offset) + 1
+    line_end = source.find(b"\n", offset)
+    if line_end < 0:
+        line_end = len(source)
+    column = len(source[line_start:offset].decode("utf-8", errors="replace"))
+    text = source[line_start:line_end].decode("utf-8", errors="replace").strip()
+    return column + 1, text[:TEXT_MAX]
