@@ -19,9 +19,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from codeindex.api import CodeIndex
 from codeindex.clones.fingerprints import DEFAULT_MIN_SIMILARITY
 from codeindex.languages import LANGUAGES
-from codeindex.models import KINDS
+from codeindex.models import KINDS, SearchResult, SimilarResult
 from codeindex.refs import REFERENCE_KINDS
 
 _ALIASES = tuple(sorted({alias for spec in LANGUAGES for alias in spec.aliases}))
@@ -38,6 +39,13 @@ Similarity = Annotated[
     Field(ge=0.0, le=1.0, description="lowest similarity to report, 0..1 (1 = same code)"),
 ]
 Offset = Annotated[int, Field(ge=0, description="skip this many results (paging)")]
+CountRefs = Annotated[
+    bool,
+    Field(
+        description="also give each result's number of references (`refs`), as "
+        "find_references counts them: a cue to what is reused; slower, one pass per name"
+    ),
+]
 Tests = Literal["include", "exclude", "only"]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -59,6 +67,7 @@ def search_symbols(
     tests: Annotated[
         Tests, Field(description="tests and fixtures: include (after library code), exclude, only")
     ] = "include",
+    refs: CountRefs = False,
 ) -> schemas.SearchOutput:
     """Find definitions (functions, methods, classes, types...) by name across the project.
     Identifier-aware: 'user' finds get_user, UserService, userId, USER_ID; 'pars*' is a
@@ -75,8 +84,9 @@ def search_symbols(
         return schemas.SearchOutput(
             query=query, total=0, offset=offset, more=0, results=[], note=empty_reason
         )
-    result = service.query(
-        lambda ci: ci.search(
+
+    def search(ci: CodeIndex) -> SearchResult:
+        found = ci.search(
             query,
             languages=[language] if language else None,
             kinds=[kind] if kind else None,
@@ -84,7 +94,9 @@ def search_symbols(
             limit=offset + limit,
             tests=tests,
         )
-    )
+        return ci.with_reference_counts(found) if refs else found
+
+    result = (service.query_slow if refs else service.query)(search)
     data = result.to_json()
     results, more = page(data["results"], data["total"], offset, limit)
     return schemas.SearchOutput(
@@ -208,6 +220,7 @@ def find_similar(
     language: Language | None = None,
     limit: Annotated[int, Field(ge=1, le=100, description="most matches to return")] = 10,
     min_similarity: Similarity = DEFAULT_MIN_SIMILARITY,
+    refs: CountRefs = False,
 ) -> schemas.SimilarOutput:
     """Scan before writing: existing functions and methods whose bodies resemble `code` (a
     draft or a snippet), most similar first (matches of functions nested in the snippet's
@@ -215,14 +228,17 @@ def find_similar(
     near copy: reuse it; 0.7-0.9 is related code worth reading first. When nothing reaches
     `min_similarity`, `near_misses` holds the closest few below it. Snippets over 256 KiB
     are refused."""
-    result = service_of(ctx).query_slow(
-        lambda ci: ci.similar(
+
+    def similar(ci: CodeIndex) -> SimilarResult:
+        found = ci.similar(
             code,
             languages=[language] if language else None,
             limit=limit,
             min_similarity=min_similarity,
         )
-    )
+        return ci.with_reference_counts(found) if refs else found
+
+    result = service_of(ctx).query_slow(similar)
     data = result.to_json()
     total = int(data.get("total", len(data["matches"])))
     matches, more = page(data["matches"], total, 0, limit)

@@ -269,6 +269,13 @@ def test_find_references_over_mcp_mirrors_the_library(tmp_path: Path) -> None:
         assert "should be 'call'" in session.error(
             "find_references", {"name": "consume", "kind": "x"}
         )
+        # search_symbols and find_similar count references when asked, as the CLI does.
+        counted = session.ok(
+            "search_symbols", {"query": "consume", "kind": "function", "refs": True}
+        )
+        assert [(r["name"], r["refs"]) for r in counted["results"]] == [("consume", 3)]
+        plain = session.ok("search_symbols", {"query": "consume", "kind": "function"})
+        assert "refs" not in plain["results"][0]
         # get_symbol gives a lone definition's first callers.
         symbol = session.ok("get_symbol", {"name": "rate_limit"})
         refs = symbol["matches"][0]["refs"]

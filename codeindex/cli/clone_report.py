@@ -70,7 +70,7 @@ def similar_text(result: SimilarResult) -> list[str]:
 
 
 def _similar_line(match: SimilarMatch) -> str:
-    refs = f"  ({match.refs} refs)" if match.refs is not None else ""
+    refs = "" if match.refs is None else f"  ({match.refs} ref{'' if match.refs == 1 else 's'})"
     return (
         f"{match.similarity:.2f}  {match.symbol.path}:{_lines(match.symbol)}  "
         f"{match.symbol.qualified_name}{refs}"

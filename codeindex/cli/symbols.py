@@ -39,7 +39,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for hit in result.hits:
         line = format_symbol(hit.symbol)
         if hit.refs is not None:
-            line += f"  ({hit.refs} refs)"
+            line += f"  ({hit.refs} ref{'' if hit.refs == 1 else 's'})"
         print(f"{line}  -- {hit.symbol.doc}" if hit.match == "doc" and hit.symbol.doc else line)
     if result.total > len(result.hits):
         print(f"({result.total - len(result.hits)} more; raise --limit)", file=sys.stderr)
