@@ -179,3 +179,15 @@ def test_an_index_from_another_version_is_rebuilt_not_refused(project) -> None: 
     assert "another version" in result.stderr
     assert run_cli("index", cwd=root).returncode == 0
     assert marker.read_text(encoding="utf-8") != '{"format": "code-index", "version": 1}\n'
+
+
+def test_index_says_what_the_rebuild_of_another_versions_index_did(project) -> None:  # type: ignore[no-untyped-def]
+    # The rebuild is the work `index` did: its report must not read "indexed 0 files".
+    root = project({"app.py": "def one():\n    pass\n", "lib.py": "def two():\n    pass\n"})
+    assert run_cli("index", cwd=root).returncode == 0
+    marker = root / ".code-index" / "code-index.json"
+    marker.write_text('{"format": "code-index", "version": 1}\n', encoding="utf-8")
+    result = run_cli("index", "--json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "another version" in result.stderr
+    assert json.loads(result.stdout)["indexed"] == 2

@@ -9,6 +9,7 @@ from codeindex import storage
 from codeindex.cli.opening import (
     open_current,
     open_index,
+    open_or_rebuild,
     rebuild,
     refresh_with_progress,
     watcher_of,
@@ -27,11 +28,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.rebuild:
         report = rebuild(args)
     else:
-        code_index = open_current(args)
+        code_index, rebuilt = open_or_rebuild(args)
         # `index` asked for the work: wait for another writer, then do what it left undone.
         report = refresh_with_progress(code_index, INDEX_LOCK_TIMEOUT)
         if report is None:
             return fail(code_index.read_only_reason)
+        if rebuilt is not None:  # the work was the rebuild: say what it did
+            report = _then(rebuilt, report)
         storage.clear_leftovers(code_index.root)  # of a killed rebuild
     if args.json:
         emit_json(
@@ -49,6 +52,17 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
         )
     return EXIT_OK
+
+
+def _then(first: UpdateReport, second: UpdateReport) -> UpdateReport:
+    """One report for two updates in a row."""
+    return UpdateReport(
+        indexed=first.indexed + second.indexed,
+        removed=first.removed + second.removed,
+        symbols=first.symbols + second.symbols,
+        skipped=first.skipped + second.skipped,
+        seconds=first.seconds + second.seconds,
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -28,12 +28,17 @@ def open_current(args: argparse.Namespace) -> api.CodeIndex:
     """The root's index. One of ours in another format version (code-index was upgraded) is
     rebuilt first, beside the old one as --rebuild does: it is only a cache, and every
     command would fail until then."""
+    return open_or_rebuild(args)[0]
+
+
+def open_or_rebuild(args: argparse.Namespace) -> tuple[api.CodeIndex, UpdateReport | None]:
+    """The root's index, and what rebuilding it took when it was in another format version."""
     try:
-        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size), None
     except storage.OtherVersion:
         print("code-index: note: the index is from another version; rebuilding it", file=sys.stderr)
-        rebuild(args)
-        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size)
+        report = rebuild(args)
+        return api.CodeIndex.open(args.root, max_file_size=args.max_file_size), report
 
 
 def refresh_with_progress(
