@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from test_mcp_tools import Session, wait_ready, write
@@ -75,10 +76,17 @@ def test_nul_bytes_and_missing_reindex_paths_are_refused(session: Session) -> No
     assert "NUL byte" in session.error("get_symbol", {"name": "load", "path": "pkg/\0"})
     missing = session.error("reindex", {"paths": ["no/such/dir"]})
     assert "no/such/dir does not exist" in missing
-    # A file deleted since it was indexed is a fine scope: reindex drops it.
-    (session.root / "pkg/other.py").rename(session.root / "pkg/other.txt")
+
+
+def test_reindex_of_a_file_deleted_since_it_was_indexed_drops_it(tmp_path: Path) -> None:
+    # Without a watcher, so that nothing else notices the deletion first: then the path is
+    # neither on disk nor in the index, and "does not exist" would be the right answer.
+    write(tmp_path, FILES)
+    session = Session(tmp_path, use_watcher=False)
     try:
-        assert session.ok("reindex", {"paths": ["pkg/other.py"]})["removed"] in (0, 1)
+        wait_ready(session.service)
+        (tmp_path / "pkg/other.py").unlink()
+        assert session.ok("reindex", {"paths": ["pkg/other.py"]})["removed"] == 1
+        assert "does not exist" in session.error("reindex", {"paths": ["pkg/other.py"]})
     finally:
-        (session.root / "pkg/other.txt").rename(session.root / "pkg/other.py")
-        session.ok("reindex", {"paths": ["pkg/other.py"]})
+        session.close()
