@@ -181,5 +181,23 @@ def remove_leftovers(root: Path, min_age: float = 0.0) -> None:
             if now - entry.stat(follow_symlinks=False).st_mtime < min_age:
                 continue
             remove_ours(Path(entry.path))
-        except (NotOurs, OSError):
-            continue  # not ours after all, or not removable: leave it
+        except NotOurs:
+            _remove_unmarked_side(Path(entry.path))
+        except OSError:
+            continue  # not removable: leave it
+
+
+def _remove_unmarked_side(side: Path) -> None:
+    """A side directory killed before its marker was in place: empty, or holding only the
+    marker's own temporary file. Nothing in it can be anyone else's, so it goes; a side
+    directory with anything else in it is left alone."""
+    marker_temporary = f".{MARKER_FILE}."
+    try:
+        names = os.listdir(side)
+        if any(not (n.startswith(marker_temporary) and n.endswith(".tmp")) for n in names):
+            return
+        for name in names:
+            os.unlink(side / name)
+        side.rmdir()
+    except OSError:
+        return  # not removable, or in use after all: leave it

@@ -249,9 +249,13 @@ def test_index_clears_what_killed_rebuilds_left_and_nothing_else(tmp_path: Path)
     leftover, foreign = root / ".code-index.tmp-1-dead", root / ".code-index.tmp-2-mine"
     write_files(leftover, {"code-index.json": "{}", "symbols_x.seg": "x"})
     write_files(foreign, {"notes.txt": "data"})
+    # Killed between making the side directory and putting its marker in place.
+    unmarked, half_marked = root / ".code-index.tmp-3-dead", root / ".code-index.tmp-4-dead"
+    unmarked.mkdir()
+    write_files(half_marked, {".code-index.json.4-00ff00ff.tmp": ""})
     old = time.time() - 3600
-    for directory in (leftover, foreign):
+    for directory in (leftover, foreign, unmarked, half_marked):
         os.utime(directory, (old, old))
     assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
-    assert not leftover.exists()
+    assert not leftover.exists() and not unmarked.exists() and not half_marked.exists()
     assert (foreign / "notes.txt").read_text() == "data"
