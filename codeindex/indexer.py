@@ -18,124 +18,23 @@ import os
 import queue
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import xxhash
-
 from codeindex import storage
-from codeindex.clones.fingerprints import fingerprint_files
-from codeindex.extract import Extraction, extract
-from codeindex.fsutil import Source, Unreadable, atomic_write, read_source, sniff
+from codeindex.file_reading import read_files
+from codeindex.fsutil import atomic_write
 from codeindex.index_dir import STATE_FILE, read_state
-from codeindex.languages import LanguageSpec, language_for_path
-from codeindex.models import FileRecord, IndexedFile, IndexedSymbol, UpdateReport
-from codeindex.refs import file_blob
+from codeindex.models import FileRecord, UpdateReport
 from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 
 PARALLEL_MIN_FILES = 48
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
 RETRIED_SKIPS = ("unreadable", "vanished")
-# Enough source per fingerprinting pass that its fixed cost stops counting (on the stdlib,
-# 0.47 s of it one file at a time; Python's rules from tokens are some 200 array calls a
-# pass: 512 KB took 1.33-1.41 s against 1.39-1.50 s at 256 KB), little enough that the trees
-# held meanwhile and the pass's arrays stay small: a worker's peak RSS on the stdlib was
-# 91 MB with 256 KB, 103 MB with 512 KB and 139 MB with 1 MB.
-FINGERPRINT_BATCH_BYTES = 512 << 10
-
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Extracted:
-    """A file read and parsed, waiting for its batch to be fingerprinted."""
-
-    candidate: Candidate
-    spec: LanguageSpec
-    digest: str
-    extraction: Extraction
-
-
-def read_files(
-    root: Path, candidates: Iterable[Candidate], limit: int = DEFAULT_MAX_FILE_SIZE
-) -> Iterator[IndexedFile]:
-    """What each file contributes to the index, in candidate order. Never raises for bad
-    input: a file that cannot be indexed is recorded with the reason, so status can report
-    it. Fingerprints are computed FINGERPRINT_BATCH_BYTES of source at a time (see
-    clones.batch)."""
-    batch: list[IndexedFile | _Extracted] = []
-    batch_bytes = 0
-    for candidate in candidates:
-        item = _read_and_extract(root, candidate, limit)
-        batch.append(item)
-        if isinstance(item, _Extracted):
-            batch_bytes += len(item.extraction.source)
-        if batch_bytes >= FINGERPRINT_BATCH_BYTES:
-            yield from _fingerprinted(batch)
-            batch, batch_bytes = [], 0
-    yield from _fingerprinted(batch)
-
-
-def _read_and_extract(root: Path, candidate: Candidate, limit: int) -> IndexedFile | _Extracted:
-    spec = language_for_path(candidate.path)
-    language = spec.name if spec else ""
-
-    def skipped(reason: str, digest: str = "", read: Source | None = None) -> IndexedFile:
-        size, mtime_ns = (
-            (read.size, read.mtime_ns) if read else (candidate.size, candidate.mtime_ns)
-        )
-        record = FileRecord(candidate.path, size, mtime_ns, digest, language, 0, reason)
-        return IndexedFile(record)
-
-    if candidate.skip or spec is None:
-        return skipped(candidate.skip or "unknown language")
-    try:
-        read = read_source(root, candidate.path, limit)
-    except Unreadable as why:
-        return skipped(str(why))
-    # The opened file's size and time: they belong to the bytes read, even if the file
-    # changed since the walk.
-    candidate = Candidate(candidate.path, read.size, read.mtime_ns)
-    source = read.data
-    digest = xxhash.xxh3_64_hexdigest(source)
-    if reason := sniff(source):
-        return skipped(reason, digest, read)
-    try:
-        extraction = extract(source, spec, candidate.path)
-    except Exception as exc:  # a grammar crash must not stop the build
-        return skipped(f"parse error: {type(exc).__name__}", digest, read)
-    return _Extracted(candidate, spec, digest, extraction)
-
-
-def _fingerprinted(batch: list[IndexedFile | _Extracted]) -> Iterator[IndexedFile]:
-    extracted = [item for item in batch if isinstance(item, _Extracted)]
-    prints = iter(fingerprint_files([(item.extraction, item.spec) for item in extracted]))
-    for item in batch:
-        if isinstance(item, IndexedFile):
-            yield item
-            continue
-        fingerprints = next(prints)
-        symbols = item.extraction.symbols
-        indexed = [
-            IndexedSymbol(symbol, tuple(unit.terms), unit.payload)
-            if (unit := fingerprints.get(index)) is not None
-            else IndexedSymbol(symbol)
-            for index, symbol in enumerate(symbols)
-        ]
-        indexed.append(IndexedSymbol(item.extraction.module))
-        candidate = item.candidate
-        record = FileRecord(
-            candidate.path,
-            candidate.size,
-            candidate.mtime_ns,
-            item.digest,
-            item.spec.name,
-            len(symbols),
-        )
-        yield IndexedFile(record, tuple(indexed), file_blob(item.extraction.source, symbols))
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ def test_fingerprints_do_not_depend_on_batches_or_workers(project, monkeypatch) 
     """Files are fingerprinted a batch at a time (encode.encode_files lays them end to end);
     whatever the batches and the workers' shares, every payload is the one the file gets
     alone. Bad files sit between the good ones, as they do in a real tree."""
-    from codeindex import indexer
+    from codeindex import file_reading
 
     body = "\n".join(f"    total{k} = values[{k}] * scale + offset" for k in range(4))
     files: dict[str, str | bytes] = {
@@ -109,9 +109,9 @@ def test_fingerprints_do_not_depend_on_batches_or_workers(project, monkeypatch) 
         return found
 
     root = project(files)
-    monkeypatch.setattr(indexer, "FINGERPRINT_BATCH_BYTES", 1)  # a batch per file
+    monkeypatch.setattr(file_reading, "FINGERPRINT_BATCH_BYTES", 1)  # a batch per file
     alone = payloads(root, workers=1)
-    monkeypatch.setattr(indexer, "FINGERPRINT_BATCH_BYTES", 1500)  # a few files per batch
+    monkeypatch.setattr(file_reading, "FINGERPRINT_BATCH_BYTES", 1500)  # a few files per batch
     assert payloads(root, workers=2) == alone
     assert len(alone) == 60  # the `combine` functions; `tiny` is below the minimum size
 
@@ -147,7 +147,7 @@ def test_too_large_files_are_recorded_and_come_back_when_the_limit_rises(project
 
 def test_vanished_file_between_walk_and_read(indexed) -> None:
     code_index = indexed({"a.py": "def a(): pass\n"})
-    from codeindex.indexer import read_files
+    from codeindex.file_reading import read_files
     from codeindex.walker import Candidate
 
     [outcome] = read_files(code_index.root, [Candidate("gone.py", 10, 1)])

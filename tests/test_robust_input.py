@@ -111,7 +111,7 @@ def test_a_bad_gitignore_line_costs_that_line(tmp_path: Path) -> None:
 
 
 def test_a_fifo_swapped_in_after_the_walk_does_not_hang(indexed, tmp_path: Path) -> None:
-    from codeindex.indexer import read_files
+    from codeindex.file_reading import read_files
     from codeindex.walker import Candidate
 
     code_index = indexed({"a.py": "def alpha(): pass\n"})
@@ -123,7 +123,7 @@ def test_a_fifo_swapped_in_after_the_walk_does_not_hang(indexed, tmp_path: Path)
 
 
 def test_a_symlink_swapped_in_to_outside_the_root_is_not_read(indexed, tmp_path: Path) -> None:
-    from codeindex.indexer import read_files
+    from codeindex.file_reading import read_files
     from codeindex.walker import Candidate
 
     code_index = indexed({"a.py": "def alpha(): pass\n"})
