@@ -36,7 +36,10 @@ from codeindex_server import calls
 log = logging.getLogger("codeindex_server")
 
 OPERATIONS = frozenset({"duplicates"})  # CodeIndex methods the worker runs
-RECYCLE_MB = 300  # a worker above this resident size after a call is replaced by a new one
+# A worker above this resident size after a call is replaced by a new one: what a scan of a
+# real repository left (~250 MB on the standard library) goes back to the system instead of
+# idling beside the server; the next call pays the start. A small project's worker (~50 MB) stays.
+RECYCLE_MB = 150
 POLL = 0.1  # seconds between checks for a cancelled call
 PROGRESS_EVERY = 1.0  # seconds between progress notifications
 
