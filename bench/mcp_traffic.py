@@ -32,6 +32,9 @@ from typing import Any
 
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import machine, save, table  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 OURS = Path(sys.executable).parent / "code-index"  # started as `code-index mcp`
 PROTOCOL = "2025-06-18"
@@ -442,12 +445,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     add_arguments(parser)
     args = parser.parse_args(argv)
+    started_on = machine()
     results = run(args.corpus.resolve(), args)
     for measure, value, target in rows(results):
         print(f"{measure:<75} {value:<45} {target}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        save(args.json, {"machine": started_on, **results})
     return 0
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results table, from a saved run (bench/tables.py renders bench/README.md)."""
+    return table(["Measure", "Result", "Target"], rows(results))
 
 
 if __name__ == "__main__":
