@@ -41,12 +41,11 @@ def regenerate(text: str, results: Path) -> tuple[str, list[str]]:
             rf"(<!-- results:{re.escape(name)} -->\n).*?(<!-- /results:{re.escape(name)} -->)",
             re.DOTALL,
         )
-        if pattern.search(text) is None:
+        match = pattern.search(text)
+        if match is None:
             missing.append(name)
             continue
         body = section(name, json.loads(saved.read_text(encoding="utf-8")))
-        match = pattern.search(text)
-        assert match is not None
         text = text[: match.end(1)] + body + "\n" + text[match.start(2) :]
     return text, missing
 

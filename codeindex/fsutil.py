@@ -110,9 +110,16 @@ def sniff(data: bytes) -> str:
     return ""
 
 
+def is_temporary_of(name: str, target_name: str) -> bool:
+    """Whether `name` is a temporary file atomic_write made for `target_name` (a killed
+    writer can leave one behind)."""
+    return name.startswith(f".{target_name}.") and name.endswith(".tmp")
+
+
 def atomic_write(target: Path, data: bytes | bytearray) -> None:
     """Replace `target` with `data` in one step; raises OSError and leaves no temporary file
     when it cannot (read-only or full disk)."""
+    # Named so that is_temporary_of recognises it.
     temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         with open(temporary, "xb") as handle:

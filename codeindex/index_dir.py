@@ -191,10 +191,11 @@ def _remove_unmarked_side(side: Path) -> None:
     """A side directory killed before its marker was in place: empty, or holding only the
     marker's own temporary file. Nothing in it can be anyone else's, so it goes; a side
     directory with anything else in it is left alone."""
-    marker_temporary = f".{MARKER_FILE}."
+    from codeindex.fsutil import is_temporary_of
+
     try:
         names = os.listdir(side)
-        if any(not (n.startswith(marker_temporary) and n.endswith(".tmp")) for n in names):
+        if not all(is_temporary_of(name, MARKER_FILE) for name in names):
             return
         for name in names:
             os.unlink(side / name)

@@ -174,7 +174,6 @@ class SymbolSearch:
         return self._near_words(field, word, limit)
 
     def _near_words(self, field: str, word: str, limit: int = FUZZY_MAX_EXPANSIONS) -> list[str]:
-
         vocabulary = self._vocabularies.get(field)
         if vocabulary is None:
             vocabulary = ByLength(self._segment_words.words(self.searcher, field))
