@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from codeindex.cli.opening import open_index
 from codeindex.cli.output import EXIT_FOUND, EXIT_OK, emit_json, fail
+from codeindex.fsutil import atomic_write
 from codeindex.languages import language_for_path
 from codeindex.models import DuplicatesResult
 
@@ -40,7 +40,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
     )
     if args.update_baseline:
         try:
-            _write_text(Path(args.update_baseline), baseline.dump(result.found or []))
+            atomic_write(Path(args.update_baseline), baseline.dump(result.found or []).encode())
         except OSError as exc:
             return fail(f"cannot write baseline {args.update_baseline}: {exc.strerror or exc}")
         print(f"baseline: {len(result.found or [])} group(s) written", file=sys.stderr)
@@ -81,13 +81,6 @@ def print_duplicates(result: DuplicatesResult, output: str, members: int | None)
             ),
             file=sys.stderr,
         )
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Whole or not at all: a temporary file beside the target, then renamed over it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
