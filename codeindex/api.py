@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from codeindex import storage
-from codeindex.api_input import check_similarity, no_match_note, parse_search, resolve_languages
+from codeindex.api_input import no_match_note, parse_search, resolve_languages
 from codeindex.api_open import (
     build_beside,
     existing_root,
@@ -28,6 +27,7 @@ from codeindex.api_types import (
     IndexStatus,
     LanguageCounts,
     OutlineNode,
+    Rebuilt,
     SkippedFile,
     SymbolSource,
     UsageError,
@@ -49,9 +49,8 @@ from codeindex.models import (
     UpdateReport,
 )
 
-_Counted = TypeVar("_Counted", SearchResult, SimilarResult)
-
 if TYPE_CHECKING:
+    from codeindex.api_refs import Counted
     from codeindex.clones.baseline import Baseline
     from codeindex.clones.table import CloneTables
     from codeindex.indexer import Indexer, Progress
@@ -78,13 +77,6 @@ DEFAULT_LIMIT = 20
 DEFAULT_REFS_LIMIT = 100
 SHOW_REFS = 10  # references shown with a definition (`show --refs`, get_symbol)
 SHOW_CANDIDATES = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class Rebuilt:
-    code_index: CodeIndex
-    report: UpdateReport
-    waited: bool  # another rebuild ran first
 
 
 class CodeIndex:
@@ -118,7 +110,9 @@ class CodeIndex:
     @property
     def _indexer(self) -> Indexer:
         if self._writer is None:
-            self._writer = _new_indexer(self.root, self._store, self._max_file_size)
+            from codeindex.indexer import Indexer
+
+            self._writer = Indexer(self.root, self._store, self._max_file_size)
         return self._writer
 
     @property
@@ -290,25 +284,9 @@ class CodeIndex:
         offset: int = 0,
     ) -> ReferencesResult:
         """Where `name` is used (codeindex.refs); `Type.name` narrows by receiver."""
-        from codeindex import refs
+        from codeindex.api_refs import references
 
-        if limit < 1 or offset < 0:
-            raise UsageError("limit must be at least 1 and offset at least 0")
-        if not name.strip():
-            raise UsageError("give a name, e.g. `code-index refs parse`")
-        try:
-            return refs.references(
-                self._store,
-                self.root,
-                name.strip(),
-                resolve_languages(languages),
-                kinds or (),
-                paths or (),
-                limit,
-                offset,
-            )
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        return references(self._store, self.root, name, languages, kinds, paths, limit, offset)
 
     def callers(self, symbol: Symbol, limit: int = SHOW_REFS) -> ReferencesResult:
         """The first references to a definition: by `Type.name` for members, so the receiver
@@ -317,22 +295,12 @@ class CodeIndex:
 
         return self.references(reference_name(symbol), limit=limit)
 
-    def with_reference_counts(self, result: _Counted) -> _Counted:
+    def with_reference_counts(self, result: Counted) -> Counted:
         """The result with each match's number of references (`refs`), counted as
         `show --refs` counts them: one pass over each distinct name's uses."""
-        from dataclasses import replace
+        from codeindex.api_refs import with_reference_counts
 
-        from codeindex.refs import reference_counts
-
-        if isinstance(result, SearchResult):
-            counts = reference_counts(self._store, self.root, [h.symbol for h in result.hits])
-            hits = [replace(hit, refs=n) for hit, n in zip(result.hits, counts, strict=True)]
-            return replace(result, hits=hits)
-        matches = [*result.matches, *result.near_misses]
-        counts = reference_counts(self._store, self.root, [m.symbol for m in matches])
-        counted = [replace(match, refs=n) for match, n in zip(matches, counts, strict=True)]
-        split = len(result.matches)
-        return replace(result, matches=counted[:split], near_misses=counted[split:])
+        return with_reference_counts(self._store, self.root, result)
 
     def source_of(self, symbol: Symbol) -> str:
         # Split on "\n" only, as tree-sitter counts rows: str.splitlines() also breaks at form
@@ -370,22 +338,9 @@ class CodeIndex:
     ) -> SimilarResult:
         """Existing functions like a snippet, most similar first. Without `languages`, the
         languages that parse the snippet with the fewest errors are searched."""
-        from codeindex.clones import similar
+        from codeindex.api_clones import similar
 
-        if limit < 1:
-            raise UsageError("limit must be at least 1")
-        check_similarity(min_similarity)
-        try:
-            return similar.similar(
-                self._store,
-                self._clone_tables,
-                code,
-                resolve_languages(languages),
-                limit,
-                min_similarity,
-            )
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        return similar(self._store, self._clone_tables, code, languages, limit, min_similarity)
 
     def duplicates(
         self,
@@ -407,26 +362,21 @@ class CodeIndex:
         (platform variants, mirrors, families, deprecated or vendored code;
         `hide_variants` is its old name); groups a `baseline` holds are left out too (each
         filter's count is in `hidden`)."""
-        from codeindex.clones import scan
-        from codeindex.clones.selection import TESTS_CHOICES, Options
+        from codeindex.api_clones import duplicates
 
-        check_similarity(min_similarity)
-        if limit is not None and limit < 1:
-            raise UsageError("limit must be at least 1")
-        if min_lines is not None and min_lines < 1:
-            raise UsageError("--min-lines must be at least 1")
-        if tests not in TESTS_CHOICES:
-            raise UsageError(f"tests must be one of {', '.join(TESTS_CHOICES)}")
-        relative = self.relative_path(path) if path else None
-        options = Options(relative, tests, hide_intentional or hide_variants, baseline, limit)
-        return scan.duplicates(
+        return duplicates(
             self._store,
             self._clone_tables,
-            resolve_languages(languages),
+            self.root,
+            path,
+            languages,
             min_similarity,
-            options,
-            min_lines if min_lines is not None else scan.SCAN_MIN_LINES,
-            blocks=blocks,
+            limit,
+            min_lines,
+            blocks,
+            tests,
+            hide_intentional or hide_variants,
+            baseline,
         )
 
     def status(self) -> IndexStatus:
@@ -438,9 +388,3 @@ class CodeIndex:
             read_state(self._store.directory),
             self._read_only_reason,
         )
-
-
-def _new_indexer(root: Path, index_store: storage.Store, max_file_size: int) -> Indexer:
-    from codeindex.indexer import Indexer
-
-    return Indexer(root, index_store, max_file_size)

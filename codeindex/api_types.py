@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from codeindex.models import FileRecord, Symbol
+from codeindex.models import FileRecord, Symbol, UpdateReport
+
+if TYPE_CHECKING:
+    from codeindex.api import CodeIndex
 
 __all__ = [
     "IndexStatus",
     "LanguageCounts",
     "OutlineNode",
+    "Rebuilt",
     "SkippedFile",
     "SymbolSource",
     "UsageError",
@@ -25,6 +29,15 @@ __all__ = [
 
 class UsageError(ValueError):
     """Bad input from the caller; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """A rebuilt index (CodeIndex.rebuild), opened."""
+
+    code_index: CodeIndex
+    report: UpdateReport
+    waited: bool  # another rebuild ran first
 
 
 class LanguageCounts(TypedDict):

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
 from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
 from codeindex.models import CALLABLE_KINDS, Symbol
 
@@ -26,16 +27,12 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 SIGNATURE_MAX = 200
-DOC_TEXT_MAX = 600  # the first paragraph of a doc, indexed as words
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
 _NEEDS_SQUEEZE = re.compile(r"\s\s|[^\S ]")  # a run of blanks, or a tab or line break
 _OPENING_SPACE = re.compile(r"([(\[]) ")
 _CLOSING_SPACE = re.compile(r" ([)\]])")
-# `//!` before `///?`: the alternation takes the first branch that matches.
-_DOC_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|//!|///?|#)\s?")
-_XML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @dataclass(slots=True)
@@ -85,7 +82,7 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     package = ""
     for pattern, captures in _matches(tree, source, spec):
         if "package" in captures:
-            package = _text(source, captures["package"][0])
+            package = node_text(source, captures["package"][0])
         definition = _definition_from(pattern, captures, source)
         if definition is None:
             continue
@@ -152,7 +149,7 @@ def _definition_from(
         name=source[span[0] : span[1]].decode("utf-8", errors="replace"),
         name_row=name.start_point[0],
         name_span=span,
-        receiver=_text(source, receiver[0]) if receiver else "",
+        receiver=node_text(source, receiver[0]) if receiver else "",
         pattern=pattern,
         package="package" in captures,
     )
@@ -199,19 +196,7 @@ def _build_symbols(
         kind = definition.kind
         if kind == "function" and parent_kind in TYPE_SCOPES:
             kind = "method"
-        outer = _outer_node(node, spec)
-        symbol = Symbol(
-            name=definition.name,
-            qualified_name=qualified,
-            kind=kind,
-            language=spec.name,
-            path=path,
-            line=definition.name_row + 1,
-            end_line=node.end_point[0] + 1,
-            signature=_signature(node, spec, source),
-            start_line=outer.start_point[0] + 1,
-            **_doc(node, outer, spec, source),
-        )
+        symbol = _symbol(definition, kind, qualified, spec, path, source)
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
@@ -221,6 +206,25 @@ def _build_symbols(
         )
     module = _module_symbol(spec, path, source, tree)
     return Extraction(symbols=symbols, callables=callables, tree=tree, source=source, module=module)
+
+
+def _symbol(
+    definition: _Definition, kind: str, qualified: str, spec: LanguageSpec, path: str, source: bytes
+) -> Symbol:
+    node = definition.node
+    outer = _outer_node(node, spec)
+    return Symbol(
+        name=definition.name,
+        qualified_name=qualified,
+        kind=kind,
+        language=spec.name,
+        path=path,
+        line=definition.name_row + 1,
+        end_line=node.end_point[0] + 1,
+        signature=_signature(node, spec, source),
+        start_line=outer.start_point[0] + 1,
+        **definition_doc(node, outer, spec, source),
+    )
 
 
 def _warn_once(path: str, what: str) -> None:
@@ -247,7 +251,7 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
     qualified names: the file's definitions are not nested in it."""
     qualified = module_name(path, spec)
     root = tree.root_node
-    doc = _doc_fields(_first_string(root, spec, source) if spec.doc_style == "docstring" else [])
+    doc = doc_fields(first_string(root, spec, source) if spec.doc_style == "docstring" else [])
     return Symbol(
         name=qualified.rpartition(".")[2],
         qualified_name=qualified,
@@ -264,10 +268,6 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
 
 def _join(scope: str, name: str) -> str:
     return f"{scope}.{name}" if scope else name
-
-
-def _text(source: bytes, node: tree_sitter.Node) -> str:
-    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
 def _outer_node(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node:
@@ -330,88 +330,3 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
     if len(text) > SIGNATURE_MAX:
         text = text[: SIGNATURE_MAX - 1] + "…"
     return text
-
-
-def _doc(
-    node: tree_sitter.Node, outer: tree_sitter.Node, spec: LanguageSpec, source: bytes
-) -> dict[str, str]:
-    if spec.doc_style == "docstring":
-        return _doc_fields(_docstring(node, spec, source))
-    return _doc_fields(_leading_comment(outer, spec, source))
-
-
-def _doc_fields(lines: list[str]) -> dict[str, str]:
-    """`doc` (the first line, shown) and `doc_text` (the first paragraph, indexed as words)."""
-    if not lines:
-        return {}
-    return {"doc": lines[0][:SIGNATURE_MAX], "doc_text": " ".join(lines)[:DOC_TEXT_MAX]}
-
-
-def _docstring(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
-    body = node.child_by_field_name("body")
-    if body is None or body.type not in spec.body_types:
-        return []
-    return _first_string(body, spec, source)
-
-
-def _first_string(body: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
-    """The first paragraph of a docstring: a string statement first in `body`."""
-    if not body.named_child_count:
-        return []
-    statement_type, string_type = spec.docstring_nodes
-    # named_child(0), not named_children[0]: a class body may hold hundreds of statements.
-    first = body.named_child(0)
-    if first is None or first.type != statement_type or not first.named_child_count:
-        return []
-    string = first.named_child(0)
-    if string is None or string.type != string_type:
-        return []
-    text = _text(source, string)
-    text = text.lstrip("rRbBuUfF").strip("\"'")
-    return _first_paragraph([text])
-
-
-def _leading_comment(outer: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> list[str]:
-    """The comment block directly above the definition, skipping attributes in between."""
-    comments: list[tree_sitter.Node] = []
-    expected_row = outer.start_point[0]
-    sibling = outer.prev_sibling
-    while sibling is not None:
-        end_row = _end_row(sibling)
-        if end_row < expected_row - 1:
-            break
-        if sibling.type in spec.comment_types:
-            before = sibling.prev_sibling
-            # A comment after code on its line (`x = 1  // note`) belongs to that code.
-            if (
-                before is not None
-                and before.type not in spec.comment_types
-                and _end_row(before) == sibling.start_point[0]
-            ):
-                break
-            comments.append(sibling)
-        elif sibling.type not in spec.attribute_types:
-            break
-        expected_row = sibling.start_point[0]
-        sibling = sibling.prev_sibling
-    return _first_paragraph(_XML_TAG.sub(" ", _text(source, c)) for c in reversed(comments))
-
-
-def _end_row(node: tree_sitter.Node) -> int:
-    # Rust line comments include their newline and so end at column 0 of the next row.
-    return node.end_point[0] - (1 if node.end_point[1] == 0 and node.end_point[0] > 0 else 0)
-
-
-def _first_paragraph(texts: Iterable[str]) -> list[str]:
-    """Cleaned lines from the first non-blank one up to the next blank line."""
-    paragraph: list[str] = []
-    for text in texts:
-        for line in text.splitlines():
-            cleaned = _DOC_MARKERS.sub("", line).strip().rstrip("*/").strip()
-            if cleaned:
-                paragraph.append(cleaned)
-                if sum(map(len, paragraph)) >= DOC_TEXT_MAX:
-                    return paragraph
-            elif paragraph:
-                return paragraph
-    return paragraph

@@ -157,6 +157,29 @@ class TextTier:
             self._docs = frozenset().union(*(self._word_docs(parts) for parts in self.words))
         return self._docs
 
+    def _bm25f(
+        self, word_docs: list[set[int]], candidates: set[int] | frozenset[int]
+    ) -> tuple[dict[int, float], set[int]]:
+        """Each candidate's BM25F score, and the candidates some word matched in their doc."""
+        total = max(1, self.search.searcher.doc_count_all())
+        score: dict[int, float] = dict.fromkeys(candidates, 0.0)
+        from_doc: set[int] = set()
+        for parts, matching in zip(self.words, word_docs, strict=True):
+            matching = matching & candidates
+            for fields in parts:
+                # Whoosh's idf (Searcher.idf) over the documents the sub-word matches.
+                idf = math.log(total / (len(set().union(*fields.values())) + 1)) + 1
+                frequency = dict.fromkeys(matching, 0.0)
+                for field, field_docs in fields.items():
+                    weight = FIELD_WEIGHTS[field]
+                    for d in field_docs & matching:
+                        frequency[d] += weight
+                from_doc |= fields["doc"] & matching
+                for d, tf in frequency.items():
+                    if tf:
+                        score[d] += bm25(idf, tf, 1, 1, 0.0, K1)
+        return score, from_doc
+
     def rank(
         self,
         docs: set[int] | frozenset[int],
@@ -177,23 +200,7 @@ class TextTier:
             enough += histogram[threshold]
             threshold -= 1
         candidates = {d for d, c in count.items() if c >= threshold} if threshold > 1 else docs
-        total = max(1, self.search.searcher.doc_count_all())
-        score: dict[int, float] = dict.fromkeys(candidates, 0.0)
-        from_doc: set[int] = set()
-        for parts, matching in zip(self.words, word_docs, strict=True):
-            matching = matching & candidates
-            for fields in parts:
-                # Whoosh's idf (Searcher.idf) over the documents the sub-word matches.
-                idf = math.log(total / (len(set().union(*fields.values())) + 1)) + 1
-                frequency = dict.fromkeys(matching, 0.0)
-                for field, field_docs in fields.items():
-                    weight = FIELD_WEIGHTS[field]
-                    for d in field_docs & matching:
-                        frequency[d] += weight
-                from_doc |= fields["doc"] & matching
-                for d, tf in frequency.items():
-                    if tf:
-                        score[d] += bm25(idf, tf, 1, 1, 0.0, K1)
+        score, from_doc = self._bm25f(word_docs, candidates)
         words = max(1, len(self.words))
 
         # A name that holds every word by stem (`rate_limit` for "rate limiting") comes first
