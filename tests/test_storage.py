@@ -70,6 +70,44 @@ def test_write_publish_search_merge_and_reopen(tmp_path: Path) -> None:
     reopened.close()
 
 
+def _with_blob(path: str, words: bytes, outline: bytes) -> IndexedFile:
+    entry = _file(path, "f")
+    return IndexedFile(entry.record, entry.symbols, words + b"\n" + outline)
+
+
+def test_files_using_finds_whole_words_in_every_segment_and_returns_outlines(
+    tmp_path: Path,
+) -> None:
+    store = storage.Store.open(tmp_path)
+    files = [
+        _with_blob("a.py", b" load save ", b'[[1,0,0,0,"load",""]]'),
+        _with_blob("b.py", b" loader ", b'[[1,0,0,0,"x",""]]'),
+        _with_blob("c.py", b" other ", b'[[1,0,0,0,"load",""]]'),  # only its outline
+        _with_blob("d.py", b" save load ", b""),
+    ]
+    for entry in files:  # a segment each
+        writer = store.writer()
+        writer.add_file(entry)
+        writer.commit(merge=False)
+    assert len(store.segment_sizes()) == 4
+
+    def using(name: str) -> list[tuple[str, bytes]]:
+        return [(record.path, outline) for record, outline in store.files_using(name)]
+
+    assert using("load") == [("a.py", b'[[1,0,0,0,"load",""]]'), ("d.py", b"")]
+    assert using("save") == [("a.py", b'[[1,0,0,0,"load",""]]'), ("d.py", b"")]
+    assert using("loader") == [("b.py", b'[[1,0,0,0,"x",""]]')]
+    assert using("lo") == using("x") == []
+    writer = store.writer()
+    writer.remove_file("a.py")
+    writer.commit(merge=False)
+    assert using("load") == [("d.py", b"")]
+    assert store.merge_small_segments() > 1
+    assert using("load") == [("d.py", b"")]
+    assert using("loader") == [("b.py", b'[[1,0,0,0,"x",""]]')]
+    store.close()
+
+
 def test_workers_segments_publish_with_the_writers_changes(tmp_path: Path) -> None:
     store = storage.Store.open(tmp_path)
     writer = store.writer()

@@ -41,7 +41,7 @@ REFERENCE_KINDS = ("call", "decorator", "import", "type", "attribute", "name")
 READ_MAX = 64 << 20
 BOM = b"\xef\xbb\xbf"
 _RECEIVER_TAIL = re.compile(r"[.:/\\]+")
-Candidate = tuple[FileRecord, bytes]  # a file record and its `refs` blob
+Candidate = tuple[FileRecord, bytes]  # a file record and its outline (refs.blob)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -82,7 +82,7 @@ def _sites(
         # module, or `class Loader` around `self.parse`.
         with_qualifier = {record.path for record, _ in store.files_using(qualifier)}
         found = [item for item in found if item[0].path in with_qualifier]
-    for record, blob in sorted(found, key=_by_path):
+    for record, outline in sorted(found, key=_by_path):
         if record.skipped:
             continue
         source = _read(os.path.join(root, record.path))
@@ -90,7 +90,7 @@ def _sites(
             continue
         spec = spec_by_name(record.language)
         module = ""
-        for site in sites(source, spec, blob, bare):
+        for site in sites(source, spec, outline, bare):
             if not site.scope and not module:
                 from codeindex.extract import module_name
 

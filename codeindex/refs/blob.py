@@ -1,13 +1,15 @@
-"""What the index keeps per file for references: one byte string in the file record's `refs`
-column, written at index time, read back whole by `Store.files_using`.
+"""What the index keeps per file for references, written at index time as one byte string
+(`file_blob`, handed to storage as `IndexedFile.words`):
 
     b" word word ... " b"\\n" outline
 
-The words are the file's distinct identifier-like words (`words_of`): `b" name "` among them
-tells whether a file may use a name (`Store.files_using` scans up to the first line break,
-which no word holds). The outline is the file's definitions as a JSON array of rows (`Row`),
-sorted by start: a query splits a file into regions and names the enclosing symbol from it,
-without decoding the file's symbol records (a third of a cold query).
+Storage keeps the two parts in two columns of the file record (`refs` and `outline`), so that
+`Store.files_using` scans every file's words end to end in place and reads only the
+candidates' outlines. The words are the file's distinct identifier-like words (`words_of`):
+`b" name "` among them tells whether a file may use a name. The outline is the file's
+definitions as a JSON array of rows (`Row`), sorted by start: a query splits a file into
+regions and names the enclosing symbol from it, without decoding the file's symbol records
+(a third of a cold query).
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ class Outline:
         self._top: list[tuple[int, int]] | None = None
 
     @classmethod
-    def decode(cls, blob: bytes) -> Outline:
-        _, _, outline = blob.partition(_OUTLINE)
+    def decode(cls, outline: bytes) -> Outline:
+        """The outline part of a file's blob, as `Store.files_using` returns it."""
         return cls(json.loads(outline) if outline else [])
 
     @staticmethod

@@ -54,15 +54,15 @@ BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 
 
-def sites(source: bytes, spec: LanguageSpec, blob: bytes, name: str) -> Iterator[Site]:
+def sites(source: bytes, spec: LanguageSpec, encoded: bytes, name: str) -> Iterator[Site]:
     """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
-    definition around its line (or the module-level lines between definitions) in the outline
-    from the file's `refs` blob; each such region is parsed once, alone, for all its
-    occurrences."""
+    definition around its line (or the module-level lines between definitions) in the file's
+    outline (`encoded`, as `Store.files_using` gives it); each such region is parsed once,
+    alone, for all its occurrences."""
     offsets = occurrences(source, name.encode())
     if not offsets:
         return
-    outline = Outline.decode(blob)
+    outline = Outline.decode(encoded)
     definition_lines = outline.definition_lines(name)
     regions: dict[tuple[int, int], tuple[Row | None, list[tuple[int, int]]]] = {}
     row = counted = line_count = 0

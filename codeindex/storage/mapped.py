@@ -101,6 +101,16 @@ class MappedFile(StructFile):  # type: ignore[misc]  # Whoosh is untyped
         return self._position
 
     @property
+    def source(self) -> mmap.mmap:
+        """The whole map (`mmap.find` searches it in place)."""
+        return self._source
+
+    @property
+    def start(self) -> int:
+        """Where this file starts in `source`."""
+        return self._start
+
+    @property
     def view(self) -> memoryview:
         """The file's bytes, in place (slices of it copy nothing)."""
         return self._view

@@ -7,7 +7,9 @@ searcher they were read from: a commit brings a new searcher, and they are read 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from mmap import mmap
 from typing import Any
 
 from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
@@ -21,7 +23,6 @@ from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
 from codeindex.storage.codec import (
     decode_record,
-    file_from_stored,
     is_symbol_record,
     stored_symbol_path,
     symbol_from_fields,
@@ -120,7 +121,7 @@ class Reader:
         self._vocabularies = Vocabularies()
         self._all_records: tuple[Searcher, dict[str, FileRecord]] | None = None
         self._values: Values | None = None
-        self._words: tuple[Searcher, list[tuple[int, bytes, int]]] | None = None  # files_using
+        self._words: tuple[Searcher, list[_WordColumn]] | None = None  # files_using
 
     def values(self, searcher: Searcher) -> Values:
         """Column readers on `searcher`, opened once per commit."""
@@ -143,23 +144,26 @@ class Reader:
         return dict(self._all_records[1])
 
     def files_using(self, name: str) -> list[tuple[FileRecord, bytes]]:
-        """The records and `refs` blobs of the files whose words hold `name` (codeindex.refs).
-        Each file record carries its blob: its words, then a line break and what refs keeps
-        beside them. This scans the words of all with bytes.find (C speed; the part after
-        the words is not scanned), and keeps the blobs for the life of the searcher."""
+        """The records and outlines of the files whose words hold `name` (codeindex.refs.blob:
+        a file's words are its `refs` column, its outline the `outline` column). Each
+        segment's `refs` values lie end to end in its mapped file, so one `find` per hit runs
+        over them in place (C speed, nothing read or copied first); only the hits' outlines
+        and records are read."""
         searcher = self.searcher()
         words = self._words
         if words is None or words[0] is not searcher:
-            read = searcher.reader().column_reader("refs", translate=False)
-            docnums = sorted(postings_docs(searcher, "record", "file", False))
-            blobs = [
-                (docnum, blob, _words_end(blob)) for docnum in docnums for blob in (read[docnum],)
-            ]
-            words = self._words = (searcher, blobs)
+            words = self._words = (searcher, _word_columns(searcher))
         needle = b" " + name.encode("utf-8") + b" "
-        data = self.values(searcher).data
-        found = [(docnum, blob) for docnum, blob, end in words[1] if blob.find(needle, 0, end) >= 0]
-        return [(file_from_stored(data(docnum)), blob) for docnum, blob in found]
+        docnums: list[int] = []
+        for column in words[1]:
+            column.scan(needle, docnums)
+        # Segments come in document order, and hits in each: docnums are sorted.
+        records = _decoded(searcher, docnums)
+        outlines = column_values(searcher, "outline", docnums)
+        return [
+            (FileRecord(*fields), bytes(outline))
+            for fields, outline in zip(records, outlines, strict=True)
+        ]
 
     def symbols_in(self, path: str) -> list[Symbol]:
         searcher = self.searcher()
@@ -240,6 +244,48 @@ class Reader:
             yield data(docnum), clone(docnum)
 
 
-def _words_end(blob: bytes) -> int:
-    end = blob.find(b"\n")
-    return len(blob) if end < 0 else end
+class _WordColumn:
+    """One segment's `refs` column (each file's words), searched in place for `files_using`."""
+
+    def __init__(self, reader: Any, base: int) -> None:
+        self.base = base
+        self.deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        column = reader.column_reader("refs", translate=False)
+        offsets, lengths = getattr(column, "_offsets", None), getattr(column, "_lengths", None)
+        data = getattr(column, "_dbfile", None)
+        self.mapped: tuple[mmap, int, int, Any] | None = None
+        self.values: list[bytes] = []
+        if isinstance(data, MappedFile) and offsets is not None and lengths is not None:
+            origin = data.start + column._basepos
+            end = origin + (offsets[-1] + lengths[-1] if len(offsets) else 0)
+            self.mapped = (data.source, origin, end, offsets)
+        else:  # not a mapped segment: the values one by one
+            self.values = [column[docnum] for docnum in range(reader.doc_count_all())]
+
+    def scan(self, needle: bytes, docnums: list[int]) -> None:
+        """Append the documents whose words hold `needle`."""
+        found: Iterable[int]
+        if self.mapped is None:
+            found = (local for local, words in enumerate(self.values) if needle in words)
+        else:
+            found = self._found(needle, *self.mapped)
+        docnums.extend(self.base + local for local in found if local not in self.deleted)
+
+    @staticmethod
+    def _found(needle: bytes, source: mmap, origin: int, end: int, offsets: Any) -> Iterator[int]:
+        # The values lie end to end and each starts and ends with a space, so a hit lies in
+        # one value; the next find starts after it (a word is once in a file's words).
+        at = source.find(needle, origin, end)
+        while at >= 0:
+            local = bisect_right(offsets, at - origin) - 1
+            yield local
+            following = local + 1
+            at = (
+                source.find(needle, origin + offsets[following], end)
+                if following < len(offsets)
+                else -1
+            )
+
+
+def _word_columns(searcher: Searcher) -> list[_WordColumn]:
+    return [_WordColumn(reader, base) for reader, base in searcher.reader().leaf_readers()]

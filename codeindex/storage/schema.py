@@ -53,7 +53,8 @@ def schema() -> fields.Schema:
         sig=_terms_field(),  # stemmed words of the signature
         place=_terms_field(),  # stemmed words of the file's path
         fp=_terms_field(),  # clone fingerprints, owned by codeindex.clones
-        refs=_bytes_column(),  # on file records: words and outline (codeindex.refs.blob)
+        refs=_bytes_column(),  # on file records: the file's words (codeindex.refs.blob)
+        outline=_bytes_column(),  # on file records: the file's outline (codeindex.refs.blob)
         nlen=fields.COLUMN(NAME_LENGTH),  # tie-break: shorter names rank first
         pclass=fields.COLUMN(PATH_CLASS),  # library code ranks before tests (classify)
         data=_bytes_column(),  # the symbol or file record (storage.codec)
@@ -95,7 +96,12 @@ def file_document(record: FileRecord, words: bytes = b"") -> Document:
         terms["place"] = path_terms(record.path)
     columns: dict[str, object] = {"data": record_bytes(file_to_stored(record))}
     if words:
+        # Apart, so that a refs query scans each segment's words end to end in place, not
+        # the outlines between them (storage.reading.files_using).
+        words, _, outline = words.partition(b"\n")
         columns["refs"] = words
+        if outline:
+            columns["outline"] = outline
     return Document(terms=terms, columns=columns)
 
 
