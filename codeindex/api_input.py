@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from codeindex import storage
@@ -11,6 +12,8 @@ from codeindex.query import SearchQuery, parse_query
 
 MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
 NEAREST_NAMES = 3
+WORD_HITS = 50  # hits of an identifier's words looked through for names made of them
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
 def parse_search(text: str, **filters: Any) -> SearchQuery:
@@ -68,4 +71,51 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
         note += "; alone: " + ", ".join(counts)
     if nearest:
         note += "; nearest names: " + ", ".join(nearest)
+    return note + _undefined_name_note(index_store, parsed, filters)
+
+
+def _undefined_name_note(
+    index_store: storage.Store, parsed: SearchQuery, filters: dict[str, Any]
+) -> str:
+    """For one identifier that no definition has: where it appears (a settings key read as
+    `settings.ACCOUNT_RATE_LIMITS` is defined by no code) and what its words find, since the
+    definition often holds only part of the name (`RATE_LIMITS`)."""
+    from codeindex.identifiers import subwords
+
+    name = parsed.text.strip()
+    if len(parsed.alternatives) != 1 or not _IDENTIFIER.fullmatch(name):
+        return ""
+    languages = resolve_languages(filters.get("languages"))
+    files = [
+        record
+        for record, _ in index_store.files_using(name)
+        if languages is None or record.language in languages
+    ]
+    note = ""
+    parts = _names_of_its_words(index_store, subwords(name), filters)
+    if parts:
+        note += "; names made of its words: " + ", ".join(parts)
+    if files:
+        plural = "s" if len(files) > 1 else ""
+        note += f"; '{name}' appears in {len(files)} file{plural}: see `refs {name}`"
     return note
+
+
+def _names_of_its_words(
+    index_store: storage.Store, words: list[str], filters: dict[str, Any]
+) -> list[str]:
+    """Up to three distinct names built from two or more of `words` and nothing else:
+    `RATE_LIMITS` for `ACCOUNT_RATE_LIMITS`, not every name that shares one word with it."""
+    from codeindex.identifiers import subwords
+
+    if len(words) < 2:
+        return []
+    found: list[str] = []
+    for ranked in index_store.search(parse_search(" ".join(words), **filters), WORD_HITS)[1]:
+        symbol = ranked.symbol
+        parts = subwords(symbol.name)
+        if len(parts) > 1 and set(parts) <= set(words) and symbol.qualified_name not in found:
+            found.append(symbol.qualified_name)
+        if len(found) == NEAREST_NAMES:
+            break
+    return found

@@ -176,3 +176,25 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
 )
 def test_classify_paths(path: str, expected: str) -> None:
     assert classify(path) == expected
+
+
+def test_an_undefined_name_says_where_it_appears_and_what_its_words_name(indexed) -> None:
+    code_index: CodeIndex = indexed(
+        {
+            "app_settings.py": "class AppSettings:\n    @property\n    def RATE_LIMITS(self):\n"
+            "        return {}\n\n\ndef account_adapter():\n    pass\n",
+            "views.py": "from django.conf import settings\n\n\ndef login(request):\n"
+            "    return settings.ACCOUNT_RATE_LIMITS['login']\n",
+            "test_views.py": "def test_limit(settings):\n"
+            "    settings.ACCOUNT_RATE_LIMITS = {'login': '1/m'}\n",
+            "web.ts": "export function account(): void {}\n",
+        }
+    )
+    result = code_index.search("ACCOUNT_RATE_LIMITS")
+    assert result.hits == []
+    assert "names made of its words: AppSettings.RATE_LIMITS;" in result.note
+    where = "'ACCOUNT_RATE_LIMITS' appears in 2 files: see `refs ACCOUNT_RATE_LIMITS`"
+    assert result.note.endswith(where)
+    # only the languages asked for; a word shared with one name is not a name made of its words
+    note = code_index.search("ACCOUNT_RATE_LIMITS", languages=["ts"]).note
+    assert "appears in" not in note and "made of its words" not in note
