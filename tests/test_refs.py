@@ -202,6 +202,11 @@ def test_search_and_similar_results_count_their_references(project, tmp_path: Pa
     assert text.rstrip().endswith("cache_key  (2 refs)")
 
 
+def test_refs_on_an_index_with_no_files_is_empty(indexed) -> None:
+    code_index: CodeIndex = indexed({"notes.txt": "parse\n"})
+    assert code_index.references("parse").references == []
+
+
 def test_receiver_narrows_members(indexed) -> None:
     code_index: CodeIndex = indexed(
         {

@@ -288,4 +288,9 @@ class _WordColumn:
 
 
 def _word_columns(searcher: Searcher) -> list[_WordColumn]:
-    return [_WordColumn(reader, base) for reader, base in searcher.reader().leaf_readers()]
+    # An index with no documents yet has an empty reader with no columns at all.
+    return [
+        _WordColumn(reader, base)
+        for reader, base in searcher.reader().leaf_readers()
+        if reader.has_column("refs")
+    ]
