@@ -3,12 +3,13 @@ imported on first use (a plain search does not load it)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from codeindex.api_input import resolve_languages
 from codeindex.api_types import UsageError
-from codeindex.models import ReferencesResult, SearchResult, SimilarResult
+from codeindex.models import Reference, ReferencesResult, SearchResult, SimilarResult
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from codeindex import storage
 
 Counted = TypeVar("Counted", SearchResult, SimilarResult)
+ALL = 1 << 62  # a page that holds every reference
+# A name as code writes it, with module or receiver qualifiers joined by `.` or `::`.
+_PART = r"(?:[^\W\d]|\$)[\w$]*"  # `$` starts and continues names in TypeScript
+_NAME = re.compile(rf"{_PART}(?:(?:\.|::){_PART})*")
 
 
 def references(
@@ -33,21 +38,47 @@ def references(
 
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
-    if not name.strip():
-        raise UsageError("give a name, e.g. `code-index refs parse`")
+    names = reference_names(name)
+    every: dict[tuple[str, int, int], Reference] = {}
     try:
-        return refs.references(
-            index_store,
-            root,
-            name.strip(),
-            resolve_languages(languages),
-            kinds or (),
-            paths or (),
-            limit,
-            offset,
-        )
+        for alternative in names:  # one pass each; a site two of them name is listed once
+            found = refs.references(
+                index_store,
+                root,
+                alternative,
+                resolve_languages(languages),
+                kinds or (),
+                paths or (),
+                ALL,
+                0,
+            )
+            every.update(((r.path, r.line, r.column), r) for r in found.references)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    ordered = [every[key] for key in sorted(every)]
+    return ReferencesResult(name.strip(), len(ordered), ordered[offset : offset + limit])
+
+
+def reference_names(text: str) -> list[str]:
+    """The names `refs` is asked for: one (`parse`, `Loader.parse`, `pkg::parse`), or
+    alternatives as search takes them (`parse\\|load`), each without call syntax (`parse(`).
+    Anything else (words, patterns) is refused: it would only ever find nothing."""
+    from codeindex.query import QueryError, split_alternatives, strip_call_syntax
+
+    try:
+        pieces = split_alternatives(text)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    names = [strip_call_syntax(piece) for piece in pieces]
+    if not names or not all(name.strip(".:") for name in names):
+        raise UsageError("give a name, e.g. `code-index refs parse`")
+    for piece, name in zip(pieces, names, strict=True):
+        if not _NAME.fullmatch(name):
+            raise UsageError(
+                f"refs takes names, not {piece!r}: one name (`parse`, `Loader.parse`) or "
+                "alternatives (`parse\\|load`); for words or patterns, search first"
+            )
+    return names
 
 
 def with_reference_counts(index_store: storage.Store, root: Path, result: Counted) -> Counted:

@@ -138,7 +138,7 @@ def _parse_alternative(
     unknown = sorted(wanted_kinds - set(KINDS))
     if unknown:
         raise QueryError(f"unknown kind {unknown[0]!r}; use one of: {', '.join(KINDS)}")
-    words = [cleaned for word in words if (cleaned := _strip_call_syntax(word))]
+    words = [cleaned for word in words if (cleaned := strip_call_syntax(word))]
     if not words:
         raise QueryError(
             f"{text.strip() or 'empty query'!r} has no name to look for; give a name or part "
@@ -365,7 +365,7 @@ def _is_filter(token: str) -> bool:
 FILTER_KEYS = frozenset({"kind", "k", "lang", "language", "type", "t", "path", "p"})
 
 
-def _strip_call_syntax(word: str) -> str:
+def strip_call_syntax(word: str) -> str:
     """`parse(`, `User:` and `Repo{` as typed after a definition word: the name."""
     return word.rstrip("(){}:;<>,")
 

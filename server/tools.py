@@ -150,7 +150,9 @@ def get_symbol(
 @tool_call()
 def find_references(
     ctx: Ctx,
-    name: Annotated[str, Field(min_length=1, description="a name, or Type.name")],
+    name: Annotated[
+        str, Field(min_length=1, description="a name, Type.name, or names as alternatives: a\\|b")
+    ],
     language: Language | None = None,
     kind: Annotated[
         Literal[REFERENCE_KINDS] | None,  # type: ignore[valid-type]

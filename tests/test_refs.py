@@ -7,10 +7,11 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from conftest import run_cli, write_files
 from regen_refs_golden import GOLDEN, golden_references, render
 
-from codeindex.api import CodeIndex
+from codeindex.api import CodeIndex, UsageError
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
 from codeindex.refs import file_blob, split_name, words_of
@@ -147,6 +148,22 @@ def test_refs_cli_json_contract_and_text(project) -> None:
     assert (nothing.returncode, nothing.stdout) == (0, "")
     bad = run_cli("refs", "consume", "--type", "cobol", cwd=root)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_refs_takes_alternatives_and_call_syntax_and_refuses_what_is_no_name(indexed) -> None:
+    code_index: CodeIndex = indexed(PROJECT)
+    sites = [(r.path, r.line, r.column) for r in code_index.references("consume").references]
+    decorator = [(r.path, r.line, r.column) for r in code_index.references("rate_limit").references]
+    both = code_index.references("rate_limit\\|consume", limit=3, offset=1)
+    assert both.total == len(sites) + len(decorator)  # every site once, in path and line order
+    assert [(r.path, r.line, r.column) for r in both.references] == sorted(sites + decorator)[1:4]
+    narrowed = code_index.references("consume|ratelimit.consume")  # a site both name: once
+    assert narrowed.total == len(sites)
+    assert code_index.references("consume(").total == len(sites)
+    for text in ("rate limit", "cons*", "::", "List<T>"):
+        with pytest.raises(UsageError) as refused:
+            code_index.references(text)
+        assert "name" in str(refused.value)
 
 
 def test_show_refs_gives_the_definition_and_its_first_callers(project) -> None:
