@@ -16,12 +16,15 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+import xxhash
 
 from codeindex.languages import LanguageSpec, spec_by_name
 from codeindex.models import FileRecord, Reference, ReferencesResult, Symbol
 from codeindex.refs.blob import MEMBER_KINDS, file_blob, words_of
-from codeindex.refs.verify import Site, line_of, sites
+from codeindex.refs.cache import UseCache, UseRow
+from codeindex.refs.verify import line_of, sites
 
 if TYPE_CHECKING:
     from codeindex.storage import Store
@@ -51,6 +54,17 @@ def split_name(name: str) -> tuple[str, str]:
     return qualifier.rpartition(".")[2], bare
 
 
+class Use(NamedTuple):
+    """One use of a bare name in a file, as verified (or cached: codeindex.refs.cache)."""
+
+    row: int  # 0-based line
+    column: int  # 1-based character column
+    text: str  # the line, trimmed
+    kind: str
+    receiver: str  # what the name is reached through, as written ("" if nothing)
+    scope: str  # the enclosing symbol's qualified name (the module's at module level)
+
+
 def find_references(
     store: Store,
     root: Path,
@@ -61,18 +75,17 @@ def find_references(
     """References to `name` in path order, then line and column. `candidates`: the files to
     look in (default: every file whose words hold the name)."""
     wanted_kinds = frozenset(kinds)
-    for path, source, site, scope, _ in _sites(store, root, name, candidates):
-        if wanted_kinds and site.kind not in wanted_kinds:
-            continue
-        column, text = line_of(source, site.offset)
-        yield Reference(path, site.row + 1, column, scope, text, site.kind)
+    for path, use, _ in _uses(store, root, name, candidates):
+        if not wanted_kinds or use.kind in wanted_kinds:
+            yield Reference(path, use.row + 1, use.column, use.scope, use.text, use.kind)
 
 
-def _sites(
+def _uses(
     store: Store, root: Path, name: str, candidates: Iterable[Candidate] | None = None
-) -> Iterator[tuple[str, bytes, Site, str, LanguageSpec]]:
-    """(path, source, site, enclosing symbol's qualified name, language) of each use of
-    `name`, narrowed by its qualifier if it has one."""
+) -> Iterator[tuple[str, Use, LanguageSpec]]:
+    """(path, use, language) of each use of `name`, narrowed by its qualifier if it has one.
+    A file's uses come from the cache when its indexed digest is the one they were verified
+    at, otherwise from verifying the file (then cached)."""
     qualifier, bare = split_name(name)
     if not bare:
         return
@@ -82,48 +95,70 @@ def _sites(
         # module, or `class Loader` around `self.parse`.
         with_qualifier = {record.path for record, _ in store.files_using(qualifier)}
         found = [item for item in found if item[0].path in with_qualifier]
-    for record, outline in sorted(found, key=_by_path):
-        if record.skipped:
-            continue
-        source = _read(os.path.join(root, record.path))
-        if source is None:
-            continue
-        spec = spec_by_name(record.language)
-        module = ""
-        for site in sites(source, spec, outline, bare):
-            if not site.scope and not module:
-                from codeindex.extract import module_name
-
-                module = module_name(record.path, spec)
-            scope = site.scope or module
-            if qualifier and not _narrowed(site, scope, qualifier, spec):
+    cache = UseCache(store.directory, bare)
+    try:
+        for record, outline in sorted(found, key=_by_path):
+            if record.skipped:
                 continue
-            yield record.path, source, site, scope, spec
+            spec = spec_by_name(record.language)
+            rows = cache.get(record.path, record.digest)
+            if rows is None:
+                rows = _verify(root, record, spec, outline, bare, cache)
+            for row in rows:
+                use = Use(*row)
+                if not qualifier or _narrowed(use, qualifier, spec):
+                    yield record.path, use, spec
+    finally:
+        cache.save()
+
+
+def _verify(
+    root: Path, record: FileRecord, spec: LanguageSpec, outline: bytes, bare: str, cache: UseCache
+) -> list[UseRow]:
+    """The uses of `bare` in the file of `record`, cached when the bytes read are the ones
+    indexed."""
+    read = _read(os.path.join(root, record.path))
+    if read is None:
+        return []
+    raw, source = read
+    rows: list[UseRow] = []
+    module = ""
+    for site in sites(source, spec, outline, bare):
+        if not site.scope and not module:
+            from codeindex.extract import module_name
+
+            module = module_name(record.path, spec)
+        column, text = line_of(source, site.offset)
+        rows.append([site.row, column, text, site.kind, site.receiver, site.scope or module])
+    if xxhash.xxh3_64_hexdigest(raw) == record.digest:
+        cache.put(record.path, record.digest, rows)
+    return rows
 
 
 def _by_path(candidate: Candidate) -> str:
     return candidate[0].path
 
 
-def _narrowed(site: Site, scope: str, qualifier: str, spec: LanguageSpec) -> bool:
+def _narrowed(use: Use, qualifier: str, spec: LanguageSpec) -> bool:
     """Whether the syntax shows the use is reached through `qualifier`: `Loader.parse`,
     `pkg.Loader.parse`, `from pkg.loader import parse` for `loader.parse`, or `self.parse`
     inside Loader."""
-    receiver = site.receiver
+    receiver = use.receiver
     if not receiver:
         return False
     if receiver in spec.self_names:
-        return f".{qualifier}." in f".{scope}."
+        return f".{qualifier}." in f".{use.scope}."
     return _RECEIVER_TAIL.split(receiver.rstrip("()"))[-1] == qualifier
 
 
-def _read(path: str) -> bytes | None:
+def _read(path: str) -> tuple[bytes, bytes] | None:
+    """The file's bytes as read (what the index digests) and as parsed (no BOM)."""
     try:
         with open(path, "rb") as handle:
-            source = handle.read(READ_MAX)
+            raw = handle.read(READ_MAX)
     except OSError:
         return None  # gone or unreadable since it was indexed: nothing to show
-    return source[len(BOM) :] if source.startswith(BOM) else source
+    return raw, raw[len(BOM) :] if raw.startswith(BOM) else raw
 
 
 def references(
@@ -175,8 +210,8 @@ def reference_counts(store: Store, root: Path, symbols: Sequence[Symbol]) -> lis
         by_bare.setdefault(split_name(name)[1], {})[name] = 0
     for bare, counts in by_bare.items():
         qualifiers = {name: split_name(name)[0] for name in counts}
-        for _, _, site, scope, spec in _sites(store, root, bare):
+        for _, use, spec in _uses(store, root, bare):
             for name, qualifier in qualifiers.items():
-                if not qualifier or _narrowed(site, scope, qualifier, spec):
+                if not qualifier or _narrowed(use, qualifier, spec):
                     counts[name] += 1
     return [by_bare[split_name(name)[1]][name] for name in names]
