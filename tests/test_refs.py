@@ -14,8 +14,10 @@ from regen_refs_golden import GOLDEN, golden_references, render
 from codeindex.api import CodeIndex, UsageError
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
+from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
 from codeindex.refs.blob import MEMBER, Outline
+from codeindex.refs.cache import CACHE_DIR
 from codeindex.refs.verify import BIG_REGION, sites
 from codeindex.watcher import Watcher
 
@@ -307,3 +309,54 @@ def test_find_references_over_mcp_mirrors_the_library(tmp_path: Path) -> None:
         ]
     finally:
         session.close()
+
+
+def _cached_names(root: Path) -> list[str]:
+    folder = root / ".code-index" / CACHE_DIR
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return sorted(json.loads(path.read_text(encoding="utf-8"))["name"] for path in files)
+
+
+def test_a_name_asked_again_is_answered_from_the_cache_until_the_index_changes(
+    indexed,
+) -> None:
+    code_index: CodeIndex = indexed(PROJECT)
+    root = code_index.root
+    first = code_index.references("consume").to_json()
+    assert first["total"] == 3 and _cached_names(root) == ["consume"]
+    # Gone from disk but not yet from the index: the cached uses answer (no file is read),
+    # as the index still holds the file.
+    (root / "allauth/views.py").unlink()
+    assert code_index.references("consume").to_json() == first
+    assert [r.line for r in code_index.references("ratelimit.consume").references] == [2, 9]
+    code_index.refresh()
+    assert code_index.references("consume").total == 0
+    write_files(root, {"allauth/views.py": VIEWS.replace("    consume(request", "    pass  #(")})
+    code_index.refresh()  # a new digest: verified again
+    assert [(r.path, r.line) for r in code_index.references("consume").references] == [
+        ("allauth/views.py", 2),
+        ("allauth/views.py", 9),
+    ]
+    # A damaged cache file is a miss.
+    for path in (root / ".code-index" / CACHE_DIR).iterdir():
+        path.write_text("{")
+    assert code_index.references("consume").total == 2
+
+
+def test_a_file_changed_since_it_was_indexed_is_verified_not_cached(indexed) -> None:
+    code_index: CodeIndex = indexed(PROJECT)
+    views = code_index.root / "allauth/views.py"
+    views.write_text(VIEWS.replace("    consume(request", "    pass  #("))
+    # Verified from disk; not kept under the digest of the bytes indexed...
+    assert code_index.references("consume").total == 2
+    views.write_text(VIEWS)
+    # ...which are back: the answer is theirs, not the edit's.
+    assert code_index.references("consume").total == 3
+
+
+def test_a_name_with_too_many_uses_is_not_cached(indexed, monkeypatch) -> None:
+    code_index: CodeIndex = indexed(PROJECT)
+    monkeypatch.setattr(refs_cache, "ENTRY_MAX", 100)
+    assert code_index.references("consume").total == 3
+    assert code_index.references("ratelimit").total == 3
+    assert _cached_names(code_index.root) == []
