@@ -42,6 +42,9 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _results import machine, ran_on, save, table
 
 from codeindex.api import CodeIndex
 
@@ -69,8 +72,11 @@ def _cli(code: Path, *args: str) -> tuple[float, float]:
 
 
 def _run(code: Path, args: list[str]) -> tuple[float, float, str]:
-    """Wall and CPU seconds and stdout of this interpreter run from checkout `code`."""
+    """Wall and CPU seconds and stdout of this interpreter run from checkout `code`. Byte
+    code is written and used, as in an installed package (PYTHONDONTWRITEBYTECODE, set in
+    some shells, made every run compile code-index's modules again: 60 ms of CPU)."""
     env = {**os.environ, "PYTHONPATH": str(code)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # cwd too: `python -m` puts the working directory first on sys.path.
@@ -87,7 +93,11 @@ def _size(directory: Path) -> int:
     return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
 
 
-def budgets(before: Path, rounds: int) -> None:
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 4)
+
+
+def budgets(before: Path, rounds: int) -> dict[str, object]:
     from _corpus import copy_stdlib
 
     after = Path(__file__).resolve().parent.parent
@@ -101,82 +111,166 @@ def budgets(before: Path, rounds: int) -> None:
             walls[side].append(wall)
             cpus[side].append(cpu)
     sizes = {side: _size(roots[side] / ".code-index") for side in SIDES}
-    for side in SIDES:
-        print(
-            f"cold index {side:<6} wall median {statistics.median(walls[side]):6.2f} s "
-            f"cpu median {statistics.median(cpus[side]):6.2f} s "
-            f"{[round(c, 2) for c in cpus[side]]}  index {sizes[side] / 1e6:6.1f} MB"
-        )
-    print(
-        f"after/before: wall per-round median {_ratio(walls)}, cpu per-round median "
-        f"{_ratio(cpus)}, size {sizes['after'] / sizes['before']:.2f}x"
-    )
-    queries(code, roots, STDLIB_NAMES, rounds)
-    for root in roots.values():
-        shutil.rmtree(root.parent, ignore_errors=True)
+    index = {
+        side: {"wall": _median(walls[side]), "cpu": _median(cpus[side]), "bytes": sizes[side]}
+        for side in SIDES
+    }
+    index["ratio"] = {
+        "wall": _ratio(walls),
+        "cpu": _ratio(cpus),
+        "size": round(sizes["after"] / sizes["before"], 3),
+    }
+    try:
+        return {"index": index, **queries(code, roots, STDLIB_NAMES, rounds)}
+    finally:
+        for root in roots.values():
+            shutil.rmtree(root.parent, ignore_errors=True)
 
 
-def _ratio(values: dict[str, list[float]]) -> str:
+def _ratio(values: dict[str, list[float]]) -> float:
     pairs = zip(values["after"], values["before"], strict=True)
-    return f"{statistics.median(a / b for a, b in pairs):.3f}"
+    return round(statistics.median(a / b for a, b in pairs), 3)
 
 
-# Run in each side's checkout: a fresh process, the first call of each name (what the CLI
-# pays), then the median of WARM_CALLS more; wall and CPU, in ms.
+# Run in each side's checkout, in a fresh process, wall and CPU in ms of `references(name)`:
+# per name, the first call of the process with no refs cache (what a CLI run pays for a name
+# not asked before), the median of WARM_CALLS more with the cache cleared before each (a
+# server asked a new name), then of WARM_CALLS with the cache kept (a name asked again). The
+# code before had no cache: there the three are the same work.
 _TIMER = """
-import json, statistics, sys, time
+import json, shutil, statistics, sys, time
 from pathlib import Path
 from codeindex.api import CodeIndex
-index = CodeIndex.open(Path(sys.argv[1]))
+root = Path(sys.argv[1])
+index = CodeIndex.open(root)
+cache = root / ".code-index" / "refs-cache"
+def timed(name, clear):
+    if clear:
+        shutil.rmtree(cache, ignore_errors=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    total = index.references(name).total
+    return total, (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
+def median(runs):
+    return [statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs)]
 out = {}
 for name in sys.argv[3:]:
-    runs = []
-    for _ in range(1 + int(sys.argv[2])):
-        wall, cpu = time.perf_counter(), time.process_time()
-        total = index.references(name).total
-        runs.append(((time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3))
-    warm = runs[1:]
-    out[name] = [total, *runs[0], statistics.median(r[0] for r in warm),
-                 statistics.median(r[1] for r in warm)]
+    first = timed(name, sys.argv[2] == "clear")
+    new = [timed(name, True) for _ in range(int(sys.argv[2] == "clear") and WARM)]
+    again = [timed(name, False) for _ in range(WARM)]
+    out[name] = {"uses": first[0], "first": list(first[1:]), "new": new and median(new),
+                 "again": median(again)}
 print(json.dumps(out))
-"""
+""".replace("WARM", str(WARM_CALLS))
 
 
 def queries(
     code: dict[str, Path], roots: dict[str, Path], names: tuple[str, ...], rounds: int
-) -> None:
-    """`refs` in process and through the CLI on each side, alternating, medians of rounds."""
-    runs: dict[str, list[dict[str, list[float]]]] = defaultdict(list)
-    cli: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+) -> dict[str, object]:
+    """`refs` in process and through the CLI on each side, alternating, medians of rounds:
+    in process, a fresh process with the cache cleared, then a fresh one with the cache the
+    first left (`cached`: its first call); the CLI with the cache cleared, then kept."""
+    runs: dict[str, list[dict[str, dict[str, object]]]] = defaultdict(list)
+    cached: dict[str, list[dict[str, dict[str, object]]]] = defaultdict(list)
+    cli: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    cli_names = (names[0], names[-1])
     for _ in range(rounds):
         for side in SIDES:
-            output = _run(code[side], ["-c", _TIMER, str(roots[side]), str(WARM_CALLS), *names])[2]
-            runs[side].append(json.loads(output))
-        for name in (names[0], names[-1], "search"):
+            timer = ["-c", _TIMER, str(roots[side])]
+            runs[side].append(json.loads(_run(code[side], [*timer, "clear", *names])[2]))
+            cached[side].append(json.loads(_run(code[side], [*timer, "keep", *names])[2]))
+        for name in cli_names:
             for side in SIDES:
-                args = ["refs", name] if name != "search" else [names[0]]
-                cli[side, name].append(_cli(code[side], *args, "--root", str(roots[side])))
-    print("refs in process, ms (median of rounds): first call wall/cpu, warm wall/cpu")
+                shutil.rmtree(roots[side] / ".code-index" / "refs-cache", ignore_errors=True)
+                for state in ("new", "again"):
+                    args = ["refs", name, "--root", str(roots[side])]
+                    cli[f"{side} {name} {state}"].append(_cli(code[side], *args))
+        for side in SIDES:  # a plain search: the floor of any command
+            cli[f"{side} search"].append(_cli(code[side], names[0], "--root", str(roots[side])))
+    calls: dict[str, dict[str, object]] = {}
     for name in names:
-        row = []
+        calls[name] = {"uses": runs["after"][0][name]["uses"]}
         for side in SIDES:
-            values = [run[name] for run in runs[side]]
-            total = int(values[0][0])
-            medians = [statistics.median(v[i] for v in values) for i in range(1, 5)]
-            row.append(
-                f"{side} {'/'.join(f'{m:.0f}' for m in medians[:2])} "
-                f"{'/'.join(f'{m:.0f}' for m in medians[2:])}"
+            measures: dict[str, list[Any]] = {
+                "first": [run[name]["first"] for run in runs[side]],
+                "new": [run[name]["new"] for run in runs[side] if run[name]["new"]],
+                "again": [run[name]["again"] for run in runs[side]],
+                "cached_first": [run[name]["first"] for run in cached[side]],
+            }
+            calls[name][side] = {
+                what: [_median([v[0] for v in values]), _median([v[1] for v in values])]
+                for what, values in measures.items()
+                if values
+            }
+    whole = {
+        key: [_median([w for w, _ in values]), _median([c for _, c in values])]
+        for key, values in cli.items()
+    }
+    payload: dict[str, object] = {"names": list(names), "calls": calls, "cli": whole}
+    print(markdown({"corpus": payload}))
+    return payload
+
+
+def _ms(pair: object) -> str:
+    """`cpu (wall)` of a [wall, cpu] pair, in ms."""
+    wall, cpu = pair if isinstance(pair, list) else (0, 0)
+    return f"{cpu:.0f} ({wall:.0f})"
+
+
+def markdown(payload: dict[str, object]) -> str:
+    """The budgets as saved by `budgets` ("stdlib") and `queries` ("big", ...)."""
+    parts = []
+    for corpus, figures in payload.items():
+        if not isinstance(figures, dict) or "calls" not in figures:
+            continue
+        parts.append(f"**{corpus}**")
+        index = figures.get("index")
+        if isinstance(index, dict):
+            ratio = index["ratio"]
+            parts.append(
+                f"Cold index, after/before per-round median: CPU {ratio['cpu']}x, wall "
+                f"{ratio['wall']}x; index {index['before']['bytes'] / 1e6:.1f} -> "
+                f"{index['after']['bytes'] / 1e6:.1f} MB ({ratio['size']}x)."
             )
-        print(f"  {name:<20} {total:>5} uses  " + "   ".join(row))
-    print("CLI whole process, s (median of rounds): wall/cpu")
-    for name in (names[0], names[-1], "search"):
-        label = f"refs {name}" if name != "search" else f"{names[0]} (plain search)"
-        row = [
-            f"{side} {statistics.median(w for w, _ in cli[side, name]):.2f}/"
-            f"{statistics.median(c for _, c in cli[side, name]):.2f}"
-            for side in SIDES
-        ]
-        print(f"  {label:<30} " + "   ".join(row))
+        parts.append(_calls_table(figures["calls"]))
+        parts.append(_cli_table(figures["names"], figures["cli"]))
+        parts.append(ran_on(figures))
+    return "\n\n".join(parts)
+
+
+def _calls_table(calls: dict[str, dict[str, dict[str, object]]]) -> str:
+    rows = []
+    for name, figures in calls.items():
+        old, new = figures["before"], figures["after"]
+        rows.append(
+            [f"`{name}`", figures["uses"], _ms(old["first"]), _ms(old["again"])]
+            + [_ms(new.get(what)) for what in ("first", "new", "cached_first", "again")]
+        )
+    columns = ["name", "uses", "before: first", "before: warm", "after: first, no cache"]
+    columns += ["after: warm, new name", "after: first, cached", "after: warm, cached"]
+    note = (
+        "`refs` in process: ms of CPU (wall), medians of alternating rounds. *first*: a fresh "
+        "process's first call (imports the parser, compiles the query); *warm*: the same "
+        "name again in that process; *new name*: warm, with the refs cache cleared before "
+        "each call; *cached*: the uses were cached by an earlier call or process."
+    )
+    return note + "\n\n" + table(columns, rows)
+
+
+def _cli_table(names: list[str], cli: dict[str, list[float]]) -> str:
+    rows = []
+    for name in (names[0], names[-1]):
+        rows.append(
+            [f"`refs {name}`", _s(cli[f"before {name} new"]), _s(cli[f"after {name} new"])]
+            + [_s(cli[f"after {name} again"])]
+        )
+    rows.append([f"`{names[0]}` (plain search)", _s(cli["before search"])])
+    rows[-1] += [_s(cli["after search"]), ""]
+    columns = ["CLI, whole process", "before", "after, no cache", "after, cached"]
+    return "CLI: s of CPU (wall).\n\n" + table(columns, rows)
+
+
+def _s(pair: list[float]) -> str:
+    return f"{pair[1]:.2f} ({pair[0]:.2f})"
 
 
 # -- recall -----------------------------------------------------------------------------------
@@ -272,18 +366,35 @@ def recall(language: str, root: Path, names: int, tsc: Path | None) -> None:
     print(json.dumps({"language": language, "recall": found_total / max(1, expected_total)}))
 
 
+def _keep(path: Path | None, corpus: str, figures: dict[str, object]) -> None:
+    """Save `figures` as the `corpus` part of the results file at `path`, keeping its other
+    parts (budgets and queries on other trees are separate runs), each with its machine."""
+    if path is None:
+        return
+    payload = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    payload.pop("machine", None)
+    payload.pop("load_avg_end", None)
+    figures["machine"] = machine()
+    figures["load_avg_end"] = machine()["load_avg_start"]
+    payload[corpus] = figures
+    save(path, payload)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     budget = commands.add_parser("budgets")
     budget.add_argument("--before", type=Path, required=True)
     budget.add_argument("--rounds", type=int, default=3)
+    budget.add_argument("--json", type=Path, help="save as the 'stdlib' part of this file")
     timed = commands.add_parser("queries")
     timed.add_argument("--before", type=Path, required=True)
     timed.add_argument("--before-root", type=Path, required=True)
     timed.add_argument("--root", type=Path, required=True)
     timed.add_argument("--names", default=",".join(STDLIB_NAMES))
     timed.add_argument("--rounds", type=int, default=3)
+    timed.add_argument("--json", type=Path, help="save as the --corpus part of this file")
+    timed.add_argument("--corpus", default="big", help="what the roots hold (the part's name)")
     recalled = commands.add_parser("recall")
     recalled.add_argument("language", choices=("python", "go", "typescript"))
     recalled.add_argument("root", type=Path)
@@ -291,15 +402,16 @@ def main() -> int:
     recalled.add_argument("--tsc", type=Path, help="folder where `npm install typescript` ran")
     args = parser.parse_args()
     if args.command == "budgets":
-        budgets(args.before.resolve(), args.rounds)
+        _keep(args.json, "stdlib", budgets(args.before.resolve(), args.rounds))
     elif args.command == "queries":
         after = Path(__file__).resolve().parent.parent
-        queries(
+        figures = queries(
             {"before": args.before.resolve(), "after": after},
             {"before": args.before_root.resolve(), "after": args.root.resolve()},
             tuple(args.names.split(",")),
             args.rounds,
         )
+        _keep(args.json, args.corpus, figures)
     else:
         recall(args.language, args.root.resolve(), args.names, args.tsc)
     return 0
