@@ -4,6 +4,7 @@ by receiver, and freshness through the watcher."""
 from __future__ import annotations
 
 import json
+import random
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
 from codeindex.refs.blob import MEMBER, Outline
 from codeindex.refs.cache import CACHE_DIR
-from codeindex.refs.verify import BIG_REGION, sites
+from codeindex.refs.verify import BIG_REGION, _line_start, sites
 from codeindex.watcher import Watcher
 
 VIEWS = (
@@ -360,3 +361,16 @@ def test_a_name_with_too_many_uses_is_not_cached(indexed, monkeypatch) -> None:
     assert code_index.references("consume").total == 3
     assert code_index.references("ratelimit").total == 3
     assert _cached_names(code_index.root) == []
+
+
+def test_line_starts_agree_with_a_line_table() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = [b"x" * rng.choice((0, 1, 30, 300)) for _ in range(rng.randint(1, 40))]
+        source = b"\n".join(lines) + rng.choice((b"", b"\n"))
+        starts = [0] + [i + 1 for i, byte in enumerate(source) if byte == 0x0A]
+        offset = rng.randrange(len(source) + 1)
+        row = source.count(b"\n", 0, offset)
+        for wanted in range(len(starts) + 3):
+            expected = starts[wanted] if wanted < len(starts) else len(source)
+            assert _line_start(source, offset, row, wanted) == expected
