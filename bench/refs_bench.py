@@ -233,7 +233,7 @@ def markdown(payload: dict[str, object]) -> str:
             )
         parts.append(_calls_table(figures["calls"]))
         parts.append(_cli_table(figures["names"], figures["cli"]))
-        parts.append(ran_on(figures))
+        parts.append(f"{corpus}: {ran_on(figures)}")
     return "\n\n".join(parts)
 
 
@@ -366,16 +366,19 @@ def recall(language: str, root: Path, names: int, tsc: Path | None) -> None:
     print(json.dumps({"language": language, "recall": found_total / max(1, expected_total)}))
 
 
-def _keep(path: Path | None, corpus: str, figures: dict[str, object]) -> None:
+def _keep(
+    path: Path | None, corpus: str, figures: dict[str, object], started: dict[str, object]
+) -> None:
     """Save `figures` as the `corpus` part of the results file at `path`, keeping its other
-    parts (budgets and queries on other trees are separate runs), each with its machine."""
+    parts (budgets and queries on other trees are separate runs), each with the machine it
+    ran on (`started`: as it was at the start)."""
     if path is None:
         return
     payload = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     payload.pop("machine", None)
     payload.pop("load_avg_end", None)
-    figures["machine"] = machine()
-    figures["load_avg_end"] = machine()["load_avg_start"]
+    figures["machine"] = started
+    figures["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     payload[corpus] = figures
     save(path, payload)
 
@@ -401,8 +404,9 @@ def main() -> int:
     recalled.add_argument("--names", type=int, default=400)
     recalled.add_argument("--tsc", type=Path, help="folder where `npm install typescript` ran")
     args = parser.parse_args()
+    started = machine()
     if args.command == "budgets":
-        _keep(args.json, "stdlib", budgets(args.before.resolve(), args.rounds))
+        _keep(args.json, "stdlib", budgets(args.before.resolve(), args.rounds), started)
     elif args.command == "queries":
         after = Path(__file__).resolve().parent.parent
         figures = queries(
@@ -411,7 +415,7 @@ def main() -> int:
             tuple(args.names.split(",")),
             args.rounds,
         )
-        _keep(args.json, args.corpus, figures)
+        _keep(args.json, args.corpus, figures, started)
     else:
         recall(args.language, args.root.resolve(), args.names, args.tsc)
     return 0
