@@ -24,6 +24,9 @@ class Variants:
     file_constraint: str = ""
     # An attribute line right above a definition (Rust's `#[cfg(...)]`).
     item_constraint: str = ""
+    # The line that opens an enclosing scope named `{name}` (Rust's `mod impl_linux {`):
+    # item_constraint above that line marks every definition inside it.
+    scope_opener: str = ""
     # Directives that open, continue and close a conditional region (C#'s `#if`, `#elif`,
     # `#else`, `#endif`).
     region_open: str = ""
@@ -195,6 +198,7 @@ RUST = CloneSyntax(
         folders=_PLATFORM_FOLDERS,
         file_constraint=r"^#!\[cfg\(",
         item_constraint=r"^\s*#\[cfg\(",
+        scope_opener=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*\{{",
     ),
     intent=Intent(deprecated_item=r"^\s*#\[deprecated\b"),
 )

@@ -1,6 +1,7 @@
 """Clone groups a team keeps on purpose, or has no reason to merge, besides platform variants
-(clones.labels): whole packages mirrored into another directory, one operation written out
-per flavour, arity or element type, deprecated code, vendored code. Each is a label on the
+(clones.labels): whole packages mirrored into another directory, copies a comment declares,
+library code copied into test fixtures, one operation written out per flavour, arity or
+element type, deprecated code, vendored code. Each is a label on the
 group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
 
 What a language writes for a family or a deprecation is data in its registry row
@@ -20,6 +21,8 @@ from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
 MIRROR = "mirror"
+DOCUMENTED = "documented"
+FIXTURE = "fixture"
 FAMILY = "family"
 IMPLEMENTATIONS = "implementations"
 DEPRECATED = "deprecated"
@@ -42,6 +45,25 @@ IMPLEMENTATIONS_MIN = 4
 _NUMBERED = re.compile(r"\d+$")
 # How far into a body a deprecation warning may be (after the signature and docstring).
 BODY_LINES = 12
+
+# A comment that declares the code a copy kept on purpose: "copied from", "is a lightly
+# modified copy of", "keep in sync with", "do not modify one without the other", "contains
+# similar logic". Not "returns a copy of": a copy of a value is not a copy of code.
+_DECLARED_COPY = re.compile(
+    r"(?i)\bcopied\s+(?:from|verbatim)\b"
+    r"|\b(?:is|was|are)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}cop(?:y|ies)\b"
+    r"|\bwithout\s+(?:changing\s+|updating\s+)?the\s+other\b"
+    r"|\bmirror(?:s|ed)?\s+(?:of|from)\b|\bduplicated\s+(?:from|in)\b"
+)
+# At a definition only: in a file's head, "kept in sync with the latest updates of the
+# specification" (_pydecimal.py) is about a document, not a copy.
+_DECLARED_TWIN = re.compile(
+    r"(?i)\b(?:keep|kept|be|stay)\s+in\s+sync\b|\bin\s+sync\s+with\b"
+    r"|\b(?:similar|same)\s+(?:logic|code)\b"
+)
+# Comments are looked for in this many lines of a file's head (a file-wide note) and of a
+# body's start (Python docstrings).
+HEAD_LINES = 30
 
 DirectoryPair = tuple[str, str]
 
@@ -152,6 +174,60 @@ def are_implementations(members: list[Symbol]) -> bool:
     # By name: one class defined again in several files (per platform) is not many classes.
     classes = {member.qualified_name.rpartition(".")[0] for member in members}
     return len(classes) >= IMPLEMENTATIONS_MIN
+
+
+def is_fixture_copy(members: list[Symbol]) -> bool:
+    """Library code copied into test fixtures (`testdata/`, `fixtures/`): at most one member
+    is library code, and the others include a fixture, which is test input, not code to
+    merge (Go's go/printer/testdata/parser.go is a copy of the parser to print)."""
+    classes = [classify.classify(member.path) for member in members]
+    return "fixture" in classes and classes.count("library") <= 1
+
+
+def declared_copy(sources: Sources, symbol: Symbol) -> bool:
+    """A comment at the definition, at the start of its body or in its file's head says the
+    code is a copy kept on purpose (`_DECLARED_COPY`)."""
+    source = sources.get(symbol.path)
+    if source is None:
+        return False
+    first = symbol.line - 1
+    body = source.lines[first : min(symbol.end_line, first + HEAD_LINES)]
+    near = [*lines_above(source, symbol), *body]
+    if any(_DECLARED_COPY.search(line) or _DECLARED_TWIN.search(line) for line in near):
+        return True
+    return any(_DECLARED_COPY.search(line) for line in head_comment(source.lines))
+
+
+def head_comment(lines: list[str]) -> list[str]:
+    """The comments and module docstring a file opens with (its first HEAD_LINES lines at
+    most): a note there is about the whole file, a comment further down about one place."""
+    found: list[str] = []
+    quote = ""
+    for line in lines[:HEAD_LINES]:
+        text = line.strip()
+        if quote:
+            found.append(text)
+            quote = "" if quote in text else quote
+        elif text.startswith(('"""', "'''")):
+            found.append(text)
+            rest = text[3:]
+            quote = "" if text[:3] in rest else text[:3]
+        elif not text or text.startswith(("//", "#", "/*", "*", "--")):
+            found.append(text)
+        else:
+            break
+    return found
+
+
+def is_documented(sources: Sources, members: list[Symbol]) -> bool:
+    """All copies but at most one (the original) are declared copies."""
+    undeclared = 0
+    for member in members:
+        if not declared_copy(sources, member):
+            undeclared += 1
+            if undeclared > 1:
+                return False
+    return True
 
 
 def is_vendored(members: list[Symbol]) -> bool:

@@ -135,7 +135,12 @@ def _suppressions(lines: list[str]) -> tuple[list[tuple[int, int]], set[int]]:
 def lines_above(source: _Source, symbol: Symbol) -> list[str]:
     """The definition's first line and the comment and attribute lines right above it."""
     first = symbol.start_line or symbol.line
-    found = source.lines[first - 1 : symbol.line]
+    return source.lines[first - 1 : symbol.line] + _comments_above(source, first)
+
+
+def _comments_above(source: _Source, first: int) -> list[str]:
+    """The comment and attribute lines right above line `first`, nearest first."""
+    found: list[str] = []
     number = first - 1
     while number >= 1:
         text = source.lines[number - 1].strip()
@@ -195,8 +200,30 @@ def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
         found += source.file_marks(file_rule)
     if item_rule := compiled(rules.item_constraint):
         found += [line for line in lines_above(source, symbol) if item_rule.match(line)]
+        if rules.scope_opener:
+            found += _scope_constraints(rules, item_rule, source, symbol)
     if rules.region_open:
         found += _regions_around(rules, source, symbol.start_line or symbol.line)
+    return found
+
+
+def _scope_constraints(
+    rules: Variants, item_rule: re.Pattern[str], source: _Source, symbol: Symbol
+) -> list[str]:
+    """The constraints above the scopes that enclose `symbol` (Rust's `#[cfg(...)]` on a
+    `mod impl_linux { ... }` holding it): each scope of its qualified name, looked for
+    upwards from the definition."""
+    found: list[str] = []
+    line = symbol.start_line or symbol.line
+    for name in reversed(symbol.qualified_name.split(".")[:-1]):
+        opener = compiled(rules.scope_opener.format(name=re.escape(name)))
+        while line > 1 and opener and not opener.match(source.lines[line - 2]):
+            line -= 1
+        if line <= 1:
+            break
+        line -= 1  # the opener's own line
+        above = _comments_above(source, line)
+        found += [text for text in above if item_rule.match(text)]
     return found
 
 
@@ -219,15 +246,18 @@ def _regions_around(rules: Variants, source: _Source, line: int) -> list[str]:
 
 
 def are_platform_variants(sources: Sources, members: list[Symbol]) -> bool:
-    """Every member is marked for some platforms or configurations, and two members of the
-    same name are marked differently: copies kept apart on purpose, one per platform."""
-    contexts = []
+    """Every member is marked for some platforms or configurations, bar at most one (the
+    portable version the others specialise: Go's `cipher.gcm.Open` beside the assembly-backed
+    `gcmAsm.Open` of gcm_ppc64x.go and gcm_s390x.go), and two members of the same name are
+    marked differently: copies kept apart on purpose, one per platform."""
+    by_name: dict[str, set[str]] = {}
+    portable = 0
     for member in members:
         context = platform_context(sources, member)
         if context is None:
-            return False
-        contexts.append(context)
-    by_name: dict[str, set[str]] = {}
-    for member, context in zip(members, contexts, strict=True):
-        by_name.setdefault(member.name, set()).add(context)
+            portable += 1
+            if portable > 1:
+                return False
+        else:
+            by_name.setdefault(member.name, set()).add(context)
     return any(len(seen) > 1 for seen in by_name.values())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codeindex.clones import intent, labels
+from codeindex.clones import density, intent, labels
 from codeindex.clones.baseline import Baseline
 from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
 
@@ -33,10 +33,13 @@ COPIES_EXPONENT = 0.5
 INTENTIONAL = (
     labels.PLATFORM_VARIANTS,
     intent.MIRROR,
+    intent.DOCUMENTED,
+    intent.FIXTURE,
     intent.FAMILY,
     intent.IMPLEMENTATIONS,
     intent.DEPRECATED,
     intent.VENDORED,
+    density.DATA_LIKE,
 )
 
 
@@ -110,6 +113,10 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return None
     if context.mirrors.holds(members):
         return intent.MIRROR
+    if intent.is_documented(context.sources, members):
+        return intent.DOCUMENTED
+    if intent.is_fixture_copy(members):
+        return intent.FIXTURE
     if intent.is_family(members):
         return intent.FAMILY
     if intent.are_implementations(members):
@@ -118,6 +125,8 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return intent.DEPRECATED
     if intent.is_vendored(members):
         return intent.VENDORED
+    if density.is_data_like(context.sources, members):
+        return density.DATA_LIKE
     return None
 
 
