@@ -49,6 +49,9 @@ class Intent:
     deprecated_body: str = ""
     # In a file, or in its package's index file: the whole module is deprecated.
     deprecated_module: str = ""
+    # In a method's signature: it overrides a base class's method (C#'s and TypeScript's
+    # `override`). Overrides written alike in many classes fill in one base's template.
+    override_marker: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,9 @@ TYPESCRIPT = CloneSyntax(
     import_types=("import_statement",),
     member_wrapper=("class _ {\n", "\n}\n"),
     same_codes=("typescript", "tsx"),
-    intent=Intent(deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b"),
+    intent=Intent(
+        deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b", override_marker=r"\boverride\b"
+    ),
 )
 # Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
 _GOOS = (
@@ -239,5 +244,6 @@ CSHARP = CloneSyntax(
         # `AnyAsync`, `AnyAwaitAsync`, `AnyAwaitWithCancellationAsync`).
         family_suffix=r"(?:AwaitWithCancellation|Await|WithCancellation)?(?:Async)?$",
         deprecated_item=r"^\s*\[(?:System\.)?Obsolete\b",
+        override_marker=r"\boverride\b",
     ),
 )

@@ -41,6 +41,11 @@ FAMILY_SHARE = 0.75
 # copy to fold. On the labelled sample the rule met on-purpose and noise groups only; two or
 # three classes sharing a method (a pair of schedulers' `flush`) are often a real copy.
 IMPLEMENTATIONS_MIN = 4
+# Short functions of one class or module written alike, this many or more, are the entry
+# points of one API (are_wrappers).
+WRAPPERS = "wrappers"
+WRAPPERS_MIN = 4
+WRAPPER_LINES = 10
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`).
 _NUMBERED = re.compile(r"\d+$")
 # How far into a body a deprecation warning may be (after the signature and docstring).
@@ -166,14 +171,38 @@ def is_family(members: list[Symbol]) -> bool:
 
 
 def are_implementations(members: list[Symbol]) -> bool:
-    """Every member is a method of one name, in IMPLEMENTATIONS_MIN classes or more."""
+    """Every member is a method of one name, or every member overrides a base class's
+    method (UniTask's operators' `TryMoveNextCore` and `TrySetCurrentCore`), in
+    IMPLEMENTATIONS_MIN classes or more."""
     if any(member.kind not in ("method", "constructor") for member in members):
         return False
-    if len({member.name for member in members}) > 1:
+    if len({member.name for member in members}) > 1 and not all(map(_overrides, members)):
         return False
     # By name: one class defined again in several files (per platform) is not many classes.
     classes = {member.qualified_name.rpartition(".")[0] for member in members}
     return len(classes) >= IMPLEMENTATIONS_MIN
+
+
+def _overrides(member: Symbol) -> bool:
+    marker = compiled(spec_by_name(member.language).clones.intent.override_marker)
+    return marker is not None and marker.search(member.signature) is not None
+
+
+def are_wrappers(members: list[Symbol]) -> bool:
+    """At least WRAPPERS_MIN short functions (WRAPPER_LINES at most) of one class, or at the
+    top level of one file: the entry points of one API (UniTask's argument-checking LINQ
+    wrappers, zod's schema factories). Each must stay a name of its own; what merging their
+    bodies would save is a line or two apiece."""
+    if len(members) < WRAPPERS_MIN:
+        return False
+    if any(member.end_line - member.line + 1 > WRAPPER_LINES for member in members):
+        return False
+    scopes = {
+        (member.path if "." not in member.qualified_name else "")
+        + member.qualified_name.rpartition(".")[0]
+        for member in members
+    }
+    return len(scopes) == 1
 
 
 def is_fixture_copy(members: list[Symbol]) -> bool:

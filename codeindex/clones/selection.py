@@ -37,6 +37,7 @@ INTENTIONAL = (
     intent.FIXTURE,
     intent.FAMILY,
     intent.IMPLEMENTATIONS,
+    intent.WRAPPERS,
     intent.DEPRECATED,
     intent.VENDORED,
     density.DATA_LIKE,
@@ -121,6 +122,8 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return intent.FAMILY
     if intent.are_implementations(members):
         return intent.IMPLEMENTATIONS
+    if intent.are_wrappers(members):
+        return intent.WRAPPERS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
     if intent.is_vendored(members):
