@@ -182,8 +182,10 @@ GO = CloneSyntax(
     intent=Intent(
         # The runtime's map functions specialised per key type (mapassign_fast32, _faststr);
         # string and []byte twins kept apart to avoid a conversion (utf8.Valid and
-        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes).
-        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$",
+        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes);
+        # socket calls specialised per address family to spare a sockaddr allocation
+        # (internal/poll's WriteTo, WriteToInet4 and WriteToInet6).
+        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$|Inet[46]$",
         deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from codeindex.clones.density import DATA_SHARE, literal_share
-from tests.test_clone_intent import GO_LOOKUP, GO_WALK, PY_PARSE, _go, _groups, _labels, _write
+from tests.test_clone_intent import (
+    GO_FUNC,
+    GO_LOOKUP,
+    GO_WALK,
+    PY_PARSE,
+    _go,
+    _groups,
+    _labels,
+    _write,
+)
 
 
 def test_a_copy_its_comment_declares_is_documented(
@@ -204,4 +213,25 @@ def test_short_functions_of_one_module_are_an_apis_wrappers(
     assert _labels(tmp_path, capsys) == [[]]
     _write(tmp_path, {f"{n}.py": "" for n in names})
     _write(tmp_path, {"linq.py": "".join(PY_WRAPPER.format(name=n) for n in names[:3])})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
+def _version(name: str) -> str:
+    """GO_FUNC without its package clause: another version in the same file."""
+    return "\n" + GO_FUNC.split("\n", 2)[2].format(doc="", name=name, factor=2)
+
+
+def test_numbers_inside_names_and_go_address_family_twins_are_a_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Solaris' sysvicall1Err, sysvicall2Err: the arity inside the name.
+    _write(tmp_path, {"os/calls.go": _go("os", "call1Err") + _version("call2Err")})
+    assert _labels(tmp_path, capsys) == [["family"]]
+    # internal/poll's WriteTo, WriteToInet4, WriteToInet6: one per sockaddr type.
+    names = ["WriteTo", "WriteToInet4", "WriteToInet6"]
+    text = _go("poll", names[0]) + "".join(map(_version, names[1:]))
+    _write(tmp_path, {"os/calls.go": "package os\n", "poll/fd.go": text})
+    assert _labels(tmp_path, capsys) == [["family"]]
+    text = text.replace("WriteToInet", "WriteToPeer")  # a copy to merge, not a twin
+    _write(tmp_path, {"poll/fd.go": text})
     assert _labels(tmp_path, capsys) == [[]]

@@ -46,8 +46,9 @@ IMPLEMENTATIONS_MIN = 4
 WRAPPERS = "wrappers"
 WRAPPERS_MIN = 4
 WRAPPER_LINES = 10
-# Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`).
-_NUMBERED = re.compile(r"\d+$")
+# Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
+# also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
+_NUMBERED = re.compile(r"\d+")
 # How far into a body a deprecation warning may be (after the signature and docstring).
 BODY_LINES = 12
 
@@ -143,7 +144,7 @@ def family_name(symbol: Symbol) -> str:
     parts = []
     for part in symbol.qualified_name.split("."):
         base = (rule.sub("", part) if rule else part) or part
-        # `#` for the number: `parse2` is a copy of `parse` to merge, `mapaccess1` and
+        # `#` for each number: `parse2` is a copy of `parse` to merge, `mapaccess1` and
         # `mapaccess2` are numbered versions of one operation.
         numbered = _NUMBERED.sub("#", base)
         parts.append(numbered if numbered != "#" else base)
