@@ -37,9 +37,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+from _results import save, table
 
 LABELS = Path(__file__).resolve().parent / "clones_labels.json"
 SEED = 21
@@ -61,10 +64,12 @@ CORPORA = {
     "py-blocks": "CPython 3.11 standard library: dups --blocks, block groups of library code",
 }
 LABEL_NAMES = ("useful", "on purpose", "noise")
+# How `dups` is run; `--dups-command` replaces it (another build, for a before/after).
+DUPS = [sys.executable, "-m", "codeindex"]
 
 
 def run_dups(root: Path, extra: list[str] | None = None, blocks: bool = False) -> list[dict]:
-    command = [sys.executable, "-m", "codeindex", "dups", "--root", str(root), "--json"]
+    command = [*DUPS, "dups", "--root", str(root), "--json"]
     command += ["--tests", "include", *(["--blocks"] if blocks else []), *(extra or [])]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0 and "--tests" in done.stderr:  # a build from before --tests
@@ -151,31 +156,84 @@ def share(labels: list[str], name: str) -> str:
     return f"{100 * labels.count(name) / len(labels):4.0f}%"
 
 
-def cmd_score(corpora: dict[str, Path], extra: list[str], top_n: int = TOP) -> int:
+def score_corpus(name: str, root: Path, labels: list[dict], extra: list[str], top_n: int) -> dict:
+    """One corpus's figures: the top N non-test groups' labels (2N for block groups), every
+    labelled group found again, and which reasons kept on purpose met which hand labels."""
+    blocks = name.endswith("-blocks")
+    groups = run_dups(root, extra, blocks)
+    if blocks:
+        groups = [g for g in groups if "block" in g.get("labels", ())]
+    library = [g for g in groups if not is_test_group(g)][: 2 * top_n if blocks else top_n]
+    top = [find_label(g, labels) for g in library]
+    everything = [(g, find_label(g, labels)) for g in groups]
+    found = {id(label): label["label"] for _, label in everything if label}
+    reasons: dict[str, dict[str, int]] = {}
+    for group, label in everything:
+        if label and group.get("on_purpose"):
+            counts = reasons.setdefault(group["on_purpose"], {})
+            counts[label["label"]] = counts.get(label["label"], 0) + 1
+    return {
+        "top": [label["label"] for label in top if label],
+        "unlabelled": [key_of(g) for g, label in zip(library, top, strict=True) if not label],
+        "all": list(found.values()),
+        "on_purpose": reasons,
+    }
+
+
+def cmd_score(corpora: dict[str, Path], extra: list[str], top_n: int = TOP) -> dict:
     data = json.loads(LABELS.read_text())
     print(f"{'corpus':8} {f'top-{top_n} non-test':>28} {'all labelled found':>28} unlabelled")
     print(f"{'':8} {'useful':>9} {'noise':>9} {'n':>4}    {'useful':>9} {'noise':>9} {'n':>4}")
+    results = {}
     for name, root in corpora.items():
-        labels = data[name]["groups"]
-        blocks = name.endswith("-blocks")
-        groups = run_dups(root, extra, blocks)
-        if blocks:
-            groups = [g for g in groups if "block" in g.get("labels", ())]
-        library = [g for g in groups if not is_test_group(g)][: 2 * top_n if blocks else top_n]
-        top = [find_label(g, labels) for g in library]
-        top_names = [label["label"] for label in top if label]
-        everything = [find_label(g, labels) for g in groups]
-        found = {id(label): label["label"] for label in everything if label}
-        all_names = list(found.values())
+        result = score_corpus(name, root, data[name]["groups"], extra, top_n)
+        results[name] = result
+        top_names, all_names = result["top"], result["all"]
         print(
             f"{name:8} {share(top_names, 'useful'):>9} {share(top_names, 'noise'):>9} "
             f"{len(top_names):4}    {share(all_names, 'useful'):>9} "
-            f"{share(all_names, 'noise'):>9} {len(all_names):4}   {top.count(None)}"
+            f"{share(all_names, 'noise'):>9} {len(all_names):4}   {len(result['unlabelled'])}"
         )
-        for group, label in zip(library, top, strict=True):
-            if label is None:
-                print(f"    unlabelled: {json.dumps(key_of(group))}")
-    return 0
+        for key in result["unlabelled"]:
+            print(f"    unlabelled: {json.dumps(key)}")
+    return {"top_n": top_n, "dups_args": extra, "corpora": results}
+
+
+def _percent(labels: list[str], name: str) -> str:
+    return f"{100 * labels.count(name) / len(labels):.0f}%" if labels else "n/a"
+
+
+def markdown(payload: dict) -> str:
+    """Per corpus, the useful and noise shares of the top N non-test groups (before -> after
+    when the payload holds a `before` run), then how each reason kept on purpose agrees
+    with the hand labels of the groups it was given."""
+    before = payload.get("before", {}).get("corpora", {})
+    rows = []
+    for name, result in payload["corpora"].items():
+        cells = []
+        for kind in ("useful", "noise"):
+            now = _percent(result["top"], kind)
+            old = before.get(name)
+            cells.append(f"{_percent(old['top'], kind)} -> {now}" if old else now)
+        held = " (held out)" if "held out" in CORPORA.get(name, "") else ""
+        rows.append([f"{name}{held}", *cells, len(result["top"]), len(result["unlabelled"])])
+    top = payload["top_n"]
+    text = table(["Corpus", f"Useful, top {top} non-test", "Noise", "Labelled", "Unlabelled"], rows)
+    totals: dict[str, dict[str, int]] = {}
+    for result in payload["corpora"].values():
+        for reason, counts in result["on_purpose"].items():
+            for label, count in counts.items():
+                totals.setdefault(reason, {})[label] = totals.get(reason, {}).get(label, 0) + count
+    reason_rows = [
+        [f"`{reason}`", *(counts.get(label, 0) for label in LABEL_NAMES)]
+        for reason, counts in sorted(totals.items())
+    ]
+    text += (
+        "\n\nLabelled groups (all corpora, top and random picks) by the reason `dups` gives for "
+        "keeping them on purpose, against the hand label:\n\n"
+        + table(["Reason", *LABEL_NAMES], reason_rows)
+    )
+    return text
 
 
 def main() -> int:
@@ -184,7 +242,12 @@ def main() -> int:
     parser.add_argument("corpora", nargs="+", metavar="NAME=DIR")
     parser.add_argument("--dups-arg", action="append", default=[], help="passed to dups")
     parser.add_argument("--top", type=int, default=TOP, help="score: the top N non-test groups")
+    parser.add_argument("--json", type=Path, help="score: also save the figures here")
+    parser.add_argument("--before", type=Path, help="score: a saved run to show as 'before'")
+    parser.add_argument("--dups-command", help="score: how to run code-index (another build)")
     args = parser.parse_args()
+    if args.dups_command:
+        DUPS[:] = shlex.split(args.dups_command)
     corpora = {}
     for item in args.corpora:
         name, _, root = item.partition("=")
@@ -197,7 +260,14 @@ def main() -> int:
     if args.command == "todo":
         cmd_todo(corpora, args.dups_arg)
         return 0
-    return cmd_score(corpora, args.dups_arg, args.top)
+    payload = cmd_score(corpora, args.dups_arg, args.top)
+    if args.before:
+        payload["before"] = json.loads(args.before.read_text())
+        payload["before"].pop("before", None)
+    if args.json:
+        save(args.json, payload)
+        print(markdown(payload))
+    return 0
 
 
 if __name__ == "__main__":
