@@ -4,6 +4,7 @@ by receiver, and freshness through the watcher."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from pathlib import Path
@@ -374,3 +375,16 @@ def test_line_starts_agree_with_a_line_table() -> None:
         for wanted in range(len(starts) + 3):
             expected = starts[wanted] if wanted < len(starts) else len(source)
             assert _line_start(source, offset, row, wanted) == expected
+
+
+def test_past_its_total_size_the_cache_drops_the_least_recently_written_names(
+    indexed, monkeypatch
+) -> None:
+    code_index: CodeIndex = indexed(PROJECT)
+    assert code_index.references("consume").total == 3
+    folder = code_index.root / ".code-index" / CACHE_DIR
+    (first,) = folder.iterdir()
+    os.utime(first, ns=(1, 1))  # older than anything written next, whatever the clock
+    monkeypatch.setattr(refs_cache, "TOTAL_MAX", first.stat().st_size + 1)
+    assert code_index.references("rate_limit").total == 2
+    assert _cached_names(code_index.root) == ["rate_limit"]
