@@ -7,7 +7,7 @@
 //   node bench/mcp_ts_client.mjs SDK_DIR CODE_INDEX_BIN ROOT
 //
 // SDK_DIR is a folder holding node_modules/@modelcontextprotocol/sdk
-// (`npm install @modelcontextprotocol/sdk` there; bench/.peers/mcp-ts is gitignored).
+// (tests/ts_client pins it: `npm ci` there).
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,11 +33,14 @@ const calls = [
   ["index_status", {}],
   ["search_symbols", { query: "user", limit: 5 }],
   ["search_symbols", { query: "no_such_name_anywhere" }],
+  ["search_symbols", { query: "parse", refs: true, tests: "exclude" }],
   ["get_symbol", { name: "parse_config" }],
   ["get_symbol", { name: "get_user" }],
   ["file_outline", { path: "app/users.py" }],
   ["find_similar", { code: "def load(blob):\n    out = {}\n    for row in blob.splitlines():\n        if '=' in row:\n            k, v = row.split('=', 1)\n            out[k.strip()] = v.strip()\n    return out\n" }],
+  ["find_similar", { code: "def parse_config(text):\n    return dict(line.split('=', 1) for line in text.splitlines())\n", refs: true }],
   ["find_duplicates", {}],
+  ["find_duplicates", { blocks: true, hide_intentional: true }],
   ["find_references", { name: "parse_config" }],
   ["reindex", { paths: ["app"] }],
 ];
