@@ -14,15 +14,18 @@ find_duplicates + find_similar calls (--no-traffic skips it).
 The client here is a minimal synchronous JSON-RPC client over pipes, so the figures are the
 server's plus the pipe, not an SDK client's overhead. Run by hand:
 
-    python bench/mcp_bench.py [--corpus /tmp/stdlib-mcp] [--no-peer] [--json out.json]
+    python bench/mcp_bench.py [--corpus /tmp/stdlib-mcp] [--no-peer] [--no-traffic] \
+        [--json bench/results/mcp_bench.json]
+
+bench/README.md's table is generated from the saved --json by `markdown()` (bench/tables.py);
+it is saved with --no-traffic, since bench/mcp_traffic.py saves its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
-import platform
 import random
 import shutil
 import statistics
@@ -30,12 +33,15 @@ import subprocess
 import sys
 import sysconfig
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mcp_traffic
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import machine, save, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OURS = Path(sys.executable).parent / "code-index"  # started as `code-index mcp`
@@ -135,6 +141,17 @@ class Rpc:
     def rss_mb(self) -> float:
         return psutil.Process(self.process.pid).memory_info().rss / 2**20
 
+    def cpu_seconds(self) -> float:
+        """User+sys CPU of the server and its workers so far."""
+        processes = [psutil.Process(self.process.pid)]
+        processes += processes[0].children(recursive=True)
+        total = 0.0
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
@@ -151,23 +168,6 @@ def structured(result: dict[str, Any]) -> dict[str, Any]:
     if "structuredContent" in result:
         return result["structuredContent"]  # type: ignore[no-any-return]
     return json.loads(result["content"][0]["text"])  # type: ignore[no-any-return]
-
-
-@dataclass
-class Report:
-    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, measure: str, ours: str, peer: str = "", target: str = "") -> None:
-        self.rows.append((measure, ours, peer, target))
-
-    def print(self) -> None:
-        widths = [max(len(row[i]) for row in self.rows + [HEADER]) for i in range(4)]
-        for row in [HEADER, *self.rows]:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-
-
-HEADER = ("measure", "code-index mcp (ours)", f"code-index-mcp {PEER_VERSION} (peer)", "target")
 
 
 def ms(seconds: float) -> str:
@@ -349,6 +349,118 @@ def peer_times(server: Rpc, rounds: int) -> tuple[list[float], str]:
 # -- main --------------------------------------------------------------------------------------
 
 
+def measure_ours(corpus: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Our server on the corpus: readiness, round trips, memory and CPU over mixed calls."""
+    # The index: built by the server itself when missing (cold start), then reused.
+    if args.rebuild:
+        shutil.rmtree(corpus / ".code-index", ignore_errors=True)
+    data: dict[str, Any] = {"cold": not (corpus / ".code-index").is_dir()}
+    server = Rpc(ours_command(corpus), cwd=corpus)
+    server.initialize()
+    data["index_ready_seconds"] = wait_until_ready(server)
+    status = structured(server.call("index_status", {})[0])
+    data["index"] = {k: status[k] for k in ("files", "symbols", "freshness")}
+    cpu_before = server.cpu_seconds()
+    searches = search_times(server, args.rounds)
+    data["search_ms"] = [t * 1000 for t in searches]
+    data["search_median_ms_by_query"] = {
+        query: median(searches[i :: len(QUERIES)]) * 1000 for i, query in enumerate(QUERIES)
+    }
+    snippets = similar_snippets(server)
+    try:
+        similar, recalled = similar_times(server, snippets, min(args.rounds, 200))
+    except RuntimeError as exc:
+        similar, recalled, data["similar_note"] = [], 0, str(exc)
+        snippets = []
+    data["similar_recalled"] = [recalled, len(snippets)]
+    data["similar_ms"] = [t * 1000 for t in similar]
+    rss, mixed = mixed_calls(server, snippets, args.calls)
+    data["server_cpu_s"] = server.cpu_seconds() - cpu_before
+    data["rss_mb"] = rss
+    data["mixed_median_ms"] = {k: median(v) * 1000 for k, v in mixed.items()}
+    server.close()
+    data["spawn_s"] = spawn_times(ours_command(corpus), args.spawns, corpus)
+    return data
+
+
+def measure_peer(corpus: Path, args: argparse.Namespace) -> dict[str, Any]:
+    peer_script = None if args.no_peer else install_peer()
+    if peer_script is None:
+        return {}
+    spawns = spawn_times(peer_command(peer_script, corpus), args.spawns, corpus)
+    peer = Rpc(peer_command(peer_script, corpus), cwd=corpus)
+    peer.initialize()
+    searches, _ = peer_times(peer, min(args.rounds, 100))
+    peer.close()
+    return {"peer_spawn_s": spawns, "peer_search_ms": [t * 1000 for t in searches]}
+
+
+def _ratio(peer_value: float, ours_value: float) -> str:
+    return f" ({peer_value / ours_value:.1f}x ours)" if peer_value and ours_value else ""
+
+
+def _round_trip(values_ms: list[float]) -> str:
+    return f"{median(values_ms):.1f} ms ({p90(values_ms):.1f} ms)"
+
+
+def markdown(payload: dict) -> str:  # type: ignore[type-arg]
+    """The results table, from a saved payload (bench/tables.py renders bench/README.md)."""
+    index, spawn, searches = payload["index"], payload["spawn_s"], payload["search_ms"]
+    peer_spawn, peer_search = payload.get("peer_spawn_s", []), payload.get("peer_search_ms", [])
+    similar, (recalled, snippets) = payload["similar_ms"], payload["similar_recalled"]
+    rss = {int(calls): mb for calls, mb in payload["rss_mb"].items()}
+    last = max(rss)
+    half = min(rss, key=lambda count: abs(count - last / 2))
+    label = "cold build" if payload["cold"] else "catch-up on start"
+    rows = [
+        [
+            f"index ready after start ({label})",
+            f"{payload['index_ready_seconds']:.1f} s ({index['files']:,} files, "
+            f"{index['symbols']:,} symbols)",
+            "",
+            "",
+        ],
+        [
+            f"spawn to `initialize` response, median of {len(spawn)}",
+            f"{median(spawn):.2f} s",
+            f"{median(peer_spawn):.2f} s" if peer_spawn else "",
+            "<= 1.0 s",
+        ],
+        [
+            f"`search_symbols` round trip, median (p90) of {len(searches)}",
+            _round_trip(searches),
+            f"`search_code_advanced`: {_round_trip(peer_search)}"
+            f"{_ratio(median(peer_search), median(searches))}"
+            if peer_search
+            else "",
+            "<= 10 ms",
+        ],
+        [
+            f"`find_similar` round trip, median (p90) of {len(similar)}",
+            f"{_round_trip(similar)}; the original found for {recalled} of {snippets} "
+            "disguised functions"
+            if similar
+            else f"n/a: {payload.get('similar_note')}",
+            "no equivalent",
+            "<= 50 ms",
+        ],
+        [
+            f"server RSS after {last:,} mixed calls",
+            f"{rss[last]:.0f} MB; {rss[last] - rss[half]:+.1f} MB over the last {last - half}",
+            "",
+            "<= 500 MB, no growth",
+        ],
+        ["server CPU (user+sys) over those calls", f"{payload['server_cpu_s']:.1f} s", "", ""],
+    ]
+    if "traffic" in payload:
+        rows += [
+            [measure, value, "", target]
+            for measure, value, target in mcp_traffic.rows(payload["traffic"])
+        ]
+    columns = ["Measure", "`code-index mcp`", f"code-index-mcp {PEER_VERSION} (peer)", "Target"]
+    return table(columns, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -359,123 +471,21 @@ def main(argv: list[str] | None = None) -> int:
         "--rebuild", action="store_true", help="delete the corpus index first (cold build)"
     )
     parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--json", type=Path, help="also save the raw figures here")
     parser.add_argument("--no-traffic", action="store_true", help="skip bench/mcp_traffic.py")
     mcp_traffic.add_arguments(parser)
     args = parser.parse_args(argv)
 
     corpus = args.corpus.resolve()
     prepare_corpus(corpus)
-    report = Report()
-    report.data["machine"] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_average": os.getloadavg(),
-    }
-
-    # The index: built by the server itself when missing (cold start), then reused.
-    if args.rebuild:
-        shutil.rmtree(corpus / ".code-index", ignore_errors=True)
-    cold = not (corpus / ".code-index").is_dir()
-    server = Rpc(ours_command(corpus), cwd=corpus)
-    server.initialize()
-    ready = wait_until_ready(server)
-    report.data["index_ready_seconds"] = ready
-    status = structured(server.call("index_status", {})[0])
-    report.data["index"] = {k: status[k] for k in ("files", "symbols", "freshness")}
-    label = "cold build" if cold else "catch-up on start"
-    report.add(
-        f"index ready after start ({label})",
-        f"{ready:.1f} s ({status['files']} files, {status['symbols']} symbols)",
-    )
-
-    searches = search_times(server, args.rounds)
-    report.data["search_ms"] = [t * 1000 for t in searches]
-    report.data["search_median_ms_by_query"] = {
-        query: median(searches[i :: len(QUERIES)]) * 1000 for i, query in enumerate(QUERIES)
-    }
-    snippets = similar_snippets(server)
-    try:
-        similar, recalled = similar_times(server, snippets, min(args.rounds, 200))
-        similar_note = ""
-    except RuntimeError as exc:
-        similar, recalled, similar_note = [], 0, str(exc)
-        snippets = []
-    report.data["similar_recalled"] = f"{recalled} of {len(snippets)}"
-    report.data["similar_ms"] = [t * 1000 for t in similar]
-    rss, mixed = mixed_calls(server, snippets, args.calls)
-    report.data["rss_mb"] = rss
-    report.data["mixed_median_ms"] = {k: median(v) * 1000 for k, v in mixed.items()}
-    server.close()
-
-    ours_spawn = spawn_times(ours_command(corpus), args.spawns, corpus)
-    report.data["spawn_s"] = ours_spawn
-
-    peer_spawn: list[float] = []
-    peer_search: list[float] = []
-    peer_script = None if args.no_peer else install_peer()
-    if peer_script is not None:
-        peer_spawn = spawn_times(peer_command(peer_script, corpus), args.spawns, corpus)
-        peer = Rpc(peer_command(peer_script, corpus), cwd=corpus)
-        peer.initialize()
-        peer_search, sample = peer_times(peer, min(args.rounds, 100))
-        peer.close()
-        report.data["peer_spawn_s"] = peer_spawn
-        report.data["peer_search_ms"] = [t * 1000 for t in peer_search]
-
-    def ratio(peer_value: float, ours_value: float) -> str:
-        return f" ({peer_value / ours_value:.1f}x ours)" if peer_value and ours_value else ""
-
-    report.add(
-        "spawn -> initialize, median",
-        f"{median(ours_spawn):.2f} s",
-        f"{median(peer_spawn):.2f} s{ratio(median(peer_spawn), median(ours_spawn))}"
-        if peer_spawn
-        else "",
-        "<= 1.0 s",
-    )
-    report.add(
-        "search round trip, median (p90)",
-        f"{ms(median(searches))} ({ms(p90(searches))})",
-        f"{ms(median(peer_search))} ({ms(p90(peer_search))})"
-        f"{ratio(median(peer_search), median(searches))}"
-        if peer_search
-        else "",
-        "<= 10 ms",
-    )
-    report.add(
-        "find_similar round trip, median (p90)",
-        f"{ms(median(similar))} ({ms(p90(similar))}); found the original for "
-        f"{recalled} of {len(snippets)} disguised copies"
-        if similar
-        else f"n/a: {similar_note}",
-        "(no equivalent)",
-        "<= 50 ms",
-    )
-    last = max(rss)
-    half = min(rss, key=lambda count: abs(count - last / 2))
-    report.add(
-        f"server RSS after {last} mixed calls",
-        f"{rss[last]:.0f} MB (at {half}: {rss.get(half, float('nan')):.0f} MB, "
-        f"growth over the last {last - half}: {rss[last] - rss.get(half, rss[last]):+.1f} MB)",
-        "",
-        "<= 500 MB, no growth",
-    )
-    print(
-        f"{report.data['machine']['date']}, {report.data['machine']['cpus']} CPUs, "
-        f"{report.data['machine']['platform']}, Python {report.data['machine']['python']}, "
-        f"load average {', '.join(f'{x:.1f}' for x in report.data['machine']['load_average'])}"
-    )
+    payload: dict[str, Any] = {"machine": machine()}
+    payload.update(measure_ours(corpus, args))
+    payload.update(measure_peer(corpus, args))
     if not args.no_traffic:
-        traffic = mcp_traffic.run(corpus, args)
-        report.data["traffic"] = traffic
-        for measure, value, target in mcp_traffic.rows(traffic):
-            report.add(measure, value, "", target)
-    report.print()
+        payload["traffic"] = mcp_traffic.run(corpus, args)
+    print(markdown(payload))
     if args.json:
-        args.json.write_text(json.dumps(report.data, indent=1), encoding="utf-8")
+        save(args.json, payload)
     return 0
 
 

@@ -9,12 +9,17 @@
 3. watcher idle CPU: `code-index watch` on the corpus with nothing changing, CPU time over
    the window (a backstop rescan included). Target: <= 1 %.
 
-  python bench/watch_bench.py [--root /tmp/stdlib-watch] [--edits 100] [--idle 60]
+  python bench/watch_bench.py [--root /tmp/stdlib-watch] [--edits 100] [--idle 60] \
+      [--json bench/results/watch_bench.json]
+
+Besides the wall figures, the CPU time (user+sys) of the watcher over the edits and of the
+committing thread per commit, the steadier figures on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import random
@@ -25,14 +30,21 @@ import sysconfig
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 
-from codeindex import storage
-from codeindex.api import CodeIndex
-from codeindex.storage import merging
-from codeindex.watcher import active_watcher
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import save, table  # noqa: E402
+
+from codeindex import storage  # noqa: E402
+from codeindex.api import CodeIndex  # noqa: E402
+from codeindex.storage import merging  # noqa: E402
+from codeindex.watcher import active_watcher  # noqa: E402
+
+Figures = dict[str, object]
 
 BENCH_DIR = "zz_watch_bench"
 READER = """
@@ -75,6 +87,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def summary(name: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
+    if not ms:
+        return f"{name:<34} n=0"
     return (
         f"{name:<34} n={len(ms):<4} median {statistics.median(ms):7.1f} ms   "
         f"p95 {percentile(ms, 0.95):7.1f} ms   max {max(ms):7.1f} ms"
@@ -103,17 +117,26 @@ def start_reader(root: Path, stop: Path) -> subprocess.Popen[str]:
     )
 
 
-def stop_reader(reader: subprocess.Popen[str], stop: Path) -> str:
+def stop_reader(reader: subprocess.Popen[str], stop: Path) -> dict[str, float]:
     stop.touch()
     out, _ = reader.communicate(timeout=60)
     stop.unlink()
     searches, errors, slowest = out.split()
-    return f"reader: {searches} searches, {errors} errors, slowest {slowest} ms"
+    print(f"  reader: {searches} searches, {errors} errors, slowest {slowest} ms")
+    return {"searches": int(searches), "errors": int(errors), "slowest_ms": float(slowest)}
 
 
-def save_to_visible(root: Path, edits: int) -> tuple[list[float], list[float]]:
-    """End-to-end latencies, and the watcher's own batch times (from its output lines)."""
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def save_to_visible(root: Path, edits: int) -> Figures:
+    """End-to-end latencies, the watcher's own batch times (from its output lines) and the
+    watcher's CPU time over the edits."""
     watch = start_watch(root)
+    watcher = psutil.Process(watch.pid)
+    cpu_before = cpu_seconds(watcher)
     batch_ms: list[float] = []
 
     def collect() -> None:
@@ -148,26 +171,20 @@ def save_to_visible(root: Path, edits: int) -> tuple[list[float], list[float]]:
                 time.sleep(0.005)
             latencies.append(time.perf_counter() - started)
             time.sleep(rng.uniform(0.05, 0.3))  # people do not save 100 times a second
+        watcher_cpu = cpu_seconds(watcher) - cpu_before
     finally:
         watch.send_signal(2)
         watch.wait(30)
         code_index.close()
-    return latencies, batch_ms
+    print(summary("save -> visible", latencies) + "   target p95 <= 500 ms")
+    print(summary("  of which the watcher's batch", batch_ms) + "   (after a 200 ms debounce)")
+    print(f"{'  watcher CPU over the edits':<34} {watcher_cpu:7.2f} s")
+    return {"visible_s": latencies, "batch_s": batch_ms, "watcher_cpu_s": watcher_cpu}
 
 
-def commits_under_reader(root: Path, edits: int) -> None:
-    """Hot commits of big stdlib files, merges running beside them as the watcher runs them
-    (a thread; the merge itself holds no lock, only its publish does)."""
-    stop = root.parent / "watch-bench-stop"
-    code_index = CodeIndex.open(root)
-    reader = start_reader(root, stop)
-    files = sorted(
-        p.relative_to(root).as_posix() for p in root.glob("*.py") if p.stat().st_size > 20_000
-    )[:20]
-    originals = {relative: (root / relative).read_bytes() for relative in files}
-    rng = random.Random(7)
-    hot: list[float] = []
-    merges: list[float] = []
+@contextlib.contextmanager
+def timed_publishes() -> Iterator[list[float]]:
+    """The seconds of each merge's publish (the only part that holds the lock) meanwhile."""
     publishes: list[float] = []
     real_publish = merging.publish_merge
 
@@ -179,6 +196,19 @@ def commits_under_reader(root: Path, edits: int) -> None:
             publishes.append(time.perf_counter() - started)
 
     merging.publish_merge = timed_publish
+    try:
+        yield publishes
+    finally:
+        merging.publish_merge = real_publish
+
+
+def hot_commits(code_index: CodeIndex, root: Path, files: list[str], edits: int) -> Figures:
+    """Each commit's wall and committing-thread CPU time, with a merge started every tenth
+    commit in a thread (as the watcher runs them) and its time."""
+    rng = random.Random(7)
+    hot: list[float] = []
+    hot_cpu: list[float] = []
+    merges: list[float] = []
 
     def merge() -> None:
         started = time.perf_counter()
@@ -186,39 +216,61 @@ def commits_under_reader(root: Path, edits: int) -> None:
             merges.append(time.perf_counter() - started)
 
     merger: threading.Thread | None = None
+    for edit in range(edits):
+        relative = rng.choice(files)
+        path = root / relative
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\ndef bench_hot_{edit}(): pass\n",
+            encoding="utf-8",
+        )
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        report = code_index.refresh(paths=[relative], merge=False)
+        hot.append(time.perf_counter() - started)
+        hot_cpu.append(time.thread_time() - started_cpu)
+        assert report is not None and report.indexed == 1
+        if edit % 10 == 9 and (merger is None or not merger.is_alive()):
+            merger = threading.Thread(target=merge)
+            merger.start()
+        time.sleep(0.05)
+    if merger is not None:
+        merger.join()
+    return {"commit_s": hot, "commit_cpu_s": hot_cpu, "merge_s": merges}
+
+
+def commits_under_reader(root: Path, edits: int) -> Figures:
+    """Hot commits of big stdlib files, merges running beside them as the watcher runs them
+    (a thread; the merge itself holds no lock, only its publish does)."""
+    stop = root.parent / "watch-bench-stop"
+    code_index = CodeIndex.open(root)
+    reader = start_reader(root, stop)
+    files = sorted(
+        p.relative_to(root).as_posix() for p in root.glob("*.py") if p.stat().st_size > 20_000
+    )[:20]
+    originals = {relative: (root / relative).read_bytes() for relative in files}
     try:
-        for edit in range(edits):
-            relative = rng.choice(files)
-            path = root / relative
-            path.write_text(
-                path.read_text(encoding="utf-8") + f"\ndef bench_hot_{edit}(): pass\n",
-                encoding="utf-8",
-            )
-            started = time.perf_counter()
-            report = code_index.refresh(paths=[relative], merge=False)
-            hot.append(time.perf_counter() - started)
-            assert report is not None and report.indexed == 1
-            if edit % 10 == 9 and (merger is None or not merger.is_alive()):
-                merger = threading.Thread(target=merge)
-                merger.start()
-            time.sleep(0.05)
-        if merger is not None:
-            merger.join()
-        print("  " + stop_reader(reader, stop))
-        print(summary("hot commit (no merge), big file", hot) + "   target max <= 1000 ms")
-        print(summary("background merge (no lock held)", merges))
-        print(summary("  its publish under the lock", publishes))
+        with timed_publishes() as publishes:
+            figures = hot_commits(code_index, root, files, edits)
+        figures["publish_s"] = publishes
+        figures["reader"] = stop_reader(reader, stop)
+        for name, key in (
+            ("hot commit (no merge), big file", "commit_s"),
+            ("  its CPU (committing thread)", "commit_cpu_s"),
+            ("background merge (no lock held)", "merge_s"),
+            ("  its publish under the lock", "publish_s"),
+        ):
+            print(summary(name, figures[key]))  # type: ignore[arg-type]
         started = time.perf_counter()
         code_index._store.writer().optimize()
-        print(f"{'optimize, for contrast':<34} {time.perf_counter() - started:7.1f} s")
+        figures["optimize_s"] = time.perf_counter() - started
+        print(f"{'optimize, for contrast':<34} {figures['optimize_s']:7.1f} s")
     finally:
-        merging.publish_merge = real_publish
         if reader.poll() is None:
             reader.kill()
         for relative, data in originals.items():  # leave the corpus as we found it
             (root / relative).write_bytes(data)
         code_index.refresh()
         code_index.close()
+    return figures
 
 
 def idle_cpu(root: Path, seconds: float) -> float:
@@ -238,13 +290,56 @@ def idle_cpu(root: Path, seconds: float) -> float:
     return 100 * used / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path("/tmp/stdlib-watch"))
-    parser.add_argument("--edits", type=int, default=100)
-    parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle to measure")
-    args = parser.parse_args()
-    root = args.root.resolve()
+def _spread(seconds: list[float]) -> str:
+    ms = [1000 * s for s in seconds]
+    median, p95 = statistics.median(ms), percentile(ms, 0.95)
+    return f"median {median:.0f} ms, p95 {p95:.0f} ms, max {max(ms):.0f} ms"
+
+
+def markdown(payload: dict) -> str:  # type: ignore[type-arg]
+    """The results table, from a saved payload (bench/tables.py renders bench/README.md)."""
+    visible, commits, reader = payload["visible"], payload["commits"], payload["commits"]["reader"]
+    merges, publishes = commits["merge_s"], commits["publish_s"]
+    rows = [
+        [
+            f"Save to the new symbol showing in a search from another process, "
+            f"{len(visible['visible_s'])} edits",
+            f"{_spread(visible['visible_s'])}; the watcher's refresh: median "
+            f"{1000 * statistics.median(visible['batch_s']):.0f} ms, after the 200 ms debounce; "
+            f"watcher CPU over the edits {visible['watcher_cpu_s']:.2f} s",
+            "p95 <= 0.5 s",
+        ],
+        [
+            f"Commit of a changed big stdlib file while another process searches in a loop, "
+            f"{len(commits['commit_s'])} commits",
+            f"{_spread(commits['commit_s'])}; CPU median "
+            f"{1000 * statistics.median(commits['commit_cpu_s']):.0f} ms; reader: "
+            f"{reader['searches']} searches, {reader['errors']} errors",
+            "none over 1 s",
+        ],
+        [
+            "Merge of small segments beside those commits",
+            f"median {statistics.median(merges):.2f} s, max {max(merges):.2f} s, holding no "
+            f"lock; its publish: {_spread(publishes)}"
+            if merges
+            else "no merge ran",
+            "no stall",
+        ],
+        ["Optimize (one merge of everything), for contrast", f"{commits['optimize_s']:.1f} s", ""],
+        [
+            f"Watcher idle on the corpus, {payload['idle_seconds']:g} s (inotify)",
+            f"{payload['idle_cpu_percent']:.2f} % CPU",
+            "<= 1 %",
+        ],
+    ]
+    corpus = payload["corpus"]
+    return (
+        f"A copy of the standard library, {corpus['files']:,} files, "
+        f"{corpus['symbols']:,} symbols.\n\n" + table(["Measure", "Result", "Target"], rows)
+    )
+
+
+def prepare(root: Path) -> dict[str, int]:
     ensure_corpus(root)
     try:
         code_index = CodeIndex.open(root)
@@ -259,21 +354,35 @@ def main() -> None:
         f"Python {platform.python_version()}"
     )
     print(f"corpus {root}: {status['files']} files, {status['symbols']} symbols ({report})")
+    return {"files": status["files"], "symbols": status["symbols"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path("/tmp/stdlib-watch"))
+    parser.add_argument("--edits", type=int, default=100)
+    parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle to measure")
+    parser.add_argument("--json", type=Path, help="also save the raw figures here")
+    args = parser.parse_args()
+    root = args.root.resolve()
+    payload: dict[str, object] = {"corpus": prepare(root), "idle_seconds": args.idle}
 
     print("1. save -> visible in a search from another process")
-    latencies, batches = save_to_visible(root, args.edits)
-    print(summary("save -> visible", latencies) + "   target p95 <= 500 ms")
-    print(summary("  of which the watcher's batch", batches) + "   (after a 200 ms debounce)")
+    payload["visible"] = save_to_visible(root, args.edits)
 
     print("2. commits while another process searches in a loop (target: none over 1 s)")
-    commits_under_reader(root, args.edits)
+    payload["commits"] = commits_under_reader(root, args.edits)
 
     print(f"3. watcher idle on the corpus for {args.idle:g} s")
-    print(f"watcher idle CPU                   {idle_cpu(root, args.idle):.2f} %   target <= 1 %")
+    payload["idle_cpu_percent"] = idle_cpu(root, args.idle)
+    print(f"watcher idle CPU                   {payload['idle_cpu_percent']:.2f} %   target <= 1 %")
 
     for path in (root / BENCH_DIR).glob("*.py"):
         path.unlink()
     (root / BENCH_DIR).rmdir()
+    print("\n" + markdown(payload))
+    if args.json:
+        save(args.json, payload)
 
 
 if __name__ == "__main__":
