@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import save, table  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 from clones_mutate import (  # noqa: E402
     CLASSES,
     Original,
@@ -290,6 +290,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also save the raw figures here")
     args = parser.parse_args()
     root = args.root.resolve()
+    started_on = machine()  # the load when the run starts, not when it is saved
     shutil.rmtree(root / INJECTED, ignore_errors=True)
     print(
         f"# clones benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -329,6 +330,7 @@ def main() -> None:
         recall[kind] = {"n": len(chosen), "code-index": ours, "jscpd": peer}
     timings.sort()
     payload: dict[str, object] = {
+        "machine": started_on,
         "peer": jscpd_version(),
         "per_class": args.per_class,
         "seed": args.seed,

@@ -46,7 +46,7 @@ from rapidfuzz.distance import Indel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _corpus import code_under_test  # noqa: E402
-from _results import save, table  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 from clones_bench import (  # noqa: E402
     Fragment,
     Injected,
@@ -1142,6 +1142,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"per class {args.per_class}, seed {args.seed}\n# code under test: {code_under_test()}"
     )
+    started_on = machine()  # the load when the run starts, not when it is saved
     chosen = list(GRAMMARS.values()) if args.lang == "all" else [GRAMMARS[args.lang]]
     started = time.perf_counter()
     results = [
@@ -1152,7 +1153,7 @@ def main() -> None:
         print(f"\n## all languages ({time.perf_counter() - started:.0f} s)")
         print_table(results)
     if args.json:
-        payload = {"per_class": args.per_class, "seed": args.seed}
+        payload = {"machine": started_on, "per_class": args.per_class, "seed": args.seed}
         save(args.json, {**payload, "results": [asdict(r) for r in results]})
 
 
