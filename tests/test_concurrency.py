@@ -238,6 +238,31 @@ def test_sigkill_during_hot_commits_loses_and_duplicates_nothing(tmp_path: Path)
     assert_no_leftovers(root)
 
 
+def test_background_merge_reads_no_toc_while_it_copies(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A commit in another thread deletes the TOC it replaces; a merge that read the latest
+    TOC again while copying (for its schema) failed when that happened between Whoosh
+    finding the latest TOC and opening it. Here the TOC is away for the whole copy."""
+    code_index = indexed({"a.py": "def alpha(): pass\n"})
+    root = code_index.root
+    for i in range(3):
+        write_files(root, {f"f{i}.py": f"def first_{i}(): pass\n"})
+        assert code_index.refresh(paths=[f"f{i}.py"], merge=False) is not None
+    real = merging.merge_aside
+    directory = root / INDEX_DIR
+
+    def toc_away(*args):  # type: ignore[no-untyped-def]
+        (toc,) = directory.glob(f"_{INDEX_NAME}_*.toc")
+        toc.rename(directory / "away")
+        try:
+            return real(*args)
+        finally:
+            (directory / "away").rename(toc)
+
+    monkeypatch.setattr(merging, "merge_aside", toc_away)
+    assert code_index._store.merge_small_segments() == 4
+    assert found(code_index, "first_2") == ["f2.py"]
+
+
 def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     code_index = indexed({"a.py": "def alpha(): pass\n"})
     root = code_index.root
@@ -247,8 +272,8 @@ def test_background_merge_keeps_deletions_made_while_it_ran(indexed, monkeypatch
     assert len(code_index._store.segment_sizes()) == 5
     real = merging.merge_aside
 
-    def racing(ix, snapshot, side):  # type: ignore[no-untyped-def]
-        built = real(ix, snapshot, side)
+    def racing(*args):  # type: ignore[no-untyped-def]
+        built = real(*args)
         # Commits land while the merge works: they delete documents it has copied.
         write_files(root, {"f1.py": "def second_1(): pass\n"})
         assert code_index.refresh(paths=["f1.py"], merge=False) is not None

@@ -49,11 +49,16 @@ def merge_candidates(segments: list[Segment]) -> list[Segment]:
 
 
 def merge_small_segments(
-    ix: Any, directory: Path, segments: list[Segment], writer: Callable[[], IndexWriter]
+    ix: Any,
+    directory: Path,
+    toc: Any,
+    writer: Callable[[], IndexWriter],
 ) -> int:
-    """Merge the small ones of `segments` (the latest commit's). Returns how many segments
-    were merged (0: nothing to do, or a concurrent merge); `writer()` raises IndexBusy when
-    another writer holds the lock past its timeout at publish time."""
+    """Merge the small ones of `toc`'s segments (the latest commit's table of contents).
+    Returns how many segments were merged (0: nothing to do, or a concurrent merge);
+    `writer()` raises IndexBusy when another writer holds the lock past its timeout at
+    publish time."""
+    segments: list[Segment] = toc.segments
     snapshot = merge_candidates(segments)
     if len(snapshot) < 2:
         return 0
@@ -63,23 +68,27 @@ def merge_small_segments(
     side = directory / MERGE_DIR
     try:
         shutil.rmtree(side, ignore_errors=True)  # what a killed merge left
-        merged, live = merge_aside(ix, snapshot, side)
+        merged, live = merge_aside(ix, toc.schema, snapshot, side)
         return publish_merge(directory, writer(), snapshot, merged, live, side)
     finally:
         shutil.rmtree(side, ignore_errors=True)
         merge_lock.release()
 
 
-def merge_aside(ix: Any, snapshot: list[Segment], side: Path) -> tuple[Segment, list[list[int]]]:
+def merge_aside(
+    ix: Any, schema: Any, snapshot: list[Segment], side: Path
+) -> tuple[Segment, list[list[int]]]:
     """The merged segment, built in `side`, and the live documents of each snapshot segment
-    in the order they were copied."""
+    in the order they were copied. `schema` is the snapshot's: `ix.schema` would read the
+    latest table of contents again, which a commit landing meanwhile can delete between
+    finding and opening it."""
     # Its own storage, so commits in the index directory neither delete our unfinished
     # files (clean_files) nor our temporary pool (each writer's _finish removes it).
-    side_index = FileStorage(str(side)).create().create_index(ix.schema, INDEX_NAME)
+    side_index = FileStorage(str(side)).create().create_index(schema, INDEX_NAME)
     writer = BulkSegmentWriter(side_index, _lk=False)
     live: list[list[int]] = []
     for segment in snapshot:
-        reader = SegmentReader(ix.storage, ix.schema, segment)
+        reader = SegmentReader(ix.storage, schema, segment)
         live.append(list(reader.all_doc_ids()))  # add_reader copies these, in order
         writer.add_reader(reader)
         reader.close()

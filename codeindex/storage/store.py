@@ -286,8 +286,9 @@ class Store:
         """Fold the small segments that no-merge commits leave behind into one, leaving big
         ones alone (codeindex.storage.merging). Returns how many segments were merged;
         raises IndexBusy when another writer holds the lock past `timeout` at publish time."""
+        toc = _despite_vanishing_files(self._ix._read_toc, 5, 0.01)
         return merging.merge_small_segments(
-            self._ix, self.directory, self._latest_segments(), lambda: self.writer(timeout)
+            self._ix, self.directory, toc, lambda: self.writer(timeout)
         )
 
     def try_lock(self, name: str) -> Lock | None:
