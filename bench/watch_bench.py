@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import save, table  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 
 from codeindex import storage  # noqa: E402
 from codeindex.api import CodeIndex  # noqa: E402
@@ -365,7 +365,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also save the raw figures here")
     args = parser.parse_args()
     root = args.root.resolve()
-    payload: dict[str, object] = {"corpus": prepare(root), "idle_seconds": args.idle}
+    started_on = machine()  # the load when the run starts, not when it is saved
+    payload: dict[str, object] = {"machine": started_on, "corpus": prepare(root)}
+    payload["idle_seconds"] = args.idle
 
     print("1. save -> visible in a search from another process")
     payload["visible"] = save_to_visible(root, args.edits)
