@@ -225,7 +225,10 @@ def declared_copy(sources: Sources, symbol: Symbol) -> bool:
     near = [*lines_above(source, symbol), *body]
     if any(_DECLARED_COPY.search(line) or _DECLARED_TWIN.search(line) for line in near):
         return True
-    return any(_DECLARED_COPY.search(line) for line in head_comment(source.lines))
+    if source.head_declares_copy is None:
+        head = head_comment(source.lines)
+        source.head_declares_copy = any(_DECLARED_COPY.search(line) for line in head)
+    return source.head_declares_copy
 
 
 def head_comment(lines: list[str]) -> list[str]:

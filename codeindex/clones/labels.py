@@ -13,6 +13,7 @@ Suppression comments, in any comment syntax:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -61,12 +62,29 @@ class _Source:
     marked: set[int]  # lines holding `code-index: ignore`
     _lines: list[str] | None = None
     _file_marks: list[str] | None = None
+    _scopes: dict[str, list[int]] | None = None
+    # Whether the comments the file opens with declare it a copy (clones.intent).
+    head_declares_copy: bool | None = None
 
     @property
     def lines(self) -> list[str]:
         if self._lines is None:  # decoded only for the rules that need lines
             self._lines = self.data.decode("utf-8", errors="replace").splitlines()
         return self._lines
+
+    def scopes(self, opener: re.Pattern[str]) -> dict[str, list[int]]:
+        """The lines (1-based, ascending) that open a scope, by the scope's name: one search
+        of the file's text, however many of its functions ask."""
+        if self._scopes is None:
+            self._scopes = {}
+            text = self.data.decode("utf-8", errors="replace")
+            line, position = 1, 0
+            for found in opener.finditer(text):
+                # Counted to the name: the opener's leading blanks may start lines above.
+                line += text.count("\n", position, found.start("scope"))
+                position = found.start("scope")
+                self._scopes.setdefault(found.group("scope"), []).append(line)
+        return self._scopes
 
     def file_marks(self, rule: re.Pattern[str]) -> list[str]:
         """The head's lines that constrain the whole file."""
@@ -211,19 +229,22 @@ def _scope_constraints(
     rules: Variants, item_rule: re.Pattern[str], source: _Source, symbol: Symbol
 ) -> list[str]:
     """The constraints above the scopes that enclose `symbol` (Rust's `#[cfg(...)]` on a
-    `mod impl_linux { ... }` holding it): each scope of its qualified name, looked for
-    upwards from the definition."""
+    `mod impl_linux { ... }` holding it): for each part of its qualified name that a scope
+    opener names, the nearest such opener above the definition. Parts no opener names
+    (an `impl` block's type) are skipped."""
+    opener = compiled("(?m)" + rules.scope_opener.format(name=r"(?P<scope>\w+)"))
+    if opener is None:
+        return []
+    openers = source.scopes(opener)
     found: list[str] = []
     line = symbol.start_line or symbol.line
     for name in reversed(symbol.qualified_name.split(".")[:-1]):
-        opener = compiled(rules.scope_opener.format(name=re.escape(name)))
-        while line > 1 and opener and not opener.match(source.lines[line - 2]):
-            line -= 1
-        if line <= 1:
-            break
-        line -= 1  # the opener's own line
-        above = _comments_above(source, line)
-        found += [text for text in above if item_rule.match(text)]
+        lines = openers.get(name, [])
+        index = bisect_left(lines, line) - 1
+        if index < 0:
+            continue
+        line = lines[index]
+        found += [text for text in _comments_above(source, line) if item_rule.match(text)]
     return found
 
 
