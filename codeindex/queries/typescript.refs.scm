@@ -43,4 +43,8 @@
 
 (member_expression object: (_) @receiver property: (property_identifier) @reference.attribute)
 
+; `{ parse }` in an object literal reads the variable `parse`: its own node type, not an
+; identifier, so the catch-all below would miss it.
+(shorthand_property_identifier) @reference.name
+
 (identifier) @reference.name
