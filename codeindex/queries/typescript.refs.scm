@@ -43,6 +43,17 @@
 
 (member_expression object: (_) @receiver property: (property_identifier) @reference.attribute)
 
+; Destructuring reads properties: `const { operator, source: s } = this` uses `operator` and
+; `source` of `this` (both as the language service counts them).
+(variable_declarator
+  name: (object_pattern (shorthand_property_identifier_pattern) @reference.attribute)
+  value: (_) @receiver)
+(variable_declarator
+  name: (object_pattern (pair_pattern key: (property_identifier) @reference.attribute))
+  value: (_) @receiver)
+(shorthand_property_identifier_pattern) @reference.attribute
+(pair_pattern key: (property_identifier) @reference.attribute)
+
 ; `{ parse }` in an object literal reads the variable `parse`: its own node type, not an
 ; identifier, so the catch-all below would miss it.
 (shorthand_property_identifier) @reference.name
