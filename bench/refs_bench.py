@@ -1,5 +1,5 @@
-"""References (#22): budgets against the code before, and recall against each language's own
-syntax tooling.
+"""References (#22): budgets against the code before (recall against each language's own
+tooling is bench/refs_recall.py, the Serena peer bench/refs_serena.py).
 
     # A/B on a stdlib copy, alternating runs: cold index (wall and CPU), index size, `refs`
     # in process (a fresh process per side and round: first call, then warm median) for
@@ -12,17 +12,6 @@ syntax tooling.
     python bench/refs_bench.py queries --before /work/ab/old --before-root /tmp/big-old \
         --root /tmp/big-new --names NewReader,HashMap,Observable,__init__
 
-    # recall of call sites by name, on an indexed copy of a corpus
-    python bench/refs_bench.py recall python /tmp/stdlib-copy [--names 400]
-    python bench/refs_bench.py recall go /tmp/go-copy        # needs `go` (apt golang-go)
-    python bench/refs_bench.py recall typescript /tmp/ts-copy --tsc /tmp/tsnode
-
-Recall: every call site the language's own parser reports (Python `ast.Call` whose callee is
-a Name or an Attribute; Go `go/ast` CallExpr with an Ident or SelectorExpr callee; the
-TypeScript compiler API's CallExpression and NewExpression) for a random sample of callee
-names must be among `refs NAME` at the same line and column. Precision is by construction:
-names match exactly.
-
 Timings are wall and CPU seconds: on a shared machine CPU moves less than wall. Each side
 runs from its own checkout with this interpreter (same dependencies).
 """
@@ -30,10 +19,8 @@ runs from its own checkout with this interpreter (same dependencies).
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
-import random
 import resource
 import shutil
 import statistics
@@ -46,10 +33,6 @@ from typing import Any
 
 from _results import machine, ran_on, save, table
 
-from codeindex.api import CodeIndex
-
-TOOLS = Path(__file__).parent / "refs_tools"
-Site = tuple[str, int, int]  # path, line, 1-based character column
 # Five names under 100 uses in the standard library, and the most common method name.
 STDLIB_NAMES = (
     "fnmatchcase",
@@ -273,99 +256,6 @@ def _s(pair: list[float]) -> str:
     return f"{pair[1]:.2f} ({pair[0]:.2f})"
 
 
-# -- recall -----------------------------------------------------------------------------------
-
-
-def python_call_sites(root: Path) -> dict[str, set[Site]]:
-    """Callee name -> call sites, from Python's own parser."""
-    sites: dict[str, set[Site]] = defaultdict(set)
-    for path in sorted(root.rglob("*.py")):
-        if ".code-index" in path.parts:
-            continue
-        source = path.read_bytes()
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue  # not Python 3.11 (test data, Python 2 examples)
-        lines = source.split(b"\n")
-        relative = path.relative_to(root).as_posix()
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            callee = node.func
-            if isinstance(callee, ast.Name):
-                name, line, byte = callee.id, callee.lineno, callee.col_offset
-            elif isinstance(callee, ast.Attribute) and callee.end_lineno is not None:
-                name, line = callee.attr, callee.end_lineno
-                byte = (callee.end_col_offset or 0) - len(callee.attr.encode())
-            else:
-                continue
-            sites[name].add((relative, line, _column(lines[line - 1], byte)))
-    return sites
-
-
-def _column(line: bytes, byte: int) -> int:
-    return len(line[:byte].decode("utf-8", errors="replace")) + 1
-
-
-def tool_call_sites(root: Path, command: list[str]) -> dict[str, set[Site]]:
-    """Callee name -> call sites, from a helper printing `path<TAB>line<TAB>byte<TAB>name`
-    (byte: 0-based offset of the name in its line)."""
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    sites: dict[str, set[Site]] = defaultdict(set)
-    lines_of: dict[str, list[bytes]] = {}
-    for row in output.splitlines():
-        path, line, byte, name = row.split("\t")
-        relative = Path(path).resolve().relative_to(root.resolve()).as_posix()
-        if relative not in lines_of:
-            lines_of[relative] = (root / relative).read_bytes().split(b"\n")
-        text = lines_of[relative][int(line) - 1]
-        sites[name].add((relative, int(line), _column(text, int(byte))))
-    return sites
-
-
-def recall(language: str, root: Path, names: int, tsc: Path | None) -> None:
-    if language == "python":
-        expected = python_call_sites(root)
-    elif language == "go":
-        expected = tool_call_sites(root, ["go", "run", str(TOOLS / "calls.go"), str(root)])
-    else:
-        script = TOOLS / "calls.js"
-        env_path = str((tsc or Path(".")) / "node_modules")
-        expected = tool_call_sites(
-            root, ["env", f"NODE_PATH={env_path}", "node", str(script), str(root)]
-        )
-    index = CodeIndex.open(root)
-    index.refresh()
-    sample = sorted(expected)
-    random.Random(0).shuffle(sample)
-    sample = sorted(sample[:names])
-    found_total = expected_total = 0
-    misses: list[tuple[str, Site]] = []
-    started = time.perf_counter()
-    try:
-        for name in sample:
-            wanted = expected[name]
-            got = {
-                (r.path, r.line, r.column) for r in index.references(name, limit=10**7).references
-            }
-            hit = wanted & got
-            found_total += len(hit)
-            expected_total += len(wanted)
-            misses.extend((name, site) for site in sorted(wanted - got))
-    finally:
-        index.close()
-    seconds = time.perf_counter() - started
-    print(
-        f"{language}: {len(sample)} callee names of {len(expected)}, {expected_total} call "
-        f"sites; recall {found_total / max(1, expected_total):.4f} "
-        f"({expected_total - found_total} missed); {seconds:.1f} s of refs queries"
-    )
-    for name, (path, line, column) in misses[:15]:
-        print(f"  missed {name} at {path}:{line}:{column}")
-    print(json.dumps({"language": language, "recall": found_total / max(1, expected_total)}))
-
-
 def _keep(
     path: Path | None, corpus: str, figures: dict[str, object], started: dict[str, object]
 ) -> None:
@@ -398,16 +288,11 @@ def main() -> int:
     timed.add_argument("--rounds", type=int, default=3)
     timed.add_argument("--json", type=Path, help="save as the --corpus part of this file")
     timed.add_argument("--corpus", default="big", help="what the roots hold (the part's name)")
-    recalled = commands.add_parser("recall")
-    recalled.add_argument("language", choices=("python", "go", "typescript"))
-    recalled.add_argument("root", type=Path)
-    recalled.add_argument("--names", type=int, default=400)
-    recalled.add_argument("--tsc", type=Path, help="folder where `npm install typescript` ran")
     args = parser.parse_args()
     started = machine()
     if args.command == "budgets":
         _keep(args.json, "stdlib", budgets(args.before.resolve(), args.rounds), started)
-    elif args.command == "queries":
+    else:
         after = Path(__file__).resolve().parent.parent
         figures = queries(
             {"before": args.before.resolve(), "after": after},
@@ -416,8 +301,6 @@ def main() -> int:
             args.rounds,
         )
         _keep(args.json, args.corpus, figures, started)
-    else:
-        recall(args.language, args.root.resolve(), args.names, args.tsc)
     return 0
 
 

@@ -37,7 +37,9 @@ func main() {
 				name = callee.Sel
 			}
 			if name != nil {
-				at := fset.Position(name.Pos())
+				// Unadjusted: a //line directive (generated code, test data) would move
+				// the position to another file and line.
+				at := fset.PositionFor(name.Pos(), false)
 				fmt.Printf("%s\t%d\t%d\t%s\n", path, at.Line, at.Column-1, name.Name)
 			}
 			return true
