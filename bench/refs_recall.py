@@ -4,14 +4,16 @@
     python bench/refs_recall.py python /tmp/stdlib --corpus stdlib \
         --json bench/results/refs_recall.json
     python bench/refs_recall.py go /tmp/go-src --corpus "go src" --json ...     # needs `go`
+    python bench/refs_recall.py rust /tmp/rust-library --json ...    # apt librust-syn-dev
     python bench/refs_recall.py typescript /tmp/ts --corpus "ts corpus" --node-path P --json ...
     python bench/refs_recall.py typescript /tmp/rxjs --tool find-references --names 40 ...
 
 Tools (the issue's list, where one runs here):
 - `calls`: every call site the language's own parser reports for a random sample of callee
   names: Python `ast.Call` whose callee is a Name or an Attribute; Go `go/ast` CallExpr with an
-  Ident or SelectorExpr callee (refs_tools/calls.go); TypeScript's compiler API CallExpression
-  and NewExpression (refs_tools/calls.js).
+  Ident or SelectorExpr callee (refs_tools/calls.go); Rust: syn's ExprCall with a path callee
+  and ExprMethodCall (refs_tools/rust_calls, built offline from Debian's librust-syn-dev);
+  TypeScript's compiler API CallExpression and NewExpression (refs_tools/calls.js).
 - `find-references` (TypeScript): LanguageService.findReferences at a sample of declarations,
   every reference spelled as the name (refs_tools/find_references.js): calls, type uses,
   imports, shorthand properties, re-exports.
@@ -28,6 +30,7 @@ import json
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -106,32 +109,57 @@ def tool_sites(root: Path, command: list[str]) -> Expected:
 
 
 def expected_sites(
-    language: str, tool: str, root: Path, names: int, node_path: Path | None
+    language: str, tool: str, root: Path, names: int, node_path: Path | None, limit: int
 ) -> Expected:
-    """What the language's own tool reports, and the names to check."""
+    """What the language's own tool reports in the files the index holds (none over `limit`
+    bytes: the index skips them by design), and the names to check."""
     node = ["env", f"NODE_PATH={node_path or Path('node_modules').resolve()}", "node"]
     if language == "python" and tool == "calls":
         found = python_call_sites(root)
     elif language == "go" and tool == "calls":
         found = tool_sites(root, ["go", "run", str(TOOLS / "calls.go"), str(root)]).sites
+    elif language == "rust" and tool == "calls":
+        crate = TOOLS / "rust_calls"
+        target = Path(tempfile.gettempdir()) / "refs-recall-rust-calls"
+        build = ["cargo", "build", "--release", "--offline", "--quiet"]
+        subprocess.run([*build, "--target-dir", str(target)], cwd=crate, check=True)
+        found = tool_sites(root, [str(target / "release" / "rust_calls"), str(root)]).sites
     elif language == "typescript" and tool == "calls":
         found = tool_sites(root, [*node, str(TOOLS / "calls.js"), str(root)]).sites
     elif language == "typescript" and tool == "find-references":
         script = str(TOOLS / "find_references.js")
-        return tool_sites(root, [*node, script, str(root), str(names), "1"])
+        told = tool_sites(root, [*node, script, str(root), str(names), "1"])
+        return Expected(_indexed_only(told.sites, root, limit, told.notes), told.names, told.notes)
     else:
         raise SystemExit(f"no {tool} tool for {language}")
+    notes: dict[str, str] = {}
+    found = _indexed_only(found, root, limit, notes)
     sample = sorted(found)
     random.Random(0).shuffle(sample)
-    return Expected(found, sorted(sample[:names]), {})
+    return Expected(found, sorted(sample[:names]), notes)
+
+
+def _indexed_only(
+    sites: dict[str, set[Site]], root: Path, limit: int, notes: dict[str, str]
+) -> dict[str, set[Site]]:
+    """`sites` without those in files over `limit` bytes, counted in `notes`."""
+    big = {path for held in sites.values() for path, _, _ in held}
+    big = {path for path in big if (root / path).stat().st_size > limit}
+    if not big:
+        return sites
+    kept = {name: {s for s in held if s[0] not in big} for name, held in sites.items()}
+    dropped = sum(len(held) for held in sites.values()) - sum(len(h) for h in kept.values())
+    notes["over_size_limit"] = f"{dropped} sites in {len(big)} files"
+    return {name: held for name, held in kept.items() if held}
 
 
 def run(
     language: str, tool: str, root: Path, corpus: str, names: int, node_path: Path | None
 ) -> dict[str, object]:
     """One row: how many of the tool's sites for the sampled names `refs` finds."""
-    expected, sample, notes = expected_sites(language, tool, root, names, node_path)
     index = CodeIndex.open(root)
+    limit = index.max_file_size
+    expected, sample, notes = expected_sites(language, tool, root, names, node_path, limit)
     started = time.perf_counter()
     index.refresh()
     indexed = time.perf_counter() - started
@@ -166,9 +194,11 @@ def run(
     }
 
 
+LANGUAGES = ("python", "go", "rust", "typescript")
 TOOL_NAMES = {
     ("python", "calls"): "`ast` Call (Name, Attribute)",
     ("go", "calls"): "`go/ast` CallExpr",
+    ("rust", "calls"): "syn 1 ExprCall (path), ExprMethodCall",
     ("typescript", "calls"): "compiler API Call/NewExpression",
     ("typescript", "find-references"): "LanguageService.findReferences",
 }
@@ -177,6 +207,7 @@ TOOL_NAMES = {
 LEFT_OUT = {
     "doc_links": "`{@link name}` in doc comments",
     "declarations": "other declarations of the name (overrides, implementations)",
+    "over_size_limit": "over the index's file size limit (1 MiB by default)",
 }
 
 
@@ -215,13 +246,12 @@ def markdown(payload: dict[str, object]) -> str:
 
 def _key(row: dict[str, object]) -> tuple[int, str, str]:
     """Rows in a stable order: Python, Go, TypeScript, then corpus and tool."""
-    order = ("python", "go", "typescript")
-    return order.index(str(row["language"])), str(row["corpus"]), str(row["tool"])
+    return LANGUAGES.index(str(row["language"])), str(row["corpus"]), str(row["tool"])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("language", choices=("python", "go", "typescript"))
+    parser.add_argument("language", choices=LANGUAGES)
     parser.add_argument("root", type=Path, help="a copy of the corpus (it gets .code-index/)")
     parser.add_argument("--tool", choices=("calls", "find-references"), default="calls")
     parser.add_argument("--corpus", help="the corpus's name in the table (default: ROOT's)")
