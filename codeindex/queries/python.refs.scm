@@ -19,6 +19,21 @@
 (global_statement (identifier) @definition)
 (nonlocal_statement (identifier) @definition)
 
+; `__all__ = ["parse", ...]` (or +=) exports parse: a use by name, as pyright counts it. The
+; `__all__` node is the entry's receiver, so that `refs __all__` still reads it as a name.
+(assignment
+  left: (identifier) @receiver (#eq? @receiver "__all__")
+  right: [
+    (list (string (string_content) @reference.name))
+    (tuple (string (string_content) @reference.name))
+  ])
+(augmented_assignment
+  left: (identifier) @receiver (#eq? @receiver "__all__")
+  right: [
+    (list (string (string_content) @reference.name))
+    (tuple (string (string_content) @reference.name))
+  ])
+
 (decorator (identifier) @reference.decorator)
 (decorator (attribute object: (identifier) @reference.decorator))
 (decorator (attribute object: (_) @receiver attribute: (identifier) @reference.decorator))
