@@ -278,7 +278,7 @@ def _outer_node(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node:
     return node
 
 
-def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node | None:
+def find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node | None:
     """Breadth-first, a few levels deep: `const f = () => {...}` keeps its body two levels down."""
     if node.type in spec.expression_body_types:
         return node.child_by_field_name("body")
@@ -300,7 +300,7 @@ def _find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node |
 
 
 def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
-    body = _find_body(node, spec)
+    body = find_body(node, spec)
     end = body.start_byte if body is not None else node.end_byte
     start = -1
     for child in node.children:

@@ -18,8 +18,7 @@ import xxhash
 
 from codeindex.clones import DEFAULT_MIN_SIMILARITY as DEFAULT_MIN_SIMILARITY  # its old home
 from codeindex.clones import normalize
-from codeindex.extract import Extraction
-from codeindex.extract import _find_body as find_body
+from codeindex.extract import Extraction, find_body
 from codeindex.languages import LanguageSpec
 
 if TYPE_CHECKING:

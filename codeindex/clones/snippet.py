@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from codeindex.clones import batch, normalize
 from codeindex.clones.encode import Encoded, callable_spans, encode_tokenised
 from codeindex.clones.tokens import Span
-from codeindex.extract import _find_body as find_body
-from codeindex.extract import extract, parse
+from codeindex.extract import extract, find_body, parse
 from codeindex.languages import LANGUAGES, LanguageSpec
 
 if TYPE_CHECKING:
