@@ -61,8 +61,7 @@ from clones_mutate import Original as PythonOriginal  # noqa: E402
 
 from codeindex.api import CodeIndex  # noqa: E402
 from codeindex.clones.snippet import parse_errors  # noqa: E402
-from codeindex.extract import _find_body as find_body  # noqa: E402
-from codeindex.extract import extract  # noqa: E402
+from codeindex.extract import extract, find_body  # noqa: E402
 from codeindex.languages import language_for_path, ts_language  # noqa: E402
 from codeindex.models import SimilarMatch, Symbol  # noqa: E402
 from codeindex.walker import walk  # noqa: E402
