@@ -388,3 +388,32 @@ def test_past_its_total_size_the_cache_drops_the_least_recently_written_names(
     monkeypatch.setattr(refs_cache, "TOTAL_MAX", first.stat().st_size + 1)
     assert code_index.references("rate_limit").total == 2
     assert _cached_names(code_index.root) == ["rate_limit"]
+
+
+def test_a_typescript_name_may_hold_a_dollar(tmp_path: Path) -> None:
+    # zod names its classes $ZodCheck...: `$` is part of a JavaScript identifier, so the
+    # file's words and the occurrence bounds must keep it (`ZodCheck` alone is another name).
+    write_files(
+        tmp_path,
+        {
+            "checks.ts": "export class $ZodCheck {}\nexport class ZodCheck {}\n",
+            "api.ts": (
+                'import * as checks from "./checks";\n'
+                "export function make(): checks.$ZodCheck {\n"
+                "  return new checks.$ZodCheck() ?? new checks.ZodCheck();\n"
+                "}\n"
+            ),
+        },
+    )
+    code_index = CodeIndex.open(tmp_path)
+    code_index.refresh()
+    try:
+        dollar = code_index.references("$ZodCheck").references
+        plain = code_index.references("ZodCheck").references
+    finally:
+        code_index.close()
+    assert [(r.path, r.line, r.column, r.kind) for r in dollar] == [
+        ("api.ts", 2, 32, "type"),
+        ("api.ts", 3, 21, "call"),
+    ]
+    assert [(r.path, r.line, r.column) for r in plain] == [("api.ts", 3, 47)]

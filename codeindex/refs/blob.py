@@ -23,9 +23,11 @@ from codeindex.models import Symbol
 
 MEMBER_KINDS = frozenset({"method", "constructor", "property"})
 
-# Bytes that can be part of an identifier: ASCII letters, digits, `_`, and every non-ASCII
-# byte (UTF-8 identifiers). Everything else becomes a space, and bytes.split does the rest.
-NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# Bytes that can be part of an identifier: ASCII letters, digits, `_`, `$` (JavaScript's
+# `$ZodCheck`, `$`), and every non-ASCII byte (UTF-8 identifiers). Everything else becomes a
+# space, and bytes.split does the rest. `$` elsewhere (Rust's `$x` metavariables, C#'s `$"`)
+# only joins words that were never references.
+NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _TO_SPACE = bytes(b if b in NAME_BYTES or b >= 0x80 else 0x20 for b in range(256))
 _OUTLINE = b"\n"
 
