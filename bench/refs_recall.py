@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from codeindex.api import CodeIndex
+from codeindex.storage import OtherVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -157,7 +158,10 @@ def run(
     language: str, tool: str, root: Path, corpus: str, names: int, node_path: Path | None
 ) -> dict[str, object]:
     """One row: how many of the tool's sites for the sampled names `refs` finds."""
-    index = CodeIndex.open(root)
+    try:
+        index = CodeIndex.open(root)
+    except OtherVersion:  # a copy indexed by an older code-index: this run's code decides
+        index = CodeIndex.open(root, rebuild=True)
     limit = index.max_file_size
     expected, sample, notes = expected_sites(language, tool, root, names, node_path, limit)
     started = time.perf_counter()
