@@ -11,7 +11,8 @@ import pytest
 
 from codeindex.api import CodeIndex
 from codeindex.clones import cluster, fingerprints, scan, similar
-from codeindex.clones.table import CloneTables, Entry
+from codeindex.clones.scan_units import ScanUnits
+from codeindex.clones.table import CloneTable, CloneTables
 from codeindex.models import Symbol
 from codeindex.storage import symbol_to_stored
 
@@ -292,8 +293,6 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
     threshold: the candidates must be what comparing the snippet with every unit gives."""
     from rapidfuzz.distance import Indel
 
-    from codeindex.clones.table import CloneTable
-
     generator = random.Random(11)
     bases = _random_codes(13, 4)
 
@@ -317,22 +316,35 @@ def test_snippet_candidates_are_exactly_the_units_that_reach_the_threshold() -> 
 def _row(name: str, codes: str) -> tuple[str, str]:
     """A table row: the stored symbol and the payload of a unit with these codes."""
     symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-    payload = fingerprints.SEP.join(("", name, "", str(len(codes)), codes, ""))
+    payload = fingerprints.SEP.join(
+        ("", fingerprints.t2_digest(codes), "", str(len(codes)), codes, "")
+    )
     return symbol_to_stored(symbol), payload
 
 
-def _unit(name: str, blocks: list[int]) -> Entry:
-    """A unit whose code string is runs of five equal codes, one run per block number."""
-    codes = "".join(chr(0x100 + block) * 5 for block in blocks)
-    symbol = Symbol(name, name, "function", "python", f"{name}.py", 1, 20, f"def {name}()")
-    return Entry(symbol_to_stored(symbol), fingerprints.Unit("", name, "", len(codes), codes, ""))
+def _block_codes(blocks: list[int]) -> str:
+    """A code string of runs of five equal codes, one run per block number."""
+    return "".join(chr(0x100 + block) * 5 for block in blocks)
+
+
+def _units(named: dict[str, list[int]]) -> ScanUnits:
+    """Scan units (in name order) whose code strings are _block_codes of the lists."""
+    table = CloneTable.of([_row(name, _block_codes(blocks)) for name, blocks in named.items()])
+    return ScanUnits(table, numpy.arange(len(named)), 0, 0)
+
+
+def _edges(scores: dict[tuple[int, int], float]) -> cluster.Edges:
+    first, second = zip(*scores, strict=True)
+    return cluster.Edges(
+        numpy.array(first), numpy.array(second), numpy.array(list(scores.values()))
+    )
 
 
 def test_candidate_pairs_follow_the_bucket_rules() -> None:
     """A band shared in a bucket of at most 3 units pairs them; in buckets of 4-40 units, a pair
     needs two shared bands, one of which may be in a crowded bucket; a bucket of more than 40
     pairs each unit with its 3 neighbours by length only."""
-    units = [_unit(f"u{i}", list(range(i + 1))) for i in range(60)]  # lengths 5, 10, ...
+    lengths = numpy.array([len(_block_codes(list(range(i + 1)))) for i in range(60)])  # 5, 10, ...
     keys = numpy.array([[10**6 + 100 * i + band for band in range(16)] for i in range(60)])
     keys = keys.astype(numpy.uint64)  # no band shared yet
 
@@ -344,7 +356,6 @@ def test_candidate_pairs_follow_the_bucket_rules() -> None:
     share(2, [2, 3, 6, 7], key=3)
     share(3, list(range(10, 55)), key=4)  # 45 units: neighbours by length
     share(4, [10, 50, 56, 57], key=5)  # (10, 50) also share the crowded bucket's band
-    lengths = numpy.array([len(entry.unit.codes) for entry in units])
     first, second = scan._candidate_pairs(keys, list(range(60)), lengths)
     found = set(zip(first.tolist(), second.tolist(), strict=True))
     crowded = {(a, b) for a in range(10, 55) for b in range(a + 1, min(a + 4, 55))}
@@ -359,11 +370,10 @@ def test_a_group_never_reports_less_than_the_threshold() -> None:
     b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
     c = [0, 1, 2, 48, 43, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18]
     d = [0, 1, 2, 48, 43, 5, 6, 22, 27, 10, 55, 12, 13, 14, 15, 17, 18]
-    units = [_unit("a", a), _unit("b", b), _unit("c", c), _unit("d", d)]
+    units = _units({"a": a, "b": b, "c": c, "d": d})
     # What the candidate search would verify: A-B 0.92 and C-D 0.82 first, then B-D 0.71.
-    edges = {(0, 1): 0.919, (2, 3): 0.824, (1, 3): 0.706}
-    classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
-    groups = cluster.group(units, classes, edges, 0.7)
+    edges = _edges({(0, 1): 0.919, (2, 3): 0.824, (1, 3): 0.706})
+    groups = cluster.group(units, edges, 0.7)
     assert sorted(sorted(m.name for m in g.members) for g in groups) == [["a", "b"], ["c", "d"]]
     assert all(g.similarity >= 0.7 for g in groups)
 
@@ -374,10 +384,9 @@ def test_a_unit_similar_only_to_a_cluster_member_is_still_reported() -> None:
     a = list(range(20))
     b = [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
     d = [0, 1, 2, 48, 43, 5, 6, 22, 27, 10, 55, 12, 13, 14, 15, 17, 18]
-    units = [_unit("a", a), _unit("b", b), _unit("d", d)]
-    edges = {(0, 1): 0.919, (1, 2): 0.706}
-    classes = {entry.unit.t2: [index] for index, entry in enumerate(units)}
-    groups = cluster.group(units, classes, edges, 0.7)
+    units = _units({"a": a, "b": b, "d": d})
+    edges = _edges({(0, 1): 0.919, (1, 2): 0.706})
+    groups = cluster.group(units, edges, 0.7)
     found = sorted((sorted(m.name for m in g.members), round(g.similarity, 3)) for g in groups)
     assert found == [(["a", "b"], 0.919), (["b", "d"], 0.706)]
 

@@ -4,9 +4,9 @@ the block groups of clones.blocks use as well)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from rapidfuzz.distance import Indel
 
@@ -14,7 +14,9 @@ from codeindex.clones.labels import is_test
 from codeindex.models import Symbol
 
 if TYPE_CHECKING:
-    from codeindex.clones.table import Entry
+    import numpy
+
+    from codeindex.clones.scan_units import ScanUnits
 
 Item = TypeVar("Item", bound=Hashable)
 Pair = tuple[int, int]
@@ -53,12 +55,17 @@ class Group:
     indexes: list[int]
 
 
-def group(
-    units: list[Entry],
-    classes: dict[str, list[int]],
-    edges: dict[Pair, float],
-    min_similarity: float,
-) -> list[Group]:
+class Edges(NamedTuple):
+    """Verified pairs of units (positions in ScanUnits, first < second) and their
+    similarity, as arrays: a dictionary of hundreds of thousands of pairs is tens of
+    megabytes."""
+
+    first: numpy.ndarray
+    second: numpy.ndarray
+    scores: numpy.ndarray
+
+
+def group(units: ScanUnits, edges: Edges, min_similarity: float) -> list[Group]:
     """Star clusters: edges are taken best first, and two clusters merge only when every
     member of the smaller one is similar to the centre of the bigger one as well, so a chain
     of 0.7 steps cannot drag unrelated code into one group (single linkage made one group of
@@ -69,38 +76,52 @@ def group(
     A unit similar only to members of a cluster whose centre it is not similar to would be
     left out of every group, its verified pair never reported. It gets a satellite group
     around its best partner instead, so that partner is in two groups."""
+    import numpy as np
+
     similarity = _similarity_memo(units, edges)
-    best_first = sorted(edges.items(), key=lambda item: (-item[1], item[0]))
-    sets, clusters = _stars(best_first, similarity, min_similarity)
+    sets, clusters = _stars(_best_first(edges), similarity, min_similarity)
+    # A representative with no copy and no edge is a group of one: skipped before any list.
+    paired = np.zeros(len(units), bool)
+    paired[edges.first], paired[edges.second] = True, True
     by_root: dict[int, list[int]] = defaultdict(list)
-    for members in classes.values():
-        by_root[sets.find(members[0])].append(members[0])
-    satellites = _satellites(best_first, sets, clusters)
+    for representative in units.representatives.tolist():
+        if paired[representative] or len(units.members(representative)) > 1:
+            by_root[sets.find(representative)].append(representative)
+    satellites = _satellites(_best_first(edges), sets, clusters)
     stars = [*by_root.items(), *((p, [p, *lones]) for p, lones in satellites.items())]
     groups = []
     for root, representatives in stars:
-        indexes = [i for r in representatives for i in classes[units[r].unit.t2]]
+        indexes = [i for r in representatives for i in units.members(r)]
         if len(indexes) < 2:  # most units: alone, with no copy
             continue
         indexes = drop_nested(units, indexes)
         if len(indexes) < 2:
             continue
         lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
-        indexes.sort(key=lambda i: report_order(units[i].symbol))
-        groups.append(Group(lowest, [units[i].symbol for i in indexes], indexes))
+        indexes.sort(key=lambda i: report_order(units.symbol(i)))
+        groups.append(Group(lowest, [units.symbol(i) for i in indexes], indexes))
     return groups
 
 
-def _similarity_memo(units: list[Entry], edges: dict[Pair, float]) -> Callable[[int, int], float]:
+def _best_first(edges: Edges) -> Iterator[Pair]:
+    """The edges by decreasing similarity, then by pair."""
+    import numpy as np
+
+    order = np.lexsort((edges.second, edges.first, -edges.scores))
+    return zip(edges.first[order].tolist(), edges.second[order].tolist(), strict=True)
+
+
+def _similarity_memo(units: ScanUnits, edges: Edges) -> Callable[[int, int], float]:
     """Similarity of two units, remembering what was computed: many edges join the same two
     clusters, and each merge attempt checks every joining member again."""
-    known = dict(edges)
+    pairs = zip(edges.first.tolist(), edges.second.tolist(), strict=True)
+    known = dict(zip(pairs, edges.scores.tolist(), strict=True))
 
     def similarity(a: int, b: int) -> float:
         pair = (a, b) if a < b else (b, a)
         score = known.get(pair)
         if score is None:
-            codes_a, codes_b = units[a].unit.codes, units[b].unit.codes
+            codes_a, codes_b = units.codes(a), units.codes(b)
             score = known[pair] = float(Indel.normalized_similarity(codes_a, codes_b))
         return score
 
@@ -108,7 +129,7 @@ def _similarity_memo(units: list[Entry], edges: dict[Pair, float]) -> Callable[[
 
 
 def _stars(
-    best_first: list[tuple[Pair, float]],
+    best_first: Iterable[Pair],
     similarity: Callable[[int, int], float],
     min_similarity: float,
 ) -> tuple[DisjointSets[int], dict[int, list[int]]]:
@@ -116,7 +137,7 @@ def _stars(
     cluster's root is its centre: the first unit of its best edge, kept as it grows."""
     sets: DisjointSets[int] = DisjointSets()
     clusters: dict[int, list[int]] = {}
-    for (a, b), _ in best_first:
+    for a, b in best_first:
         root_a, root_b = sets.find(a), sets.find(b)
         if root_a == root_b:
             continue
@@ -132,13 +153,13 @@ def _stars(
 
 
 def _satellites(
-    best_first: list[tuple[Pair, float]], sets: DisjointSets[int], clusters: dict[int, list[int]]
+    best_first: Iterable[Pair], sets: DisjointSets[int], clusters: dict[int, list[int]]
 ) -> dict[int, list[int]]:
     """Units in no cluster, each under its best partner (a lone unit's first edge is its
     best)."""
     satellites: dict[int, list[int]] = defaultdict(list)
     placed: set[int] = set()
-    for (a, b), _ in best_first:
+    for a, b in best_first:
         for lone, partner in ((a, b), (b, a)):
             merged = lone in clusters or sets.find(lone) != lone
             if not merged and lone not in placed:
@@ -156,11 +177,11 @@ def overlapping(a: Symbol, b: Symbol) -> bool:
     return a.path == b.path and a.start_line <= b.end_line and b.start_line <= a.end_line
 
 
-def drop_nested(units: list[Entry], indexes: list[int]) -> list[int]:
+def drop_nested(units: ScanUnits, indexes: list[int]) -> list[int]:
     """Within one group keep a function, not also the functions nested in it."""
-    kept: dict[str, list[int]] = defaultdict(list)  # by path: only one file's units can nest
-    for i in sorted(indexes, key=lambda i: -units[i].line_span):
-        same_file = kept[units[i].symbol.path]
-        if not any(overlapping(units[i].symbol, units[k].symbol) for k in same_file):
+    kept: dict[int, list[int]] = defaultdict(list)  # by path: only one file's units can nest
+    for i in sorted(indexes, key=lambda i: -units.line_span(i)):
+        same_file = kept[int(units.path_id[i])]
+        if not any(units.nested(i, k) for k in same_file):
             same_file.append(i)
     return [i for members in kept.values() for i in members]

@@ -8,7 +8,7 @@ blocks inside bigger functions too (clones.blocks)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -16,10 +16,11 @@ from rapidfuzz.distance import Indel
 
 from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.blocks import block_groups
-from codeindex.clones.cluster import Group, group, overlapping, report_order
+from codeindex.clones.cluster import Edges, Group, group, overlapping, report_order
+from codeindex.clones.scan_units import ScanUnits, scanned
 from codeindex.clones.selection import Found, Options, select
-from codeindex.clones.table import CloneTables, Entry, code_histograms, within_reach
-from codeindex.models import DuplicatesResult, Symbol
+from codeindex.clones.table import CloneTables, Entry, within_reach
+from codeindex.models import DuplicatesResult
 
 if TYPE_CHECKING:
     import numpy
@@ -41,6 +42,7 @@ SHARED_BANDS = 2
 # side for all pairs at once is hundreds of megabytes on a big tree.
 REACH_SLICE = 8192
 EQUAL_BANDS_SLICE = 16384
+VERIFY_SLICE = 1 << 16
 
 
 def duplicates(
@@ -53,49 +55,36 @@ def duplicates(
     min_tokens: int = SCAN_MIN_TOKENS,
     blocks: bool = False,
 ) -> DuplicatesResult:
-    units, full_size = _scan_units(
-        store, tables, languages or (), min_lines, min_tokens, min_similarity
-    )
-    found = _found(store, units, full_size, min_similarity, min_lines, min_tokens, blocks)
+    units = _scan_units(store, tables, languages or (), min_lines, min_tokens, min_similarity)
+    found = _found(store, units, min_similarity, min_lines, min_tokens, blocks)
     return select(store.root, found, options)
 
 
 def _found(
     store: Store,
-    units: list[Entry],
-    full_size: list[bool],
+    units: ScanUnits,
     min_similarity: float,
     min_lines: int,
     min_tokens: int,
     blocks: bool,
 ) -> list[Found]:
-    # Identical T2 forms collapse into one representative before any pairing.
-    classes: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(units):
-        classes[item.unit.t2].append(index)
-    representatives = [members[0] for members in classes.values()]
-    for members in classes.values():  # one layout may meet the line minimum, another not
-        if any(full_size[i] for i in members):
-            for i in members:
-                full_size[i] = True
-    keys = _band_keys(store, units, representatives)
-    edges = _verified_pairs(units, representatives, keys, min_similarity, full_size)
-    groups = [
-        g
-        for g in group(units, classes, edges, min_similarity)
-        if any(full_size[i] for i in g.indexes)
-    ]
+    """Identical T2 forms are one class (ScanUnits), paired through its representative."""
+    keys = _band_keys(store, units)
+    edges = _verified_pairs(units, keys, min_similarity)
+    del keys
+    groups = [g for g in group(units, edges, min_similarity) if units.full_size[g.indexes].any()]
     found = [
         Found(
             g.similarity,
             g.members,
-            [units[i].unit.t2 for i in g.indexes],
-            sum(len(units[i].unit.codes) for i in g.indexes),
+            [units.fingerprint(i) for i in g.indexes],
+            int(units.lengths[g.indexes].sum()),
         )
         for g in groups
     ]
     if blocks:
-        found += _block_duplicates(units, groups, min_tokens, min_similarity, min_lines)
+        units.forget_codes()
+        found += _block_duplicates(units.entries(), groups, min_tokens, min_similarity, min_lines)
     return found
 
 
@@ -132,8 +121,8 @@ def _scan_units(
     min_lines: int,
     min_tokens: int,
     min_similarity: float,
-) -> tuple[list[Entry], list[bool]]:
-    """The units a scan compares, in source order, and whether each meets the minimum size.
+) -> ScanUnits:
+    """The units a scan compares (clones.scan_units).
 
     The token minimum applies to the bigger side of a pair: a copy that lost a statement
     may fall under it (a 57-token C# method, its copy 45 tokens; `Semaphore.release` of the
@@ -145,33 +134,16 @@ def _scan_units(
         fingerprints.MIN_UNIT_TOKENS, fingerprints.partner_minimum(min_tokens, min_similarity)
     )
     marked = min_lines >= SCAN_MIN_LINES and partner_tokens >= fingerprints.SCAN_MARK_TOKENS
-    import numpy as np
-
     table = tables.get(store, fingerprints.SCAN_TERM if marked else fingerprints.UNIT_TERM)
-    size, lines = table.column("size"), table.column("lines")
-    kept = (size >= partner_tokens) & ~table.column("data") & (lines >= min_lines)
-    wanted = set(languages)
-    if wanted:
-        in_languages = np.zeros(len(table), dtype=bool)
-        in_languages[table.rows_of(wanted)] = True
-        kept &= in_languages
-    units = [table.entry(row) for row in np.flatnonzero(kept).tolist()]
-    # In source order, not the index's document order (which depends on the order files
-    # were indexed in): ties between equal similarities then break the same way every time.
-    units.sort(key=lambda entry: (entry.symbol.path, entry.symbol.line, entry.symbol.end_line))
-    full_size = [e.unit.size >= min_tokens and _lines(e.symbol) >= min_lines for e in units]
-    return units, full_size
+    return scanned(table, languages, partner_tokens, min_tokens, min_lines)
 
 
-def _lines(symbol: Symbol) -> int:
-    return symbol.end_line - (symbol.start_line or symbol.line) + 1
-
-
-def _band_keys(store: Store, units: list[Entry], representatives: list[int]) -> numpy.ndarray:
+def _band_keys(store: Store, units: ScanUnits) -> numpy.ndarray:
     """The representatives' band keys, one row each, from the on-disk cache where possible."""
     import numpy as np
 
-    digests = np.array([int(units[i].unit.t2, 16) for i in representatives], np.uint64)
+    representatives = units.representatives
+    digests = units.t2[representatives]
     cached_digests, cached_keys = sketch_cache.load(store.directory, sketch.BANDS)
     at = np.minimum(np.searchsorted(cached_digests, digests), max(len(cached_digests) - 1, 0))
     found = cached_digests[at] == digests if len(cached_digests) else np.zeros(len(digests), bool)
@@ -180,7 +152,7 @@ def _band_keys(store: Store, units: list[Entry], representatives: list[int]) -> 
     missing = np.flatnonzero(~found)
     if not len(missing):
         return keys
-    keys[missing] = sketch.band_key_array([units[representatives[i]].unit.codes for i in missing])
+    keys[missing] = sketch.band_key_array(units.all_codes(representatives[missing].tolist()))
     if len(cached_digests) > 4 * len(digests):  # mostly units that are gone: start over
         every_digest, every_key = digests, keys
     else:
@@ -193,65 +165,63 @@ def _band_keys(store: Store, units: list[Entry], representatives: list[int]) -> 
     return keys
 
 
-def _verified_pairs(
-    units: list[Entry],
-    representatives: list[int],
-    keys: numpy.ndarray,
-    min_similarity: float,
-    full_size: list[bool],
-) -> dict[tuple[int, int], float]:
+def _verified_pairs(units: ScanUnits, keys: numpy.ndarray, min_similarity: float) -> Edges:
+    """The candidate pairs (of representatives) whose similarity reaches the threshold."""
     import numpy as np
 
-    codes = [entry.unit.codes for entry in units]
-    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
-    first, second = _candidate_pairs(keys, representatives, lengths)
-    big = np.array(full_size, dtype=bool)
-    either = big[first] | big[second]  # two units under the minimum are not a pair
-    first, second = _within_reach(codes, lengths, first[either], second[either], min_similarity)
-    symbols = [entry.symbol for entry in units]
-    pairs = [
-        (a, b)
-        for a, b in zip(first.tolist(), second.tolist(), strict=True)
-        if not overlapping(symbols[a], symbols[b])
-    ]
-    # All pairs in rapidfuzz's C loop, on every core.
-    scores = process.cpdist(
-        [codes[a] for a, _ in pairs],
-        [codes[b] for _, b in pairs],
-        scorer=Indel.normalized_similarity,
-        score_cutoff=min_similarity,
-        dtype=np.float64,
-        workers=-1,
+    first, second = _candidate_pairs(keys, units.representatives, units.lengths)
+    big = units.full_size
+    kept = (big[first] | big[second]) & ~units.overlapping(first, second)
+    first, second = _within_reach(units, first[kept], second[kept], min_similarity)
+    # In rapidfuzz's C loop, on every core, a slice of pairs at a time: lists of both sides'
+    # strings for all pairs at once are tens of megabytes on a big tree.
+    scores = np.concatenate(
+        [
+            process.cpdist(
+                units.all_codes(a.tolist()),
+                units.all_codes(b.tolist()),
+                scorer=Indel.normalized_similarity,
+                score_cutoff=min_similarity,
+                dtype=np.float64,
+                workers=-1,
+            )
+            for a, b in _slices(first, second, VERIFY_SLICE)
+        ]
+        or [np.zeros(0, np.float64)]
     )
-    return {pairs[i]: float(scores[i]) for i in np.flatnonzero(scores >= min_similarity).tolist()}
+    verified = scores >= min_similarity
+    return Edges(first[verified], second[verified], scores[verified])
+
+
+def _slices(
+    first: numpy.ndarray, second: numpy.ndarray, size: int
+) -> Iterator[tuple[numpy.ndarray, numpy.ndarray]]:
+    for start in range(0, len(first), size):
+        yield first[start : start + size], second[start : start + size]
 
 
 def _within_reach(
-    codes: list[str],
-    lengths: numpy.ndarray,
-    first: numpy.ndarray,
-    second: numpy.ndarray,
-    min_similarity: float,
+    units: ScanUnits, first: numpy.ndarray, second: numpy.ndarray, min_similarity: float
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """The candidate pairs whose code counts allow the threshold, checked in numpy a slice
-    at a time."""
+    """The candidate pairs whose code counts allow the threshold (clones.table's histogram
+    bound), checked in numpy a slice at a time."""
     import numpy as np
 
-    histograms = code_histograms(codes)
-    slices = 1 + len(first) // REACH_SLICE
+    lengths = units.lengths
     reachable = np.concatenate(
         [
-            within_reach(histograms[a], histograms[b], lengths[a] + lengths[b], min_similarity)
-            for a, b in zip(
-                np.array_split(first, slices), np.array_split(second, slices), strict=True
+            within_reach(
+                units.histograms(a), units.histograms(b), lengths[a] + lengths[b], min_similarity
             )
+            for a, b in _slices(first, second, REACH_SLICE)
         ]
+        or [np.zeros(0, bool)]
     )
     return first[reachable], second[reachable]
 
 
 def _candidate_pairs(
-    keys: numpy.ndarray, representatives: list[int], lengths: numpy.ndarray
+    keys: numpy.ndarray, representatives: Sequence[int] | numpy.ndarray, lengths: numpy.ndarray
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
     """Pairs (first < second) sharing at least two LSH bands (one of them may be in a crowded
     bucket), or one band that few units share; in a band bucket too crowded to pair
@@ -292,7 +262,7 @@ def _candidate_pairs(
 
 def _shared_band_pairs(
     keys: numpy.ndarray,
-    representatives: list[int],
+    representatives: Sequence[int] | numpy.ndarray,
     count: int,
     bucket: numpy.ndarray,
     members: numpy.ndarray,

@@ -66,7 +66,8 @@ class CloneTable:
     """Rows in the index's document order. Columns: `record_blob`/`record_ends` and
     `payload_blob`/`payload_ends` (the stored strings), `path_id` and `language_id` (into
     the meta lists), `size` (tokens), `lines`, `data` (a data table written as code),
-    `code_length`, and in code-length order `by_length` (rows) and `histograms`."""
+    `code_length`, the symbol's `line`, `end_line` and `start_line`, `t2` (the T2 hash as
+    a number), and in code-length order `by_length` (rows) and `histograms`."""
 
     def __init__(self, columns: Columns) -> None:
         self.stamp = columns.stamp
@@ -95,6 +96,11 @@ class CloneTable:
     @property
     def entries(self) -> list[Entry]:
         return [self.entry(row) for row in range(len(self))]
+
+    def entry_symbol(self, row: int) -> Symbol:
+        """The symbol of a row, decoded, without keeping the row's Entry."""
+        found = self._entries.get(row)
+        return found.symbol if found is not None else symbol_from_stored(self.record(row))
 
     def record(self, row: int) -> str:
         return _string(self._records, self._record_ends, row)
@@ -264,6 +270,12 @@ def _row_columns(
         "size": np.empty(count, np.int32),
         "data": np.empty(count, bool),
         "code_length": np.empty(count, np.int64),
+        # What a whole-repository scan (clones.scan_units) sorts, groups and compares its
+        # units by, so that it never decodes the records and payloads of all of them.
+        "line": np.empty(count, np.int32),
+        "end_line": np.empty(count, np.int32),
+        "start_line": np.empty(count, np.int32),
+        "t2": np.empty(count, np.uint64),
         "histograms": np.empty((count, HISTOGRAM_BUCKETS), np.int32),
     }
     paths: dict[str, int] = {}
@@ -276,7 +288,10 @@ def _row_columns(
             columns["path_id"][row] = paths.setdefault(path, len(paths))
             columns["language_id"][row] = languages.setdefault(language, len(languages))
             columns["lines"][row] = end_line - (start_line or line) + 1
-            _, _, flags, size, codes, _ = payload.split(fingerprints.SEP, 5)
+            columns["line"][row], columns["end_line"][row] = line, end_line
+            columns["start_line"][row] = start_line
+            _, t2, flags, size, codes, _ = payload.split(fingerprints.SEP, 5)
+            columns["t2"][row] = int(t2, 16)
             columns["size"][row] = int(size)
             columns["data"][row] = fingerprints.FLAG_DATA in flags
             all_codes.append(codes)

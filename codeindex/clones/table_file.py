@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy
 
-MAGIC = b"code-index clone table 1\n"
+MAGIC = b"code-index clone table 2\n"  # 2: the scan's columns (line, t2, ...)
 ALIGN = 64
 FILE_NAME = "clone-table-{}.bin"
 UTF8 = ("utf-8", "surrogatepass")
