@@ -57,6 +57,10 @@ def duplicates(
 ) -> DuplicatesResult:
     units = _scan_units(store, tables, languages or (), min_lines, min_tokens, min_similarity)
     found = _found(store, units, min_similarity, min_lines, min_tokens, blocks)
+    # The report reads source files, not the units: their code strings and the table's
+    # pages go before it.
+    units.table.release_pages()
+    del units
     return select(store.root, found, options)
 
 

@@ -71,6 +71,7 @@ class CloneTable:
 
     def __init__(self, columns: Columns) -> None:
         self.stamp = columns.stamp
+        self.release_pages = columns.release_pages
         self.meta = columns.meta
         self._arrays = columns.arrays
         self._records = columns.arrays["record_blob"]

@@ -39,6 +39,15 @@ class Columns:
     stamp: Stamp
     arrays: dict[str, numpy.ndarray]
     meta: dict[str, Any]  # paths, languages, digests
+    buffer: mmap.mmap | bytearray | None = None  # what the arrays are views of
+
+    def release_pages(self) -> None:
+        """Hands the pages of a mapped file that were read back to the system (they are read
+        again from the page cache when next touched): a whole-repository scan reads most of
+        a big table once, and its pages would otherwise count in the process's memory while
+        the report is made."""
+        if isinstance(self.buffer, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self.buffer.madvise(mmap.MADV_DONTNEED)
 
 
 def encode(stamp: Stamp, arrays: dict[str, numpy.ndarray], meta: dict[str, Any]) -> bytearray:
@@ -81,7 +90,7 @@ def decode(buffer: mmap.mmap | bytearray) -> Columns | None:
                 continue
             arrays[name] = np.frombuffer(buffer, dtype, count, start + offset).reshape(shape)
         meta = json.loads(arrays.pop("meta").tobytes().decode(*UTF8))
-        return Columns(tuple(int(part) for part in header["stamp"]), arrays, meta)
+        return Columns(tuple(int(part) for part in header["stamp"]), arrays, meta, buffer)
     except (ValueError, KeyError, TypeError, IndexError):
         return None
 
