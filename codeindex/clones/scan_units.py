@@ -58,7 +58,7 @@ class ScanUnits:
 
         by_t2 = np.argsort(self.t2, kind="stable")  # each class's positions in increasing order
         sorted_t2 = self.t2[by_t2]
-        starts = np.flatnonzero(np.r_[True, sorted_t2[1:] != sorted_t2[:-1]])
+        starts = np.flatnonzero(np.r_[True, sorted_t2[1:] != sorted_t2[:-1]][: len(by_t2)])
         sizes = np.diff(np.r_[starts, len(by_t2)])
         first = by_t2[starts]
         self.representatives = np.sort(first)
