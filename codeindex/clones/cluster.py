@@ -76,9 +76,37 @@ def group(units: ScanUnits, edges: Edges, min_similarity: float) -> list[Group]:
     A unit similar only to members of a cluster whose centre it is not similar to would be
     left out of every group, its verified pair never reported. It gets a satellite group
     around its best partner instead, so that partner is in two groups."""
+    similarity = _similarity_memo(units, edges)
+    found = []  # (similarity, members)
+    for root, representatives in _stars_and_satellites(units, edges, similarity, min_similarity):
+        indexes = [i for r in representatives for i in units.members(r)]
+        if len(indexes) < 2:  # most units: alone, with no copy
+            continue
+        indexes = drop_nested(units, indexes)
+        if len(indexes) < 2:
+            continue
+        lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
+        found.append((lowest, indexes))
+    # The symbols are decoded once the clustering's many small objects are gone, so that the
+    # memory those took can be handed back rather than stay between the symbols.
+    del similarity
+    units.forget_codes()
+    groups = []
+    for lowest, indexes in found:
+        indexes.sort(key=lambda i: report_order(units.symbol(i)))
+        groups.append(Group(lowest, [units.symbol(i) for i in indexes], indexes))
+    return groups
+
+
+def _stars_and_satellites(
+    units: ScanUnits,
+    edges: Edges,
+    similarity: Callable[[int, int], float],
+    min_similarity: float,
+) -> list[tuple[int, list[int]]]:
+    """Each group's centre and representatives: the star clusters, then the satellites."""
     import numpy as np
 
-    similarity = _similarity_memo(units, edges)
     sets, clusters = _stars(_best_first(edges), similarity, min_similarity)
     # A representative with no copy and no edge is a group of one: skipped before any list.
     paired = np.zeros(len(units), bool)
@@ -88,19 +116,7 @@ def group(units: ScanUnits, edges: Edges, min_similarity: float) -> list[Group]:
         if paired[representative] or len(units.members(representative)) > 1:
             by_root[sets.find(representative)].append(representative)
     satellites = _satellites(_best_first(edges), sets, clusters)
-    stars = [*by_root.items(), *((p, [p, *lones]) for p, lones in satellites.items())]
-    groups = []
-    for root, representatives in stars:
-        indexes = [i for r in representatives for i in units.members(r)]
-        if len(indexes) < 2:  # most units: alone, with no copy
-            continue
-        indexes = drop_nested(units, indexes)
-        if len(indexes) < 2:
-            continue
-        lowest = min((similarity(root, r) for r in representatives if r != root), default=1.0)
-        indexes.sort(key=lambda i: report_order(units.symbol(i)))
-        groups.append(Group(lowest, [units.symbol(i) for i in indexes], indexes))
-    return groups
+    return [*by_root.items(), *((p, [p, *lones]) for p, lones in satellites.items())]
 
 
 def _best_first(edges: Edges) -> Iterator[Pair]:
@@ -114,11 +130,12 @@ def _best_first(edges: Edges) -> Iterator[Pair]:
 def _similarity_memo(units: ScanUnits, edges: Edges) -> Callable[[int, int], float]:
     """Similarity of two units, remembering what was computed: many edges join the same two
     clusters, and each merge attempt checks every joining member again."""
-    pairs = zip(edges.first.tolist(), edges.second.tolist(), strict=True)
-    known = dict(zip(pairs, edges.scores.tolist(), strict=True))
+    count = len(units)  # a pair (a, b), a < b, is coded as a * count + b: one int, no tuple
+    coded = edges.first * count + edges.second
+    known = dict(zip(coded.tolist(), edges.scores.tolist(), strict=True))
 
     def similarity(a: int, b: int) -> float:
-        pair = (a, b) if a < b else (b, a)
+        pair = a * count + b if a < b else b * count + a
         score = known.get(pair)
         if score is None:
             codes_a, codes_b = units.codes(a), units.codes(b)
