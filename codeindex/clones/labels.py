@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -55,11 +56,38 @@ def is_test(symbol: Symbol) -> bool:
     return is_test_path(symbol.path, symbol.qualified_name)
 
 
+# Lines are kept decoded for this many files at a time (the most recently used): a report on
+# a big tree reads thousands of files, and all their lines as strings were the biggest part
+# of its memory. A file whose lines were dropped is decoded again when asked.
+DECODED_FILES = 64
+
+
+class _Decoded:
+    """The sources whose lines are decoded, least recently used first."""
+
+    def __init__(self, limit: int = DECODED_FILES) -> None:
+        self._limit = limit
+        self._order: OrderedDict[int, _Source] = OrderedDict()
+        self.last: _Source | None = None  # the most recent: asked for again, nothing to do
+
+    def touch(self, source: _Source) -> None:
+        self.last = source
+        key = id(source)  # held here, so no other source can have its id
+        if key in self._order:
+            self._order.move_to_end(key)
+            return
+        self._order[key] = source
+        if len(self._order) > self._limit:
+            _, oldest = self._order.popitem(last=False)
+            oldest._lines = None
+
+
 @dataclass(slots=True)
 class _Source:
     data: bytes
     ignored: list[tuple[int, int]]  # 1-based inclusive line ranges suppressed
     marked: set[int]  # lines holding `code-index: ignore`
+    decoded: _Decoded | None = None
     _lines: list[str] | None = None
     _file_marks: list[str] | None = None
     _scopes: dict[str, list[int]] | None = None
@@ -70,6 +98,9 @@ class _Source:
     def lines(self) -> list[str]:
         if self._lines is None:  # decoded only for the rules that need lines
             self._lines = self.data.decode("utf-8", errors="replace").splitlines()
+        decoded = self.decoded
+        if decoded is not None and decoded.last is not self:  # rules read line by line
+            decoded.touch(self)
         return self._lines
 
     def scopes(self, opener: re.Pattern[str]) -> dict[str, list[int]]:
@@ -101,6 +132,7 @@ class Sources:
     root: Path
     _files: dict[str, _Source | None] = field(default_factory=dict)
     _generated: dict[str, bool] = field(default_factory=dict)
+    _decoded: _Decoded = field(default_factory=_Decoded)
 
     def generated(self, symbol: Symbol) -> bool:
         """Written by a template beside it (a T4 `X.tt` next to `X.cs`)."""
@@ -124,7 +156,7 @@ class Sources:
             return None
         if len(data) > MAX_SOURCE_BYTES:
             return None
-        source = _Source(data, [], set())
+        source = _Source(data, [], set(), self._decoded)
         if MARKER in data:
             source.ignored, source.marked = _suppressions(source.lines)
         return source
