@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import save, table  # noqa: E402
+from _results import machine, save, table  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SNIPPET = REPO / "fixtures" / "clones" / "python" / "original.py"
@@ -79,6 +79,7 @@ def main() -> int:
     sides = {"new": (args.code, args.root)}
     if args.old_code:
         sides["old"] = (args.old_code, args.old_root or args.root)
+    started = machine()  # the load when the runs begin, not when they are saved
     runs: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in sides}
     for code, root in sides.values():
         for arguments in commands(root).values():
@@ -93,6 +94,7 @@ def main() -> int:
         "rounds": args.rounds,
         "labels": {"new": args.label, "old": args.old_label},
         "runs": runs,
+        "machine": started,
     }
     print(markdown(payload))
     if args.json:
