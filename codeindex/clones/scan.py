@@ -292,17 +292,25 @@ def _shared_band_pairs(
     shared.clear()  # sorted in place, the pieces gone: the biggest arrays of a scan
     coded.sort()
     if len(coded):
-        run_starts = np.flatnonzero(np.r_[True, coded[1:] != coded[:-1]])
-        times = np.diff(np.r_[run_starts, len(coded)])
-        direct.append(coded[run_starts[times >= SHARED_BANDS]])
+        # The first of each run of equal pairs, and whether the run is SHARED_BANDS long (the
+        # array is sorted: its SHARED_BANDS-th element is the same pair), as masks: index
+        # arrays as long as every shared band would be the biggest arrays of a scan.
+        first = np.empty(len(coded), bool)
+        first[0] = True
+        np.not_equal(coded[1:], coded[:-1], out=first[1:])
+        often = np.zeros(len(coded), bool)
+        reach = len(coded) - SHARED_BANDS + 1
+        if reach > 0:
+            np.equal(coded[:reach], coded[SHARED_BANDS - 1 :], out=often[:reach])
+        direct.append(coded[first & often])
         # A band shared in a crowded bucket counts as well: such a bucket pairs by length
         # only, and many real copies share one band in a small bucket and another in a
         # crowded one.
-        once = coded[run_starts[times < SHARED_BANDS]]
+        once = coded[first & ~often]
+        del coded, first, often
         row = np.zeros(count, dtype=np.int64)
         row[representatives] = np.arange(len(representatives))
-        shared_bands = _equal_bands(keys, row[once // count], row[once % count])
-        direct.append(once[shared_bands >= SHARED_BANDS])
+        direct.append(once[_share_bands(keys, row, once, count)])
     return direct
 
 
@@ -329,14 +337,18 @@ def _crowded_pairs(
     return direct
 
 
-def _equal_bands(keys: numpy.ndarray, first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
-    """How many band keys rows `first` and `second` of `keys` have in common, pair by pair,
-    a slice of pairs at a time."""
+def _share_bands(
+    keys: numpy.ndarray, row: numpy.ndarray, coded: numpy.ndarray, count: int
+) -> numpy.ndarray:
+    """Which coded pairs have SHARED_BANDS band keys in common (a unit's keys are row `row[unit]`
+    of `keys`), a slice of pairs at a time."""
     import numpy as np
 
-    slices = 1 + len(first) // EQUAL_BANDS_SLICE
-    counts = [
-        (keys[a] == keys[b]).sum(axis=1)
-        for a, b in zip(np.array_split(first, slices), np.array_split(second, slices), strict=True)
+    parts = [
+        (keys[row[part // count]] == keys[row[part % count]]).sum(axis=1) >= SHARED_BANDS
+        for part in (
+            coded[start : start + EQUAL_BANDS_SLICE]
+            for start in range(0, len(coded), EQUAL_BANDS_SLICE)
+        )
     ]
-    return np.concatenate(counts)
+    return np.concatenate(parts) if parts else np.zeros(0, bool)
