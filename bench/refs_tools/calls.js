@@ -2,19 +2,9 @@
 // bench/refs_bench.py (NODE_PATH must reach an `npm install typescript`). Prints
 // path<TAB>line<TAB>byte offset of the name in its line (0-based)<TAB>name.
 const fs = require("fs");
-const path = require("path");
 const ts = require("typescript");
+const { files } = require("./ts_files");
 
-function* files(dir) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "node_modules" && entry.name !== ".code-index") yield* files(full);
-    } else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-      yield full;
-    }
-  }
-}
 
 const out = [];
 for (const file of files(process.argv[2])) {

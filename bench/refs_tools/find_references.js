@@ -14,17 +14,8 @@
 const fs = require("fs");
 const path = require("path");
 const ts = require("typescript");
+const { files } = require("./ts_files");
 
-function* files(dir) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "node_modules" && entry.name !== ".code-index") yield* files(full);
-    } else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-      yield full;
-    }
-  }
-}
 
 // A small seeded generator, so a sample is the same on every run.
 function random(seed) {
