@@ -36,10 +36,12 @@ from codeindex_server import calls
 log = logging.getLogger("codeindex_server")
 
 OPERATIONS = frozenset({"duplicates"})  # CodeIndex methods the worker runs
-# A worker above this resident size after a call is replaced by a new one: what a scan of a
-# real repository left (~250 MB on the standard library) goes back to the system instead of
-# idling beside the server; the next call pays the start. A small project's worker (~50 MB) stays.
-RECYCLE_MB = 150
+# A worker that grew by more than this over its size at start (about 27 MB, imports and an open
+# index) during a call is replaced by a new one: what a scan of a real repository left (the
+# standard library's: about 105 MB more) goes back to the system instead of idling beside the
+# server; the next call pays the start. A small project's worker (about 15 MB more) stays
+# warm. Growth, not size, so the line does not move with what the worker imports.
+RECYCLE_GROWTH_MB = 50
 POLL = 0.1  # seconds between checks for a cancelled call
 PROGRESS_EVERY = 1.0  # seconds between progress notifications
 
@@ -148,7 +150,7 @@ class CloneWorker:
                     call.progress(round(now - started, 1), None, f"{label}: {now - started:.0f} s")
         line, _, self._buffer = self._buffer.partition(b"\n")
         reply = json.loads(line)
-        if reply.get("rss_mb", 0) > RECYCLE_MB:
+        if reply.get("grown_mb", 0) > RECYCLE_GROWTH_MB:
             self.stop()  # the next call starts a fresh one; this one's memory is freed
         return reply
 
@@ -194,12 +196,14 @@ def main(argv: list[str]) -> int:
     root = Path(argv[0])
     max_file_size = int(argv[1]) if len(argv) > 1 else None
     code_index = CodeIndex.open(root, max_file_size=max_file_size)
+    started_mb = _rss_mb()
     for line in sys.stdin:
         if not line.strip():
             continue
         with cyclic_gc_paused():  # one request at a time in this process: see gc_pause
             reply = _answer(code_index, json.loads(line))
         reply["rss_mb"] = round(_rss_mb(), 1)
+        reply["grown_mb"] = round(reply["rss_mb"] - started_mb, 1)
         replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
         replies.flush()
     code_index.close()

@@ -230,3 +230,23 @@ def test_cancelled_reindex_stops_and_commits_nothing(tmp_path: Path) -> None:
         assert progress and not finished, "the reindex ended before it could be cancelled"
 
     anyio.run(go)
+
+
+def test_the_clone_worker_is_replaced_by_what_a_call_made_it_grow(project, monkeypatch) -> None:
+    from codeindex_server import clone_worker
+
+    root = project({"a.py": "def f(x):\n    return x\n"})
+    worker = clone_worker.CloneWorker(root, None)
+    try:
+        worker.run("duplicates", {}, "duplicates")
+        first = worker.pid()
+        worker.run("duplicates", {}, "duplicates")
+        assert first is not None and worker.pid() == first  # a small scan: kept warm
+        monkeypatch.setattr(clone_worker, "RECYCLE_GROWTH_MB", -1.0)  # any growth is too much
+        worker.run("duplicates", {}, "duplicates")
+        assert worker.pid() is None  # stopped; the next call starts a new one
+        monkeypatch.undo()
+        worker.run("duplicates", {}, "duplicates")
+        assert worker.pid() not in (None, first)
+    finally:
+        worker.stop()
