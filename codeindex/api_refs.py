@@ -39,6 +39,7 @@ def references(
     if limit < 1 or offset < 0:
         raise UsageError("limit must be at least 1 and offset at least 0")
     names = reference_names(name)
+    wanted_languages = resolve_languages(languages)
     every: dict[tuple[str, int, int], Reference] = {}
     try:
         for alternative in names:  # one pass each; a site two of them name is listed once
@@ -46,7 +47,7 @@ def references(
                 index_store,
                 root,
                 alternative,
-                resolve_languages(languages),
+                wanted_languages,
                 kinds or (),
                 paths or (),
                 ALL,

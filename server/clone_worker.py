@@ -202,8 +202,7 @@ def main(argv: list[str]) -> int:
             continue
         with cyclic_gc_paused():  # one request at a time in this process: see gc_pause
             reply = _answer(code_index, json.loads(line))
-        reply["rss_mb"] = round(_rss_mb(), 1)
-        reply["grown_mb"] = round(reply["rss_mb"] - started_mb, 1)
+        reply["grown_mb"] = round(_rss_mb() - started_mb, 1)
         replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
         replies.flush()
     code_index.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from codeindex.clones.labels import Sources
+from codeindex.clones.labels import COMMENT_STARTS, Sources
 from codeindex.models import Symbol
 
 DATA_LIKE = "data-like"
@@ -56,7 +56,6 @@ _ARITHMETIC = frozenset(
         ">>=",
     ]
 )
-_COMMENT = ("//", "#", "/*", "*", "--")
 _DOCSTRING = re.compile(r"(?s)\"\"\".*?\"\"\"|'''.*?'''")
 
 
@@ -65,7 +64,7 @@ def literal_share(text: str) -> float:
     code = _DOCSTRING.sub("", text)
     tokens: list[str] = []
     for line in code.splitlines():
-        if not line.strip().startswith(_COMMENT):
+        if not line.strip().startswith(COMMENT_STARTS):
             tokens += _TOKEN.findall(line)
     if not tokens:
         return 0.0

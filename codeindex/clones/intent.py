@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from codeindex import classify
-from codeindex.clones.labels import Sources, compiled, lines_above
+from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, lines_above
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
@@ -245,7 +245,7 @@ def head_comment(lines: list[str]) -> list[str]:
             found.append(text)
             rest = text[3:]
             quote = "" if text[:3] in rest else text[:3]
-        elif not text or text.startswith(("//", "#", "/*", "*", "--")):
+        elif not text or text.startswith(COMMENT_STARTS):
             found.append(text)
         else:
             break

@@ -56,6 +56,11 @@ def is_test(symbol: Symbol) -> bool:
     return is_test_path(symbol.path, symbol.qualified_name)
 
 
+# How a comment line starts in any of the languages; with `[` and `@`, also the attribute and
+# decorator lines that sit between a definition and the comments above it.
+COMMENT_STARTS = ("//", "#", "/*", "*", "--")
+ANNOTATION_STARTS = (*COMMENT_STARTS, "[", "@")
+
 # Lines are kept decoded for this many files at a time (the most recently used): a report on
 # a big tree reads thousands of files, and all their lines as strings were the biggest part
 # of its memory. A file whose lines were dropped is decoded again when asked.
@@ -194,7 +199,7 @@ def _comments_above(source: _Source, first: int) -> list[str]:
     number = first - 1
     while number >= 1:
         text = source.lines[number - 1].strip()
-        if not text or not text.startswith(("//", "#", "/*", "*", "[", "@", "--")):
+        if not text or not text.startswith(ANNOTATION_STARTS):
             break
         found.append(text)
         number -= 1
@@ -211,7 +216,7 @@ def suppressed(sources: Sources, symbol: Symbol) -> bool:
     above = first - 1
     while above >= 1 and above not in source.marked:
         text = source.lines[above - 1].strip()
-        if not text.startswith(("//", "#", "/*", "*", "[", "@", "--")):
+        if not text.startswith(ANNOTATION_STARTS):
             break
         above -= 1
     return above in source.marked or any(
