@@ -429,10 +429,10 @@ def test_sketch_cache_is_written_and_a_damaged_one_is_ignored(project: Path) -> 
     expected = code_index.duplicates().to_json()
     cache = code_index._store.directory / sketch_cache.CACHE_FILE
     assert cache.exists()
-    digests, keys = sketch_cache.load(code_index._store.directory, sketch.BANDS)
+    digests, keys = sketch_cache.load(code_index._store.derived_files, sketch.BANDS)
     assert len(digests) == len(keys) > 0 and list(digests) == sorted(digests)
     cache.write_bytes(b"not a cache")
-    assert len(sketch_cache.load(code_index._store.directory, sketch.BANDS)[0]) == 0
+    assert len(sketch_cache.load(code_index._store.derived_files, sketch.BANDS)[0]) == 0
     _write(project, "lib/more.py", OTHER.replace("render_table", "another"))  # new generation
     code_index.refresh()
     result = code_index.duplicates().to_json()

@@ -148,7 +148,7 @@ def _band_keys(store: Store, units: ScanUnits) -> numpy.ndarray:
 
     representatives = units.representatives
     digests = units.t2[representatives]
-    cached_digests, cached_keys = sketch_cache.load(store.directory, sketch.BANDS)
+    cached_digests, cached_keys = sketch_cache.load(store.derived_files, sketch.BANDS)
     at = np.minimum(np.searchsorted(cached_digests, digests), max(len(cached_digests) - 1, 0))
     found = cached_digests[at] == digests if len(cached_digests) else np.zeros(len(digests), bool)
     keys = np.empty((len(digests), sketch.BANDS), np.uint64)
@@ -165,7 +165,7 @@ def _band_keys(store: Store, units: ScanUnits) -> numpy.ndarray:
     order = np.argsort(every_digest, kind="stable")
     every_digest, every_key = every_digest[order], every_key[order]
     first = np.r_[True, every_digest[1:] != every_digest[:-1]]  # one row per T2 hash
-    sketch_cache.save(store.directory, sketch.BANDS, every_digest[first], every_key[first])
+    sketch_cache.save(store.derived_files, sketch.BANDS, every_digest[first], every_key[first])
     return keys
 
 

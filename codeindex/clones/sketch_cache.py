@@ -9,7 +9,6 @@ in increasing order and one row of band keys each, mapped rather than decoded.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeindex.clones import table_file
@@ -17,16 +16,18 @@ from codeindex.clones import table_file
 if TYPE_CHECKING:
     import numpy
 
+    from codeindex.storage import DerivedFiles
+
 CACHE_FILE = "clone-band-keys.bin"
 _VERSION = 3  # 3: arrays
 
 
-def load(directory: Path, bands: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+def load(files: DerivedFiles, bands: int) -> tuple[numpy.ndarray, numpy.ndarray]:
     """(T2 hashes in increasing order, their band keys); empty when there is no usable
     cache."""
     import numpy as np
 
-    columns = table_file.read(directory / CACHE_FILE)
+    columns = table_file.read(files, CACHE_FILE)
     if columns is not None and columns.meta == {"version": _VERSION, "bands": bands}:
         digests, keys = columns.arrays.get("digests"), columns.arrays.get("keys")
         if digests is not None and keys is not None and keys.shape == (len(digests), bands):
@@ -34,9 +35,9 @@ def load(directory: Path, bands: int) -> tuple[numpy.ndarray, numpy.ndarray]:
     return np.zeros(0, np.uint64), np.zeros((0, bands), np.uint64)
 
 
-def save(directory: Path, bands: int, digests: numpy.ndarray, keys: numpy.ndarray) -> None:
+def save(files: DerivedFiles, bands: int, digests: numpy.ndarray, keys: numpy.ndarray) -> None:
     """Best effort: a read-only index directory just means no cache. `digests` must be in
     increasing order."""
     meta = {"version": _VERSION, "bands": bands}
     data = table_file.encode((0, 0), {"digests": digests, "keys": keys}, meta)
-    table_file.write(directory / CACHE_FILE, data)
+    files.write(CACHE_FILE, data)

@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex.clones import fingerprints, sketch, table_file
@@ -192,7 +191,7 @@ class CloneTables:
         with self._lock:
             loaded = self._loaded.get(marker)
         if loaded is None or loaded.stamp != stamp:
-            on_disk = table_file.read(_path(store, marker))
+            on_disk = table_file.read(store.derived_files, _file_name(marker))
             if on_disk is not None and on_disk.stamp == stamp:
                 loaded = CloneTable(on_disk)
             else:
@@ -224,8 +223,9 @@ def _rebuild(store: Store, marker: str, stamp: Stamp, previous: CloneTable | Non
         fresh = store.clone_units((), marker, changed or ())
         rows.extend((record, payload) for record, payload in fresh if payload)
     data = _encoded(stamp, rows, digests)
-    if table_file.write(_path(store, marker), data):
-        mapped = table_file.read(_path(store, marker))
+    files, name = store.derived_files, _file_name(marker)
+    if files.write(name, data):
+        mapped = table_file.read(files, name)
         if mapped is not None and mapped.stamp == stamp:
             return CloneTable(mapped)
     columns = table_file.decode(data)
@@ -302,8 +302,8 @@ def _row_columns(
     return columns, {"paths": list(paths), "languages": list(languages)}
 
 
-def _path(store: Store, marker: str) -> Path:
-    return store.directory / table_file.FILE_NAME.format(marker)
+def _file_name(marker: str) -> str:
+    return table_file.FILE_NAME.format(marker)
 
 
 def _generation(store: Store) -> Stamp:

@@ -5,7 +5,9 @@ Decoding every payload out of the index's stored columns was most of a `similar`
 time; a process that maps this file touches only the rows a query needs (the length window's
 histograms, a few candidates' payloads), and processes share its pages. The file lives beside
 the index (`clone-table-<marker>.bin`), is written whole by atomic rename, and names the index
-generation it was built from: a file from another generation is never read as current.
+generation it was built from: a file from another generation is never read as current. The
+bytes are this module's; mapping and writing the file are the storage's
+(codeindex.storage.derived).
 
 Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: stamp, row
 count, and each array's offset, dtype and shape), then the arrays, each aligned to ALIGN.
@@ -19,11 +21,12 @@ import json
 import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy
+
+    from codeindex.storage import DerivedFiles
 
 MAGIC = b"code-index clone table 2\n"  # 2: the scan's columns (line, t2, ...)
 ALIGN = 64
@@ -95,25 +98,11 @@ def decode(buffer: mmap.mmap | bytearray) -> Columns | None:
         return None
 
 
-def read(path: Path) -> Columns | None:
-    """The arrays of the file at `path`, mapped, whatever generation they are of."""
-    try:
-        with open(path, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # no file, or an empty one
-        return None
-    return decode(mapped)
-
-
-def write(path: Path, data: bytearray) -> bool:
-    """Best effort: a read-only index directory just means no file."""
-    from codeindex.fsutil import atomic_write
-
-    try:
-        atomic_write(path, data)
-    except OSError:
-        return False
-    return True
+def read(files: DerivedFiles, name: str) -> Columns | None:
+    """The arrays of the file `name` beside the index, mapped, whatever generation they are
+    of; None when there is none (or it is not one)."""
+    mapped = files.map(name)
+    return decode(mapped) if mapped is not None else None
 
 
 def strings(values: Sequence[bytes]) -> tuple[numpy.ndarray, numpy.ndarray]:

@@ -96,7 +96,7 @@ def _uses(
         # module, or `class Loader` around `self.parse`.
         with_qualifier = {record.path for record, _ in store.files_using(qualifier)}
         found = [item for item in found if item[0].path in with_qualifier]
-    cache = UseCache(store.directory, bare)
+    cache = UseCache(store.derived_files, bare)
     try:
         for record, outline in sorted(found, key=_by_path):
             if record.skipped:

@@ -11,20 +11,19 @@ digest, and is only written when the bytes verified hash to it: a file changed s
 indexed is verified from disk, not cached. The refs queries' text and CACHE_FORMAT (bump it
 when codeindex.refs.verify changes what it finds) are part of each file, so entries made by
 other code are misses. A damaged or foreign file is a miss and a failed write is ignored:
-this is a cache, and the index is not touched.
+this is a cache, and the index is not touched. The format is this module's; the files are
+read, written and pruned by the storage (codeindex.storage.derived).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codeindex.fsutil import atomic_write
+if TYPE_CHECKING:
+    from codeindex.storage import DerivedFiles
 
 CACHE_DIR = "refs-cache"
 CACHE_FORMAT = 1
@@ -49,22 +48,25 @@ def _queries_key() -> str:
 
 
 class UseCache:
-    """The cached uses of one bare name in one index directory."""
+    """The cached uses of one bare name in one index directory (its files are storage's:
+    codeindex.storage.derived)."""
 
-    def __init__(self, index_directory: Path, name: str) -> None:
+    def __init__(self, disk: DerivedFiles, name: str) -> None:
         digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=12)
-        self.directory = index_directory / CACHE_DIR
-        self.path = self.directory / f"{digest.hexdigest()}.json"
+        self._disk = disk
+        self.file_name = f"{CACHE_DIR}/{digest.hexdigest()}.json"
         self.name = name
         self.existed = False
         self.files: dict[str, list[Any]] = self._load()  # path -> [digest, [UseRow, ...]]
         self.changed = False
 
     def _load(self) -> dict[str, list[Any]]:
+        text = self._disk.read(self.file_name, ENTRY_MAX)
+        if text is None:
+            return {}
         try:
-            with open(self.path, "rb") as handle:
-                data = json.loads(handle.read(ENTRY_MAX + 1))
-        except (OSError, ValueError):
+            data = json.loads(text)
+        except ValueError:
             return {}
         self.existed = True
         if not isinstance(data, dict) or data.get("name") != self.name:
@@ -85,35 +87,17 @@ class UseCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the entries back if any changed; never raises for the disk's sake."""
+        """Write the entries back if any changed, keeping the cache's files within TOTAL_MAX
+        bytes (the least recently written names go); never raises for the disk's sake."""
         if not self.changed:
             return
         data = {"name": self.name, "key": _queries_key(), "files": self.files}
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         encoded = text.encode("utf-8", "surrogatepass")
         self.changed = False
-        with contextlib.suppress(OSError):
-            if len(encoded) > ENTRY_MAX:
-                if self.existed:
-                    os.unlink(self.path)
-                return
-            self.directory.mkdir(exist_ok=True)
-            atomic_write(self.path, encoded)
-            _prune(self.directory)
-
-
-def _prune(directory: Path) -> None:
-    """Keep the most recently written names that fit in TOTAL_MAX bytes."""
-    entries = []
-    with os.scandir(directory) as found:
-        for entry in found:
-            with contextlib.suppress(OSError):
-                stat = entry.stat()
-                entries.append((stat.st_mtime_ns, stat.st_size, entry.path))
-    total = sum(size for _, size, _ in entries)
-    for _, size, path in sorted(entries):
-        if total <= TOTAL_MAX:
+        if len(encoded) > ENTRY_MAX:
+            if self.existed:
+                self._disk.remove(self.file_name)
             return
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        total -= size
+        if self._disk.write(self.file_name, encoded):
+            self._disk.prune(CACHE_DIR, TOTAL_MAX)

@@ -8,13 +8,15 @@ engine is this package's job alone. docs/storage.md describes the layout and the
 - store: opening, replacing, the searcher on the latest commit, the writer lock;
 - reading, search, text: file records, a file's symbols, the ranked search;
 - writing, segment_writer: the single writer, workers' segments, the one publish();
-- merging: the idle merge of small segments; locks: the OS file locks.
+- merging: the idle merge of small segments; locks: the OS file locks;
+- derived: the caches kept in the index directory (clone table, sketches, uses of names).
 """
 
 from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see the module)
 
 # isort: split
 from codeindex.storage.codec import stored_symbol_path, symbol_from_stored, symbol_to_stored
+from codeindex.storage.derived import DerivedFiles
 from codeindex.storage.errors import (
     ForeignIndex,
     IndexBusy,
@@ -35,6 +37,7 @@ __all__ = [
     "SMALL_SEGMENT_DOCS",
     "WRITER_TIMEOUT",
     "BuiltSegment",
+    "DerivedFiles",
     "ForeignIndex",
     "IndexBusy",
     "IndexError_",

@@ -26,6 +26,7 @@ from codeindex.index_dir import INDEX_DIR, NotOurs
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
 from codeindex.storage import merging
+from codeindex.storage.derived import DerivedFiles
 from codeindex.storage.errors import ForeignIndex, IndexBusy, IndexError_, OtherVersion
 from codeindex.storage.locks import WRITER_LOCK, Lock, try_lock, writer_lock_of
 from codeindex.storage.mapped import MappedStorage
@@ -75,6 +76,11 @@ class Store:
     @property
     def directory(self) -> Path:
         return self.index_directory or self.root / INDEX_DIR
+
+    @property
+    def derived_files(self) -> DerivedFiles:
+        """The caches kept beside the index, in its directory (codeindex.storage.derived)."""
+        return DerivedFiles(self.directory)
 
     # -- opening (the directory as a whole: codeindex.index_dir) ---------------------------
 
