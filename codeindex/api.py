@@ -37,7 +37,6 @@ from codeindex.api_types import (
 )
 from codeindex.clones import DEFAULT_MIN_SIMILARITY
 from codeindex.fsutil import is_write_refused
-from codeindex.index_dir import INDEX_DIR, read_state
 from codeindex.models import (
     DuplicatesResult,
     FileRecord,
@@ -135,7 +134,7 @@ class CodeIndex:
         if rebuild:
             return cls.rebuild(root, max_file_size).code_index
         index_store = storage.Store.open(root)
-        return cls(root, index_store, size_limit(max_file_size, index_store.directory))
+        return cls(root, index_store, size_limit(max_file_size, storage.index_state(root)))
 
     @classmethod
     def rebuild(
@@ -145,11 +144,11 @@ class CodeIndex:
         progress: Progress | None = None,
         progress_total: Progress | None = None,
     ) -> Rebuilt:
-        """Build a new index beside the current one, then swap it in (codeindex.index_dir):
+        """Build a new index beside the current one, then swap it in (codeindex.storage.index_dir):
         the old index answers until then, and a kill at any moment leaves one of them whole.
         Rebuilds take turns; one that waited for another says so, then rebuilds too."""
         root = existing_root(root)
-        limit = size_limit(max_file_size, root / INDEX_DIR)
+        limit = size_limit(max_file_size, storage.index_state(root))
         installed, report, waited = build_beside(root, limit, progress, progress_total)
         return Rebuilt(cls(root, installed, limit), report, waited)
 
@@ -383,8 +382,8 @@ class CodeIndex:
         """What the index holds, per language, and what it skipped and why."""
         return index_status(
             self.root,
-            self._store.directory,
+            str(self._store.directory),
             self._store.file_records(),
-            read_state(self._store.directory),
+            storage.index_state(self.root),
             self._read_only_reason,
         )

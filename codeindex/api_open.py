@@ -4,13 +4,13 @@ rebuild's turn), and the paths and files under that root it reads."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from codeindex import storage
 from codeindex.api_types import UsageError
 from codeindex.fsutil import Unreadable, read_source
-from codeindex.index_dir import INDEX_DIR, read_state
 from codeindex.models import UpdateReport
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
@@ -24,7 +24,7 @@ def find_root(start: Path | None = None) -> Path:
     """The nearest ancestor holding `.code-index/`, else the git top level, else `start`."""
     start = (start or Path.cwd()).resolve()
     for candidate in (start, *start.parents):
-        if (candidate / INDEX_DIR).is_dir():
+        if storage.holds_index(candidate):
             return candidate
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
@@ -54,7 +54,7 @@ def existing_root(root: Path | None) -> Path:
     return root
 
 
-def size_limit(explicit: int | None, directory: Path) -> int:
+def size_limit(explicit: int | None, state: Mapping[str, object]) -> int:
     """--max-file-size, else $CODE_INDEX_MAX_FILE_SIZE, else the limit the index was last
     built with (a later command must not skip what `index --max-file-size` took in)."""
     if explicit is not None:
@@ -63,7 +63,7 @@ def size_limit(explicit: int | None, directory: Path) -> int:
         return explicit
     if os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "").isdigit():
         return max_file_size_from_env()
-    remembered = read_state(directory).get("max_file_size")
+    remembered = state.get("max_file_size")
     if isinstance(remembered, int) and remembered > 0:
         return remembered
     return DEFAULT_MAX_FILE_SIZE
@@ -74,32 +74,12 @@ def max_file_size_from_env() -> int:
     return int(value) if value.isdigit() else DEFAULT_MAX_FILE_SIZE
 
 
-def rebuild_turn(directory: Path) -> tuple[Any, bool]:
-    """The rebuild lock of the index in `directory` (None when it cannot be locked), and
-    whether another rebuild held it first. A rebuild that finishes swaps that directory out:
-    then lock the new one."""
-    waited = False
-    while True:
-        try:
-            before = os.stat(directory).st_ino
-            lock = storage.directory_lock(directory, storage.REBUILD_LOCK)
-            if not lock.acquire(blocking=False):
-                waited = True
-                lock.acquire(blocking=True)
-            if os.stat(directory).st_ino == before:
-                return lock, waited
-            lock.release()
-        except OSError:
-            return None, waited  # cannot lock (read-only): the build itself will say why
-
-
 def build_beside(
     root: Path, limit: int, progress: Progress | None, progress_total: Progress | None
 ) -> tuple[storage.Store, UpdateReport, bool]:
     """Build a new index of `root` beside the current one, then swap it in
-    (codeindex.index_dir). Returns the installed index, the build's report, and whether
+    (codeindex.storage.index_dir). Returns the installed index, the build's report, and whether
     another rebuild ran first (rebuilds take turns)."""
-    from codeindex import index_dir
     from codeindex.indexer import Indexer  # only to write: a search never imports it
 
     try:
@@ -108,9 +88,9 @@ def build_beside(
         raise
     except storage.IndexError_:
         pass  # ours but unusable: what a rebuild is for
-    lock, waited = rebuild_turn(root / INDEX_DIR)
+    lock, waited = storage.rebuild_turn(root)
     try:
-        index_dir.remove_leftovers(root)  # of killed rebuilds: no live one but ours
+        storage.remove_leftovers(root)  # of killed rebuilds: no live one but ours
         side = storage.Store.create_beside(root)
         try:
             report = Indexer(root, side, limit).refresh(
@@ -118,9 +98,7 @@ def build_beside(
             )
             installed = side.install()
         finally:
-            side.close()
-            if side.directory.exists():
-                index_dir.remove_ours(side.directory)
+            side.discard()
     finally:
         if lock is not None:
             lock.release()

@@ -66,7 +66,7 @@ class IndexStatus(TypedDict):
 
 def index_status(
     root: Path,
-    directory: Path,
+    directory: str,
     records: Mapping[str, FileRecord],
     state: Mapping[str, Any],
     read_only_reason: str,
@@ -88,7 +88,7 @@ def index_status(
             skipped[reason] = skipped.get(reason, 0) + int(count)
     return {
         "root": str(root),
-        "index": str(directory),
+        "index": directory,
         "files": sum(v["files"] for v in by_language.values()),
         "symbols": sum(v["symbols"] for v in by_language.values()),
         "languages": dict(sorted(by_language.items())),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 IGNORE_FILES = (".gitignore", ".code-indexignore")  # later files win within one directory
 GIT_EXCLUDE = ".git/info/exclude"  # rules for the whole tree, inside .git/
-SIDE_DIRS = ".code-index."  # a rebuild's side directories (codeindex.index_dir)
+SIDE_DIRS = ".code-index."  # a rebuild's side directories (codeindex.storage.index_dir)
 IGNORE_FILE_LIMIT = 1 << 20  # bytes of an ignore file read
 ALWAYS_SKIPPED_DIRS = frozenset(
     {".git", ".hg", ".svn", ".code-index", "node_modules", "__pycache__"}

@@ -26,8 +26,8 @@ from typing import Any
 from codeindex import storage
 from codeindex.file_reading import read_files
 from codeindex.fsutil import atomic_write
-from codeindex.index_dir import STATE_FILE, read_state
 from codeindex.models import FileRecord, UpdateReport
+from codeindex.storage.index_dir import STATE_FILE, read_state
 from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
 

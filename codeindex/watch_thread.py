@@ -23,8 +23,8 @@ from typing import Any
 from watchdog.events import FileSystemEvent
 
 from codeindex import watch_observer, watch_presence
-from codeindex.index_dir import INDEX_DIR
 from codeindex.models import UpdateReport
+from codeindex.storage.index_dir import INDEX_DIR
 from codeindex.watch_filter import EventFilter
 from codeindex.watch_schedule import Scheduler, Task, Timing
 from codeindex.watch_types import BatchReport as BatchReport  # re-exported: callers' import

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from codeindex import storage
 from codeindex.api import CodeIndex
-from codeindex.index_dir import INDEX_DIR
 from codeindex.storage import merging
+from codeindex.storage.index_dir import INDEX_DIR
 from codeindex.storage.schema import INDEX_NAME
 from codeindex.watcher import Watcher
 from tests.conftest import REPO, run_cli, write_files

@@ -8,6 +8,7 @@ engine is this package's job alone. docs/storage.md describes the layout and the
 - store: opening, replacing, the searcher on the latest commit, the writer lock;
 - reading, search, text: file records, a file's symbols, the ranked search;
 - writing, segment_writer: the single writer, workers' segments, the one publish();
+- index_dir: the directory as a whole (whose it is, creating, replacing, removing it);
 - merging: the idle merge of small segments; locks: the OS file locks;
 - derived: the caches kept in the index directory (clone table, sketches, uses of names).
 """
@@ -24,7 +25,14 @@ from codeindex.storage.errors import (
     OtherVersion,
     raised_reading_the_index,
 )
-from codeindex.storage.locks import REBUILD_LOCK, clear_leftovers, directory_lock, rebuild_running
+from codeindex.storage.index_dir import holds_index, index_state, remove_leftovers
+from codeindex.storage.locks import (
+    REBUILD_LOCK,
+    clear_leftovers,
+    directory_lock,
+    rebuild_running,
+    rebuild_turn,
+)
 from codeindex.storage.merging import SMALL_SEGMENT_DOCS
 from codeindex.storage.paths import path_matcher
 from codeindex.storage.store import FORMAT_VERSION, WRITER_TIMEOUT, Store
@@ -48,9 +56,13 @@ __all__ = [
     "Store",
     "clear_leftovers",
     "directory_lock",
+    "holds_index",
+    "index_state",
     "path_matcher",
     "raised_reading_the_index",
     "rebuild_running",
+    "rebuild_turn",
+    "remove_leftovers",
     "stored_symbol_path",
     "symbol_from_stored",
     "symbol_to_stored",

@@ -6,6 +6,7 @@ killed holder never leaves one stale.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Protocol
@@ -15,9 +16,9 @@ from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see 
 # isort: split
 from whoosh.filedb.filestore import FileStorage
 
-from codeindex import index_dir
-from codeindex.index_dir import INDEX_DIR, NotOurs
+from codeindex.storage import index_dir
 from codeindex.storage.errors import IndexBusy
+from codeindex.storage.index_dir import INDEX_DIR, NotOurs
 from codeindex.storage.schema import INDEX_NAME
 
 REBUILD_LOCK = "REBUILDING"  # held by a rebuild, in the index it is replacing
@@ -56,6 +57,26 @@ def rebuild_running(root: Path) -> bool:
     except (NotOurs, OSError):
         pass
     return False
+
+
+def rebuild_turn(root: Path) -> tuple[Lock | None, bool]:
+    """The rebuild lock of the root's index (None when it cannot be locked), and whether
+    another rebuild held it first. A rebuild that finishes swaps that directory out: then
+    lock the new one."""
+    directory = root / INDEX_DIR
+    waited = False
+    while True:
+        try:
+            before = os.stat(directory).st_ino
+            lock = directory_lock(directory, REBUILD_LOCK)
+            if not lock.acquire(blocking=False):
+                waited = True
+                lock.acquire(blocking=True)
+            if os.stat(directory).st_ino == before:
+                return lock, waited
+            lock.release()
+        except OSError:
+            return None, waited  # cannot lock (read-only): the build itself will say why
 
 
 def clear_leftovers(root: Path) -> None:

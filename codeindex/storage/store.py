@@ -1,7 +1,7 @@
 """An open index: opening and replacing it, the searcher on the latest commit, the writer.
 
 Reading is codeindex.storage.reading, writing codeindex.storage.writing, the idle merge
-codeindex.storage.merging; the directory as a whole is codeindex.index_dir.
+codeindex.storage.merging; the directory as a whole is codeindex.storage.index_dir.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
-from codeindex import index_dir
-from codeindex.index_dir import INDEX_DIR, NotOurs
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
-from codeindex.storage import merging
+from codeindex.storage import index_dir, merging
 from codeindex.storage.derived import DerivedFiles
 from codeindex.storage.errors import ForeignIndex, IndexBusy, IndexError_, OtherVersion
+from codeindex.storage.index_dir import INDEX_DIR, NotOurs
 from codeindex.storage.locks import WRITER_LOCK, Lock, try_lock, writer_lock_of
 from codeindex.storage.mapped import MappedStorage
 from codeindex.storage.reading import Reader
@@ -82,7 +81,7 @@ class Store:
         """The caches kept beside the index, in its directory (codeindex.storage.derived)."""
         return DerivedFiles(self.directory)
 
-    # -- opening (the directory as a whole: codeindex.index_dir) ---------------------------
+    # -- opening (the directory as a whole: codeindex.storage.index_dir) ----------------------
 
     @classmethod
     def open(cls, root: Path, create: bool = True, directory: Path | None = None) -> Store:
@@ -164,6 +163,13 @@ class Store:
         if old is not None:
             index_dir.remove_ours(old)
         return Store.open(self.root, create=False)
+
+    def discard(self) -> None:
+        """Close a side index (create_beside) and remove its directory, if it is still
+        there: a build that failed, or one whose install took the directory's name."""
+        self.close()
+        if self.index_directory is not None:
+            index_dir.remove_ours(self.index_directory)
 
     def close(self) -> None:
         if self._searcher is not None:

@@ -10,7 +10,7 @@ swapped in with one atomic exchange of the two names (renameat2 RENAME_EXCHANGE 
 a kill at any moment leaves either the old index or the new one in place, whole. The
 directory swapped out is removed marker last, so a kill in the middle of removing it still
 leaves a directory that is recognisably ours, which the next rebuild clears away.
-No whoosh here: this module only moves directories (codeindex.storage opens them).
+No whoosh here: this module only moves directories (the Store opens them).
 """
 
 from __future__ import annotations
@@ -69,6 +69,16 @@ def read_marker(directory: Path) -> str | None:
             return handle.read(MARKER_READ_LIMIT).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def holds_index(root: Path) -> bool:
+    """Whether `root` has an index directory (root discovery stops at the nearest one)."""
+    return (root / INDEX_DIR).is_dir()
+
+
+def index_state(root: Path) -> dict[str, object]:
+    """The state.json of the root's index (read_state)."""
+    return read_state(root / INDEX_DIR)
 
 
 def read_state(directory: Path) -> dict[str, object]:
