@@ -165,8 +165,8 @@ class Store:
         return Store.open(self.root, create=False)
 
     def discard(self) -> None:
-        """Close a side index (create_beside) and remove its directory, if it is still
-        there: a build that failed, or one whose install took the directory's name."""
+        """Close a side index (create_beside) and remove its directory if it is still there
+        (a build that failed before its install)."""
         self.close()
         if self.index_directory is not None:
             index_dir.remove_ours(self.index_directory)
