@@ -122,16 +122,17 @@ def _verify(
     if read is None:
         return []
     raw, source = read
+    indexed = xxhash.xxh3_64_hexdigest(raw) == record.digest
     rows: list[UseRow] = []
     module = ""
-    for site in sites(source, spec, outline, bare):
+    for site in sites(source, spec, outline, bare, indexed):
         if not site.scope and not module:
             from codeindex.extract import module_name
 
             module = module_name(record.path, spec)
         column, text = line_of(source, site.offset)
         rows.append([site.row, column, text, site.kind, site.receiver, site.scope or module])
-    if xxhash.xxh3_64_hexdigest(raw) == record.digest:
+    if indexed:
         cache.put(record.path, record.digest, rows)
     return rows
 

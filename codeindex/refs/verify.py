@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
 from codeindex.refs.blob import MEMBER, NAME_BYTES, START, Outline, Row
+from codeindex.refs.lexical import python_code_occurrences
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -50,17 +51,26 @@ class _Parsers(threading.local):
 
 
 _PARSERS = _Parsers()
+# Per language: (source, region start, occurrences, name) -> the occurrences that may be uses.
+CODE_FILTERS: dict[
+    str, Callable[[bytes, int, list[tuple[int, int]], bytes], list[tuple[int, int]]]
+] = {"python": python_code_occurrences}
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 LINE_GUESS = 64  # bytes per line, a first guess
 
 
-def sites(source: bytes, spec: LanguageSpec, encoded: bytes, name: str) -> Iterator[Site]:
+def sites(
+    source: bytes, spec: LanguageSpec, encoded: bytes, name: str, indexed: bool = False
+) -> Iterator[Site]:
     """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
     definition around its line (or the module-level lines between definitions) in the file's
     outline (`encoded`, as `Store.files_using` gives it); each such region is parsed once,
-    alone, for all its occurrences."""
-    offsets = occurrences(source, name.encode())
+    alone, for all its occurrences. `indexed`: the source is the one the outline was made
+    from, so a region starts at a statement boundary and a language's lexical filter
+    (`CODE_FILTERS`) may drop the occurrences in comments and strings before any parse."""
+    encoded_name = name.encode()
+    offsets = occurrences(source, encoded_name)
     if not offsets:
         return
     outline = Outline.decode(encoded)
@@ -81,31 +91,37 @@ def sites(source: bytes, spec: LanguageSpec, encoded: bytes, name: str) -> Itera
             line_count = line_count or source.count(b"\n") + 1
             bounds = outline.gap(row + 1, line_count)
         regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
-    for bounds, (enclosing, found) in sorted(regions.items()):
+    code_filter = CODE_FILTERS.get(spec.name) if indexed else None
+    for (first, last), (enclosing, found) in sorted(regions.items()):
+        anchor, anchor_row = found[0]
+        start = _line_start(source, anchor, anchor_row, first - 1)
+        if code_filter is not None:
+            found = code_filter(source, start, found, encoded_name)
+            if not found:
+                continue
+        end = _line_start(source, anchor, anchor_row, last)
         member = enclosing is not None and bool(enclosing[MEMBER])
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
-        for offset, row, kind, receiver in _verified(source, spec, bounds, found, name, member):
+        span = (start, end, first - 1)
+        for offset, row, kind, receiver in _verified(source, spec, span, found, name, member):
             yield Site(offset, row, kind, receiver, scope)
 
 
 def _verified(
     source: bytes,
     spec: LanguageSpec,
-    bounds: tuple[int, int],
+    span: tuple[int, int, int],
     found: list[tuple[int, int]],
     name: str,
     member: bool,
 ) -> Iterator[tuple[int, int, str, str]]:
     """(offset, row, kind, receiver) of the occurrences in `found` that are uses, parsing
-    only the lines in `bounds`. A member of a type that does not parse on its own (a
-    TypeScript method, a C# property) is parsed inside the language's member wrapper, as
-    clone snippets are."""
+    only the bytes in `span` (start, end, the 0-based row at start). A member of a type that
+    does not parse on its own (a TypeScript method, a C# property) is parsed inside the
+    language's member wrapper, as clone snippets are."""
     import tree_sitter
 
-    first, last = bounds
-    anchor, anchor_row = found[0]
-    start = _line_start(source, anchor, anchor_row, first - 1)
-    end = _line_start(source, anchor, anchor_row, last)
+    start, end, first_row = span
     prefix, suffix = spec.clones.member_wrapper if member else ("", "")
     wrapped = bool(prefix or suffix)
     if wrapped:
@@ -113,13 +129,13 @@ def _verified(
         shift = len(prefix.encode()) - start
     else:
         text, shift = source, 0
-    key = (spec.name, start, end, first, wrapped)
+    key = (spec.name, start, end, first_row, wrapped)
     tree = _big_tree(key, source) if end - start >= BIG_REGION else None
     if tree is None:
         if wrapped:
             tree = _parse(spec.name, text, 0, len(text))
         else:
-            tree = _parse(spec.name, text, start, end, first - 1)
+            tree = _parse(spec.name, text, start, end, first_row)
         if end - start >= BIG_REGION:
             _keep_big_tree(key, source[start:end], tree)
     query = ts_refs_query(spec.name)

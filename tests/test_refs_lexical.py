@@ -1,0 +1,108 @@
+"""The lexical filter of Python references (codeindex.refs.lexical): occurrences in comments
+and strings are dropped before any parse, and the uses found are those the parse alone finds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import tree_sitter
+
+from codeindex.extract import extract
+from codeindex.languages import spec_by_name
+from codeindex.refs import file_blob
+from codeindex.refs import verify as refs_verify
+from codeindex.refs.lexical import python_code_occurrences
+from codeindex.refs.verify import occurrences, sites
+
+TRICKY = (
+    'FMT = "%s" % "target"  # target in a comment\n'
+    '__all__ = ["target", "other"]\n'
+    "\n"
+    "\n"
+    "def first(x):\n"
+    '    """A docstring naming target.\n'
+    "\n"
+    "    target(x) on its own line, still in the string\n"
+    '    """\n'
+    "    # target(x), commented out\n"
+    '    empty = ""\n'
+    "    target(x)\n"
+    '    raw = r"\\"target"\n'
+    "    quoted = 'it''s' + \"\"\"target\"\"\" + '''a ''target'' '''\n"
+    "    return target\n"
+    "\n"
+    "\n"
+    "def second(x):\n"
+    '    label = f"{target(x)}" + "target"\n'
+    "    return target.attr\n"
+    "\n"
+    "\n"
+    "def nested(d):\n"
+    '    return f"{d["k"] + target}"\n'
+    "\n"
+    "\n"
+    "def third(x):\n"
+    "    s = 'does not end\n"
+    "    target(x)\n"
+)
+
+
+def _rows_kept(source: bytes, name: bytes) -> list[int]:
+    found = [(offset, source.count(b"\n", 0, offset)) for offset in occurrences(source, name)]
+    return [row + 1 for _, row in python_code_occurrences(source, 0, found, name)]
+
+
+def test_comments_and_strings_are_dropped_and_what_a_parse_must_decide_is_kept() -> None:
+    # Kept: a string that is the name (1, 2 and 14: `__all__` uses it), code (12, 15, 20),
+    # all of an f-string's line and what follows it (19: its braces hold code; 24: quotes
+    # nested in braces), and what follows a string that does not end (29). Dropped:
+    # comments (1, 10), the docstring (6, 8), the raw string with an escaped quote (13), a
+    # string the name is only part of (14).
+    assert _rows_kept(TRICKY.encode(), b"target") == [1, 2, 12, 14, 15, 19, 19, 20, 24, 29]
+
+
+def test_the_uses_are_those_of_a_parse_without_the_filter() -> None:
+    # Every form above, verified with and without the filter: a filter that read `""` before
+    # a `"` as an empty string, or an escaped quote as a string's end, would drop a use.
+    source = TRICKY.encode()
+    spec = spec_by_name("python")
+    extraction = extract(source, spec, "tricky.py")
+    outline = file_blob(source, extraction.symbols).partition(b"\n")[2]
+    filtered = [tuple(site) for site in sites(source, spec, outline, "target", indexed=True)]
+    parsed = [tuple(site) for site in sites(source, spec, outline, "target", indexed=False)]
+    assert filtered == parsed
+    assert [(row + 1, kind) for _, row, kind, _, _ in filtered] == [
+        (2, "name"),
+        (12, "call"),
+        (15, "name"),
+        (19, "call"),
+        (20, "name"),
+        (24, "name"),
+        (29, "call"),
+    ]
+
+
+def test_a_region_of_comments_and_docstrings_only_is_not_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = (
+        b"def documented():\n"
+        b'    """Calls target, in words only."""\n'
+        b"    # target is not called here either\n"
+        b"    return 1\n"
+    )
+    spec = spec_by_name("python")
+    outline = file_blob(source, extract(source, spec, "d.py").symbols).partition(b"\n")[2]
+    parsed: list[int] = []
+    real_parse = refs_verify._parse
+
+    def counting_parse(*args: Any) -> tree_sitter.Tree:
+        parsed.append(1)
+        return real_parse(*args)
+
+    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
+    assert list(sites(source, spec, outline, "target", indexed=True)) == []
+    assert parsed == []
+    assert list(sites(source, spec, outline, "target", indexed=False)) == []
+    assert parsed == [1]
