@@ -356,6 +356,18 @@ def test_a_file_changed_since_it_was_indexed_is_verified_not_cached(indexed) -> 
     assert code_index.references("consume").total == 3
 
 
+def test_a_file_grown_or_shrunk_since_it_was_indexed_is_read_whole(indexed) -> None:
+    # A file is read with one read of its indexed size and a byte more: what it grew by
+    # is read too.
+    code_index: CodeIndex = indexed(PROJECT)
+    views = code_index.root / "allauth/views.py"
+    views.write_text(VIEWS + "\n\n" + "consume(1)\n" * 3 + "x = 1\n" * 20_000 + "consume(2)\n")
+    lines = [r.line for r in code_index.references("consume").references]
+    assert lines == [2, 8, 9, 12, 13, 14, 20_015]
+    views.write_text(VIEWS[: VIEWS.index("    return")])
+    assert [r.line for r in code_index.references("consume").references] == [2, 8]
+
+
 def test_a_name_with_too_many_uses_is_not_cached(indexed, monkeypatch) -> None:
     code_index: CodeIndex = indexed(PROJECT)
     monkeypatch.setattr(refs_cache, "ENTRY_MAX", 100)

@@ -118,7 +118,7 @@ def _verify(
 ) -> list[UseRow]:
     """The uses of `bare` in the file of `record`, cached when the bytes read are the ones
     indexed."""
-    read = _read(os.path.join(root, record.path))
+    read = _read(os.path.join(root, record.path), record.size)
     if read is None:
         return []
     raw, source = read
@@ -153,13 +153,27 @@ def _narrowed(use: Use, qualifier: str, spec: LanguageSpec) -> bool:
     return _RECEIVER_TAIL.split(receiver.rstrip("()"))[-1] == qualifier
 
 
-def _read(path: str) -> tuple[bytes, bytes] | None:
-    """The file's bytes as read (what the index digests) and as parsed (no BOM)."""
+def _read(path: str, size: int) -> tuple[bytes, bytes] | None:
+    """The file's bytes as read (what the index digests) and as parsed (no BOM). `size` is
+    its indexed size: one `os.read` of one byte more reads it all and tells whether it grew
+    (a buffered read of up to READ_MAX bytes allocates that much first: most of the reading
+    time of a common name's query)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(READ_MAX)
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return None  # gone or unreadable since it was indexed: nothing to show
+    try:
+        raw = os.read(handle, min(size + 1, READ_MAX))
+        if len(raw) > size:
+            chunks = [raw]
+            while raw and sum(map(len, chunks)) < READ_MAX:
+                raw = os.read(handle, READ_MAX - sum(map(len, chunks)))
+                chunks.append(raw)
+            raw = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
     return raw, raw[len(BOM) :] if raw.startswith(BOM) else raw
 
 

@@ -95,41 +95,37 @@ def sites(
     for (first, last), (enclosing, found) in sorted(regions.items()):
         anchor, anchor_row = found[0]
         start = _line_start(source, anchor, anchor_row, first - 1)
-        if code_filter is not None:
+        end = _line_start(source, anchor, anchor_row, last)
+        member = enclosing is not None and bool(enclosing[MEMBER])
+        wrapped = member and any(spec.clones.member_wrapper)
+        key = (spec.name, start, end, first - 1, wrapped)
+        # A kept tree costs nothing; the filter reads up to the last occurrence.
+        if code_filter is not None and key not in _PARSERS.big_trees:
             found = code_filter(source, start, found, encoded_name)
             if not found:
                 continue
-        end = _line_start(source, anchor, anchor_row, last)
-        member = enclosing is not None and bool(enclosing[MEMBER])
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
-        span = (start, end, first - 1)
-        for offset, row, kind, receiver in _verified(source, spec, span, found, name, member):
+        for offset, row, kind, receiver in _verified(source, spec, key, found, name):
             yield Site(offset, row, kind, receiver, scope)
 
 
 def _verified(
-    source: bytes,
-    spec: LanguageSpec,
-    span: tuple[int, int, int],
-    found: list[tuple[int, int]],
-    name: str,
-    member: bool,
+    source: bytes, spec: LanguageSpec, key: _TreeKey, found: list[tuple[int, int]], name: str
 ) -> Iterator[tuple[int, int, str, str]]:
     """(offset, row, kind, receiver) of the occurrences in `found` that are uses, parsing
-    only the bytes in `span` (start, end, the 0-based row at start). A member of a type that
-    does not parse on its own (a TypeScript method, a C# property) is parsed inside the
-    language's member wrapper, as clone snippets are."""
+    only the region of `key` (its start and end bytes, the row at its start, and whether it
+    is a member of a type that does not parse on its own, a TypeScript method or a C#
+    property: then it is parsed inside the language's member wrapper, as clone snippets
+    are)."""
     import tree_sitter
 
-    start, end, first_row = span
-    prefix, suffix = spec.clones.member_wrapper if member else ("", "")
-    wrapped = bool(prefix or suffix)
+    _, start, end, first_row, wrapped = key
     if wrapped:
-        text = prefix.encode() + source[start:end] + suffix.encode()
-        shift = len(prefix.encode()) - start
+        prefix, suffix = (part.encode() for part in spec.clones.member_wrapper)
+        text = prefix + source[start:end] + suffix
+        shift = len(prefix) - start
     else:
         text, shift = source, 0
-    key = (spec.name, start, end, first_row, wrapped)
     tree = _big_tree(key, source) if end - start >= BIG_REGION else None
     if tree is None:
         if wrapped:
