@@ -32,6 +32,12 @@ class Variants:
     region_open: str = ""
     region_else: str = ""
     region_close: str = ""
+    # Code the language's build leaves out whatever the platform: folder and file names its
+    # build tool skips, and the constraint (a line file_constraint found) that excludes a file
+    # from every build. Such code is a generator program run by hand or test input, not the
+    # library: a group of it is labelled `unbuilt`.
+    unbuilt_name: str = ""
+    unbuilt_constraint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +184,12 @@ GO = CloneSyntax(
         # 386 back end and assembler live in `x86`.
         folders=(*_GOARCH.split("|"), "x86"),
         file_constraint=r"^(?://go:build|// \+build) ",
+        # go help packages: "Directory and file names that begin with '.' or '_' are ignored
+        # by the go tool, as are directories named 'testdata'" (edwards25519's `_asm/`, an
+        # avo program that writes assembly); `//go:build ignore` marks a program run by
+        # `go run` (internal/goos/gengoos.go).
+        unbuilt_name=r"^[._]|^testdata$",
+        unbuilt_constraint=r"^(?://go:build|// \+build)\s+ignore\s*$",
     ),
     intent=Intent(
         # The runtime's map functions specialised per key type (mapassign_fast32, _faststr);
@@ -189,6 +201,15 @@ GO = CloneSyntax(
         deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )
+# Rust's `target_arch` and the `target_os` values beyond _PLATFORM_FOLDERS (rustc --print
+# target-list): std's `sys/hermit/`, stdarch's `core_arch/src/{x86,aarch64,wasm32}/`. Folders
+# shared by several architectures (`arm_shared`, `riscv_shared`) are portable across them.
+_RUST_TARGET_FOLDERS = (
+    "x86", "x86_64", "arm", "aarch64", "mips", "mips64", "powerpc", "powerpc64", "riscv32",
+    "riscv64", "s390x", "sparc", "sparc64", "wasm32", "wasm64", "nvptx", "hexagon", "bpf",
+    "avr", "m68k", "msp430", "dragonfly", "redox", "haiku", "hermit", "vxworks", "emscripten",
+    "espidf", "horizon", "l4re", "uefi", "sgx", "fortanix_sgx", "solid", "itron",
+)  # fmt: skip
 RUST = CloneSyntax(
     string_types=("string_literal", "raw_string_literal", "char_literal"),
     number_types=("integer_literal", "float_literal", "boolean_literal"),
@@ -202,7 +223,7 @@ RUST = CloneSyntax(
     import_types=("use_declaration",),
     snippet_wrapper=("fn _() {\n", "\n}\n"),
     variants=Variants(
-        folders=_PLATFORM_FOLDERS,
+        folders=(*_PLATFORM_FOLDERS, *_RUST_TARGET_FOLDERS),
         file_constraint=r"^#!\[cfg\(",
         item_constraint=r"^\s*#\[cfg\(",
         scope_opener=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*\{{",

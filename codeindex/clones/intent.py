@@ -26,6 +26,7 @@ FIXTURE = "fixture"
 FAMILY = "family"
 IMPLEMENTATIONS = "implementations"
 DEPRECATED = "deprecated"
+MAJOR_VERSIONS = "major-versions"
 VENDORED = "vendored"
 # A directory pair is a mirror (a package copied whole and kept in step: Go's go/types and
 # cmd/compile/internal/types2, reflect and internal/reflectlite) when at least this many
@@ -49,6 +50,9 @@ WRAPPER_LINES = 10
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
 # also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
 _NUMBERED = re.compile(r"\d+")
+# A folder holding one major version of a package: `v3/`, `v4/` (Go's semantic import
+# versioning puts major version N >= 2 under `/vN`).
+_VERSION_FOLDER = re.compile(r"v\d+")
 # How far into a body a deprecation warning may be (after the signature and docstring).
 BODY_LINES = 12
 
@@ -174,7 +178,11 @@ def is_family(members: list[Symbol]) -> bool:
 def are_implementations(members: list[Symbol]) -> bool:
     """Every member is a method of one name, or every member overrides a base class's
     method (UniTask's operators' `TryMoveNextCore` and `TrySetCurrentCore`), in
-    IMPLEMENTATIONS_MIN classes or more."""
+    IMPLEMENTATIONS_MIN classes or more; or every member has one qualified name, in
+    IMPLEMENTATIONS_MIN files of one directory or more: modules that each implement one
+    interface (the standard library's codecs' `getregentry`, one module per encoding)."""
+    if _modules_of_one_interface(members):
+        return True
     if any(member.kind not in ("method", "constructor") for member in members):
         return False
     if len({member.name for member in members}) > 1 and not all(map(_overrides, members)):
@@ -182,6 +190,14 @@ def are_implementations(members: list[Symbol]) -> bool:
     # By name: one class defined again in several files (per platform) is not many classes.
     classes = {member.qualified_name.rpartition(".")[0] for member in members}
     return len(classes) >= IMPLEMENTATIONS_MIN
+
+
+def _modules_of_one_interface(members: list[Symbol]) -> bool:
+    if len({member.qualified_name for member in members}) > 1:
+        return False
+    if len({_directory(member.path) for member in members}) > 1:
+        return False
+    return len({member.path for member in members}) >= IMPLEMENTATIONS_MIN
 
 
 def _overrides(member: Symbol) -> bool:
@@ -261,6 +277,22 @@ def is_documented(sources: Sources, members: list[Symbol]) -> bool:
             if undeclared > 1:
                 return False
     return True
+
+
+def are_major_versions(members: list[Symbol]) -> bool:
+    """Each member sits under a different major-version folder of one parent (`v3/`, `v4/`),
+    all of one name: an old major version shipped beside the new one, frozen. Its copies
+    leave when it does; merging would tie the old version's behaviour to the new one's."""
+    if len({member.name for member in members}) > 1:
+        return False
+    versions: set[tuple[str, str]] = set()
+    for member in members:
+        parts = member.path.split("/")[:-1]
+        folder = next((i for i, part in enumerate(parts) if _VERSION_FOLDER.fullmatch(part)), None)
+        if folder is None:
+            return False
+        versions.add(("/".join(parts[:folder]), parts[folder]))
+    return len(versions) == len(members) and len({parent for parent, _ in versions}) == 1
 
 
 def is_vendored(members: list[Symbol]) -> bool:

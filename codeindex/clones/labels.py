@@ -26,6 +26,7 @@ from codeindex.models import Symbol
 
 TEST = "test"
 PLATFORM_VARIANTS = "platform-variants"
+UNBUILT = "unbuilt"
 BLOCK = "block"
 # Source files bigger than this are not read for labels (they are not hand-written code).
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -301,6 +302,25 @@ def _regions_around(rules: Variants, source: _Source, line: int) -> list[str]:
         elif stack and closing and closing.match(text):
             stack.pop()
     return stack
+
+
+def unbuilt(sources: Sources, symbol: Symbol) -> bool:
+    """Left out of every build of the language (Variants.unbuilt_name, unbuilt_constraint):
+    Go's `_asm/` generator programs and `//go:build ignore` files."""
+    rules = spec_by_name(symbol.language).clones.variants
+    name_rule = compiled(rules.unbuilt_name)
+    if name_rule and any(name_rule.search(part) for part in symbol.path.split("/")):
+        return True
+    constraint, marks = compiled(rules.unbuilt_constraint), compiled(rules.file_constraint)
+    if constraint is None or marks is None:
+        return False
+    source = sources.get(symbol.path)
+    return source is not None and any(constraint.match(line) for line in source.file_marks(marks))
+
+
+def are_unbuilt(sources: Sources, members: list[Symbol]) -> bool:
+    """Every member is code no build includes: not library code, whatever it copies."""
+    return all(unbuilt(sources, member) for member in members)
 
 
 def are_platform_variants(sources: Sources, members: list[Symbol]) -> bool:

@@ -32,6 +32,7 @@ COPIES_EXPONENT = 0.5
 # rest, left out by `hide_intentional`. A group carries the first that applies.
 INTENTIONAL = (
     labels.PLATFORM_VARIANTS,
+    labels.UNBUILT,
     intent.MIRROR,
     intent.DOCUMENTED,
     intent.FIXTURE,
@@ -39,6 +40,7 @@ INTENTIONAL = (
     intent.IMPLEMENTATIONS,
     intent.WRAPPERS,
     intent.DEPRECATED,
+    intent.MAJOR_VERSIONS,
     intent.VENDORED,
     density.DATA_LIKE,
 )
@@ -112,6 +114,8 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return labels.PLATFORM_VARIANTS
     if test:
         return None
+    if labels.are_unbuilt(context.sources, members):
+        return labels.UNBUILT
     if context.mirrors.holds(members):
         return intent.MIRROR
     if intent.is_documented(context.sources, members):
@@ -126,6 +130,8 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return intent.WRAPPERS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
+    if intent.are_major_versions(members):
+        return intent.MAJOR_VERSIONS
     if intent.is_vendored(members):
         return intent.VENDORED
     if density.is_data_like(context.sources, members):
