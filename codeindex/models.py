@@ -190,9 +190,9 @@ class DuplicateGroup:
     A block group's members are blocks inside functions (`dups --blocks`): each member's
     symbol is its function, its lines the block's. `labels`: `test` (every member is test
     code), `block`, and why the copies are kept on purpose, if they are: `platform-variants`
-    (copies kept apart per platform or build configuration), `mirror`, `documented`,
-    `fixture`, `family`, `implementations`, `wrappers`, `deprecated`, `vendored` or
-    `data-like` (clones.selection.INTENTIONAL). In JSON,
+    (copies kept apart per platform or build configuration), `unbuilt`, `mirror`,
+    `documented`, `fixture`, `family`, `implementations`, `wrappers`, `deprecated`,
+    `major-versions`, `vendored` or `data-like` (clones.selection.INTENTIONAL). In JSON,
     `labels` holds only the labels of the outside contract (REPORTED_LABELS); the reason kept
     on purpose is also its own key, `on_purpose`, so that a reader that knows only those labels
     meets no new values. `fingerprints`: each member's normalised-code digest, which a baseline

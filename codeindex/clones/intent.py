@@ -1,7 +1,8 @@
 """Clone groups a team keeps on purpose, or has no reason to merge, besides platform variants
 (clones.labels): whole packages mirrored into another directory, copies a comment declares,
 library code copied into test fixtures, one operation written out per flavour, arity or
-element type, deprecated code, vendored code. Each is a label on the
+element type, one interface implemented per class or per module, deprecated code, an old
+major version shipped beside the new one, vendored code. Each is a label on the
 group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
 
 What a language writes for a family or a deprecation is data in its registry row
