@@ -117,7 +117,8 @@ def test_go_architecture_file_prefixes_and_the_x86_folder_are_platform_variants(
     assert _labels(tmp_path, capsys) == [[], ["platform-variants"]]
     (tmp_path / "ssa/gen/AMD64Ops.go").rename(tmp_path / "ssa/gen/OpsA.go")
     (tmp_path / "ssa/gen/ARM64Ops.go").rename(tmp_path / "ssa/gen/OpsB.go")
-    assert _labels(tmp_path, capsys) == [[], []]
+    # Not platform variants any more; still programs no build includes (`go run` inputs).
+    assert _labels(tmp_path, capsys) == [[], ["unbuilt"]]
     # The 386 back end's folder is `x86`, not a GOARCH name.
     _write(
         tmp_path,
@@ -126,7 +127,7 @@ def test_go_architecture_file_prefixes_and_the_x86_folder_are_platform_variants(
             "compile/amd64/ssa.go": "package amd64\n" + GO_LOOKUP.format(name="ssaGenBlock"),
         },
     )
-    assert _labels(tmp_path, capsys) == [[], [], ["platform-variants"]]
+    assert _labels(tmp_path, capsys) == [[], ["platform-variants"], ["unbuilt"]]
 
 
 def test_a_package_copied_whole_into_another_directory_is_a_mirror(
