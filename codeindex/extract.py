@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codeindex import grammar_gaps
 from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
 from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
 from codeindex.models import CALLABLE_KINDS, Symbol
@@ -73,6 +74,8 @@ def parse(source: bytes, spec: LanguageSpec) -> tuple[tree_sitter.Tree, bytes]:
     parser = _PARSERS.get(spec.name)
     if parser is None:
         parser = _PARSERS[spec.name] = tree_sitter.Parser(ts_language(spec.name))
+    if spec.grammar_gaps:
+        return grammar_gaps.parse(parser.parse, source, spec.grammar_gaps), source
     return parser.parse(source), source
 
 

@@ -9,8 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeindex import clone_syntax
+from codeindex import clone_syntax, grammar_gaps
 from codeindex.clone_syntax import CloneSyntax
+from codeindex.grammar_gaps import GrammarGap
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -55,6 +56,9 @@ class LanguageSpec:
     refs_query_file: str = ""
     # Receivers that mean "this object" (`self.parse` inside `Loader` is `Loader.parse`).
     self_names: tuple[str, ...] = ()
+    # Syntax the grammar does not know, bridged by a second parse of a file that has errors
+    # (codeindex.grammar_gaps).
+    grammar_gaps: tuple[GrammarGap, ...] = ()
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -82,6 +86,7 @@ _TYPESCRIPT = LanguageSpec(
     package_index_stems=("index",),
     refs_query_file="typescript.refs.scm",
     self_names=("this",),
+    grammar_gaps=grammar_gaps.TYPESCRIPT,
 )
 
 
@@ -110,6 +115,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         aliases=("ts", "typescript", "tsx"),
         extensions=(".tsx",),
         grammar="tree_sitter_typescript:language_tsx",
+        grammar_gaps=grammar_gaps.TSX,
     ),
     LanguageSpec(
         name="go",

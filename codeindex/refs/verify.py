@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
+from codeindex import grammar_gaps
 from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
 from codeindex.refs.blob import MEMBER, NAME_BYTES, START, Outline, Row
 from codeindex.refs.lexical import python_code_occurrences
@@ -129,9 +131,10 @@ def _verified(
     tree = _big_tree(key, source) if end - start >= BIG_REGION else None
     if tree is None:
         if wrapped:
-            tree = _parse(spec.name, text, 0, len(text))
+            whole = partial(_parse, spec.name, start=0, end=len(text))
+            tree = grammar_gaps.parse(whole, text, spec.grammar_gaps)
         else:
-            tree = _parse(spec.name, text, start, end, first_row)
+            tree = _parse_region(spec, text, start, end, first_row)
         if end - start >= BIG_REGION:
             _keep_big_tree(key, source[start:end], tree)
     query = ts_refs_query(spec.name)
@@ -152,6 +155,23 @@ def _verified(
             best = (index, kind, receiver)
         if best is not None and best[1] != "definition":
             yield offset, row, best[1], best[2]
+
+
+def _parse_region(
+    spec: LanguageSpec, text: bytes, start: int, end: int, row: int
+) -> tree_sitter.Tree:
+    """The tree of `text[start:end]` alone, the language's grammar gaps bridged in those
+    bytes only (codeindex.grammar_gaps)."""
+    if not spec.grammar_gaps:
+        return _parse(spec.name, text, start, end, row)
+
+    written = text[start:end]
+
+    def parse_region(region: bytes) -> tree_sitter.Tree:
+        whole = text if region is written else text[:start] + region + text[end:]
+        return _parse(spec.name, whole, start, end, row)
+
+    return grammar_gaps.parse(parse_region, written, spec.grammar_gaps)
 
 
 def _big_tree(key: _TreeKey, source: bytes) -> tree_sitter.Tree | None:

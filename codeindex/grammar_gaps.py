@@ -1,0 +1,140 @@
+"""Syntax the pinned grammars do not know yet, bridged by rewriting a copy of the source.
+
+tree-sitter-typescript 0.23.2 (the newest wheel) fails on two things TypeScript accepts, and a
+failure can take a whole file with it: in effect 4.1.5, `Effect.ts` (911 KB) parsed to a root
+ERROR node and gave 73 definitions instead of 273. Each gap is a pattern whose group 1 is
+overwritten by a fill byte, so no byte or line moves. A source whose tree has errors is parsed
+again with the gaps bridged, and the tree with the fewest errors wins (a rewrite that fits most
+files can break an odd one).
+Texts (names, signatures, docs) are always cut from the original bytes: what is printed is
+what was written, only the tree comes from the rewritten copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+BLANKS = b" \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class GrammarGap:
+    pattern: bytes  # a regex over the source; group 1 is overwritten
+    fill: bytes  # one byte, repeated over group 1
+    why: str
+    # If set, a regex the last two bytes before the match (blanks skipped) must end with.
+    after: bytes = b""
+    # Substrings that make the gap likely: a source holding one is bridged before its first
+    # parse. Without one, only a parse with errors is followed by a bridged one.
+    hints: tuple[bytes, ...] = ()
+
+
+# Variance annotations on type parameters (TypeScript 4.7): `interface Ref<in out A>`,
+# `Effect<out A, out E = never>`, or one parameter per line (with comments between). Blanked:
+# the parameter is still a parameter.
+VARIANCE = GrammarGap(
+    rb"(?m)(?:[<,]|^)[ \t]*((?:in[ \t\r\n]+)?out|in)[ \t\r\n]+"
+    rb"(?=[A-Za-z_$][\w$]*\s*(?:extends\b|=|,|>|$))",
+    b" ",
+    "variance annotations (in/out) on type parameters",
+    hints=(b"<in ", b"<out ", b"in out ", b"  out "),
+)
+# A generic call signature on its own line after another member with no `;` between them
+# (`export const map: {\n  <A>(f: F<A>): G<A>\n  <A>(self: S<A>, f: F<A>): G<A>\n}`, the way
+# effect writes every overloaded API): the grammar reads the `<` as a comparison continuing
+# the line before. The last blank before the `<` becomes the `;` that the compiler's automatic
+# semicolon insertion sees. Only after a line that ends a member: not after `=>`, `=`, `,` or
+# an open bracket, where a generic arrow may follow. Not for TSX, where lines start with tags.
+CALL_SIGNATURE_LINES = GrammarGap(
+    rb"\n[ \t]*([ \t])(?=<)",
+    b";",
+    "generic call signatures on their own lines without a separator",
+    after=rb"(?:[)\]}\w\"'`/\x80-\xff]|(?<!=)>)\Z",
+    hints=(b">\n  <", b"*/\n  <"),
+)
+TYPESCRIPT = (VARIANCE, CALL_SIGNATURE_LINES)
+TSX = (VARIANCE,)
+
+
+@cache
+def _compiled(pattern: bytes) -> re.Pattern[bytes]:
+    return re.compile(pattern)
+
+
+def bridged(source: bytes, gaps: Sequence[GrammarGap]) -> bytes:
+    """`source` with each gap's matches rewritten: same length, same lines."""
+    for gap in gaps:
+        source = _bridged(source, gap)
+    return source
+
+
+def _bridged(source: bytes, gap: GrammarGap) -> bytes:
+    after = _compiled(gap.after) if gap.after else None
+
+    def fill(match: re.Match[bytes]) -> bytes:
+        whole = match.group()
+        if after is not None:
+            end = match.start()
+            while end > 0 and source[end - 1] in BLANKS:
+                end -= 1
+            if not after.search(source[max(0, end - 2) : end]):
+                return whole
+        start, stop = match.start(1) - match.start(), match.end(1) - match.start()
+        return whole[:start] + gap.fill * (stop - start) + whole[stop:]
+
+    return _compiled(gap.pattern).sub(fill, source)
+
+
+def parse(
+    parse_bytes: Callable[[bytes], tree_sitter.Tree], source: bytes, gaps: Sequence[GrammarGap]
+) -> tree_sitter.Tree:
+    """The tree of `source`, or of the source with the gaps bridged when that has fewer
+    errors. A source holding a gap's hint is bridged for that gap before its first parse,
+    sparing a parse that would fail. When the tree has errors, the source is parsed with
+    every gap bridged, as written, and with each gap left out in turn, until one is clean;
+    else the tree with the fewest errors wins, the source as written on a tie. Sources that
+    parse cleanly, nearly all, cost one parse and a few substring searches."""
+    hinted = [gap for gap in gaps if any(hint in source for hint in gap.hints)]
+    first = bridged(source, hinted) if hinted else source
+    tree = parse_bytes(first)
+    if not tree.root_node.has_error or not gaps:
+        return tree
+    tried = {first: tree}
+    variants = [bridged(source, gaps), source]
+    if len(gaps) > 1:
+        variants += [bridged(source, [*gaps[:i], *gaps[i + 1 :]]) for i in range(len(gaps))]
+    for variant in variants:
+        if variant not in tried:
+            tried[variant] = parse_bytes(variant)
+            if not tried[variant].root_node.has_error:
+                return tried[variant]
+    return min(tried.items(), key=lambda item: (error_count(item[1]), item[0] != source))[1]
+
+
+def error_count(tree: tree_sitter.Tree) -> int:
+    """How broken a tree is: its ERROR and MISSING nodes, a root ERROR worst of all."""
+    import tree_sitter
+
+    found = tree_sitter.QueryCursor(_error_query(tree.language)).captures(tree.root_node)
+    broken_root = tree.root_node.type == "ERROR"
+    return sum(map(len, found.values())) + (1 << 20 if broken_root else 0)
+
+
+_ERROR_QUERIES: dict[str, tree_sitter.Query] = {}
+
+
+def _error_query(language: tree_sitter.Language) -> tree_sitter.Query:
+    import tree_sitter
+
+    key = language.name or str(id(language))
+    query = _ERROR_QUERIES.get(key)
+    if query is None:
+        query = _ERROR_QUERIES[key] = tree_sitter.Query(language, "(ERROR) @e (MISSING) @m")
+    return query

@@ -1,0 +1,103 @@
+"""TypeScript the pinned grammar does not parse (codeindex.grammar_gaps): variance annotations
+and effect-style overloads without separators. Real parses, a real index."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import tree_sitter
+
+from codeindex import grammar_gaps
+from codeindex.extract import extract
+from codeindex.languages import spec_by_name, ts_language
+from tests.conftest import FIXTURES
+
+# Effect-style TypeScript (variance annotations, overloads as bare call signature lines, and
+# effect's Effect.catchTag, on which the grammar gave up on the rest of Effect.ts). Its golden
+# beside it holds every definition (tests/test_extract.py checks it).
+EFFECT_STYLE = (FIXTURES / "typescript" / "grammar_gaps.ts").read_text()
+DEFINED = {"Effect", "Ref", "get", "retry", "map", "catchTag", "after"}
+
+
+def _names(source: str, language: str = "typescript") -> set[str]:
+    extraction = extract(source.encode(), spec_by_name(language), "effect.ts")
+    return {symbol.name for symbol in extraction.symbols}
+
+
+def test_variance_annotations_and_bare_overload_lines_keep_every_definition() -> None:
+    typescript = spec_by_name("typescript")
+    unbridged = extract(EFFECT_STYLE.encode(), replace(typescript, grammar_gaps=()), "a.ts")
+    # What the grammar alone gives: nothing from catchTag on.
+    assert {symbol.name for symbol in unbridged.symbols} == DEFINED - {"catchTag", "after"}
+    assert _names(EFFECT_STYLE) == DEFINED
+
+
+def test_texts_come_from_the_source_as_written() -> None:
+    extraction = extract(EFFECT_STYLE.encode(), spec_by_name("typescript"), "effect.ts")
+    signatures = {symbol.name: symbol.signature for symbol in extraction.symbols}
+    assert signatures["Effect"].startswith("interface Effect<out A, out E = never>")
+    assert "in out A" in signatures["Ref"]
+    assert extraction.source == EFFECT_STYLE.encode()
+
+
+def test_a_bridge_moves_no_byte_and_no_line() -> None:
+    source = EFFECT_STYLE.encode()
+    rewritten = grammar_gaps.bridged(source, grammar_gaps.TYPESCRIPT)
+    assert rewritten != source
+    assert len(rewritten) == len(source)
+    assert [len(line) for line in rewritten.split(b"\n")] == [
+        len(line) for line in source.split(b"\n")
+    ]
+
+
+def test_code_that_parses_is_left_alone() -> None:
+    clean = (
+        b"for (const key in table) { use(key) }\n"
+        b"const pick = <T,>(x: T) => x\n"
+        b"const out = 1, inner = out\n"
+        b"const f =\n  <T>(x: T): T => x\n"
+        b"type Fn = (x: number) =>\n  <T>(y: T) => T\n"
+    )
+    assert not tree_sitter.Parser(ts_language("typescript")).parse(clean).root_node.has_error
+    assert grammar_gaps.bridged(clean, grammar_gaps.TYPESCRIPT) == clean
+
+
+def test_a_bridge_that_breaks_one_place_is_left_out_there() -> None:
+    # Type arguments that are call signatures, each after a doc comment (effect's
+    # `dual<\n  <A>(...) => ...,\n  /** */\n  <A>(...) => ...\n>(2, ...)`): a `;` before the
+    # second would break the call. The variance bridge alone parses cleanly; it wins.
+    source = (
+        "export interface Box<in out A> { value: A }\n"
+        "export const set = dual<\n"
+        "  <A>(value: A) => (self: Box<A>) => void,\n"
+        "  /** data first */\n"
+        "  <A>(self: Box<A>, value: A) => void\n"
+        ">(2, (self, value) => { self.value = value })\n"
+        "export function later(): void {}\n"
+    )
+    assert {"Box", "set", "later"} <= _names(source)
+
+
+def test_tsx_bridges_variance_but_never_touches_tags() -> None:
+    source = (
+        "export type Route<out T> = { id: T }\n"
+        "export function View(): JSX.Element {\n"
+        "  return <div>\n    <span>in out</span>\n  </div>\n"
+        "}\n"
+    )
+    assert {"Route", "View"} <= _names(source, "tsx")
+    rewritten = grammar_gaps.bridged(source.encode(), grammar_gaps.TSX)
+    assert rewritten.count(b"<span>") == 1 and b";" not in rewritten
+
+
+def test_refs_find_uses_inside_bridged_code_and_not_the_definition(indexed) -> None:
+    index = indexed({"effect.ts": EFFECT_STYLE})
+    lines = EFFECT_STYLE.splitlines()
+
+    def line_of(text: str) -> int:
+        return next(number for number, line in enumerate(lines, 1) if text in line)
+
+    found = [(ref.line, ref.symbol) for ref in index.references("retry").references]
+    assert found == [(line_of("internal.retry"), "retry"), (line_of("return retry"), "after")]
+    schedules = [ref.line for ref in index.references("Schedule").references]
+    assert schedules == [line_of("<E>(policy"), line_of("<A, E>(self")]
