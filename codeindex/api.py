@@ -257,9 +257,12 @@ class CodeIndex:
     def definitions(
         self, name: str, path: str | None = None, base: Path | None = None
     ) -> list[Symbol]:
-        """Definitions called `name`, or whose qualified name ends with it (`Scope.name`):
-        those whose qualified name is exactly `name` first, then the rest in rank order."""
-        bare = name.rsplit(".", 1)[-1]
+        """Definitions called `name`, or whose qualified name ends with it (`Scope.name`), or
+        whose module name and qualified name do (`Effect.retry`, `ratelimit.consume`): those
+        whose qualified name is exactly `name` first, then the rest in rank order."""
+        from codeindex import qualified
+
+        bare = name.replace("::", ".").rsplit(".", 1)[-1]
         paths = [self.relative_path(path, base)] if path else None
         # Exact names rank first, so a generous page holds every definition of a common name
         # (`__init__` has thousands in the standard library).
@@ -267,8 +270,7 @@ class CodeIndex:
         matches = [
             hit.symbol
             for hit in hits
-            if hit.symbol.name == bare
-            and (name == bare or f".{hit.symbol.qualified_name}".endswith(f".{name}"))
+            if hit.symbol.name == bare and qualified.names(hit.symbol, name)
         ]
         matches.sort(key=lambda symbol: symbol.qualified_name != name)  # stable
         return matches

@@ -69,9 +69,29 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
             note += f" with these filters ({unfiltered} without them)"
     if counts:
         note += "; alone: " + ", ".join(counts)
+    note += _out_of_scope_note(index_store, parsed, filters)
     if nearest:
         note += "; nearest names: " + ", ".join(nearest)
     return note + _undefined_name_note(index_store, parsed, filters)
+
+
+def _out_of_scope_note(
+    index_store: storage.Store, parsed: SearchQuery, filters: dict[str, Any]
+) -> str:
+    """For a dotted name (`os.path.join`) that matched nothing: how many definitions its last
+    part has in other scopes (`join` is `posixpath.join`; `os.path` is no file)."""
+    from codeindex.qualified import split_dotted
+
+    found = []
+    for alternative in parsed.alternatives:
+        for word in alternative.text.split() if alternative.scope else ():
+            dotted = split_dotted(word)
+            if dotted is not None:
+                bare = dotted[1]
+                elsewhere = index_store.search(parse_search(f"^{bare}$", **filters), 1)[0]
+                if elsewhere:
+                    found.append(f"'{bare}' {elsewhere} in other scopes (`code-index {bare}`)")
+    return "; " + ", ".join(found) if found else ""
 
 
 def _undefined_name_note(

@@ -22,6 +22,7 @@ from codeindex import grammar_gaps
 from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
 from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
 from codeindex.models import CALLABLE_KINDS, Symbol
+from codeindex.qualified import module_name
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -237,16 +238,6 @@ def _warn_once(path: str, what: str) -> None:
 
 
 _WARNED: set[str] = set()
-
-
-def module_name(path: str, spec: LanguageSpec) -> str:
-    """A file's module name: its path without the extension, `/` read as `.`; a package's
-    index file (`__init__.py`, `mod.rs`, `index.ts`) names its directory."""
-    stem = path.rsplit(".", 1)[0] if "." in path.rpartition("/")[2] else path
-    parts = [part for part in stem.split("/") if part]
-    if len(parts) > 1 and parts[-1] in spec.package_index_stems:
-        parts.pop()
-    return ".".join(parts)
 
 
 def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitter.Tree) -> Symbol:

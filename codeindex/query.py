@@ -10,11 +10,12 @@ fuzzy sub-word (one typo). Within a tier shorter names win, then definitions bef
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from codeindex.identifiers import name_key, subwords
-from codeindex.languages import resolve_type
+from codeindex.languages import indexed_extensions, resolve_type
 from codeindex.models import KINDS
+from codeindex.qualified import split_dotted
 
 FUZZY_MIN_LENGTH = 4
 
@@ -74,6 +75,10 @@ class ParsedQuery:
     # Words (no wildcard, no anchor) also matched in docs, signatures and paths.
     words: tuple[str, ...] = ()
     tests: str = "include"  # include | exclude | only (codeindex.classify)
+    # The scope of a dotted name (`Loader` in `Loader.parse`, `ratelimit` in
+    # `ratelimit.consume`): the tiers are those of its last part, and a match must be in that
+    # scope (codeindex.qualified.names).
+    scope: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,19 +149,38 @@ def _parse_alternative(
             f"{text.strip() or 'empty query'!r} has no name to look for; give a name or part "
             "of one, e.g. `code-index user` or `code-index 'class User'`"
         )
+    filters = ParsedQuery(
+        text=text.strip(),
+        tiers=(),
+        kinds=frozenset(wanted_kinds),
+        languages=frozenset(wanted_languages),
+        paths=tuple(wanted_paths),
+        tests=tests,
+    )
+    if len(words) == 1 and (dotted := _dotted(words[0], filters)) is not None:
+        return dotted
     # An identifier alone (`delete_user`, `AdminService`) asks for that name: only words
     # (`user`, `rate limiting`) are also looked up in docs, signatures and paths.
     prose = len(words) > 1 or len(subwords(words[0])) == 1
     plain = tuple(words) if prose and not any(_is_pattern(w) for w in words) else ()
-    return ParsedQuery(
-        text=text.strip(),
-        tiers=_tiers(words),
-        kinds=frozenset(wanted_kinds),
-        languages=frozenset(wanted_languages),
-        paths=tuple(wanted_paths),
-        words=plain,
-        tests=tests,
-    )
+    return replace(filters, tiers=_tiers(words), words=plain)
+
+
+def _dotted(word: str, filters: ParsedQuery) -> ParsedQuery | None:
+    """A dotted name (`Loader.parse`) asks for its last part, as a name or the start of one,
+    in that scope; a file name (`ratelimit.py`) for its module. None for any other word."""
+    dotted = split_dotted(word)
+    if dotted is None:
+        return None
+    scope, bare = dotted
+    if f".{bare.lower()}" not in indexed_extensions():
+        tiers = tuple(t for t in _tiers([bare]) if t.name in ("exact", "prefix"))
+        return replace(filters, tiers=tiers, scope=scope)
+    kinds = filters.kinds & {"module"} if filters.kinds else frozenset({"module"})
+    if not kinds:
+        raise QueryError(f"{word!r} names a file, whose kind is `module`")
+    exact = _tiers([scope.rpartition(".")[2]])[0]
+    return replace(filters, tiers=(exact,), kinds=kinds)
 
 
 def _resolve(value: str) -> frozenset[str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from codeindex.api import CodeIndex
-from codeindex.extract import module_name
 from codeindex.languages import spec_by_name
+from codeindex.qualified import module_name
 from codeindex.storage import symbol_from_stored
 
 RATELIMIT = (
@@ -67,3 +67,27 @@ def test_modules_and_module_level_names_are_not_clone_units(indexed) -> None:
     kinds = {symbol_from_stored(data).kind for data, _ in code_index._store.clone_units()}
     assert kinds <= {"function", "method", "constructor"}
     assert code_index.status()["symbols"] == 10  # definitions only: files are not counted
+
+
+def test_show_takes_a_module_qualified_name(indexed) -> None:
+    # How people name things: `ratelimit.consume`, `Effect.retry`, `os.path.join`.
+    code_index: CodeIndex = indexed(
+        {
+            "allauth/core/ratelimit.py": RATELIMIT,
+            "allauth/mfa/ratelimit.py": "def consume(key):\n    return key\n",
+            "allauth/core/other.py": "def consume():\n    pass\n",
+        }
+    )
+
+    def places(name: str) -> list[tuple[str, int]]:
+        return sorted((s.path, s.line) for s in code_index.definitions(name))
+
+    assert places("ratelimit.consume") == [
+        ("allauth/core/ratelimit.py", 5),
+        ("allauth/mfa/ratelimit.py", 1),
+    ]
+    assert places("core.ratelimit.consume") == [("allauth/core/ratelimit.py", 5)]
+    assert places("ratelimit.Limiter.hit") == [("allauth/core/ratelimit.py", 10)]
+    assert places("Limiter.hit") == [("allauth/core/ratelimit.py", 10)]
+    assert places("elsewhere.consume") == []
+    assert places("atelimit.consume") == []  # whole parts only

@@ -207,3 +207,49 @@ def test_words_one_edit_away_are_found_in_a_length_slice_as_in_the_whole_vocabul
     for word, limit in (("get", 5), ("get", 100), ("gett", 3), ("zz", 10), ("", 10)):
         whole = process.extract(word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=limit)
         assert by_length.within_one_edit(word, limit) == [text for text, _, _ in whole]
+
+
+DOTTED = {
+    "allauth/core/ratelimit.py": (
+        "def consume(request):\n    pass\n\ndef consume_or_429():\n    pass\n"
+    ),
+    "allauth/mfa/totp.py": "def consume(code):\n    pass\n",
+    "loaders.py": (
+        "class Loader:\n    def parse(self):\n        pass\n"
+        "    def parse_all(self):\n        pass\n"
+        "class Writer:\n    def parse(self):\n        pass\n"
+    ),
+    "src/vec.rs": "pub struct Vec {}\nimpl Vec {\n    pub fn new() -> Vec { Vec {} }\n}\n"
+    "pub fn new() {}\n",
+}
+
+
+def test_a_dotted_name_searches_its_last_part_in_that_scope(indexed) -> None:
+    # How agents name what they look for: `Loader.parse`, `ratelimit.consume`, `Vec::new`.
+    code_index = indexed(DOTTED)
+
+    def places(query: str) -> list[tuple[str, str]]:
+        return [(h.symbol.path, h.symbol.qualified_name) for h in code_index.search(query).hits]
+
+    assert places("Loader.parse") == [
+        ("loaders.py", "Loader.parse"),
+        ("loaders.py", "Loader.parse_all"),
+    ]
+    assert places("ratelimit.consume") == [
+        ("allauth/core/ratelimit.py", "consume"),
+        ("allauth/core/ratelimit.py", "consume_or_429"),
+    ]
+    assert places("core.ratelimit.consume_or_429") == [
+        ("allauth/core/ratelimit.py", "consume_or_429")
+    ]
+    assert places("Vec::new") == [("src/vec.rs", "Vec.new")]
+    assert places("totp.consume|Writer.parse") == [
+        ("allauth/mfa/totp.py", "consume"),
+        ("loaders.py", "Writer.parse"),
+    ]
+    # A file name finds the file.
+    assert places("ratelimit.py") == [("allauth/core/ratelimit.py", "allauth.core.ratelimit")]
+    # Nothing in that scope: the note says where the name is.
+    missed = code_index.search("os.path.consume")
+    assert missed.hits == []
+    assert "'consume' 2 in other scopes" in missed.note

@@ -127,7 +127,7 @@ def _verify(
     module = ""
     for site in sites(source, spec, outline, bare, indexed):
         if not site.scope and not module:
-            from codeindex.extract import module_name
+            from codeindex.qualified import module_name
 
             module = module_name(record.path, spec)
         column, text = line_of(source, site.offset)

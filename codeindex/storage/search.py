@@ -19,6 +19,7 @@ from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.searching import Searcher
 
+from codeindex import qualified
 from codeindex.classify import TEST_CLASSES
 from codeindex.models import Symbol
 from codeindex.query import KIND_RANK, Clause, ParsedQuery, SearchQuery
@@ -101,6 +102,8 @@ class SymbolSearch:
             if not docs:
                 continue
             docs = self._allowed(docs, restriction, excluded) - seen
+            if parsed.scope:
+                docs = {d for d in docs if _in_scope(load(d), parsed.scope)}
             seen |= docs
             tiers.append((tier.score, list(docs)))
         ranked = self._rank(tiers, limit, load)
@@ -277,6 +280,11 @@ class SymbolSearch:
             )
             ranked.extend(Ranked(score, d, symbol, "name") for symbol, d in loaded[:room])
         return ranked
+
+
+def _in_scope(symbol: Symbol, scope: str) -> bool:
+    """Whether a dotted query's scope holds the symbol: `Loader` for `Loader.parse_args`."""
+    return qualified.names(symbol, f"{scope}.{symbol.name}")
 
 
 def dense_column(searcher: Searcher, name: str) -> Sequence[int]:

@@ -1,0 +1,42 @@
+"""Names with their scope: a file's module name, and whether a dotted name (`Loader.parse`,
+`ratelimit.consume`, `Effect.retry`) names a definition."""
+
+from __future__ import annotations
+
+import re
+
+from codeindex.languages import LanguageSpec, spec_by_name
+from codeindex.models import Symbol
+
+# One identifier, then `.` or `::` and another, at least once: `os.path.join`, `Vec::new`.
+_DOTTED = re.compile(r"[\w$]+(?:(?:\.|::)[\w$]+)+")
+
+
+def module_name(path: str, spec: LanguageSpec) -> str:
+    """A file's module name: its path without the extension, `/` read as `.`; a package's
+    index file (`__init__.py`, `mod.rs`, `index.ts`) names its directory."""
+    stem = path.rsplit(".", 1)[0] if "." in path.rpartition("/")[2] else path
+    parts = [part for part in stem.split("/") if part]
+    if len(parts) > 1 and parts[-1] in spec.package_index_stems:
+        parts.pop()
+    return ".".join(parts)
+
+
+def split_dotted(word: str) -> tuple[str, str] | None:
+    """`Loader.parse` -> ("Loader", "parse"); `Vec::new` -> ("Vec", "new"); None for a word
+    that is not a dotted name."""
+    if not _DOTTED.fullmatch(word):
+        return None
+    qualifier, _, bare = word.replace("::", ".").rpartition(".")
+    return qualifier, bare
+
+
+def names(symbol: Symbol, dotted: str) -> bool:
+    """Whether `dotted` is the tail, in whole parts, of the symbol's qualified name or of its
+    module name followed by its qualified name (`ratelimit.consume` for `consume` in
+    `allauth/core/ratelimit.py`). A bare name names every symbol so called."""
+    tail = "." + dotted.replace("::", ".")
+    if f".{symbol.qualified_name}".endswith(tail):
+        return True
+    module = module_name(symbol.path, spec_by_name(symbol.language))
+    return f".{module}.{symbol.qualified_name}".endswith(tail)
