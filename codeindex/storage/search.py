@@ -34,6 +34,9 @@ NEAR_NAME_MIN_SCORE = 60  # rapidfuzz ratio, 0-100: below this a "nearest name" 
 
 DocSet = frozenset[int]
 StoredSymbol = Callable[[int], Symbol]
+# A dotted query's scope is checked on decoded records: its prefix tier is skipped when it
+# holds more candidates than this (the exact tier never is).
+SCOPED_PREFIX_MAX = 4000
 
 
 class SymbolSearch:
@@ -103,6 +106,8 @@ class SymbolSearch:
                 continue
             docs = self._allowed(docs, restriction, excluded) - seen
             if parsed.scope:
+                if tier.name != "exact" and len(docs) > SCOPED_PREFIX_MAX:
+                    continue  # `test.t`: every name starting with t, each record decoded
                 docs = {d for d in docs if _in_scope(load(d), parsed.scope)}
             seen |= docs
             tiers.append((tier.score, list(docs)))
