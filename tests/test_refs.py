@@ -18,7 +18,7 @@ from codeindex.extract import extract
 from codeindex.languages import spec_by_name
 from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
-from codeindex.refs.blob import MEMBER, Outline
+from codeindex.refs.blob import Outline
 from codeindex.refs.cache import CACHE_DIR
 from codeindex.refs.verify import BIG_REGION, _line_start, sites
 from codeindex.watcher import Watcher
@@ -85,14 +85,39 @@ def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> N
     outline = Outline.decode(encoded)
     method = outline.innermost(6)
     assert method is not None and outline.qualified_name(method) == "Loader.parse"
-    assert method[MEMBER] == 1
+    assert outline.member(method)
     outer = outline.innermost(3)  # a decorator line belongs to its class
     assert outer is not None and outline.qualified_name(outer) == "Loader"
     assert outline.innermost(8) is None
     assert outline.gap(8, 9) == (7, 9)  # between the class and the end
     assert outline.gap(2, 9) == (2, 2)  # between the constant and the class
     assert outline.definition_lines("parse") == {5}
-    assert Outline.decode(b"").rows == []  # no outline: no regions
+    assert outline.definition_lines("Loader.parse") == set()
+    assert Outline.decode(b"").innermost(1) is None  # no outline: no regions
+
+
+def test_an_outline_keeps_qualified_names_and_name_lines_of_every_form() -> None:
+    # Go: the package before each name, a method outside its type; the names around a
+    # qualified name that holds one of them (`Repo` in `repo.Repo.Get`) are not definitions.
+    source = (
+        b"package repo\n\ntype Repo struct{}\n\n"
+        b"func (r *Repo) Get() int {\n\treturn 1\n}\n\nfunc Repo2() {}\n"
+    )
+    symbols = extract(source, spec_by_name("go"), "repo/repo.go").symbols
+    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    rows = [outline.innermost(line) for line in (3, 6, 9)]
+    assert [outline.qualified_name(row) for row in rows if row is not None] == [
+        "repo.Repo",
+        "repo.Repo.Get",
+        "repo.Repo2",
+    ]
+    assert [outline.member(row) for row in rows if row is not None] == [False, True, False]
+    assert [outline.definition_lines(name) for name in ("Repo", "Get", "Repo2", "repo")] == [
+        {3},
+        {5},
+        {9},
+        set(),
+    ]
 
 
 def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:

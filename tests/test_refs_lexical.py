@@ -3,6 +3,7 @@ and strings are dropped before any parse, and the uses found are those the parse
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import tree_sitter
 
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
-from codeindex.refs import file_blob
+from codeindex.refs import file_blob, lexical
 from codeindex.refs import verify as refs_verify
 from codeindex.refs.lexical import python_code_occurrences
 from codeindex.refs.verify import occurrences, sites
@@ -69,8 +70,8 @@ def test_the_uses_are_those_of_a_parse_without_the_filter() -> None:
     spec = spec_by_name("python")
     extraction = extract(source, spec, "tricky.py")
     outline = file_blob(source, extraction.symbols).partition(b"\n")[2]
-    filtered = [tuple(site) for site in sites(source, spec, outline, "target", indexed=True)]
-    parsed = [tuple(site) for site in sites(source, spec, outline, "target", indexed=False)]
+    filtered = [tuple(site) for site in sites(source, spec, outline, "target", digest="d")]
+    parsed = [tuple(site) for site in sites(source, spec, outline, "target", digest="")]
     assert filtered == parsed
     assert [(row + 1, kind) for _, row, kind, _, _ in filtered] == [
         (2, "name"),
@@ -102,7 +103,36 @@ def test_a_region_of_comments_and_docstrings_only_is_not_parsed(
         return real_parse(*args)
 
     monkeypatch.setattr(refs_verify, "_parse", counting_parse)
-    assert list(sites(source, spec, outline, "target", indexed=True)) == []
+    assert list(sites(source, spec, outline, "target", digest="d")) == []
     assert parsed == []
-    assert list(sites(source, spec, outline, "target", indexed=False)) == []
+    assert list(sites(source, spec, outline, "target", digest="")) == []
     assert parsed == [1]
+
+
+@pytest.mark.parametrize("step", [lexical.STEP, 7])
+def test_a_big_region_read_in_steps_from_kept_positions_drops_the_same_occurrences(
+    step: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Comments and strings of every form across the step boundaries of a region bigger than
+    # many steps; each name asked twice (the second time from the positions kept), and the
+    # answers are those of one read from the start. Steps of 7 bytes put kept positions
+    # right before quotes and inside runs of strings.
+    monkeypatch.setattr(lexical, "STEP", step)
+    pieces = [
+        "x = alpha(beta)\n",
+        "# alpha and beta in a comment " + "." * 700 + "\n",
+        "s = 'alpha \\' beta' + \"gamma!\"\n",
+        'doc = """alpha\n' + "beta\n" * 300 + '"""\n',
+        "r = r'\\\\' + gamma\n",
+        "t = ('alpha', \"beta\", '''gamma''')\n",
+        "y = beta.alpha\n",
+        "q='alpha''beta'\"gamma \"'''alpha'''#beta\n",  # no byte between the tokens
+    ]
+    rng = random.Random(3)
+    source = "".join(rng.choice(pieces) for _ in range(900)).encode()
+    assert len(source) > 15 * 16384
+    for name in (b"alpha", b"beta", b"gamma", b"alpha", b"beta"):
+        found = [(offset, 0) for offset in occurrences(source, name)]
+        kept = python_code_occurrences(source, 0, found, name, (f"digest{step}", 0))
+        assert kept == python_code_occurrences(source, 0, found, name)
+        assert 0 < len(kept) < len(found)

@@ -123,9 +123,10 @@ def _verify(
         return []
     raw, source = read
     indexed = xxhash.xxh3_64_hexdigest(raw) == record.digest
+    digest = record.digest if indexed else ""
     rows: list[UseRow] = []
     module = ""
-    for site in sites(source, spec, outline, bare, indexed):
+    for site in sites(source, spec, outline, bare, digest):
         if not site.scope and not module:
             from codeindex.qualified import module_name
 

@@ -13,6 +13,9 @@ after it in the region is left to the parse.
 from __future__ import annotations
 
 import re
+import threading
+from bisect import bisect_right, insort
+from collections import OrderedDict
 
 # The four string forms of Python, without their prefix (r, b, u; f is refused below), each
 # as an unrolled loop: a backslash escapes any byte, a newline included. Three quotes always
@@ -33,37 +36,81 @@ _CODE = re.compile(
 _F_PREFIX = frozenset(b"fF")
 
 
+# A big region (pydoc_data/topics.py: one 757 KB literal) is read in steps of this many bytes
+# (to the next line start), and the code-level positions reached are kept for the next name
+# that occurs in it, which then reads from the nearest one before each occurrence: a common
+# name read the whole literal for every query (5 ms of `wraps`), where the tree it once
+# parsed was kept.
+STEP = 16 << 10
+KEPT_REGIONS = 64
+
+
+class _Marks(threading.local):
+    """Code-level positions of big regions, per thread (least recently used dropped first),
+    keyed by the file's indexed digest and the region's start: the same bytes."""
+
+    def __init__(self) -> None:
+        self.by_region: OrderedDict[tuple[str, int], list[int]] = OrderedDict()
+
+    def of(self, region: tuple[str, int]) -> list[int]:
+        marks = self.by_region.get(region)
+        if marks is None:
+            marks = self.by_region[region] = [region[1]]
+            if len(self.by_region) > KEPT_REGIONS:
+                self.by_region.popitem(last=False)
+        else:
+            self.by_region.move_to_end(region)
+        return marks
+
+
+_MARKS = _Marks()
+
+
 def python_code_occurrences(
-    source: bytes, start: int, found: list[tuple[int, int]], name: bytes
+    source: bytes,
+    start: int,
+    found: list[tuple[int, int]],
+    name: bytes,
+    region: tuple[str, int] | None = None,
 ) -> list[tuple[int, int]]:
     """The (offset, row) items of `found` (sorted, all at or after `start`, a statement
     boundary) that are not in a comment or string, or that a parse must decide: a string
     that is exactly the name (`__all__ = ["name"]` uses it), anything in or after an
-    f-string, or after a string that does not end."""
+    f-string, or after a string that does not end. `region`: the key of a big region (the
+    file's indexed digest and `start`) whose code-level positions are kept."""
+    marks = None if region is None else _MARKS.of(region)
     kept: list[tuple[int, int]] = []
-    at = start  # read up to here
+    at = start  # read up to here: a code-level position
     for index, (offset, row) in enumerate(found):
         if offset < at:  # in the comment or string read for an earlier occurrence
             continue
-        code = _CODE.match(source, at, offset)
-        assert code is not None  # the pattern matches the empty string
-        end = code.end()
-        if end == offset:
-            if code.end(1) == offset:  # a comment the end position cut: the name is in it
-                newline = source.find(b"\n", offset)
+        if marks is not None:
+            at = max(at, marks[bisect_right(marks, offset) - 1])
+        string = None  # the string the last step read, if it was one
+        while at < offset:
+            string = None
+            stop = offset
+            if marks is not None:  # steps end at line starts: never between two quotes
+                newline = source.find(b"\n", at + STEP, offset)
+                stop = offset if newline < 0 else newline + 1
+            code = _CODE.match(source, at, stop)
+            assert code is not None  # the pattern matches the empty string
+            end = code.end()
+            if end < stop:  # a string starts at `end`, or one this cannot read
+                string = _STRING_AT.match(source, end)
+                if string is None or _F_PREFIX.intersection(source[max(0, end - 2) : end]):
+                    kept.extend(found[index:])
+                    return kept
+                at = string.end()
+            elif code.end(1) == stop:  # a comment the end position cut
+                newline = source.find(b"\n", stop)
                 at = len(source) if newline < 0 else newline
             else:
-                kept.append((offset, row))
-                at = offset
-            continue
-        # A string starts at `end` (the name is in it) or it is one this cannot read.
-        string = _STRING_AT.match(source, end)
-        if string is None or _F_PREFIX.intersection(source[max(0, end - 2) : end]):
-            kept.extend(found[index:])
-            return kept
-        if _is_string_of(source, string, name):
+                at = stop
+            if marks is not None and at <= offset:
+                insort(marks, at)
+        if at == offset or (string is not None and _is_string_of(source, string, name)):
             kept.append((offset, row))
-        at = string.end()
     return kept
 
 

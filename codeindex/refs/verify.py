@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex import grammar_gaps
 from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
-from codeindex.refs.blob import MEMBER, NAME_BYTES, START, Outline, Row
+from codeindex.refs.blob import NAME_BYTES, Outline
 from codeindex.refs.lexical import python_code_occurrences
 
 if TYPE_CHECKING:
@@ -53,31 +53,34 @@ class _Parsers(threading.local):
 
 
 _PARSERS = _Parsers()
-# Per language: (source, region start, occurrences, name) -> the occurrences that may be uses.
-CODE_FILTERS: dict[
-    str, Callable[[bytes, int, list[tuple[int, int]], bytes], list[tuple[int, int]]]
-] = {"python": python_code_occurrences}
+# Per language: (source, region start, occurrences, name, the key of a big region) -> the
+# occurrences that may be uses.
+CodeFilter = Callable[
+    [bytes, int, list[tuple[int, int]], bytes, tuple[str, int] | None], list[tuple[int, int]]
+]
+CODE_FILTERS: dict[str, CodeFilter] = {"python": python_code_occurrences}
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 LINE_GUESS = 64  # bytes per line, a first guess
 
 
 def sites(
-    source: bytes, spec: LanguageSpec, encoded: bytes, name: str, indexed: bool = False
+    source: bytes, spec: LanguageSpec, encoded: bytes, name: str, digest: str = ""
 ) -> Iterator[Site]:
     """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
     definition around its line (or the module-level lines between definitions) in the file's
     outline (`encoded`, as `Store.files_using` gives it); each such region is parsed once,
-    alone, for all its occurrences. `indexed`: the source is the one the outline was made
-    from, so a region starts at a statement boundary and a language's lexical filter
-    (`CODE_FILTERS`) may drop the occurrences in comments and strings before any parse."""
+    alone, for all its occurrences. `digest`: the file's indexed digest, given when `source`
+    is the bytes indexed: then the outline was made from it, a region starts at a statement
+    boundary, and a language's lexical filter (`CODE_FILTERS`) may drop the occurrences in
+    comments and strings before any parse."""
     encoded_name = name.encode()
     offsets = occurrences(source, encoded_name)
     if not offsets:
         return
     outline = Outline.decode(encoded)
     definition_lines = outline.definition_lines(name)
-    regions: dict[tuple[int, int], tuple[Row | None, list[tuple[int, int]]]] = {}
+    regions: dict[tuple[int, int], tuple[int | None, list[tuple[int, int]]]] = {}
     row = counted = line_count = 0
     last_row = -1
     for offset in offsets:
@@ -88,22 +91,23 @@ def sites(
             continue  # the definition's own name: not a reference, no parse needed
         enclosing = outline.innermost(row + 1)
         if enclosing is not None:
-            bounds = (enclosing[START], Outline.end(enclosing))
+            bounds = (outline.start(enclosing), outline.end(enclosing))
         else:
             line_count = line_count or source.count(b"\n") + 1
             bounds = outline.gap(row + 1, line_count)
         regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
-    code_filter = CODE_FILTERS.get(spec.name) if indexed else None
+    code_filter = CODE_FILTERS.get(spec.name) if digest else None
     for (first, last), (enclosing, found) in sorted(regions.items()):
         anchor, anchor_row = found[0]
         start = _line_start(source, anchor, anchor_row, first - 1)
         end = _line_start(source, anchor, anchor_row, last)
-        member = enclosing is not None and bool(enclosing[MEMBER])
+        member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
         key = (spec.name, start, end, first - 1, wrapped)
         # A kept tree costs nothing; the filter reads up to the last occurrence.
         if code_filter is not None and key not in _PARSERS.big_trees:
-            found = code_filter(source, start, found, encoded_name)
+            region = (digest, start) if end - start >= BIG_REGION else None
+            found = code_filter(source, start, found, encoded_name, region)
             if not found:
                 continue
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
