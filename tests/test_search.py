@@ -253,3 +253,23 @@ def test_a_dotted_name_searches_its_last_part_in_that_scope(indexed) -> None:
     missed = code_index.search("os.path.consume")
     assert missed.hits == []
     assert "'consume' 2 in other scopes" in missed.note
+
+
+def test_library_exact_and_prefix_matches_come_before_tests(indexed) -> None:
+    # Django: twelve test models named `User` filled the first page before `UserAdmin`.
+    code_index = indexed(
+        {
+            "auth/models.py": "class User:\n    pass\n\nclass UserManager:\n    pass\n",
+            "auth/admin.py": "class UserAdmin:\n    pass\n\ndef get_user():\n    pass\n",
+            "tests/models.py": "class User:\n    pass\n\nclass UserProxy:\n    pass\n",
+        }
+    )
+    found = [(h.symbol.path, h.symbol.name) for h in code_index.search("user").hits]
+    assert found[:5] == [
+        ("auth/models.py", "User"),
+        ("auth/admin.py", "UserAdmin"),
+        ("auth/models.py", "UserManager"),
+        ("tests/models.py", "User"),
+        ("tests/models.py", "UserProxy"),
+    ]
+    assert found[5] == ("auth/admin.py", "get_user")  # sub-word matches after both

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from codeindex import qualified
 from codeindex.classify import TEST_CLASSES
 from codeindex.models import Symbol
-from codeindex.query import KIND_RANK, Clause, ParsedQuery, SearchQuery
+from codeindex.query import KIND_RANK, TIERS, Clause, ParsedQuery, SearchQuery
 from codeindex.storage.text import Ranked, TextTier
 from codeindex.storage.vocabulary import ByInitial, ByLength, Vocabularies
 
@@ -37,6 +37,7 @@ StoredSymbol = Callable[[int], Symbol]
 # A dotted query's scope is checked on decoded records: its prefix tier is skipped when it
 # holds more candidates than this (the exact tier never is).
 SCOPED_PREFIX_MAX = 4000
+PREFIX_SCORE = dict(TIERS)["prefix"]
 
 
 class SymbolSearch:
@@ -111,7 +112,7 @@ class SymbolSearch:
                 docs = {d for d in docs if _in_scope(load(d), parsed.scope)}
             seen |= docs
             tiers.append((tier.score, list(docs)))
-        ranked = self._rank(tiers, limit, load)
+        ranked = self._rank(self._library_first(tiers), limit, load)
         if parsed.words:
             text = self._text_tier(parsed.words)
             docs = self._allowed(text.docs(), restriction, excluded) - seen
@@ -120,6 +121,19 @@ class SymbolSearch:
             if docs and room > 0:
                 ranked.extend(text.rank(docs, room, self.non_library(), load))
         return seen, ranked
+
+    def _library_first(self, tiers: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+        """The exact and prefix tiers' library code, then their tests, fixtures, vendored and
+        generated code, then the other tiers (each library first as well): `user` on Django
+        showed twelve test models named `User` before `UserAdmin` and `UserManager`, and an
+        agent scanning before it writes library code reuses neither."""
+        leading = [(score, docs) for score, docs in tiers if score >= PREFIX_SCORE]
+        if not leading:
+            return tiers
+        non_library = self.non_library()
+        library = [(score, [d for d in docs if not non_library(d)]) for score, docs in leading]
+        others = [(score, [d for d in docs if non_library(d)]) for score, docs in leading]
+        return [*library, *others, *tiers[len(leading) :]]
 
     def _text_tier(self, words: tuple[str, ...]) -> TextTier:
         """The text tier of these words, kept for the life of the searcher (its documents
