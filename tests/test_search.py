@@ -273,3 +273,21 @@ def test_library_exact_and_prefix_matches_come_before_tests(indexed) -> None:
         ("tests/models.py", "UserProxy"),
     ]
     assert found[5] == ("auth/admin.py", "get_user")  # sub-word matches after both
+
+
+def test_a_deleted_name_is_no_nearest_name(project) -> None:
+    # The agent deleted its helper; a search for it must not suggest the name it just removed
+    # (a segment keeps its words until a merge).
+    root = project(
+        {
+            "app/helpers.py": "def fresh_agent_helper(x):\n    return x\n",
+            "app/other.py": "def fresh_agent_helpers(x):\n    return x\n",
+        }
+    )
+    code_index = CodeIndex.open(root)
+    code_index.refresh()
+    (root / "app" / "helpers.py").unlink()
+    code_index.refresh()
+    note = code_index.search("fresh_agent_helper", kinds=["class"]).note
+    nearest = note.partition("nearest names: ")[2].partition(";")[0].split(", ")
+    assert nearest == ["fresh_agent_helpers"]

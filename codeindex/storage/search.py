@@ -9,6 +9,7 @@ rapidfuzz instead of Whoosh's Python Levenshtein automaton.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from array import array
@@ -219,10 +220,17 @@ class SymbolSearch:
             key,
             self._names_by_initial.like(key, low, high),
             scorer=fuzz.ratio,
-            limit=count,
+            limit=None,
             score_cutoff=NEAR_NAME_MIN_SCORE,
         )
-        return [(text, score) for text, score, _ in near]
+        # A segment's words outlive its deleted documents until a merge: a name deleted a
+        # moment ago is no suggestion.
+        live = (
+            (text, score)
+            for text, score, _ in near
+            if self.clause_docs(Clause("name", "term", text))
+        )
+        return list(itertools.islice(live, count))
 
     def non_library(self) -> Callable[[int], bool]:
         """Whether a document is in a test, fixture, vendored or generated file (a column
