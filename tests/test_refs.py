@@ -89,8 +89,8 @@ def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> N
     outer = outline.innermost(3)  # a decorator line belongs to its class
     assert outer is not None and outline.qualified_name(outer) == "Loader"
     assert outline.innermost(8) is None
-    assert outline.gap(8, 9) == (7, 9)  # between the class and the end
-    assert outline.gap(2, 9) == (2, 2)  # between the constant and the class
+    assert outline.gap(8) == (7, -1)  # between the class and the end
+    assert outline.gap(2) == (2, 2)  # between the constant and the class
     assert outline.definition_lines("parse") == {5}
     assert outline.definition_lines("Loader.parse") == set()
     assert Outline.decode(b"").innermost(1) is None  # no outline: no regions
@@ -118,6 +118,37 @@ def test_an_outline_keeps_qualified_names_and_name_lines_of_every_form() -> None
         {9},
         set(),
     ]
+
+
+def test_an_outline_places_every_line_as_a_walk_over_all_definitions_does() -> None:
+    # Nested and sibling definitions, decorated ones, module-level lines between and after:
+    # each line's innermost definition, and for a line in none the module-level lines
+    # around it, against the definitions' spans read one by one.
+    rng = random.Random(5)
+    parts = []
+    for index in range(60):
+        body = "    x = 1\n" * rng.randint(0, 3)
+        inner = f"    def m{index}(self):\n        return {index}\n" if rng.random() < 0.5 else ""
+        decorator = "@dec\n" if rng.random() < 0.3 else ""
+        after = "    z = 3\n" * rng.randint(0, 2)  # the class goes on after its method
+        module = "\ny = 2\n" * rng.randint(0, 2)
+        parts.append(f"{decorator}class C{index}:\n{body}{inner}{after}{module}")
+    source = "".join(parts).encode()
+    symbols = extract(source, spec_by_name("python"), "m.py").symbols
+    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    spans = sorted((s.start_line or s.line, s.end_line, s.qualified_name) for s in symbols)
+    line_count = source.count(b"\n") + 1
+    for line in range(1, line_count + 1):
+        around = [span for span in spans if span[0] <= line <= span[1]]
+        row = outline.innermost(line)
+        if around:
+            assert row is not None and outline.qualified_name(row) == around[-1][2]
+            continue
+        assert row is None
+        before = max((end for start, end, _ in spans if start <= line), default=0)
+        after = min((start for start, _, _ in spans if start > line), default=line_count + 1)
+        last = after - 1 if after <= line_count else -1
+        assert outline.gap(line) == (before + 1, last)
 
 
 def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:

@@ -18,6 +18,8 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
+from operator import add
 
 from codeindex.models import Symbol
 
@@ -112,7 +114,7 @@ class Outline:
             ints.byteswap()
         self._text = encoded[end:]
         self._names: list[bytes] | None = None
-        self._top: list[tuple[int, int]] | None = None
+        self._reach_lines: list[int] | None = None
 
     @classmethod
     def decode(cls, outline: bytes) -> Outline:
@@ -161,21 +163,22 @@ class Outline:
             if ints[index] + ints[count + index] >= line:
                 return index
             index -= 1
+            if index >= 0 and self._reach()[index] < line:
+                return None  # no definition this early reaches the line
         return None
 
-    def gap(self, line: int, line_count: int) -> tuple[int, int]:
-        """The module-level lines around `line` between the definitions before and after."""
-        top = self._top
-        if top is None:
-            top = self._top = []  # the outermost definitions' spans, overlaps merged
+    def gap(self, line: int) -> tuple[int, int]:
+        """The module-level lines around `line` (in no definition) between the definitions
+        before and after; -1 for the last line when no definition comes after."""
+        index = bisect_right(self._ints, line, 0, self.count)
+        before = self._reach()[index - 1] if index else 0
+        return before + 1, self._ints[index] - 1 if index < self.count else -1
+
+    def _reach(self) -> list[int]:
+        """The last line of any definition starting at or before each row's start."""
+        reach = self._reach_lines
+        if reach is None:
             ints, count = self._ints, self.count
-            for start, span in zip(ints[:count], ints[count : 2 * count], strict=True):
-                end = start + span
-                if not top or start > top[-1][1]:
-                    top.append((start, end))
-                elif end > top[-1][1]:
-                    top[-1] = (top[-1][0], end)
-        index = bisect_right(top, (line, line_count + 1))
-        before = top[index - 1][1] if index else 0
-        after = top[index][0] - 1 if index < len(top) else line_count
-        return before + 1, after
+            ends = map(add, ints[:count], ints[count : 2 * count])
+            reach = self._reach_lines = list(accumulate(ends, max))
+        return reach

@@ -93,14 +93,15 @@ def sites(
         if enclosing is not None:
             bounds = (outline.start(enclosing), outline.end(enclosing))
         else:
-            line_count = line_count or source.count(b"\n") + 1
-            bounds = outline.gap(row + 1, line_count)
+            bounds = outline.gap(row + 1)
+            if bounds[1] < 0:  # to the end of the file: the only gap that counts its lines
+                line_count = line_count or source.count(b"\n") + 1
+                bounds = (bounds[0], line_count)
         regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
     code_filter = CODE_FILTERS.get(spec.name) if digest else None
     for (first, last), (enclosing, found) in sorted(regions.items()):
-        anchor, anchor_row = found[0]
-        start = _line_start(source, anchor, anchor_row, first - 1)
-        end = _line_start(source, anchor, anchor_row, last)
+        start = _line_start(source, *found[0], first - 1)
+        end = _line_start(source, *found[-1], last)
         member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
         key = (spec.name, start, end, first - 1, wrapped)
@@ -143,9 +144,9 @@ def _verified(
             _keep_big_tree(key, source[start:end], tree)
     query = ts_refs_query(spec.name)
     size = len(name.encode())
+    cursor = tree_sitter.QueryCursor(query)
     for offset, row in found:
         at = offset + shift
-        cursor = tree_sitter.QueryCursor(query)
         cursor.set_byte_range(at, at + size)
         best: tuple[int, str, str] | None = None
         for index, captures in cursor.matches(tree.root_node):
