@@ -225,10 +225,10 @@ def _calls_table(calls: dict[str, dict[str, dict[str, object]]]) -> str:
     for name, figures in calls.items():
         old, new = figures["before"], figures["after"]
         rows.append(
-            [f"`{name}`", figures["uses"], _ms(old["first"]), _ms(old["again"])]
+            [f"`{name}`", figures["uses"], _ms(old["first"]), _ms(old.get("new", old["again"]))]
             + [_ms(new.get(what)) for what in ("first", "new", "cached_first", "again")]
         )
-    columns = ["name", "uses", "before: first", "before: warm", "after: first, no cache"]
+    columns = ["name", "uses", "before: first", "before: warm, new name", "after: first, no cache"]
     columns += ["after: warm, new name", "after: first, cached", "after: warm, cached"]
     note = (
         "`refs` in process: ms of CPU (wall), medians of alternating rounds. *first*: a fresh "
