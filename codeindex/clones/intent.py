@@ -194,6 +194,9 @@ def are_implementations(members: list[Symbol]) -> bool:
 
 
 def _modules_of_one_interface(members: list[Symbol]) -> bool:
+    """One qualified name in IMPLEMENTATIONS_MIN sibling files: plugins of one registry
+    (a codec, a locale). Siblings only: one name in modules of different packages (a `main`
+    per command) is as likely a copy to fold."""
     if len({member.qualified_name for member in members}) > 1:
         return False
     if len({_directory(member.path) for member in members}) > 1:
