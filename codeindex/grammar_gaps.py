@@ -50,13 +50,14 @@ VARIANCE = GrammarGap(
 # (`export const map: {\n  <A>(f: F<A>): G<A>\n  <A>(self: S<A>, f: F<A>): G<A>\n}`, the way
 # effect writes every overloaded API): the grammar reads the `<` as a comparison continuing
 # the line before. The last blank before the `<` becomes the `;` that the compiler's automatic
-# semicolon insertion sees. Only after a line that ends a member: not after `=>`, `=`, `,` or
-# an open bracket, where a generic arrow may follow. Not for TSX, where lines start with tags.
+# semicolon insertion sees. Only after code that ends a member (comments between skipped): not
+# after `=>`, `=`, `,` or an open bracket, where a generic arrow or a type argument may follow.
+# Not for TSX, where lines start with tags.
 CALL_SIGNATURE_LINES = GrammarGap(
     rb"\n[ \t]*([ \t])(?=<)",
     b";",
     "generic call signatures on their own lines without a separator",
-    after=rb"(?:[)\]}\w\"'`/\x80-\xff]|(?<!=)>)\Z",
+    after=rb"(?:[)\]}\w\"'`\x80-\xff]|(?<!=)>)\Z",
     hints=(b">\n  <", b"*/\n  <"),
 )
 TYPESCRIPT = (VARIANCE, CALL_SIGNATURE_LINES)
@@ -81,15 +82,31 @@ def _bridged(source: bytes, gap: GrammarGap) -> bytes:
     def fill(match: re.Match[bytes]) -> bytes:
         whole = match.group()
         if after is not None:
-            end = match.start()
-            while end > 0 and source[end - 1] in BLANKS:
-                end -= 1
+            end = _code_end(source, match.start())
             if not after.search(source[max(0, end - 2) : end]):
                 return whole
         start, stop = match.start(1) - match.start(), match.end(1) - match.start()
         return whole[:start] + gap.fill * (stop - start) + whole[stop:]
 
     return _compiled(gap.pattern).sub(fill, source)
+
+
+def _code_end(source: bytes, end: int) -> int:
+    """Where the code before `end` ends: blanks, `//` comment lines and `/* */` comments
+    skipped (a doc comment sits between two overloads; what matters is the code above it)."""
+    while True:
+        while end > 0 and source[end - 1] in BLANKS:
+            end -= 1
+        if source.endswith(b"*/", 0, end):
+            opened = source.rfind(b"/*", 0, end - 2)
+            if opened >= 0:
+                end = opened
+                continue
+        line_start = source.rfind(b"\n", 0, end) + 1
+        if source[line_start:end].lstrip().startswith(b"//"):
+            end = line_start
+            continue
+        return end
 
 
 def parse(

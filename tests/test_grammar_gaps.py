@@ -62,10 +62,10 @@ def test_code_that_parses_is_left_alone() -> None:
     assert grammar_gaps.bridged(clean, grammar_gaps.TYPESCRIPT) == clean
 
 
-def test_a_bridge_that_breaks_one_place_is_left_out_there() -> None:
+def test_no_separator_is_put_between_type_arguments() -> None:
     # Type arguments that are call signatures, each after a doc comment (effect's
-    # `dual<\n  <A>(...) => ...,\n  /** */\n  <A>(...) => ...\n>(2, ...)`): a `;` before the
-    # second would break the call. The variance bridge alone parses cleanly; it wins.
+    # `dual<\n  <A>(...) => ...,\n  /** */\n  <A>(...) => ...\n>(2, ...)`): the code above
+    # the comment ends with `,`, so no `;` goes before the second.
     source = (
         "export interface Box<in out A> { value: A }\n"
         "export const set = dual<\n"
@@ -75,7 +75,45 @@ def test_a_bridge_that_breaks_one_place_is_left_out_there() -> None:
         ">(2, (self, value) => { self.value = value })\n"
         "export function later(): void {}\n"
     )
-    assert {"Box", "set", "later"} <= _names(source)
+    assert b";" not in grammar_gaps.bridged(source.encode(), grammar_gaps.TYPESCRIPT)
+    assert _names(source) >= {"Box", "set", "later"}
+
+
+def test_comments_between_overloads_are_looked_past() -> None:
+    # effect's LanguageModel.generateText: a `//` comment line ending in prose before the
+    # next overload; what counts is the code above it, which ends a member.
+    source = (
+        "export interface Model {\n"
+        "  readonly generate: {\n"
+        "    // No toolkit: force `{}`.\n"
+        "    <O extends Options>(options: O): Effect<O>\n"
+        "    // Generic toolkit: like `<T>(toolkit: T) => ...`.\n"
+        "    <T, O extends Options>(options: O & T): Effect<O>\n"
+        "  }\n"
+        "}\n"
+    )
+    parser = tree_sitter.Parser(ts_language("typescript"))
+    assert parser.parse(source.encode()).root_node.has_error
+    tree = grammar_gaps.parse(parser.parse, source.encode(), grammar_gaps.TYPESCRIPT)
+    assert not tree.root_node.has_error
+
+
+def test_a_bridge_that_breaks_one_place_is_left_out() -> None:
+    # A comparison continued on the next line looks like an overload line to the pattern: a
+    # `;` there breaks what parsed. The variance bridge alone parses cleanly, and wins.
+    source = (
+        "export interface Box<A, in B> { value: A }\n"
+        "export const small = width\n"
+        "  < limit\n"
+        "export function later(): void {}\n"
+    )
+    everything = grammar_gaps.bridged(source.encode(), grammar_gaps.TYPESCRIPT)
+    assert b"width\n ;< limit" in everything
+    parser = tree_sitter.Parser(ts_language("typescript"))
+    assert parser.parse(everything).root_node.has_error
+    tree = grammar_gaps.parse(parser.parse, source.encode(), grammar_gaps.TYPESCRIPT)
+    assert not tree.root_node.has_error
+    assert _names(source) >= {"Box", "small", "later"}
 
 
 def test_tsx_bridges_variance_but_never_touches_tags() -> None:
