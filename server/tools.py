@@ -72,8 +72,9 @@ def search_symbols(
     """Find definitions (functions, methods, classes, types...) by name across the project.
     Identifier-aware: 'user' finds get_user, UserService, userId, USER_ID; 'pars*' is a
     prefix; 'A|B' finds either (each alternative shown on the first page); '^get', 'user$'
-    anchor the name; 'class User', 'def parse' filter by kind; words also match docs,
-    signatures and paths ('remove common indentation'), ranked by how many match. Inline
+    anchor the name; 'class User', 'def parse' filter by kind; 'Loader.parse' and
+    'ratelimit.consume' look in that class or module ('ratelimit.py': the file); words also
+    match docs, signatures and paths ('remove common indentation'), ranked by how many match. Inline
     filters: 'kind:function lang:py path:src/'. Library code ranks before tests (`tests`:
     include, exclude, only). Results are ranked (exact name first) and paged: `total` counts
     every match, `more` says how many follow this page; `note` says when nothing matched and

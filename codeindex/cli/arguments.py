@@ -67,7 +67,8 @@ def add_search(commands: Commands, common: argparse.ArgumentParser) -> None:
         "query",
         nargs="+",
         help="name, part of one, or words; `pars*` prefix; `A|B` either; `^`/`$` anchors; "
-        "`class User` kind word; inline filters kind:K lang:L path:GLOB",
+        "`class User` kind word; `Loader.parse` in a class or module; inline filters "
+        "kind:K lang:L path:GLOB",
     )
     add_type(search)
     search.add_argument(
