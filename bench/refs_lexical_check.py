@@ -1,0 +1,128 @@
+"""References (#22): the lexical filter of Python comments and strings (codeindex.refs.lexical)
+changes no answer. For a seeded sample of a corpus's words and a list of common ones, `refs`
+with the filter and without it (every occurrence parsed) must list the same references.
+
+    # on an indexed (or to-be-indexed) COPY of a Python corpus, never the corpus in place
+    python bench/refs_lexical_check.py /tmp/stdlib --corpus stdlib \
+        --json bench/results/refs_lexical_check.json
+
+The refs cache is cleared before each query, so both sides verify every file. `--json FILE`
+adds or replaces this corpus's row in FILE. Exit 1 if any name differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from codeindex.api import CodeIndex
+from codeindex.refs import verify
+from codeindex.storage import OtherVersion
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import machine, save, table  # noqa: E402
+
+# fmt: off
+COMMON = (
+    "self", "None", "name", "value", "data", "test", "get", "file", "path", "__name__",
+    "__main__", "os", "sys", "print", "format", "type", "object", "the", "return", "import",
+    "str", "len", "isinstance", "__init__", "wraps", "request", "super", "cls", "result",
+    "key", "items", "append", "join", "Exception", "raise", "not", "in", "a", "b", "x",
+    "Loader.parse", "self.assertEqual",
+)
+# fmt: on
+
+
+def sample(root: Path, count: int) -> list[str]:
+    """`count` words of 3+ characters from 200 of the corpus's Python files (seeded), then
+    COMMON: words that live in comments, docstrings and strings as much as in code."""
+    rng = random.Random(7)
+    files = sorted(p for p in root.rglob("*.py") if ".code-index" not in p.parts)
+    words: set[str] = set()
+    for path in rng.sample(files, min(200, len(files))):
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", path.read_text(errors="replace")))
+    names = sorted(words)
+    rng.shuffle(names)
+    return names[:count] + list(COMMON)
+
+
+def check(root: Path, names: list[str]) -> dict[str, object]:
+    try:
+        code_index = CodeIndex.open(root)
+    except OtherVersion:  # a copy indexed by another code-index: this run's code decides
+        code_index = CodeIndex.open(root, rebuild=True)
+    code_index.refresh()
+    cache = root / ".code-index" / "refs-cache"
+    filters = dict(verify.CODE_FILTERS)
+    seconds = {"parsed": 0.0, "filtered": 0.0}
+    differ: list[str] = []
+    sites = 0
+    try:
+        for name in names:
+            answers = []
+            for side in seconds:
+                verify.CODE_FILTERS.clear()
+                if side == "filtered":
+                    verify.CODE_FILTERS.update(filters)
+                shutil.rmtree(cache, ignore_errors=True)
+                started = time.process_time()
+                answers.append(code_index.references(name, limit=10**9).to_json())
+                seconds[side] += time.process_time() - started
+            sites += int(answers[0]["total"])
+            if answers[0] != answers[1]:
+                differ.append(name)
+    finally:
+        verify.CODE_FILTERS.clear()
+        verify.CODE_FILTERS.update(filters)
+        code_index.close()
+    return {
+        "names": len(names),
+        "references": sites,
+        "differ": differ,
+        "cpu_parsed": round(seconds["parsed"], 2),
+        "cpu_filtered": round(seconds["filtered"], 2),
+    }
+
+
+def markdown(payload: dict[str, object]) -> str:
+    rows = []
+    for corpus, row in payload.items():
+        if isinstance(row, dict) and "differ" in row:
+            differ = row["differ"]
+            rows.append(
+                [corpus, row["names"], row["references"], len(differ) if differ else "none"]
+                + [f"{row['cpu_parsed']:.1f}", f"{row['cpu_filtered']:.1f}"]
+            )
+    columns = ["corpus", "names", "references", "names that differ"]
+    columns += ["CPU s, all parsed", "CPU s, filtered"]
+    return table(columns, rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", type=Path, help="a copy of a Python corpus")
+    parser.add_argument("--corpus", help="the corpus's name in the table (default: ROOT's)")
+    parser.add_argument("--names", type=int, default=300, help="how many words to sample")
+    parser.add_argument("--json", type=Path, help="add or replace this corpus's row in FILE")
+    args = parser.parse_args()
+    started = machine()
+    row = check(args.root.resolve(), sample(args.root, args.names))
+    print(json.dumps(row))
+    if args.json:
+        payload = json.loads(args.json.read_text()) if args.json.exists() else {}
+        payload[args.corpus or args.root.name] = row
+        payload["machine"] = started
+        payload.pop("load_avg_end", None)
+        save(args.json, payload)
+    return 1 if row["differ"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
