@@ -135,7 +135,8 @@ class CloneGroup(_Out):
     on_purpose: str | None = Field(
         default=None,
         description="why the copies are kept on purpose, when they are: platform-variants, "
-        "mirror, family, implementations, deprecated, vendored",
+        "unbuilt, mirror, documented, fixture, family, implementations, wrappers, deprecated, "
+        "major-versions, vendored, data-like",
     )
 
 

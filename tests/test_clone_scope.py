@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from codeindex_server.schemas import CloneGroup
 
+from codeindex.clones.selection import INTENTIONAL
 from tests.test_clone_intent import PY_PARSE, _go, _labels, _write
 
 
@@ -132,3 +134,9 @@ def test_rust_target_architecture_folders_are_platform_variants(
     # `arm_shared` serves arm and aarch64 alike: beside aarch64 it is the portable copy.
     (tmp_path / "core_arch/src/x86").rename(tmp_path / "core_arch/src/arm_shared")
     assert _labels(tmp_path, capsys) == [[]]
+
+
+def test_the_mcp_schema_names_every_reason_a_group_is_kept_on_purpose() -> None:
+    # An agent reads the output schema to know the values `on_purpose` can take.
+    description = CloneGroup.model_fields["on_purpose"].description or ""
+    assert [label for label in INTENTIONAL if label not in description] == []
