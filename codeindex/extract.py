@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from codeindex import grammar_gaps
 from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
 from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
+from codeindex.macro_items import item_trees
 from codeindex.models import CALLABLE_KINDS, Symbol
 from codeindex.qualified import module_name
 
@@ -84,7 +85,9 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     tree, source = parse(source, spec)
     definitions: dict[tuple[int, int], _Definition] = {}
     package = ""
-    for pattern, captures in _matches(tree, source, spec):
+    trees = [tree, *item_trees(tree, source, spec)] if spec.item_macros else [tree]
+    matches = (match for each in trees for match in _matches(each, source, spec))
+    for pattern, captures in matches:
         if "package" in captures:
             package = node_text(source, captures["package"][0])
         definition = _definition_from(pattern, captures, source)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from codeindex import clone_syntax, grammar_gaps
 from codeindex.clone_syntax import CloneSyntax
 from codeindex.grammar_gaps import GrammarGap
+from codeindex.macro_items import ItemMacros
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -59,6 +60,9 @@ class LanguageSpec:
     # Syntax the grammar does not know, bridged by a second parse of a file that has errors
     # (codeindex.grammar_gaps).
     grammar_gaps: tuple[GrammarGap, ...] = ()
+    # Macro invocations whose argument may hold items (Rust's `cfg_net! { pub struct .. }`),
+    # parsed again as items (codeindex.macro_items).
+    item_macros: ItemMacros | None = None
     clones: CloneSyntax = CloneSyntax()
 
 
@@ -152,6 +156,15 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         package_index_stems=("mod",),
         refs_query_file="rust.refs.scm",
         self_names=("self", "Self"),
+        item_macros=ItemMacros(
+            invocation="macro_invocation",
+            body="token_tree",
+            scopes=("source_file", "declaration_list"),
+            # Blanks, comments and attributes, then an item's first word or another macro.
+            starts=r"(?s)(?:\s|//[^\n]*|/\*.*?\*/|#!?\[.*?\])*"
+            r"(?:(?:pub|fn|struct|enum|union|impl|trait|mod|const|static|type|use|unsafe"
+            r"|async|extern)\b|[A-Za-z_]\w*!)",
+        ),
     ),
     LanguageSpec(
         name="csharp",
