@@ -2,7 +2,7 @@
 
 tokio wraps much of its API in configuration macros: `cfg_net! { pub struct TcpStream {..} }`,
 `impl TcpStream { cfg_not_wasi! { pub async fn connect(..) {..} } }`. To tree-sitter a macro's
-argument is a token tree, not items, so 738 of tokio 1.24's definitions (TcpStream and its
+argument is a token tree, not items, so 711 of tokio 1.24's definitions (TcpStream and its
 `connect` among them) were in no index. A token tree whose text starts like an item is parsed
 again alone (the parser's included range: every byte offset and row stays the file's), and a
 clean parse gives its definitions to the file's; they nest by span as any other (`connect` is
