@@ -3,11 +3,11 @@
 tree-sitter-typescript 0.23.2 (the newest wheel) fails on two things TypeScript accepts, and a
 failure can take a whole file with it: in effect 4.1.5, `Effect.ts` (911 KB) parsed to a root
 ERROR node and gave 73 definitions instead of 273. Each gap is a pattern whose group 1 is
-overwritten by a fill byte, so no byte or line moves. A source whose tree has errors is parsed
-again with the gaps bridged, and the tree with the fewest errors wins (a rewrite that fits most
-files can break an odd one).
-Texts (names, signatures, docs) are always cut from the original bytes: what is printed is
-what was written, only the tree comes from the rewritten copy.
+overwritten by a fill byte, so no byte or line moves. A source holding a gap's hint is parsed
+bridged at once; one whose tree has errors is parsed again with the gaps bridged, and the tree
+with the fewest errors wins (a rewrite that fits most files can break an odd one). Texts
+(names, signatures, docs) are always cut from the original bytes: what is printed is what was
+written, only the tree comes from the rewritten copy. Other languages have no gaps.
 """
 
 from __future__ import annotations
