@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from codeindex import grammar_gaps
 from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
-from codeindex.languages import LanguageSpec, pattern_roots, ts_language, ts_query
+from codeindex.languages import (
+    LanguageSpec,
+    comment_query,
+    pattern_roots,
+    ts_language,
+    ts_query,
+)
 from codeindex.macro_items import item_trees
 from codeindex.models import CALLABLE_KINDS, Symbol
 from codeindex.qualified import module_name
@@ -34,6 +40,7 @@ SIGNATURE_MAX = 200
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
 _NEEDS_SQUEEZE = re.compile(r"\s\s|[^\S ]")  # a run of blanks, or a tab or line break
+_COMMENT_MARK = re.compile(rb"//|/\*|#")  # how a comment may start, in any of the languages
 _OPENING_SPACE = re.compile(r"([(\[]) ")
 _CLOSING_SPACE = re.compile(r" ([)\]])")
 
@@ -296,6 +303,33 @@ def find_body(node: tree_sitter.Node, spec: LanguageSpec) -> tree_sitter.Node | 
     return None
 
 
+def _without_comments(
+    node: tree_sitter.Node, spec: LanguageSpec, source: bytes, start: int, end: int
+) -> bytes:
+    """`source[start:end]` without the comments nested in it: an overloaded TypeScript const
+    (`const map: { /** doc */ <A>(f: F<A>): G<A> ... }`) or an object type alias carries
+    its members' docs in its type, and they made the signature a page of prose."""
+    if not spec.comment_types or not _COMMENT_MARK.search(source, start, end):
+        return source[start:end]
+    import tree_sitter
+
+    cursor = tree_sitter.QueryCursor(comment_query(spec.name))
+    cursor.set_byte_range(start, end)
+    comments = sorted(
+        (comment.start_byte, comment.end_byte)
+        for comment in cursor.captures(node).get("comment", [])
+        if start <= comment.start_byte and comment.end_byte <= end
+    )
+    if not comments:
+        return source[start:end]
+    pieces, at = [], start
+    for comment_start, comment_end in comments:
+        pieces.append(source[at:comment_start])
+        at = comment_end
+    pieces.append(source[at:end])
+    return b" ".join(pieces)
+
+
 def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str:
     body = find_body(node, spec)
     end = body.start_byte if body is not None else node.end_byte
@@ -317,7 +351,8 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
             break
     if start < 0:
         start = node.start_byte
-    raw = source[start : min(end, start + 4 * SIGNATURE_MAX)].decode("utf-8", errors="replace")
+    end = min(end, start + 4 * SIGNATURE_MAX)
+    raw = _without_comments(node, spec, source, start, end).decode("utf-8", errors="replace")
     text = _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()
     if "( " in text or "[ " in text or " )" in text or " ]" in text:
         # A parameter list spread over lines reads `(self, a)`, not `( self, a )`.

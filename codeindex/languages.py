@@ -229,6 +229,15 @@ def ts_language(spec_name: str) -> tree_sitter.Language:
 
 
 @cache
+def comment_query(spec_name: str) -> tree_sitter.Query:
+    """The language's comments, captured as @comment."""
+    import tree_sitter
+
+    types = " ".join(f"({kind})" for kind in _BY_NAME[spec_name].comment_types)
+    return tree_sitter.Query(ts_language(spec_name), f"[{types}] @comment")
+
+
+@cache
 def ts_query(spec_name: str) -> tree_sitter.Query:
     import tree_sitter
 

@@ -394,3 +394,29 @@ def test_doc_comments() -> None:
         ("Get", "Gets it."),
         ("Set", "Block doc."),
     ]
+
+
+def test_signatures_leave_out_comments_nested_in_them() -> None:
+    # effect's overloaded consts carry every overload's doc in their type: the signature was
+    # a page of prose in search results.
+    typescript = (
+        b"export const map: {\n"
+        b"  /**\n   * Maps the value, data last.\n   */\n"
+        b"  <A, B>(f: (a: A) => B): (self: A) => B\n"
+        b"  // data first\n"
+        b"  <A, B>(self: A, f: (a: A) => B): B\n"
+        b"} = impl\n"
+        b"type Point = { /** across */ x: number; y: number /* down */ }\n"
+    )
+    signatures = {
+        s.name: s.signature
+        for s in extract(typescript, spec_by_name("typescript"), "map.ts").symbols
+    }
+    assert signatures["map"] == (
+        "const map: { <A, B>(f: (a: A) => B): (self: A) => B "
+        "<A, B>(self: A, f: (a: A) => B): B } = impl"
+    )
+    assert signatures["Point"] == "type Point = { x: number; y: number }"
+    python = b"def connect(host,  # the server\n            port=80):\n    pass\n"
+    (symbol,) = extract(python, spec_by_name("python"), "net.py").symbols
+    assert symbol.signature == "def connect(host, port=80)"
