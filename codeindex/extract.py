@@ -315,17 +315,18 @@ def _without_comments(
 
     cursor = tree_sitter.QueryCursor(comment_query(spec.name))
     cursor.set_byte_range(start, end)
+    # A comment the end cuts (a long signature is cut at 4 * SIGNATURE_MAX bytes) goes too.
     comments = sorted(
-        (comment.start_byte, comment.end_byte)
+        (comment.start_byte, min(comment.end_byte, end))
         for comment in cursor.captures(node).get("comment", [])
-        if start <= comment.start_byte and comment.end_byte <= end
+        if start <= comment.start_byte < end
     )
     if not comments:
         return source[start:end]
     pieces, at = [], start
     for comment_start, comment_end in comments:
         pieces.append(source[at:comment_start])
-        at = comment_end
+        at = max(at, comment_end)
     pieces.append(source[at:end])
     return b" ".join(pieces)
 

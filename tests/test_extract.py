@@ -420,3 +420,13 @@ def test_signatures_leave_out_comments_nested_in_them() -> None:
     python = b"def connect(host,  # the server\n            port=80):\n    pass\n"
     (symbol,) = extract(python, spec_by_name("python"), "net.py").symbols
     assert symbol.signature == "def connect(host, port=80)"
+
+
+def test_a_comment_the_signature_cut_goes_too() -> None:
+    long_doc = "  /**\n" + "   * Explains the overload at length.\n" * 60 + "   */\n"
+    typescript = (
+        "export const run: {\n"
+        "  (a: number): number\n" + long_doc + "  (a: string): string\n} = impl\n"
+    ).encode()
+    (symbol,) = extract(typescript, spec_by_name("typescript"), "run.ts").symbols
+    assert "Explains" not in symbol.signature and "/**" not in symbol.signature
