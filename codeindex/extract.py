@@ -352,6 +352,7 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
             break
     if start < 0:
         start = node.start_byte
+    cut = end > start + 4 * SIGNATURE_MAX
     end = min(end, start + 4 * SIGNATURE_MAX)
     raw = _without_comments(node, spec, source, start, end).decode("utf-8", errors="replace")
     text = _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()
@@ -360,6 +361,6 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
         text = _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))
     # `;` ends bodiless declarations: overload and trait signatures, abstract members.
     text = text.rstrip("{:=; ").rstrip()
-    if len(text) > SIGNATURE_MAX:
+    if len(text) > SIGNATURE_MAX or cut:  # cut, then shorter without its comments: still cut
         text = text[: SIGNATURE_MAX - 1] + "…"
     return text
