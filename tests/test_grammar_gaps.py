@@ -139,3 +139,20 @@ def test_refs_find_uses_inside_bridged_code_and_not_the_definition(indexed) -> N
     assert found == [(line_of("internal.retry"), "retry"), (line_of("return retry"), "after")]
     schedules = [ref.line for ref in index.references("Schedule").references]
     assert schedules == [line_of("<E>(policy"), line_of("<A, E>(self")]
+
+
+def test_escaped_backticks_in_template_literal_types() -> None:
+    # effect's Schema.ts parsed to a root ERROR from such a type on (line 17,530 of 19,743).
+    source = (
+        b"type MissingSelfGeneric<U extends string> =\n"
+        b"  `Missing \\`Self\\` generic - use \\`class Self extends ${U}<Self>()\\``\n"
+        b"export const path = `C:\\\\`\n"
+        b"export function after(): void {}\n"
+    )
+    parser = tree_sitter.Parser(ts_language("typescript"))
+    assert parser.parse(source).root_node.has_error
+    rewritten = grammar_gaps.bridged(source, [grammar_gaps.ESCAPED_BACKTICKS])
+    assert b"`C:\\\\`" in rewritten  # an escaped backslash, then the closing backtick
+    tree = grammar_gaps.parse(parser.parse, source, grammar_gaps.TYPESCRIPT)
+    assert not tree.root_node.has_error
+    assert _names(source.decode()) >= {"MissingSelfGeneric", "path", "after"}
