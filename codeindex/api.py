@@ -262,7 +262,7 @@ class CodeIndex:
         whose qualified name is exactly `name` first, then the rest in rank order."""
         from codeindex import qualified
 
-        bare = name.replace("::", ".").rsplit(".", 1)[-1]
+        bare = qualified.split_name(name)[1]
         paths = [self.relative_path(path, base)] if path else None
         # Exact names rank first, so a generous page holds every definition of a common name
         # (`__init__` has thousands in the standard library).

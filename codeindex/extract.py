@@ -92,7 +92,7 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     tree, source = parse(source, spec)
     definitions: dict[tuple[int, int], _Definition] = {}
     package = ""
-    trees = [tree, *item_trees(tree, source, spec)] if spec.item_macros else [tree]
+    trees = [tree, *item_trees(tree, source, spec)]
     matches = (match for each in trees for match in _matches(each, source, spec))
     for pattern, captures in matches:
         if "package" in captures:

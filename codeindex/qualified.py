@@ -23,12 +23,19 @@ def module_name(path: str, spec: LanguageSpec) -> str:
 
 
 def split_dotted(word: str) -> tuple[str, str] | None:
-    """`Loader.parse` -> ("Loader", "parse"); `Vec::new` -> ("Vec", "new"); None for a word
-    that is not a dotted name."""
+    """`Loader.parse` -> ("Loader", "parse"); `os.path.join` -> ("os.path", "join"); `Vec::new`
+    -> ("Vec", "new"); None for a word that is not a dotted name."""
     if not _DOTTED.fullmatch(word):
         return None
     qualifier, _, bare = word.replace("::", ".").rpartition(".")
     return qualifier, bare
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """`Loader.parse` -> ("Loader", "parse"); `a.b.Loader.parse` -> ("Loader", "parse");
+    `parse` -> ("", "parse"): the last qualifier and the bare name. `::` (Rust) reads as `.`."""
+    qualifier, _, bare = name.replace("::", ".").strip(".").rpartition(".")
+    return qualifier.rpartition(".")[2], bare
 
 
 def names(symbol: Symbol, dotted: str) -> bool:

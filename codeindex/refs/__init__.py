@@ -23,6 +23,7 @@ import xxhash
 
 from codeindex.languages import LanguageSpec, spec_by_name
 from codeindex.models import FileRecord, Reference, ReferencesResult, Symbol
+from codeindex.qualified import module_name, split_name
 from codeindex.refs.blob import MEMBER_KINDS, file_blob, words_of
 from codeindex.refs.cache import UseCache, UseRow
 from codeindex.refs.verify import line_of, sites
@@ -46,13 +47,6 @@ READ_MAX = 64 << 20
 BOM = b"\xef\xbb\xbf"
 _RECEIVER_TAIL = re.compile(r"[.:/\\]+")
 Candidate = tuple[FileRecord, bytes]  # a file record and its outline (refs.blob)
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """`Loader.parse` -> ("Loader", "parse"); `a.b.Loader.parse` -> ("Loader", "parse");
-    `parse` -> ("", "parse"). `::` (Rust) reads as `.`."""
-    qualifier, _, bare = name.replace("::", ".").strip(".").rpartition(".")
-    return qualifier.rpartition(".")[2], bare
 
 
 class Use(NamedTuple):
@@ -128,8 +122,6 @@ def _verify(
     module = ""
     for site in sites(source, spec, outline, bare, digest):
         if not site.scope and not module:
-            from codeindex.qualified import module_name
-
             module = module_name(record.path, spec)
         column, text = line_of(source, site.offset)
         rows.append([site.row, column, text, site.kind, site.receiver, site.scope or module])
