@@ -19,6 +19,12 @@ EFFECT_STYLE = (FIXTURES / "typescript" / "grammar_gaps.ts").read_text()
 DEFINED = {"Effect", "Ref", "get", "retry", "map", "catchTag", "after"}
 
 
+def _trees(source: bytes) -> tuple[tree_sitter.Tree, tree_sitter.Tree]:
+    """The grammar's own parse of TypeScript `source`, and the parse with the gaps bridged."""
+    parser = tree_sitter.Parser(ts_language("typescript"))
+    return parser.parse(source), grammar_gaps.parse(parser.parse, source, grammar_gaps.TYPESCRIPT)
+
+
 def _names(source: str, language: str = "typescript") -> set[str]:
     extraction = extract(source.encode(), spec_by_name(language), "effect.ts")
     return {symbol.name for symbol in extraction.symbols}
@@ -92,10 +98,9 @@ def test_comments_between_overloads_are_looked_past() -> None:
         "  }\n"
         "}\n"
     )
-    parser = tree_sitter.Parser(ts_language("typescript"))
-    assert parser.parse(source.encode()).root_node.has_error
-    tree = grammar_gaps.parse(parser.parse, source.encode(), grammar_gaps.TYPESCRIPT)
-    assert not tree.root_node.has_error
+    unbridged, bridged = _trees(source.encode())
+    assert unbridged.root_node.has_error
+    assert not bridged.root_node.has_error
 
 
 def test_a_bridge_that_breaks_one_place_is_left_out() -> None:
@@ -109,10 +114,8 @@ def test_a_bridge_that_breaks_one_place_is_left_out() -> None:
     )
     everything = grammar_gaps.bridged(source.encode(), grammar_gaps.TYPESCRIPT)
     assert b"width\n ;< limit" in everything
-    parser = tree_sitter.Parser(ts_language("typescript"))
-    assert parser.parse(everything).root_node.has_error
-    tree = grammar_gaps.parse(parser.parse, source.encode(), grammar_gaps.TYPESCRIPT)
-    assert not tree.root_node.has_error
+    assert tree_sitter.Parser(ts_language("typescript")).parse(everything).root_node.has_error
+    assert not _trees(source.encode())[1].root_node.has_error
     assert _names(source) >= {"Box", "small", "later"}
 
 
@@ -149,10 +152,9 @@ def test_escaped_backticks_in_template_literal_types() -> None:
         b"export const path = `C:\\\\`\n"
         b"export function after(): void {}\n"
     )
-    parser = tree_sitter.Parser(ts_language("typescript"))
-    assert parser.parse(source).root_node.has_error
+    unbridged, bridged = _trees(source)
+    assert unbridged.root_node.has_error
     rewritten = grammar_gaps.bridged(source, [grammar_gaps.ESCAPED_BACKTICKS])
     assert b"`C:\\\\`" in rewritten  # an escaped backslash, then the closing backtick
-    tree = grammar_gaps.parse(parser.parse, source, grammar_gaps.TYPESCRIPT)
-    assert not tree.root_node.has_error
+    assert not bridged.root_node.has_error
     assert _names(source.decode()) >= {"MissingSelfGeneric", "path", "after"}
