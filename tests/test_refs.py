@@ -13,12 +13,13 @@ import pytest
 from conftest import run_cli, write_files
 from regen_refs_golden import GOLDEN, golden_references, render
 
+import codeindex.refs as refs_package
 from codeindex.api import CodeIndex, UsageError
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
 from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
-from codeindex.refs.blob import Outline
+from codeindex.refs.blob import Outline, encode_outline
 from codeindex.refs.cache import CACHE_DIR
 from codeindex.refs.verify import BIG_REGION, _line_start, sites
 from codeindex.watcher import Watcher
@@ -485,3 +486,52 @@ def test_a_typescript_name_may_hold_a_dollar(tmp_path: Path) -> None:
         ("api.ts", 3, 21, "call"),
     ]
     assert [(r.path, r.line, r.column) for r in plain] == [("api.ts", 3, 47)]
+
+
+def test_a_file_that_writes_a_name_only_where_it_defines_it_is_not_read(
+    indexed, monkeypatch
+) -> None:
+    code_index: CodeIndex = indexed(
+        {
+            "pkg/a.py": "class A:\n    def helper(self):\n        return 1\n",
+            "pkg/b.py": "class B:\n    def helper(self):\n        return self.helper()\n",
+            "pkg/c.py": "# a helper, in a comment\nx = 1\n",
+            "pkg/d.py": "def helper():\n    pass\n\n\ndef helper():\n    pass\n",
+            "pkg/e.go": "package pkg\n\nfunc helper() {}\n",
+            "pkg/f.go": "package pkg\n\nfunc run() { helper() }\n",
+        }
+    )
+    read: list[str] = []
+    real_read = refs_package._read
+
+    def recording_read(path: str, size: int) -> tuple[bytes, bytes] | None:
+        read.append(Path(path).name)
+        return real_read(path, size)
+
+    monkeypatch.setattr(refs_package, "_read", recording_read)
+    found = code_index.references("helper").references
+    assert [(r.path, r.line, r.kind) for r in found] == [
+        ("pkg/b.py", 3, "call"),
+        ("pkg/f.go", 3, "call"),
+    ]
+    assert sorted(read) == ["b.py", "c.py", "f.go"]
+
+
+def test_an_outline_flags_the_names_a_file_writes_only_on_their_definition_lines() -> None:
+    source = (
+        b"LIMIT = 1\n"
+        b"def parse(text, LIMIT=LIMIT):\n"
+        b"    return text\n"
+        b"def run():\n"
+        b"    pass\n"
+        b"class Box:\n"
+        b"    def run(self):\n"
+        b"        return parse('')\n"
+    )
+    symbols = extract(source, spec_by_name("python"), "m.py").symbols
+    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    flagged = {name: outline.only_defines(name) for name in ("LIMIT", "parse", "run", "Box")}
+    assert flagged == {"LIMIT": False, "parse": False, "run": True, "Box": True}
+    assert not outline.only_defines("text")  # not defined here: nothing to tell
+    unflagged = Outline.decode(encode_outline(symbols))  # word counts not given
+    assert not any(unflagged.only_defines(name) for name in flagged)

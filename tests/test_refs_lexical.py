@@ -136,3 +136,139 @@ def test_a_big_region_read_in_steps_from_kept_positions_drops_the_same_occurrenc
         kept = python_code_occurrences(source, 0, found, name, (f"digest{step}", 0))
         assert kept == python_code_occurrences(source, 0, found, name)
         assert 0 < len(kept) < len(found)
+
+
+STATEMENTS = (
+    "class Base:\n"
+    "    LIMIT = target(1)\n"
+    "\n"
+    "    def method(self, x):\n"
+    "        a = 1\n"
+    "        target(x)\n"
+    "        y = [1,\n"
+    "             target(2)]\n"
+    "        z = a + \\\n"
+    "            target(3)\n"
+    "        if x: target(4)\n"
+    "        w = target; v = target(5)\n"
+    '        s = """\n'
+    "        target(6) in a string\n"
+    '        """\n'
+    "        target.attr = (1,\n"
+    "            2)\n"
+    "        return target(\n"
+    "            7,\n"
+    "        )\n"
+    "\n"
+    "    @target\n"
+    "    def decorated(self, target=target):\n"
+    "        print(f'{target}'); target(8)\n"
+)
+
+
+def _sites_both_ways(source: bytes, name: str = "target") -> list[tuple[int, str]]:
+    """The (1-based line, kind) of the uses of `name`: with the shortcuts (the file as
+    indexed) and every occurrence parsed in its region, which must agree."""
+    spec = spec_by_name("python")
+    extraction = extract(source, spec, "statements.py")
+    outline = file_blob(source, extraction.symbols, not extraction.tree.root_node.has_error)
+    encoded = outline.partition(b"\n")[2]
+    shortcut = [tuple(site) for site in sites(source, spec, encoded, name, digest="d")]
+    parsed = [tuple(site) for site in sites(source, spec, encoded, name, digest="")]
+    assert shortcut == parsed
+    return [(row + 1, kind) for _, row, kind, _, _ in shortcut]
+
+
+def test_statements_parsed_alone_find_the_uses_their_regions_find() -> None:
+    # Simple statements, one-line compound statements, continuation lines inside brackets
+    # and after a backslash, `;`, strings over several lines, decorators and defaults.
+    assert _sites_both_ways(STATEMENTS.encode()) == [
+        (2, "call"),
+        (6, "call"),
+        (8, "call"),
+        (10, "call"),
+        (11, "call"),
+        (12, "name"),
+        (12, "call"),
+        (16, "name"),
+        (18, "call"),
+        (22, "decorator"),
+        (23, "name"),
+        (24, "name"),
+        (24, "call"),
+    ]
+
+
+def test_a_files_simple_statements_are_parsed_together_not_their_regions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = (
+        b"class Loader:\n"
+        b"    def __init__(self, path):\n"
+        b'        """Opens target."""\n'
+        b"        self.path = path\n"
+        b"        target(path)\n"
+        b"        self.size = 0\n"
+        b"\n"
+        b"    def close(self):\n"
+        b"        self.closed = True\n"
+        b"        return target.close(\n"
+        b"            self.path)\n"
+    )
+    region_parses: list[int] = []
+    statement_parses: list[int] = []
+    real_parse, real_statements = refs_verify._parse, refs_verify._parse_statements
+
+    def counting_parse(*args: Any) -> tree_sitter.Tree:
+        region_parses.append(1)
+        return real_parse(*args)
+
+    def counting_statements(*args: Any) -> tree_sitter.Tree:
+        statement_parses.append(1)
+        return real_statements(*args)
+
+    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
+    monkeypatch.setattr(refs_verify, "_parse_statements", counting_statements)
+    spec = spec_by_name("python")
+    encoded = file_blob(source, extract(source, spec, "l.py").symbols).partition(b"\n")[2]
+    found = [
+        (site.row + 1, site.kind, site.receiver, site.scope)
+        for site in sites(source, spec, encoded, "target", digest="d")
+    ]
+    assert found == [
+        (5, "call", "", "Loader.__init__"),
+        (10, "name", "", "Loader.close"),
+    ]
+    assert (statement_parses, region_parses) == ([1], [])
+
+
+def test_statements_that_do_not_parse_alone_are_read_from_their_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Quotes nested in an f-string (Python 3.12) hide a bracket from the statement finder:
+    # it takes line 3 for a statement's start, whose parse alone fails; the region decides.
+    source = (
+        b'def f(d):\n    x = (f"{d[")"]}"\n         + target()) or (\n        1)\n    return x\n'
+    )
+    region_parses: list[int] = []
+    real_parse = refs_verify._parse
+
+    def counting_parse(*args: Any) -> tree_sitter.Tree:
+        region_parses.append(1)
+        return real_parse(*args)
+
+    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
+    assert _sites_both_ways(source) == [(3, "call")]
+    assert len(region_parses) == 2  # the fallback, then the parse without shortcuts
+
+
+def test_a_file_with_a_syntax_error_has_its_regions_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = b"def f(x):\n    target(x)\n\n\ndef g(:\n    target(1)\n"
+    spec = spec_by_name("python")
+    extraction = extract(source, spec, "broken.py")
+    assert extraction.tree.root_node.has_error
+    encoded = file_blob(source, extraction.symbols, clean=False).partition(b"\n")[2]
+    monkeypatch.setattr(refs_verify, "_parse_statements", None)  # must not be called
+    assert [site.row + 1 for site in sites(source, spec, encoded, "target", digest="d")] == [2, 6]

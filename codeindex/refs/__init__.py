@@ -24,7 +24,7 @@ import xxhash
 from codeindex.languages import LanguageSpec, spec_by_name
 from codeindex.models import FileRecord, Reference, ReferencesResult, Symbol
 from codeindex.qualified import module_name, split_name
-from codeindex.refs.blob import MEMBER_KINDS, file_blob, words_of
+from codeindex.refs.blob import MEMBER_KINDS, Outline, file_blob, words_of
 from codeindex.refs.cache import UseCache, UseRow
 from codeindex.refs.verify import line_of, sites
 
@@ -111,7 +111,10 @@ def _verify(
     root: Path, record: FileRecord, spec: LanguageSpec, outline: bytes, bare: str, cache: UseCache
 ) -> list[UseRow]:
     """The uses of `bare` in the file of `record`, cached when the bytes read are the ones
-    indexed."""
+    indexed. A file that, as indexed, writes the name only where it defines it is not read
+    (as a file that does not write it is not a candidate)."""
+    if Outline.decode(outline).only_defines(bare):
+        return []
     read = _read(os.path.join(root, record.path), record.size)
     if read is None:
         return []

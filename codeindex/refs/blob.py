@@ -17,7 +17,8 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
 from operator import add
 
@@ -37,16 +38,27 @@ _OUTLINE = b"\n"
 def words_of(source: bytes) -> bytes:
     """The distinct identifier-like words of a file, comments and strings included (a
     superset is fine: the query verifies), space-separated with a space at each end, so a
-    name is found with `b" name " in words`. C-level work only: translate, split, set, join;
-    a per-word Python loop, or a Whoosh term per word, cost 35-50% more indexing CPU."""
-    words = set(source.translate(_TO_SPACE).split())
-    return b" " + b" ".join(words) + b" " if words else b""
+    name is found with `b" name " in words`. C-level work only: translate, split, count,
+    join; a per-word Python loop, or a Whoosh term per word, cost 35-50% more indexing CPU."""
+    return _joined(word_counts(source))
+
+
+def word_counts(source: bytes) -> Counter[bytes]:
+    """How often each identifier-like word is written in the file (Counter's C loop: 1% of
+    a cold build more than a set)."""
+    return Counter(source.translate(_TO_SPACE).split())
+
+
+def _joined(words: Iterable[bytes]) -> bytes:
+    joined = b" ".join(words)
+    return b" " + joined + b" " if joined else b""
 
 
 # The outline of a file with n definitions, sorted by first line (then name line):
-#     n (4 bytes, little-endian)
+#     n (4 bytes, little-endian; the top bit set when the file parsed with errors)
 #     4n int32 (little-endian), four columns: first line; lines after it to the last;
-#         lines after it to the name's, times 2, plus 1 for a member; the qualified name
+#         lines after it to the name's, times 4, plus 1 for a member, plus 2 when the file
+#         writes the name nowhere but on its definitions' lines; the qualified name
 #         (-1: the name itself, k >= 0: row k's qualified name, a dot and the name, -2-j:
 #         the j-th name after the n names)
 #     the n names, then the qualified names that are neither, each followed by a NUL
@@ -55,17 +67,34 @@ def words_of(source: bytes) -> bytes:
 # common name's query.
 _ROW_INTS = 4
 _NUL = b"\0"
+_PARSE_ERRORS = 1 << 31
 
 
-def file_blob(source: bytes, symbols: Sequence[Symbol]) -> bytes:
-    """The `refs` column value of a parsed file: its words, then its outline."""
-    return words_of(source) + _OUTLINE + encode_outline(symbols)
+def file_blob(source: bytes, symbols: Sequence[Symbol], clean: bool = True) -> bytes:
+    """The `refs` column value of a parsed file: its words (as `words_of`), then its outline.
+    `clean`: the file parsed without an error. A name the file writes only where it defines
+    it is flagged in the outline."""
+    counts = word_counts(source)
+    return _joined(counts) + _OUTLINE + encode_outline(symbols, clean, counts)
 
 
-def encode_outline(symbols: Sequence[Symbol]) -> bytes:
+def encode_outline(
+    symbols: Sequence[Symbol], clean: bool = True, counts: Mapping[bytes, int] | None = None
+) -> bytes:
+    """`counts`: how often each word is written in the file, when known."""
+    name_lines: dict[str, set[int]] = {}
+    for symbol in symbols:
+        name_lines.setdefault(symbol.name, set()).add(symbol.line)
+    # A definition's name is written on its line: a name written as often as it has
+    # definition lines is written nowhere else, and the file holds no use of it.
+    sole = {
+        name
+        for name, lines in name_lines.items()
+        if counts is not None and counts.get(name.encode(), 0) == len(lines)
+    }
     starts: list[int] = []
     spans: list[int] = []
-    name_lines: list[int] = []
+    name_rows: list[int] = []
     links: list[int] = []
     names: list[str] = []
     qualified_names: list[str] = []
@@ -85,16 +114,18 @@ def encode_outline(symbols: Sequence[Symbol]) -> bytes:
             qualified_names.append(qualified)
         starts.append(start)
         spans.append(symbol.end_line - start)
-        name_lines.append((symbol.line - start) * 2 + (symbol.kind in MEMBER_KINDS))
+        flags = (symbol.kind in MEMBER_KINDS) | (symbol.name in sole) << 1
+        name_rows.append((symbol.line - start) * 4 + flags)
         names.append(symbol.name)
         enclosing.append((symbol.end_line, qualified, len(starts) - 1))
+    header = (len(starts) | (0 if clean else _PARSE_ERRORS)).to_bytes(4, "little")
     if not starts:
-        return b""
-    ints = array("i", starts + spans + name_lines + links)
+        return b"" if clean else header
+    ints = array("i", starts + spans + name_rows + links)
     if sys.byteorder == "big":
         ints.byteswap()
     text = "\0".join(names + qualified_names).encode() + _NUL
-    return len(starts).to_bytes(4, "little") + ints.tobytes() + text
+    return header + ints.tobytes() + text
 
 
 def _start_then_line(symbol: Symbol) -> tuple[int, int]:
@@ -106,7 +137,9 @@ class Outline:
     definition is known by its row number."""
 
     def __init__(self, encoded: bytes) -> None:
-        count = self.count = int.from_bytes(encoded[:4], "little")
+        header = int.from_bytes(encoded[:4], "little")
+        count = self.count = header & ~_PARSE_ERRORS
+        self.clean = not header & _PARSE_ERRORS  # the file parsed without an error
         end = 4 + 4 * _ROW_INTS * count
         self._ints = ints = array("i")
         ints.frombytes(encoded[4:end])
@@ -151,9 +184,20 @@ class Outline:
                 row = text.count(_NUL, 0, at)
                 if row >= self.count:
                     break  # past the names: a qualified name
-                lines.add(self._ints[row] + (self._ints[2 * self.count + row] >> 1))
+                lines.add(self._ints[row] + (self._ints[2 * self.count + row] >> 2))
             at = text.find(needle, at + len(needle))
         return lines
+
+    def only_defines(self, name: str) -> bool:
+        """Whether the file writes `name` only where it defines it: it holds no use."""
+        needle = name.encode() + _NUL
+        at = self._text.find(needle)
+        while at >= 0:
+            if at == 0 or self._text[at - 1] == 0:
+                row = self._text.count(_NUL, 0, at)
+                return row < self.count and bool(self._ints[2 * self.count + row] & 2)
+            at = self._text.find(needle, at + len(needle))
+        return False
 
     def innermost(self, line: int) -> int | None:
         """The latest-starting definition around `line`: the innermost one."""

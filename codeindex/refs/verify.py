@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeindex import grammar_gaps
 from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
 from codeindex.refs.blob import NAME_BYTES, Outline
-from codeindex.refs.lexical import python_code_occurrences
+from codeindex.refs.lexical import Statement, python_code_occurrences, python_statements
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -59,6 +59,10 @@ CodeFilter = Callable[
     [bytes, int, list[tuple[int, int]], bytes, tuple[str, int] | None], list[tuple[int, int]]
 ]
 CODE_FILTERS: dict[str, CodeFilter] = {"python": python_code_occurrences}
+# Per language: (source, region start, occurrences) -> the simple statements holding them, to
+# parse alone, or None when the region must be parsed (codeindex.refs.lexical).
+StatementSplitter = Callable[[bytes, int, list[tuple[int, int]]], list[Statement] | None]
+STATEMENT_SPLITTERS: dict[str, StatementSplitter] = {"python": python_statements}
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 LINE_GUESS = 64  # bytes per line, a first guess
@@ -99,6 +103,11 @@ def sites(
                 bounds = (bounds[0], line_count)
         regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
     code_filter = CODE_FILTERS.get(spec.name) if digest else None
+    # Statements parse alone only where the indexed file parsed without an error: around
+    # an error, the region's parse may recover differently from the statement's.
+    splitter = STATEMENT_SPLITTERS.get(spec.name) if digest and outline.clean else None
+    statements: list[tuple[Statement, str, _TreeKey]] = []
+    found_sites: list[Site] = []
     for (first, last), (enclosing, found) in sorted(regions.items()):
         start = _line_start(source, *found[0], first - 1)
         end = _line_start(source, *found[-1], last)
@@ -112,8 +121,47 @@ def sites(
             if not found:
                 continue
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
+        if splitter is not None and end - start < BIG_REGION:
+            split = splitter(source, start, found)
+            if split is not None:
+                statements.extend((statement, scope, key) for statement in split)
+                continue
         for offset, row, kind, receiver in _verified(source, spec, key, found, name):
-            yield Site(offset, row, kind, receiver, scope)
+            found_sites.append(Site(offset, row, kind, receiver, scope))
+    if statements:
+        found_sites.extend(_statement_sites(source, spec, statements, name))
+    found_sites.sort()
+    yield from found_sites
+
+
+def _statement_sites(
+    source: bytes, spec: LanguageSpec, statements: list[tuple[Statement, str, _TreeKey]], name: str
+) -> Iterator[Site]:
+    """The uses in `statements` (each with its scope and its region's key), parsed alone: one
+    parse per run of statements in order (nested regions come after the one around them; a
+    statement two regions share, if ever, starts a new run). A run that does not parse
+    cleanly is read from its regions' parses."""
+    statements.sort(key=lambda item: item[0].start)
+    runs: list[list[tuple[Statement, str, _TreeKey]]] = []
+    for item in statements:
+        if not runs or item[0].start < runs[-1][-1][0].end:
+            runs.append([])
+        runs[-1].append(item)
+    for run in runs:
+        tree = _parse_statements(spec.name, source, [statement for statement, _, _ in run])
+        if tree.root_node.has_error:
+            by_region: dict[_TreeKey, tuple[str, list[tuple[int, int]]]] = {}
+            for statement, scope, key in run:
+                by_region.setdefault(key, (scope, []))[1].extend(statement.found)
+            for key, (scope, found) in by_region.items():
+                for offset, row, kind, receiver in _verified(source, spec, key, found, name):
+                    yield Site(offset, row, kind, receiver, scope)
+            continue
+        for statement, scope, _ in run:
+            for offset, row, kind, receiver in _classified(
+                tree, source, 0, spec.name, statement.found, name
+            ):
+                yield Site(offset, row, kind, receiver, scope)
 
 
 def _verified(
@@ -124,8 +172,6 @@ def _verified(
     is a member of a type that does not parse on its own, a TypeScript method or a C#
     property: then it is parsed inside the language's member wrapper, as clone snippets
     are)."""
-    import tree_sitter
-
     _, start, end, first_row, wrapped = key
     if wrapped:
         prefix, suffix = (part.encode() for part in spec.clones.member_wrapper)
@@ -142,7 +188,23 @@ def _verified(
             tree = _parse_region(spec, text, start, end, first_row)
         if end - start >= BIG_REGION:
             _keep_big_tree(key, source[start:end], tree)
-    query = ts_refs_query(spec.name)
+    return _classified(tree, text, shift, spec.name, found, name)
+
+
+def _classified(
+    tree: tree_sitter.Tree,
+    text: bytes,
+    shift: int,
+    language: str,
+    found: list[tuple[int, int]],
+    name: str,
+) -> Iterator[tuple[int, int, str, str]]:
+    """(offset, row, kind, receiver) of the occurrences in `found` that the reference query
+    calls uses in `tree`, a parse of `text`, where an occurrence lies `shift` bytes further
+    than in the source."""
+    import tree_sitter
+
+    query = ts_refs_query(language)
     size = len(name.encode())
     cursor = tree_sitter.QueryCursor(query)
     for offset, row in found:
@@ -237,6 +299,30 @@ def _parse(language: str, text: bytes, start: int, end: int, row: int = 0) -> tr
     parser = _PARSERS.get(language)
     parser.included_ranges = [tree_sitter.Range((row, 0), end_point, start, end)]
     return parser.parse(text)
+
+
+def _parse_statements(
+    language: str, source: bytes, statements: list[Statement]
+) -> tree_sitter.Tree:
+    """One tree of `statements` (sorted, apart) alone, as if each followed the other at the
+    left margin: tree-sitter reads included ranges as one text, and the offsets and rows
+    stay the source's."""
+    import tree_sitter
+
+    ranges = []
+    for statement in statements:
+        column = statement.start - (source.rfind(b"\n", 0, statement.start) + 1)
+        last_row = statement.row + source.count(b"\n", statement.start, statement.end)
+        if source.endswith(b"\n", 0, statement.end):
+            end_point = (last_row, 0)
+        else:  # the source's last line, with no newline
+            end_point = (last_row, statement.end - (source.rfind(b"\n", 0, statement.end) + 1))
+        ranges.append(
+            tree_sitter.Range((statement.row, column), end_point, statement.start, statement.end)
+        )
+    parser = _PARSERS.get(language)
+    parser.included_ranges = ranges
+    return parser.parse(source)
 
 
 def _kind_at(captures: dict[str, list[tree_sitter.Node]], start: int, end: int) -> str | None:
