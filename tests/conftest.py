@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from codeindex.api import CodeIndex
+from codeindex.models import Symbol
+from codeindex.refs import file_blob
+from codeindex.refs.blob import Outline
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -112,3 +115,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if any(marker in source for marker in _STARTS_A_PROCESS):
             item.add_marker(pytest.mark.slow)
+
+
+def outline_of(source: bytes, symbols: Sequence[Symbol], clean: bool = True) -> Outline:
+    """A file's outline as a query reads it: the part of its refs blob after the words."""
+    return Outline.decode(file_blob(source, symbols, clean).partition(b"\n")[2])

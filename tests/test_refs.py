@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_files
+from conftest import outline_of, run_cli, write_files
 from regen_refs_golden import GOLDEN, golden_references, render
 
 import codeindex.refs as refs_package
@@ -105,7 +105,7 @@ def test_an_outline_keeps_qualified_names_and_name_lines_of_every_form() -> None
         b"func (r *Repo) Get() int {\n\treturn 1\n}\n\nfunc Repo2() {}\n"
     )
     symbols = extract(source, spec_by_name("go"), "repo/repo.go").symbols
-    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    outline = outline_of(source, symbols)
     rows = [outline.innermost(line) for line in (3, 6, 9)]
     assert [outline.qualified_name(row) for row in rows if row is not None] == [
         "repo.Repo",
@@ -136,7 +136,7 @@ def test_an_outline_places_every_line_as_a_walk_over_all_definitions_does() -> N
         parts.append(f"{decorator}class C{index}:\n{body}{inner}{after}{module}")
     source = "".join(parts).encode()
     symbols = extract(source, spec_by_name("python"), "m.py").symbols
-    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    outline = outline_of(source, symbols)
     spans = sorted((s.start_line or s.line, s.end_line, s.qualified_name) for s in symbols)
     line_count = source.count(b"\n") + 1
     for line in range(1, line_count + 1):
@@ -162,11 +162,11 @@ def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:
     after = before.replace(b"'a target a'", b"(0, target )", 1)
     assert len(after) == len(before)
     for _ in range(2):  # parsed, then kept
-        outline = file_blob(before, extract(before, spec, "t.py").symbols).partition(b"\n")[2]
+        outline = outline_of(before, extract(before, spec, "t.py").symbols)
         assert [(s.row, s.kind, s.scope) for s in sites(before, spec, outline, "target")] == [
             (2002, "name", "")
         ]
-    outline = file_blob(after, extract(after, spec, "t.py").symbols).partition(b"\n")[2]
+    outline = outline_of(after, extract(after, spec, "t.py").symbols)
     assert [(s.row, s.scope) for s in sites(after, spec, outline, "target")] == [
         (1, "TABLE"),
         (2002, ""),
@@ -529,7 +529,7 @@ def test_an_outline_flags_the_names_a_file_writes_only_on_their_definition_lines
         b"        return parse('')\n"
     )
     symbols = extract(source, spec_by_name("python"), "m.py").symbols
-    outline = Outline.decode(file_blob(source, symbols).partition(b"\n")[2])
+    outline = outline_of(source, symbols)
     flagged = {name: outline.only_defines(name) for name in ("LIMIT", "parse", "run", "Box")}
     assert flagged == {"LIMIT": False, "parse": False, "run": True, "Box": True}
     assert not outline.only_defines("text")  # not defined here: nothing to tell

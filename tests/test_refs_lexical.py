@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import tree_sitter
+from conftest import outline_of
 
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
-from codeindex.refs import file_blob, lexical
+from codeindex.refs import lexical
 from codeindex.refs import verify as refs_verify
 from codeindex.refs.lexical import python_code_occurrences
 from codeindex.refs.verify import occurrences, sites
@@ -69,7 +70,7 @@ def test_the_uses_are_those_of_a_parse_without_the_filter() -> None:
     source = TRICKY.encode()
     spec = spec_by_name("python")
     extraction = extract(source, spec, "tricky.py")
-    outline = file_blob(source, extraction.symbols).partition(b"\n")[2]
+    outline = outline_of(source, extraction.symbols)
     filtered = [tuple(site) for site in sites(source, spec, outline, "target", digest="d")]
     parsed = [tuple(site) for site in sites(source, spec, outline, "target", digest="")]
     assert filtered == parsed
@@ -94,7 +95,7 @@ def test_a_region_of_comments_and_docstrings_only_is_not_parsed(
         b"    return 1\n"
     )
     spec = spec_by_name("python")
-    outline = file_blob(source, extract(source, spec, "d.py").symbols).partition(b"\n")[2]
+    outline = outline_of(source, extract(source, spec, "d.py").symbols)
     parsed: list[int] = []
     real_parse = refs_verify._parse
 
@@ -171,10 +172,9 @@ def _sites_both_ways(source: bytes, name: str = "target") -> list[tuple[int, str
     indexed) and every occurrence parsed in its region, which must agree."""
     spec = spec_by_name("python")
     extraction = extract(source, spec, "statements.py")
-    outline = file_blob(source, extraction.symbols, not extraction.tree.root_node.has_error)
-    encoded = outline.partition(b"\n")[2]
-    shortcut = [tuple(site) for site in sites(source, spec, encoded, name, digest="d")]
-    parsed = [tuple(site) for site in sites(source, spec, encoded, name, digest="")]
+    outline = outline_of(source, extraction.symbols, not extraction.tree.root_node.has_error)
+    shortcut = [tuple(site) for site in sites(source, spec, outline, name, digest="d")]
+    parsed = [tuple(site) for site in sites(source, spec, outline, name, digest="")]
     assert shortcut == parsed
     return [(row + 1, kind) for _, row, kind, _, _ in shortcut]
 
@@ -230,10 +230,10 @@ def test_a_files_simple_statements_are_parsed_together_not_their_regions(
     monkeypatch.setattr(refs_verify, "_parse", counting_parse)
     monkeypatch.setattr(refs_verify, "_parse_statements", counting_statements)
     spec = spec_by_name("python")
-    encoded = file_blob(source, extract(source, spec, "l.py").symbols).partition(b"\n")[2]
+    outline = outline_of(source, extract(source, spec, "l.py").symbols)
     found = [
         (site.row + 1, site.kind, site.receiver, site.scope)
-        for site in sites(source, spec, encoded, "target", digest="d")
+        for site in sites(source, spec, outline, "target", digest="d")
     ]
     assert found == [
         (5, "call", "", "Loader.__init__"),
@@ -269,6 +269,6 @@ def test_a_file_with_a_syntax_error_has_its_regions_parsed(
     spec = spec_by_name("python")
     extraction = extract(source, spec, "broken.py")
     assert extraction.tree.root_node.has_error
-    encoded = file_blob(source, extraction.symbols, clean=False).partition(b"\n")[2]
+    outline = outline_of(source, extraction.symbols, clean=False)
     monkeypatch.setattr(refs_verify, "_parse_statements", None)  # must not be called
-    assert [site.row + 1 for site in sites(source, spec, encoded, "target", digest="d")] == [2, 6]
+    assert [site.row + 1 for site in sites(source, spec, outline, "target", digest="d")] == [2, 6]

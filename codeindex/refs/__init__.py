@@ -113,7 +113,8 @@ def _verify(
     """The uses of `bare` in the file of `record`, cached when the bytes read are the ones
     indexed. A file that, as indexed, writes the name only where it defines it is not read
     (as a file that does not write it is not a candidate)."""
-    if Outline.decode(outline).only_defines(bare):
+    decoded = Outline.decode(outline)
+    if decoded.only_defines(bare):
         return []
     read = _read(os.path.join(root, record.path), record.size)
     if read is None:
@@ -123,7 +124,7 @@ def _verify(
     digest = record.digest if indexed else ""
     rows: list[UseRow] = []
     module = ""
-    for site in sites(source, spec, outline, bare, digest):
+    for site in sites(source, spec, decoded, bare, digest):
         if not site.scope and not module:
             module = module_name(record.path, spec)
         column, text = line_of(source, site.offset)

@@ -42,6 +42,9 @@ class _Parsers(threading.local):
         self.by_language: dict[str, tree_sitter.Parser] = {}
         self.big_trees: OrderedDict[_TreeKey, tuple[bytes, tree_sitter.Tree]]
         self.big_trees = OrderedDict()
+        # (file digest, first line, last line) -> (start, end) bytes of a big region: finding
+        # them is a count or split over all its lines, for every name that occurs in it.
+        self.big_bounds: OrderedDict[tuple[str, int, int], tuple[int, int]] = OrderedDict()
 
     def get(self, language: str) -> tree_sitter.Parser:
         parser = self.by_language.get(language)
@@ -66,14 +69,15 @@ STATEMENT_SPLITTERS: dict[str, StatementSplitter] = {"python": python_statements
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 LINE_GUESS = 64  # bytes per line, a first guess
+KEPT_BOUNDS = 256
 
 
 def sites(
-    source: bytes, spec: LanguageSpec, encoded: bytes, name: str, digest: str = ""
+    source: bytes, spec: LanguageSpec, outline: Outline, name: str, digest: str = ""
 ) -> Iterator[Site]:
     """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
     definition around its line (or the module-level lines between definitions) in the file's
-    outline (`encoded`, as `Store.files_using` gives it); each such region is parsed once,
+    outline (codeindex.refs.blob); each such region is parsed once,
     alone, for all its occurrences. `digest`: the file's indexed digest, given when `source`
     is the bytes indexed: then the outline was made from it, a region starts at a statement
     boundary, and a language's lexical filter (`CODE_FILTERS`) may drop the occurrences in
@@ -82,7 +86,6 @@ def sites(
     offsets = occurrences(source, encoded_name)
     if not offsets:
         return
-    outline = Outline.decode(encoded)
     definition_lines = outline.definition_lines(name)
     regions: dict[tuple[int, int], tuple[int | None, list[tuple[int, int]]]] = {}
     row = counted = line_count = 0
@@ -109,8 +112,7 @@ def sites(
     statements: list[tuple[Statement, str, _TreeKey]] = []
     found_sites: list[Site] = []
     for (first, last), (enclosing, found) in sorted(regions.items()):
-        start = _line_start(source, *found[0], first - 1)
-        end = _line_start(source, *found[-1], last)
+        start, end = _region_bytes(source, digest, first, last, found)
         member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
         key = (spec.name, start, end, first - 1, wrapped)
@@ -132,6 +134,24 @@ def sites(
         found_sites.extend(_statement_sites(source, spec, statements, name))
     found_sites.sort()
     yield from found_sites
+
+
+def _region_bytes(
+    source: bytes, digest: str, first: int, last: int, found: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """Where lines `first` to `last` (1-based), around the occurrences `found`, start and end
+    (kept for a big region of the file as indexed)."""
+    key = (digest, first, last)
+    bounds = _PARSERS.big_bounds.get(key) if digest else None
+    if bounds is not None:
+        _PARSERS.big_bounds.move_to_end(key)
+        return bounds
+    bounds = _line_start(source, *found[0], first - 1), _line_start(source, *found[-1], last)
+    if digest and bounds[1] - bounds[0] >= BIG_REGION:
+        _PARSERS.big_bounds[key] = bounds
+        if len(_PARSERS.big_bounds) > KEPT_BOUNDS:
+            _PARSERS.big_bounds.popitem(last=False)
+    return bounds
 
 
 def _statement_sites(
