@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from codeindex import cli
+from codeindex.clones.opposites import are_mirror_images
+from codeindex.models import Symbol
 
 # One Go function body; `{name}` and `{package}` vary, `{factor}` edits one literal-free spot.
 GO_FUNC = """package {package}
@@ -453,3 +455,47 @@ def test_one_method_written_alike_in_four_classes_is_implementations(
     assert _labels(tmp_path, capsys) == [["implementations"]]
     _write(tmp_path, {"src/bufs.rs": "".join(RUST_DEBUG.format(name=n) for n in types[:3])})
     assert _labels(tmp_path, capsys) == [[]]
+
+
+PY_READ = PY_PARSE.format(name="read_fields")
+# The opposite operation written alike: most lines run the other way (0.81 alike).
+PY_WRITE = """
+def write_fields(text, separator=",", strict=False):
+    fields = []
+    for index, part in enumerate(text.split(separator)):
+        part = part.rstrip()
+        if not part or strict:
+            raise KeyError(f"empty field {index}", separator)
+        fields.insert(0, part.upper())
+    return separator.join(fields)
+"""
+
+
+def test_opposite_operations_written_alike_are_mirror_images_unless_a_near_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, {"codec.py": PY_READ + PY_WRITE})
+    assert _labels(tmp_path, capsys) == [["mirror-images"]]
+    # Not opposites: the same pair of bodies is a copy to merge.
+    _write(tmp_path, {"codec.py": PY_READ + PY_WRITE.replace("write_fields", "parse_fields")})
+    assert _labels(tmp_path, capsys) == [[]]
+    # Opposites that differ by one call (0.98 alike) fold into one helper taking it.
+    near = PY_READ.replace("read_fields", "write_fields").replace(".lower()", ".upper()")
+    _write(tmp_path, {"codec.py": PY_READ + near})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
+def test_mirror_images_are_named_for_opposite_operations() -> None:
+    def pair(one: str, other: str, members: int = 2) -> bool:
+        names = [one, other, f"{one}_owned"][:members]
+        symbols = [Symbol(n, n, "function", "go", "a.go", 1, 9, "") for n in names]
+        return are_mirror_images(symbols, 0.85)
+
+    assert pair("readServerCertificate", "readClientCertificate")
+    assert pair("uadd", "usub") and pair("pread", "pwrite")  # a shared prefix set aside
+    assert not pair("nlargest", "nsmallest")  # directions: one operation, a parameter
+    assert pair("Read", "Write") and pair("encode_header", "decode_header")
+    assert not pair("read", "write", members=3)  # a family of variants, not a pair
+    assert not pair("parse", "parse2")
+    assert not pair("read", "read_owned")
+    assert not pair("readHeader", "writeBody")  # two words differ

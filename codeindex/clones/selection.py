@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codeindex.clones import density, intent, labels
+from codeindex.clones import density, intent, labels, opposites
 from codeindex.clones.baseline import Baseline
 from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
 
@@ -41,6 +41,7 @@ INTENTIONAL = (
     intent.WRAPPERS,
     intent.DEPRECATED,
     intent.MAJOR_VERSIONS,
+    opposites.MIRROR_IMAGES,
     intent.VENDORED,
     density.DATA_LIKE,
 )
@@ -106,7 +107,9 @@ class _Context:
     deprecations: intent.Deprecations
 
 
-def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | None:
+def _intentional(
+    context: _Context, members: list[Symbol], similarity: float, test: bool
+) -> str | None:
     """The first reason the copies are kept on purpose, or None. Test code is only asked
     about platforms: its groups rank last anyway, and they are most of a scan (86% of the
     stdlib's), so the other rules would mostly read files for nothing."""
@@ -132,6 +135,8 @@ def _intentional(context: _Context, members: list[Symbol], test: bool) -> str | 
         return intent.DEPRECATED
     if intent.are_major_versions(members):
         return intent.MAJOR_VERSIONS
+    if opposites.are_mirror_images(members, similarity):
+        return opposites.MIRROR_IMAGES
     if intent.is_vendored(members):
         return intent.VENDORED
     if density.is_data_like(context.sources, members):
@@ -155,7 +160,7 @@ def _labelled(context: _Context, item: Found) -> DuplicateGroup | None:
     test = all(labels.is_test(member) for member in members)
     if test:
         found.append(labels.TEST)
-    if not item.block and (reason := _intentional(context, members, test)):
+    if not item.block and (reason := _intentional(context, members, item.similarity, test)):
         found.append(reason)
     if item.block:
         found.append(labels.BLOCK)
