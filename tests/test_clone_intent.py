@@ -488,7 +488,7 @@ def test_opposite_operations_written_alike_are_mirror_images_unless_a_near_copy(
 def test_mirror_images_are_named_for_opposite_operations() -> None:
     def pair(one: str, other: str, members: int = 2) -> bool:
         names = [one, other, f"{one}_owned"][:members]
-        symbols = [Symbol(n, n, "function", "go", "a.go", 1, 9, "") for n in names]
+        symbols = [Symbol(n.rpartition(".")[2], n, "method", "go", "a.go", 1, 9, "") for n in names]
         return are_mirror_images(symbols, 0.85)
 
     assert pair("readServerCertificate", "readClientCertificate")
@@ -499,3 +499,5 @@ def test_mirror_images_are_named_for_opposite_operations() -> None:
     assert not pair("parse", "parse2")
     assert not pair("read", "read_owned")
     assert not pair("readHeader", "writeBody")  # two words differ
+    assert pair("binary.decoder.value", "binary.encoder.value")  # one name: its scopes
+    assert not pair("tls.clientState.value", "tls.serverConn.value")

@@ -71,14 +71,24 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def are_mirror_images(members: list[Symbol], similarity: float) -> bool:
-    """Two members, alike below NEAR_COPY, whose names differ in one word, and those words
-    are opposites."""
+    """Two members, alike below NEAR_COPY, named for opposite operations: their names, or
+    else their qualified names (Go's `decoder.value` / `encoder.value`), differ in one word,
+    and those words are opposites."""
     if len(members) != 2 or similarity >= NEAR_COPY:
         return False
-    one, other = (_words(member.name) for member in members)
-    if len(one) != len(other):
+    one, other = members
+    return _opposites(one.name, other.name) or (
+        one.name == other.name and _opposites(one.qualified_name, other.qualified_name)
+    )
+
+
+def _opposites(one: str, other: str) -> bool:
+    """Whether the names differ in exactly one word, and those words are opposites (also once
+    a prefix they share is set aside)."""
+    words, others = _words(one), _words(other)
+    if len(words) != len(others):
         return False
-    differing = [(a, b) for a, b in zip(one, other, strict=True) if a != b]
+    differing = [(a, b) for a, b in zip(words, others, strict=True) if a != b]
     if len(differing) != 1:
         return False
     word, opposite = differing[0]
