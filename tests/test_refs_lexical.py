@@ -7,7 +7,6 @@ import random
 from typing import Any
 
 import pytest
-import tree_sitter
 from conftest import outline_of
 
 from codeindex.extract import extract
@@ -48,6 +47,20 @@ TRICKY = (
     "    s = 'does not end\n"
     "    target(x)\n"
 )
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, function: str) -> list[int]:
+    """A list that grows by one at each call of codeindex.refs.verify's `function`, which
+    still runs."""
+    calls: list[int] = []
+    real = getattr(refs_verify, function)
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(refs_verify, function, counting)
+    return calls
 
 
 def _rows_kept(source: bytes, name: bytes) -> list[int]:
@@ -96,14 +109,7 @@ def test_a_region_of_comments_and_docstrings_only_is_not_parsed(
     )
     spec = spec_by_name("python")
     outline = outline_of(source, extract(source, spec, "d.py").symbols)
-    parsed: list[int] = []
-    real_parse = refs_verify._parse
-
-    def counting_parse(*args: Any) -> tree_sitter.Tree:
-        parsed.append(1)
-        return real_parse(*args)
-
-    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
+    parsed = _counted(monkeypatch, "_parse")
     assert list(sites(source, spec, outline, "target", digest="d")) == []
     assert parsed == []
     assert list(sites(source, spec, outline, "target", digest="")) == []
@@ -215,20 +221,8 @@ def test_a_files_simple_statements_are_parsed_together_not_their_regions(
         b"        return target.close(\n"
         b"            self.path)\n"
     )
-    region_parses: list[int] = []
-    statement_parses: list[int] = []
-    real_parse, real_statements = refs_verify._parse, refs_verify._parse_statements
-
-    def counting_parse(*args: Any) -> tree_sitter.Tree:
-        region_parses.append(1)
-        return real_parse(*args)
-
-    def counting_statements(*args: Any) -> tree_sitter.Tree:
-        statement_parses.append(1)
-        return real_statements(*args)
-
-    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
-    monkeypatch.setattr(refs_verify, "_parse_statements", counting_statements)
+    region_parses = _counted(monkeypatch, "_parse")
+    statement_parses = _counted(monkeypatch, "_parse_statements")
     spec = spec_by_name("python")
     outline = outline_of(source, extract(source, spec, "l.py").symbols)
     found = [
@@ -250,14 +244,7 @@ def test_statements_that_do_not_parse_alone_are_read_from_their_region(
     source = (
         b'def f(d):\n    x = (f"{d[")"]}"\n         + target()) or (\n        1)\n    return x\n'
     )
-    region_parses: list[int] = []
-    real_parse = refs_verify._parse
-
-    def counting_parse(*args: Any) -> tree_sitter.Tree:
-        region_parses.append(1)
-        return real_parse(*args)
-
-    monkeypatch.setattr(refs_verify, "_parse", counting_parse)
+    region_parses = _counted(monkeypatch, "_parse")
     assert _sites_both_ways(source) == [(3, "call")]
     assert len(region_parses) == 2  # the fallback, then the parse without shortcuts
 
