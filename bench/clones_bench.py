@@ -296,7 +296,13 @@ def main() -> None:
         f"# clones benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, corpus {root}"
     )
-    print(f"# peer: {jscpd_version()}")
+    peer = jscpd_version()
+    if peer.startswith("jscpd not runnable"):  # say so before minutes of work, not after
+        sys.exit(
+            f"clones_bench: {peer}; install the peer first: mkdir -p {JSCPD.parent.parent} && "
+            f"cd {JSCPD.parent.parent} && npm install jscpd@5.4.2"
+        )
+    print(f"# peer: {peer}")
 
     code_index = CodeIndex.open(root)
     code_index.refresh()
