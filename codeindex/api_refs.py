@@ -41,6 +41,7 @@ def references(
     names = reference_names(name)
     wanted_languages = resolve_languages(languages)
     every: dict[tuple[str, int, int], Reference] = {}
+    notes: list[str] = []
     try:
         for alternative in names:  # one pass each; a site two of them name is listed once
             found = refs.references(
@@ -54,10 +55,12 @@ def references(
                 0,
             )
             every.update(((r.path, r.line, r.column), r) for r in found.references)
+            notes += [found.note] if found.note else []
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     ordered = [every[key] for key in sorted(every)]
-    return ReferencesResult(name.strip(), len(ordered), ordered[offset : offset + limit])
+    note = "" if ordered else "; ".join(notes)
+    return ReferencesResult(name.strip(), len(ordered), ordered[offset : offset + limit], note)
 
 
 def reference_names(text: str) -> list[str]:

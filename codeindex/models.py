@@ -266,10 +266,16 @@ class ReferencesResult:
     name: str
     total: int
     references: list[Reference]
+    # Why a narrowed name (`Type.name`) found nothing though the bare name is used: its
+    # uses go through receivers whose type the syntax does not show. Empty otherwise.
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "total": self.total,
             "references": [reference.to_json() for reference in self.references],
         }
+        if self.note:
+            data["note"] = self.note
+        return data

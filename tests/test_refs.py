@@ -366,8 +366,41 @@ def test_find_references_over_mcp_mirrors_the_library(tmp_path: Path) -> None:
             (2, "import"),
             (5, "decorator"),
         ]
+        # A narrowed name with no use says where the bare name's uses went.
+        narrowed = session.ok("find_references", {"name": "request.consume"})
+        assert narrowed["total"] == 0 and "`refs consume`" in narrowed["note"]
     finally:
         session.close()
+
+
+GO_COMMAND = {
+    "cmd/command.go": (
+        "package cmd\n\ntype Command struct{ name string }\n\n"
+        "func (c *Command) Execute() error { return nil }\n"
+    ),
+    "main.go": (
+        'package main\n\nimport "example/cmd"\n\n'
+        "func main() {\n\troot := &cmd.Command{}\n\troot.Execute()\n}\n"
+    ),
+}
+
+
+def test_a_narrowed_name_with_no_use_says_the_bare_name_is_used(project) -> None:
+    # Go receivers are variables: `root.Execute()` does not show it is a Command.
+    root = project(GO_COMMAND)
+    done = run_cli("refs", "Command.Execute", "--json", cwd=root)
+    data = json.loads(done.stdout)
+    assert (data["total"], data["references"]) == (0, [])
+    assert data["note"] == (
+        "no use of 'Execute' shows it is reached through 'Command'; the files that name "
+        "'Command' hold 1 use of 'Execute' through receivers whose type the syntax does not "
+        "show: `refs Execute` lists every use"
+    )
+    text = run_cli("refs", "Command.Execute", cwd=root)
+    assert text.returncode == 0 and text.stdout == "" and "`refs Execute`" in text.stderr
+    # Nothing to say when the bare name has no use either, or when the narrowed name has.
+    assert "note" not in json.loads(run_cli("refs", "Command.Stop", "--json", cwd=root).stdout)
+    assert "note" not in json.loads(run_cli("refs", "cmd.Command", "--json", cwd=root).stdout)
 
 
 def _cached_names(root: Path) -> list[str]:

@@ -59,7 +59,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
     if result.total > len(result.references):
         print(f"({result.total - len(result.references)} more; raise --limit)", file=sys.stderr)
     elif not result.total:
-        print(f"no references to {args.name!r} found", file=sys.stderr)
+        print(result.note or f"no references to {args.name!r} found", file=sys.stderr)
     return EXIT_OK
 
 

@@ -200,7 +200,31 @@ def references(
         matches = path_matcher(globs)
         candidates = [item for item in candidates if matches(item[0].path)]
     found = list(find_references(store, root, name, candidates, kinds))
-    return ReferencesResult(name=name, total=len(found), references=found[offset : offset + limit])
+    note = "" if found else _unnarrowed_note(store, root, name, candidates, kinds)
+    page = found[offset : offset + limit]
+    return ReferencesResult(name=name, total=len(found), references=page, note=note)
+
+
+def _unnarrowed_note(
+    store: Store, root: Path, name: str, candidates: list[Candidate], kinds: Iterable[str]
+) -> str:
+    """For `Type.name` with no use: how many uses of the bare name the files that name the
+    type hold (their uses are cached by the query just made), all through receivers whose
+    type the syntax does not show (`cmd.Execute()`)."""
+    qualifier, bare = split_name(name)
+    if not qualifier:
+        return ""
+    naming = {record.path for record, _ in store.files_using(qualifier)}
+    near = [item for item in candidates if item[0].path in naming]
+    count = sum(1 for _ in find_references(store, root, bare, near, kinds))
+    if not count:
+        return ""
+    uses = f"{count} use{'' if count == 1 else 's'}"
+    return (
+        f"no use of {bare!r} shows it is reached through {qualifier!r}; the files that name "
+        f"{qualifier!r} hold {uses} of {bare!r} through receivers whose type the syntax does "
+        f"not show: `refs {bare}` lists every use"
+    )
 
 
 def reference_name(symbol: Symbol) -> str:
