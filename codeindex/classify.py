@@ -32,9 +32,12 @@ _TEST_DIRS = frozenset({"test", "tests", "Test", "Tests", "__tests__", "spec", "
 # A directory named like a .NET test project: `Foo.Tests`, `UnitTests`, `Foo.Test`.
 _TEST_DIR_NAME = re.compile(r"(?:\.|^|[a-z])Tests?$")
 
+# TypeScript declaration files (`.d.ts`, `.d.mts`, `.d.cts`) are mostly what `tsc
+# --declaration` emits beside a package's sources: `@trpc/server` ships each interface in
+# `src/` and again in two `dist/*.d.*ts` bundles, which ranked first.
 _GENERATED_FILE = re.compile(
     r"(?:_pb2(?:_grpc)?\.pyi?|\.pb\.go|\.pb\.gw\.go|_grpc\.pb\.go|\.g\.cs|\.g\.i\.cs"
-    r"|\.[Dd]esigner\.cs|[._]generated\.\w+|\.gen\.go|^zz_generated.*\.go)$"
+    r"|\.[Dd]esigner\.cs|[._]generated\.\w+|\.gen\.go|^zz_generated.*\.go|\.d\.[cm]?ts)$"
 )
 _TEST_FILE = re.compile(
     r"^(?:test_.+\.py|.+_test\.py|tests?\.py|conftest\.py"

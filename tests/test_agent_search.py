@@ -172,10 +172,28 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
         ("proto/user_pb2.py", "generated"),
         ("api/user.pb.go", "generated"),
         ("Forms/Main.Designer.cs", "generated"),
+        ("dist/index.d.ts", "generated"),
+        ("dist/core-CzDUc5m2.d.mts", "generated"),
+        ("src/router.ts", "library"),
+        ("src/d.ts", "library"),
     ],
 )
 def test_classify_paths(path: str, expected: str) -> None:
     assert classify(path) == expected
+
+
+def test_a_packages_sources_rank_before_its_emitted_declarations(indexed) -> None:
+    # @trpc/server's layout: the interface in src/, again in the dist/ declaration bundles.
+    interface = "export interface Router<TRoot> {\n  root: TRoot;\n}\n"
+    code_index: CodeIndex = indexed(
+        {
+            "dist/core-CzDUc5m2.d.mts": interface,
+            "dist/core-Db2TnFh8.d.cts": interface,
+            "src/router.ts": interface,
+        }
+    )
+    hits = code_index.search("Router", languages=["ts"]).hits
+    assert [hit.symbol.path for hit in hits][:1] == ["src/router.ts"]
 
 
 def test_an_undefined_name_says_where_it_appears_and_what_its_words_name(indexed) -> None:
