@@ -1,5 +1,6 @@
 """What a source file is for, from its path alone: library code, or tests, fixtures, vendored
-or generated code. Search ranks the latter after library code and can leave tests out.
+or generated code, or examples. Search ranks the latter after library code and can leave
+tests out.
 
     classify("django/contrib/auth/tests/test_views.py")  -> "test"
     classify("Assets/UniTask/Runtime/Linq/CombineLatest.cs")  -> "library"
@@ -15,8 +16,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-PathClass = Literal["library", "test", "fixture", "vendored", "generated"]
-CLASSES: tuple[PathClass, ...] = ("library", "test", "fixture", "vendored", "generated")
+PathClass = Literal["library", "test", "fixture", "vendored", "generated", "example"]
+CLASSES: tuple[PathClass, ...] = ("library", "test", "fixture", "vendored", "generated", "example")
 # What `--tests exclude` leaves out (and `--tests only` keeps).
 TEST_CLASSES: frozenset[PathClass] = frozenset({"test", "fixture"})
 
@@ -28,6 +29,10 @@ _GENERATED_DIRS = frozenset({"generated", "__generated__"})
 _FIXTURE_DIRS = frozenset(
     {"fixtures", "fixture", "__fixtures__", "testdata", "test_data", "__mocks__", "__snapshots__"}
 )
+# Example and tutorial programs (Cargo's `examples/`, FastAPI's `docs_src/`: 1,000 tutorial
+# files, whose `User` models filled the first page of `user`). Not `doc`/`docs`: Go's
+# `go/doc` is a library package.
+_EXAMPLE_DIRS = frozenset({"examples", "example", "samples", "sample", "docs_src"})
 _TEST_DIRS = frozenset({"test", "tests", "Test", "Tests", "__tests__", "spec", "specs", "e2e"})
 # A directory named like a .NET test project: `Foo.Tests`, `UnitTests`, `Foo.Test`.
 _TEST_DIR_NAME = re.compile(r"(?:\.|^|[a-z])Tests?$")
@@ -62,6 +67,8 @@ def classify(path: str) -> PathClass:
         return "test"
     if any(part in _TEST_DIRS or _TEST_DIR_NAME.search(part) for part in directories):
         return "test"
+    if any(part in _EXAMPLE_DIRS for part in directories):
+        return "example"
     return "library"
 
 

@@ -176,6 +176,10 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
         ("dist/core-CzDUc5m2.d.mts", "generated"),
         ("src/router.ts", "library"),
         ("src/d.ts", "library"),
+        ("clap/examples/find.rs", "example"),
+        ("docs_src/body_multiple_params/tutorial002.py", "example"),
+        ("examples/tests/test_demo.py", "test"),
+        ("go/doc/reader.go", "library"),
     ],
 )
 def test_classify_paths(path: str, expected: str) -> None:
@@ -216,3 +220,13 @@ def test_an_undefined_name_says_where_it_appears_and_what_its_words_name(indexed
     # only the languages asked for; a word shared with one name is not a name made of its words
     note = code_index.search("ACCOUNT_RATE_LIMITS", languages=["ts"]).note
     assert "appears in" not in note and "made of its words" not in note
+
+
+def test_library_code_ranks_before_example_programs(indexed) -> None:
+    # FastAPI's layout: a thousand tutorial files under docs_src/, each with its own `User`.
+    tutorial = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    name: str\n"
+    files = {f"docs_src/tutorial{i:03}.py": tutorial for i in range(12)}
+    files["fastapi/security/users.py"] = "class UserStore:\n    pass\n"
+    code_index: CodeIndex = indexed(files)
+    hits = code_index.search("user", languages=["py"]).hits
+    assert hits[0].symbol.path == "fastapi/security/users.py"

@@ -231,7 +231,7 @@ def is_fixture_copy(members: list[Symbol]) -> bool:
     is library code, and the others include a fixture, which is test input, not code to
     merge (Go's go/printer/testdata/parser.go is a copy of the parser to print)."""
     classes = [classify.classify(member.path) for member in members]
-    return "fixture" in classes and classes.count("library") <= 1
+    return "fixture" in classes and classes.count("library") + classes.count("example") <= 1
 
 
 def declared_copy(sources: Sources, symbol: Symbol) -> bool:
