@@ -234,6 +234,12 @@ def test_show_refs_gives_the_definition_and_its_first_callers(project) -> None:
     assert match["qualified_name"] == "consume"
     assert match["refs"]["total"] == 3
     assert [r["symbol"] for r in match["refs"]["references"]] == ["allauth.views", "login", "login"]
+    text = run_cli("show", "consume", "--refs", cwd=root).stdout
+    assert "-- 3 references to consume\n" in text
+    one = run_cli("show", "rate_limit", "--refs", cwd=root).stdout
+    assert "-- 2 references to rate_limit\n" in one
+    lone = run_cli("show", "ACCOUNT_RATE_LIMITS", "--refs", cwd=root).stdout
+    assert "-- 1 reference to ACCOUNT_RATE_LIMITS\n" in lone
 
 
 CACHE_KEY = (

@@ -100,7 +100,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{symbol.path}:{symbol.start_line}-{symbol.end_line}  {symbol.qualified_name}")
         print(item.source)
         if refs is not None:
-            print(f"-- {refs.total} references to {refs.name}")
+            print(f"-- {refs.total} reference{'' if refs.total == 1 else 's'} to {refs.name}")
             for reference in refs.references:
                 print(format_reference(reference))
         print()
