@@ -495,6 +495,8 @@ def test_mirror_images_are_named_for_opposite_operations() -> None:
     assert pair("uadd", "usub") and pair("pread", "pwrite")  # a shared prefix set aside
     assert not pair("nlargest", "nsmallest")  # directions: one operation, a parameter
     assert pair("Read", "Write") and pair("encode_header", "decode_header")
+    assert pair("MutationCache.add", "MutationCache.remove")  # @tanstack/query-core
+    assert pair("StartTimer", "StopTimer")
     assert not pair("read", "write", members=3)  # a family of variants, not a pair
     assert not pair("parse", "parse2")
     assert not pair("read", "read_owned")
