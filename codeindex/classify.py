@@ -48,7 +48,7 @@ _TEST_FILE = re.compile(
     r"^(?:test_.+\.py|.+_test\.py|tests?\.py|conftest\.py"
     r"|.+_test\.go"
     r"|.+\.(?:test|spec)\.[cm]?[jt]sx?"
-    r"|.+Tests?\.cs|.+_tests?\.rs)$"
+    r"|.+Tests?\.cs|.+_tests?\.rs|tests\.rs)$"
 )
 
 
@@ -72,6 +72,21 @@ def classify(path: str) -> PathClass:
     return "library"
 
 
-def is_test(path: str) -> bool:
+# A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
+# `*.Tests` namespaces.
+_TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)\.")
+
+
+def symbol_class(path: str, qualified_name: str) -> PathClass:
+    """The class of a definition: its file's, or `test` for library code in a test scope
+    (clap's `value_parser.rs` holds `mod test { fn parse ... }`, which ranked first for
+    `parse`)."""
+    path_class = classify(path)
+    if path_class == "library" and _TEST_SCOPE.search(qualified_name):
+        return "test"
+    return path_class
+
+
+def is_test(path: str, qualified_name: str = "") -> bool:
     """True for tests and test fixtures: what `--tests exclude` leaves out."""
-    return classify(path) in TEST_CLASSES
+    return symbol_class(path, qualified_name) in TEST_CLASSES

@@ -180,6 +180,8 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
         ("docs_src/body_multiple_params/tutorial002.py", "example"),
         ("examples/tests/test_demo.py", "test"),
         ("go/doc/reader.go", "library"),
+        ("library/core/src/fmt/tests.rs", "test"),  # `#[cfg(test)] mod tests;`
+        ("src/attests.rs", "library"),
     ],
 )
 def test_classify_paths(path: str, expected: str) -> None:
@@ -230,3 +232,16 @@ def test_library_code_ranks_before_example_programs(indexed) -> None:
     code_index: CodeIndex = indexed(files)
     hits = code_index.search("user", languages=["py"]).hits
     assert hits[0].symbol.path == "fastapi/security/users.py"
+
+
+def test_rust_unit_tests_inside_a_library_file_rank_as_tests(indexed) -> None:
+    # clap's value_parser.rs: `#[cfg(test)] mod test { fn parse(...) }` ranked first.
+    source = (
+        "pub fn parse(text: &str) -> usize {\n    text.len()\n}\n\n"
+        "#[cfg(test)]\nmod test {\n    fn parse(_: &str) -> usize {\n        0\n    }\n}\n"
+    )
+    code_index: CodeIndex = indexed({"src/value_parser.rs": source})
+    hits = code_index.search("parse", languages=["rust"]).hits
+    assert [hit.symbol.qualified_name for hit in hits][:2] == ["parse", "test.parse"]
+    only = code_index.search("parse", languages=["rust"], tests="exclude").hits
+    assert "test.parse" not in [hit.symbol.qualified_name for hit in only]

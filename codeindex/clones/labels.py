@@ -35,22 +35,11 @@ HEAD_LINES = 60
 MARKER = b"code-index:"
 _SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
 
-# Rust's unit tests moved out of a library file: `mod tests;` reads `tests.rs` beside it
-# (not among codeindex.classify's conventions).
-_TEST_FILE = re.compile(r"(^|/)tests\.rs$")
-# A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
-# `*.Tests` namespaces.
-_TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)\.")
-
 
 def is_test_path(path: str, qualified_name: str = "") -> bool:
     """Test code (tests and their fixtures), by its path (codeindex.classify: case-sensitive
     conventions) or by the scope it is defined in."""
-    return (
-        classify.is_test(path)
-        or bool(_TEST_FILE.search(path))
-        or bool(_TEST_SCOPE.search(qualified_name))
-    )
+    return classify.is_test(path, qualified_name)
 
 
 def is_test(symbol: Symbol) -> bool:

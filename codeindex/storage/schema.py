@@ -15,7 +15,7 @@ from codeindex.storage import _light_imports  # noqa: F401  (before whoosh: see 
 from whoosh import fields, formats
 from whoosh.columns import NumericColumn, VarBytesColumn
 
-from codeindex.classify import CLASSES, classify
+from codeindex.classify import CLASSES, symbol_class
 from codeindex.identifiers import name_key, subwords
 from codeindex.models import FileRecord, IndexedFile, Symbol
 from codeindex.storage.codec import file_to_stored, record_bytes, symbol_to_stored
@@ -66,7 +66,7 @@ def symbol_document(
     symbol: Symbol, fingerprints: tuple[str, ...] = (), clone: str = ""
 ) -> Document:
     facets = [f"k:{symbol.kind}", f"l:{symbol.language}"]
-    path_class = classify(symbol.path)
+    path_class = symbol_class(symbol.path, symbol.qualified_name)
     if path_class != "library":
         facets.append(f"c:{path_class}")
     terms = {
