@@ -73,6 +73,19 @@ ESCAPED_BACKTICKS = GrammarGap(
 )
 TYPESCRIPT = (VARIANCE, CALL_SIGNATURE_LINES, ESCAPED_BACKTICKS)
 TSX = (VARIANCE, ESCAPED_BACKTICKS)
+# A preprocessor directive inside a type's base list (UniRx's AsyncSubject:
+# `class AsyncSubject<T> : ISubject<T>, IDisposable` then `#if (NET_4_6 || ...)`,
+# `, INotifyCompletion`, `#endif`, `{`): tree-sitter-c-sharp takes directives between
+# declarations and statements only, and the class's members became top-level functions.
+# Blanked, every directive of the file: the code of each branch stays. No hint: only a file
+# that failed to parse is rewritten, and a rewrite that parses worse (branches that only make
+# sense apart) is not kept.
+CSHARP_DIRECTIVES = GrammarGap(
+    rb"(?m)^[ \t]*(#[ \t]*(?:if|elif|else|endif)\b[^\r\n]*)",
+    b" ",
+    "preprocessor directives inside a base list",
+)
+CSHARP = (CSHARP_DIRECTIVES,)
 
 
 @cache

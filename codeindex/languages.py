@@ -185,6 +185,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         attribute_types=("attribute_list",),
         refs_query_file="csharp.refs.scm",
         self_names=("this", "base"),
+        grammar_gaps=grammar_gaps.CSHARP,
     ),
 )
 

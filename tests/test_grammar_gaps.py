@@ -158,3 +158,45 @@ def test_escaped_backticks_in_template_literal_types() -> None:
     assert b"`C:\\\\`" in rewritten  # an escaped backslash, then the closing backtick
     assert not bridged.root_node.has_error
     assert _names(source.decode()) >= {"MissingSelfGeneric", "path", "after"}
+
+
+# UniRx 7.1.0's AsyncSubject.cs (MIT), cut down: a directive inside the base list.
+ASYNC_SUBJECT = """using System;
+#if (NET_4_6 || NET_STANDARD_2_0)
+using System.Threading;
+#endif
+
+namespace UniRx
+{
+    public sealed class AsyncSubject<T> : ISubject<T>, IDisposable
+#if (NET_4_6 || NET_STANDARD_2_0)
+        , INotifyCompletion
+#endif
+    {
+        public IDisposable Subscribe(IObserver<T> observer)
+        {
+            return Disposable.Empty;
+        }
+    }
+}
+"""
+
+
+def test_csharp_directives_inside_a_base_list_keep_members_in_their_class() -> None:
+    names = _qualified_names(ASYNC_SUBJECT, "csharp")
+    assert "UniRx.AsyncSubject.Subscribe" in names and "UniRx.Subscribe" not in names
+
+
+def test_csharp_branches_that_only_parse_apart_are_left_as_written() -> None:
+    # Blanking these directives would join two headers of one method: the file as written
+    # parses better, so it is kept (and Run stays a method of Runner).
+    source = (
+        "class Runner\n{\n#if DEBUG\n    public void Run(int a)\n#else\n"
+        "    public void Run()\n#endif\n    {\n    }\n}\n"
+    )
+    assert "Runner.Run" in _qualified_names(source, "csharp")
+
+
+def _qualified_names(source: str, language: str) -> set[str]:
+    symbols = extract(source.encode(), spec_by_name(language), "x").symbols
+    return {symbol.qualified_name for symbol in symbols}
