@@ -89,9 +89,9 @@ def key_of(group: dict) -> list[str]:
 def is_test_group(group: dict) -> bool:
     if "labels" in group:
         return "test" in group["labels"]
-    from codeindex.clones.labels import is_test_path
+    from codeindex.classify import is_test
 
-    return all(is_test_path(m["path"], m["symbol"]) for m in group["members"])
+    return all(is_test(m["path"], m["symbol"]) for m in group["members"])
 
 
 def picks(groups: list[dict]) -> list[tuple[str, dict]]:

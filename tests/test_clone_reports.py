@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from codeindex import cli
+from codeindex import classify, cli
 from codeindex.api import CodeIndex
-from codeindex.clones import labels
 from codeindex.clones.table import CloneTables
 
 # One body worth copying, in several overload signatures, a `declare` and an abstract member.
@@ -178,13 +177,13 @@ def test_rust_and_go_declarations_without_a_body_are_not_units(
     ],
 )
 def test_test_code_is_told_by_case_sensitive_path_conventions(path: str, test: bool) -> None:
-    assert labels.is_test_path(path) is test
+    assert classify.is_test(path) is test
 
 
 def test_rust_and_csharp_test_scopes() -> None:
-    assert labels.is_test_path("src/lib.rs", "tests.parses_empty")
-    assert labels.is_test_path("src/Lib.cs", "Demo.Tests.ParserTest.Parses")
-    assert not labels.is_test_path("src/Lib.cs", "Demo.Latest.Parse")
+    assert classify.is_test("src/lib.rs", "tests.parses_empty")
+    assert classify.is_test("src/Lib.cs", "Demo.Tests.ParserTest.Parses")
+    assert not classify.is_test("src/Lib.cs", "Demo.Latest.Parse")
 
 
 _SHAPES = {

@@ -25,9 +25,9 @@ def _trees(source: bytes) -> tuple[tree_sitter.Tree, tree_sitter.Tree]:
     return parser.parse(source), grammar_gaps.parse(parser.parse, source, grammar_gaps.TYPESCRIPT)
 
 
-def _names(source: str, language: str = "typescript") -> set[str]:
+def _names(source: str, language: str = "typescript", qualified: bool = False) -> set[str]:
     extraction = extract(source.encode(), spec_by_name(language), "effect.ts")
-    return {symbol.name for symbol in extraction.symbols}
+    return {s.qualified_name if qualified else s.name for s in extraction.symbols}
 
 
 def test_variance_annotations_and_bare_overload_lines_keep_every_definition() -> None:
@@ -183,7 +183,7 @@ namespace UniRx
 
 
 def test_csharp_directives_inside_a_base_list_keep_members_in_their_class() -> None:
-    names = _qualified_names(ASYNC_SUBJECT, "csharp")
+    names = _names(ASYNC_SUBJECT, "csharp", qualified=True)
     assert "UniRx.AsyncSubject.Subscribe" in names and "UniRx.Subscribe" not in names
 
 
@@ -194,9 +194,4 @@ def test_csharp_branches_that_only_parse_apart_are_left_as_written() -> None:
         "class Runner\n{\n#if DEBUG\n    public void Run(int a)\n#else\n"
         "    public void Run()\n#endif\n    {\n    }\n}\n"
     )
-    assert "Runner.Run" in _qualified_names(source, "csharp")
-
-
-def _qualified_names(source: str, language: str) -> set[str]:
-    symbols = extract(source.encode(), spec_by_name(language), "x").symbols
-    return {symbol.qualified_name for symbol in symbols}
+    assert "Runner.Run" in _names(source, "csharp", qualified=True)

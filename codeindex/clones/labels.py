@@ -36,14 +36,10 @@ MARKER = b"code-index:"
 _SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
 
 
-def is_test_path(path: str, qualified_name: str = "") -> bool:
+def is_test(symbol: Symbol) -> bool:
     """Test code (tests and their fixtures), by its path (codeindex.classify: case-sensitive
     conventions) or by the scope it is defined in."""
-    return classify.is_test(path, qualified_name)
-
-
-def is_test(symbol: Symbol) -> bool:
-    return is_test_path(symbol.path, symbol.qualified_name)
+    return classify.is_test(symbol.path, symbol.qualified_name)
 
 
 # How a comment line starts in any of the languages; with `[` and `@`, also the attribute and
