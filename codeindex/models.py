@@ -267,15 +267,14 @@ class ReferencesResult:
     total: int
     references: list[Reference]
     # Why a narrowed name (`Type.name`) found nothing though the bare name is used: its
-    # uses go through receivers whose type the syntax does not show. Empty otherwise.
+    # uses go through receivers whose type the syntax does not show. Empty otherwise. Not
+    # part of the JSON, whose keys DESIGN.md fixes: the CLI prints it on stderr, MCP in
+    # its `note`.
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        return {
             "name": self.name,
             "total": self.total,
             "references": [reference.to_json() for reference in self.references],
         }
-        if self.note:
-            data["note"] = self.note
-        return data

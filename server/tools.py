@@ -191,7 +191,7 @@ def find_references(
         offset=offset,
         more=more,
         references=references,
-        note=service.empty_reason() or data.get("note"),
+        note=service.empty_reason() or result.note or None,
     )
 
 

@@ -53,13 +53,16 @@ def cmd_refs(args: argparse.Namespace) -> int:
     )
     if args.json:
         emit_json(result.to_json())
-        return EXIT_OK
-    for reference in result.references:
-        print(format_reference(reference))
-    if result.total > len(result.references):
-        print(f"({result.total - len(result.references)} more; raise --limit)", file=sys.stderr)
-    elif not result.total:
-        print(result.note or f"no references to {args.name!r} found", file=sys.stderr)
+    else:
+        for reference in result.references:
+            print(format_reference(reference))
+        if result.total > len(result.references):
+            more = result.total - len(result.references)
+            print(f"({more} more; raise --limit)", file=sys.stderr)
+        elif not result.total and not result.note:
+            print(f"no references to {args.name!r} found", file=sys.stderr)
+    if result.note:
+        print(result.note, file=sys.stderr)
     return EXIT_OK
 
 
