@@ -33,7 +33,13 @@ _FIXTURE_DIRS = frozenset(
 # files, whose `User` models filled the first page of `user`). Not `doc`/`docs`: Go's
 # `go/doc` is a library package.
 _EXAMPLE_DIRS = frozenset({"examples", "example", "samples", "sample", "docs_src"})
-_TEST_DIRS = frozenset({"test", "tests", "Test", "Tests", "__tests__", "spec", "specs", "e2e"})
+_TEST_DIRS = frozenset(
+    {"test", "tests", "Test", "Tests", "__tests__", "spec", "specs", "e2e",
+     # Helper packages that only tests depend on (portable-simd's `crates/test_helpers`):
+     # not Go's `testing` or `net/http/httptest`, which programs import too.
+     "test_helpers", "test-helpers", "test_utils", "test-utils", "testutil", "testutils",
+     "test_support", "test-support"}
+)  # fmt: skip
 # A directory named like a .NET test project: `Foo.Tests`, `UnitTests`, `Foo.Test`.
 _TEST_DIR_NAME = re.compile(r"(?:\.|^|[a-z])Tests?$")
 

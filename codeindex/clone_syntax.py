@@ -45,10 +45,11 @@ class Intent:
     """How a language marks code that is duplicated on purpose or on its way out (see
     clones.intent). Patterns are regular expressions, matched case-sensitively."""
 
-    # Removed from the end of each part of a qualified name: members then equal are one
-    # operation written out per flavour or element type, kept apart on purpose (UniTask's
-    # `Any` / `AnyAwait` / `AnyAwaitWithCancellation`, Go's `evacuate` / `evacuate_fast32`).
-    family_suffix: str = ""
+    # Removed from each part of a qualified name, wherever it matches (mostly at the end):
+    # members then equal are one operation written out per flavour or element type, kept
+    # apart on purpose (UniTask's `Any` / `AnyAwait` / `AnyAwaitWithCancellation`, Go's
+    # `evacuate` / `evacuate_fast32`).
+    family_flavour: str = ""
     # A line at a definition or right above it (doc comment, attribute) that deprecates it.
     deprecated_item: str = ""
     # In a function's first lines: it warns that it is deprecated when called.
@@ -147,7 +148,11 @@ TYPESCRIPT = CloneSyntax(
     member_wrapper=("class _ {\n", "\n}\n"),
     same_codes=("typescript", "tsx"),
     intent=Intent(
-        deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b", override_marker=r"\boverride\b"
+        # Sync and async twins, kept apart so that the sync path never awaits (zod's `_parse`
+        # and `_parseAsync`).
+        family_flavour=r"Async$",
+        deprecated_item=r"^\s*(?:/\*\*|\*)?\s*@deprecated\b",
+        override_marker=r"\boverride\b",
     ),
 )
 # Go's file-name build constraints (go help buildconstraint): GOOS, GOARCH or GOOS_GOARCH.
@@ -197,7 +202,7 @@ GO = CloneSyntax(
         # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes);
         # socket calls specialised per address family to spare a sockaddr allocation
         # (internal/poll's WriteTo, WriteToInet4 and WriteToInet6).
-        family_suffix=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$|Inet[46]$",
+        family_flavour=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$|Inet[46]$",
         deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )
@@ -264,8 +269,15 @@ CSHARP = CloneSyntax(
     ),
     intent=Intent(
         # Async APIs in sync / await / await-with-cancellation flavours (UniTask's LINQ:
-        # `AnyAsync`, `AnyAwaitAsync`, `AnyAwaitWithCancellationAsync`).
-        family_suffix=r"(?:AwaitWithCancellation|Await|WithCancellation)?(?:Async)?$",
+        # `AnyAsync`, `AnyAwaitAsync`, `AnyAwaitWithCancellationAsync`); the same words as
+        # whole words inside a name (UniTask's `SyncSelectorAsyncEnumerableSorter`,
+        # `AsyncSelectorWithCancellationEnumerableSorter`), and `Unsafe`, the flavour that
+        # skips a check or a capture (the builders' `AwaitOnCompleted` and
+        # `AwaitUnsafeOnCompleted`, which the compiler requires both of).
+        family_flavour=(
+            r"(?:AwaitWithCancellation|Await|WithCancellation)?(?:Async)?$"
+            r"|(?:^|(?<=[a-z0-9]))(?:Sync|Async|WithCancellation|Unsafe)(?=[A-Z])"
+        ),
         deprecated_item=r"^\s*\[(?:System\.)?Obsolete\b",
         override_marker=r"\boverride\b",
     ),

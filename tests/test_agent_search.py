@@ -182,6 +182,9 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
         ("go/doc/reader.go", "library"),
         ("library/core/src/fmt/tests.rs", "test"),  # `#[cfg(test)] mod tests;`
         ("src/attests.rs", "library"),
+        ("portable-simd/crates/test_helpers/src/lib.rs", "test"),  # a dev-dependency crate
+        ("internal/testutil/server.go", "test"),
+        ("net/http/httptest/server.go", "library"),  # programs import it too
     ],
 )
 def test_classify_paths(path: str, expected: str) -> None:

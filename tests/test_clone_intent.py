@@ -258,8 +258,33 @@ def _cs_methods(*names: str, modifier: str = "static ", log: str = "Console") ->
             },
             [[]],
         ),
+        # Flavour words inside a name: UniTask's sorters per selector kind.
+        (
+            {
+                "Linq/OrderBy.cs": "".join(
+                    CS_CLASS.format(kind="class", name=name, methods=_cs_methods("CompareKeys"))
+                    for name in (
+                        "SyncSelectorSorter",
+                        "AsyncSelectorSorter",
+                        "AsyncSelectorWithCancellationSorter",
+                    )
+                )
+            },
+            [["family"]],
+        ),
+        # The async method builder's pair the compiler requires: `Unsafe` is a flavour.
+        (
+            {
+                "Builder.cs": CS_CLASS.format(
+                    kind="struct",
+                    name="Builder",
+                    methods=_cs_methods("AwaitOnCompleted", "AwaitUnsafeOnCompleted"),
+                )
+            },
+            [["family"]],
+        ),
     ],
-    ids=["flavours", "generic-twins", "unrelated"],
+    ids=["flavours", "generic-twins", "unrelated", "flavour-words", "unsafe"],
 )
 def test_csharp_flavours_and_generic_twins_are_a_family(
     tmp_path: Path,
@@ -281,6 +306,18 @@ def {name}(text, separator=",", strict=False):
         fields.append(part.lower())
     return fields
 """
+
+
+def test_typescript_sync_and_async_twins_are_a_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # zod's `_parse` and `_parseAsync`, kept apart so that the sync path never awaits.
+    file_name, text, _, _ = DEPRECATED["ts"]
+    twins = text.replace("split_old", "_parse").replace("split_new", "_parseAsync")
+    _write(tmp_path, {file_name: twins})
+    assert _labels(tmp_path, capsys) == [["family"]]
+    _write(tmp_path, {file_name: twins.replace("_parseAsync", "_parseLoose")})
+    assert _labels(tmp_path, capsys) == [[]]
 
 
 def test_a_numbered_copy_of_a_python_function_is_not_a_family(
@@ -454,6 +491,23 @@ def test_one_method_written_alike_in_four_classes_is_implementations(
     _write(tmp_path, {"src/bufs.rs": "".join(RUST_DEBUG.format(name=n) for n in types)})
     assert _labels(tmp_path, capsys) == [["implementations"]]
     _write(tmp_path, {"src/bufs.rs": "".join(RUST_DEBUG.format(name=n) for n in types[:3])})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
+def test_most_members_of_one_name_in_four_classes_are_implementations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UniTask's enumerators: `MoveNextCore` per operator, beside a `FirstMoveNextCore` of the
+    same shape. Half the members of one name is not enough."""
+    types = ["ReadBuf", "WriteBuf", "Chunk", "Frame"]
+    other = RUST_DEBUG.format(name="Zip").replace("fn fmt(", "fn first_fmt(")
+    impls = "".join(RUST_DEBUG.format(name=n) for n in types)
+    _write(tmp_path, {"src/bufs.rs": impls + other})
+    assert _labels(tmp_path, capsys) == [["implementations"]]
+    half = "".join(RUST_DEBUG.format(name=n) for n in types[:2]) + "".join(
+        RUST_DEBUG.format(name=n).replace("fn fmt(", f"fn {n.lower()}_fmt(") for n in types[2:]
+    )
+    _write(tmp_path, {"src/bufs.rs": half})
     assert _labels(tmp_path, capsys) == [[]]
 
 

@@ -12,7 +12,7 @@ What a language writes for a family or a deprecation is data in its registry row
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -144,8 +144,8 @@ def _pairs(folders: set[str]) -> list[DirectoryPair]:
 
 
 def family_name(symbol: Symbol) -> str:
-    """The qualified name with the language's flavour suffixes taken off every part."""
-    rule = compiled(spec_by_name(symbol.language).clones.intent.family_suffix)
+    """The qualified name with the language's flavour words taken off every part."""
+    rule = compiled(spec_by_name(symbol.language).clones.intent.family_flavour)
     parts = []
     for part in symbol.qualified_name.split("."):
         base = (rule.sub("", part) if rule else part) or part
@@ -177,19 +177,25 @@ def is_family(members: list[Symbol]) -> bool:
 
 
 def are_implementations(members: list[Symbol]) -> bool:
-    """Every member is a method of one name, or every member overrides a base class's
-    method (UniTask's operators' `TryMoveNextCore` and `TrySetCurrentCore`), in
-    IMPLEMENTATIONS_MIN classes or more; or every member has one qualified name, in
-    IMPLEMENTATIONS_MIN files of one directory or more: modules that each implement one
-    interface (the standard library's codecs' `getregentry`, one module per encoding)."""
+    """Every member is a method, and either every member overrides a base class's method
+    (UniTask's operators' `TryMoveNextCore` and `TrySetCurrentCore`) or most members are
+    methods of one name (UniTask's enumerators' `MoveNextCore` callbacks, with a few
+    `FirstMoveNextCore` and `OuterSelectCore` of the same shape), in IMPLEMENTATIONS_MIN
+    classes or more; or every member has one qualified name, in IMPLEMENTATIONS_MIN files of
+    one directory or more: modules that each implement one interface (the standard
+    library's codecs' `getregentry`, one module per encoding)."""
     if _modules_of_one_interface(members):
         return True
     if any(member.kind not in ("method", "constructor") for member in members):
         return False
-    if len({member.name for member in members}) > 1 and not all(map(_overrides, members)):
-        return False
+    implementing = members
+    if not all(map(_overrides, members)):
+        name, count = Counter(member.name for member in members).most_common(1)[0]
+        if 2 * count <= len(members):
+            return False
+        implementing = [member for member in members if member.name == name]
     # By name: one class defined again in several files (per platform) is not many classes.
-    classes = {member.qualified_name.rpartition(".")[0] for member in members}
+    classes = {member.qualified_name.rpartition(".")[0] for member in implementing}
     return len(classes) >= IMPLEMENTATIONS_MIN
 
 
