@@ -53,6 +53,9 @@ class LanguageSpec:
     definition_keywords: tuple[str, ...] = ()
     # File stems that stand for their directory in module names (`pkg/__init__.py` is `pkg`).
     package_index_stems: tuple[str, ...] = ()
+    # What a declaration file writes before the extension, not part of its module name
+    # (TypeScript's `index.d.ts` declares the module `index`).
+    declaration_infix: str = ""
     # The reference query (codeindex.refs): use sites captured as @reference.<kind>.
     refs_query_file: str = ""
     # Receivers that mean "this object" (`self.parse` inside `Loader` is `Loader.parse`).
@@ -88,6 +91,7 @@ _TYPESCRIPT = LanguageSpec(
     attribute_types=("decorator",),
     expression_body_types=("arrow_function",),
     package_index_stems=("index",),
+    declaration_infix=".d",
     refs_query_file="typescript.refs.scm",
     self_names=("this",),
     grammar_gaps=grammar_gaps.TYPESCRIPT,

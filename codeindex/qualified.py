@@ -13,9 +13,12 @@ _DOTTED = re.compile(r"[\w$]+(?:(?:\.|::)[\w$]+)+")
 
 
 def module_name(path: str, spec: LanguageSpec) -> str:
-    """A file's module name: its path without the extension, `/` read as `.`; a package's
-    index file (`__init__.py`, `mod.rs`, `index.ts`) names its directory."""
+    """A file's module name: its path without the extension (and a declaration file's
+    `.d`), `/` read as `.`; a package's index file (`__init__.py`, `mod.rs`, `index.ts`,
+    `index.d.ts`) names its directory."""
     stem = path.rsplit(".", 1)[0] if "." in path.rpartition("/")[2] else path
+    if spec.declaration_infix and stem.endswith(spec.declaration_infix):
+        stem = stem.removesuffix(spec.declaration_infix)
     parts = [part for part in stem.split("/") if part]
     if len(parts) > 1 and parts[-1] in spec.package_index_stems:
         parts.pop()

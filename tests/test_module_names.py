@@ -30,6 +30,10 @@ def test_module_names_follow_the_path_and_package_index_files() -> None:
     assert module_name("__init__.py", python) == "__init__"
     assert module_name("src/shapes/mod.rs", spec_by_name("rust")) == "src.shapes"
     assert module_name("web/api/index.ts", spec_by_name("typescript")) == "web.api"
+    # Declaration files name the module they declare (hono's dist/types/).
+    assert module_name("types/cors/index.d.ts", spec_by_name("typescript")) == "types.cors"
+    assert module_name("types/context.d.mts", spec_by_name("typescript")) == "types.context"
+    assert module_name("web/data.ts", spec_by_name("typescript")) == "web.data"
     assert module_name("cmd/main.go", spec_by_name("go")) == "cmd.main"
 
 
