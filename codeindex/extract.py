@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 SIGNATURE_MAX = 200
+# The most of a definition's head read for its signature, comments included.
+SIGNATURE_WINDOW_MAX = 64 * SIGNATURE_MAX
 # A function nested directly in one of these is a method.
 TYPE_SCOPES = frozenset({"class", "struct", "interface", "trait", "record", "enum", "scope"})
 _WHITESPACE = re.compile(r"\s+")
@@ -352,10 +354,16 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
             break
     if start < 0:
         start = node.start_byte
-    cut = end > start + 4 * SIGNATURE_MAX
-    end = min(end, start + 4 * SIGNATURE_MAX)
-    raw = _without_comments(node, spec, source, start, end).decode("utf-8", errors="replace")
-    text = _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()
+    # Read a window of the signature, wider while its comments leave too little: Effect's
+    # overloaded consts open with a page of doc per overload (`const retry: { /** ... */`),
+    # which a 4 * SIGNATURE_MAX window held alone, leaving `const retry…`.
+    window = 4 * SIGNATURE_MAX
+    while True:
+        cut = end > start + window
+        text = _squeezed(_without_comments(node, spec, source, start, min(end, start + window)))
+        if not cut or len(text) > SIGNATURE_MAX or window >= SIGNATURE_WINDOW_MAX:
+            break
+        window *= 4
     if "( " in text or "[ " in text or " )" in text or " ]" in text:
         # A parameter list spread over lines reads `(self, a)`, not `( self, a )`.
         text = _OPENING_SPACE.sub(r"\1", _CLOSING_SPACE.sub(r"\1", text))
@@ -364,3 +372,8 @@ def _signature(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> str
     if len(text) > SIGNATURE_MAX or cut:  # cut, then shorter without its comments: still cut
         text = text[: SIGNATURE_MAX - 1] + "…"
     return text
+
+
+def _squeezed(raw_bytes: bytes) -> str:
+    raw = raw_bytes.decode("utf-8", errors="replace")
+    return _WHITESPACE.sub(" ", raw).strip() if _NEEDS_SQUEEZE.search(raw) else raw.strip()

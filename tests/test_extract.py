@@ -422,11 +422,21 @@ def test_signatures_leave_out_comments_nested_in_them() -> None:
     assert symbol.signature == "def connect(host, port=80)"
 
 
-def test_a_comment_the_signature_cut_goes_too() -> None:
-    long_doc = "  /**\n" + "   * Explains the overload at length.\n" * 60 + "   */\n"
-    typescript = (
-        "export const run: {\n"
-        "  (a: number): number\n" + long_doc + "  (a: string): string\n} = impl\n"
-    ).encode()
-    (symbol,) = extract(typescript, spec_by_name("typescript"), "run.ts").symbols
-    assert symbol.signature == "const run: { (a: number): number…"
+def _overloaded_const(doc_lines: int, doc_first: bool = False) -> str:
+    long_doc = "  /**\n" + "   * Explains the overload at length.\n" * doc_lines + "   */\n"
+    overloads = ["  (a: number): number\n", long_doc, "  (a: string): string\n"]
+    if doc_first:
+        overloads.insert(0, long_doc)
+    typescript = "export const run: {\n" + "".join(overloads) + "} = impl\n"
+    (symbol,) = extract(typescript.encode(), spec_by_name("typescript"), "run.ts").symbols
+    return symbol.signature
+
+
+def test_a_signature_reads_past_long_docs_up_to_a_limit() -> None:
+    # Effect's `retry` opens with a page of doc before its first overload: the signature was
+    # `const retry…`.
+    whole = "const run: { (a: number): number (a: string): string } = impl"
+    assert _overloaded_const(60, doc_first=True) == whole
+    assert _overloaded_const(60) == whole
+    # Past SIGNATURE_WINDOW_MAX the rest is cut, the comment the cut splits too.
+    assert _overloaded_const(400) == "const run: { (a: number): number…"
