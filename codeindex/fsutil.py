@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from dataclasses import dataclass
@@ -119,8 +118,9 @@ def is_temporary_of(name: str, target_name: str) -> bool:
 def atomic_write(target: Path, data: bytes | bytearray) -> None:
     """Replace `target` with `data` in one step; raises OSError and leaves no temporary file
     when it cannot (read-only or full disk)."""
-    # Named so that is_temporary_of recognises it.
-    temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    # Named so that is_temporary_of recognises it. os.urandom is what secrets.token_hex
+    # reads; the secrets module would load hmac and OpenSSL before every command.
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     try:
         with open(temporary, "xb") as handle:
             handle.write(data)

@@ -19,7 +19,6 @@ joining all its patterns, so those paths cost one `re.match` instead of one per 
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -40,7 +39,6 @@ ALWAYS_SKIPPED_DIRS = frozenset(
 )
 COMPILED_LIMIT = 4096  # ignore files kept compiled in one process
 RACY_NS = 2_000_000_000  # a file younger than this may change without its mtime moving
-log = logging.getLogger("codeindex")
 _GROUP_NAME = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 
 
@@ -139,7 +137,9 @@ def _spec(lines: list[str], source: str) -> pathspec.GitIgnoreSpec:
         except Exception:
             if (source, number) not in _WARNED:
                 _WARNED.add((source, number))
-                log.warning(
+                import logging  # here: only a bad line needs it, and every command walks the tree
+
+                logging.getLogger("codeindex").warning(
                     "code-index: %s line %d (%r) is not a valid pattern; ignored",
                     source,
                     number,
@@ -158,10 +158,12 @@ class IgnoreRules:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        exclude = load_rules(os.path.join(root, GIT_EXCLUDE), "")
-        self._root_rules = [] if exclude is None else [exclude]
+        self._root_rules: list[Rules] | None = None  # read on first use: see codeindex.walker
 
     def initial(self) -> list[Rules]:
+        if self._root_rules is None:
+            exclude = load_rules(os.path.join(self.root, GIT_EXCLUDE), "")
+            self._root_rules = [] if exclude is None else [exclude]
         return list(self._root_rules)
 
     def rules_for(

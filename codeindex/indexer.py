@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import multiprocessing
-import multiprocessing.queues
 import os
 import queue
 import sys
@@ -21,15 +19,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeindex import storage
-from codeindex.file_reading import read_files
 from codeindex.fsutil import atomic_write
 from codeindex.models import FileRecord, UpdateReport
 from codeindex.storage.index_dir import STATE_FILE, read_state
 from codeindex.walk_cache import CACHE_FILE as WALK_CACHE
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE, Candidate, WalkResult, walk
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    import multiprocessing.process
+    import multiprocessing.queues
 
 PARALLEL_MIN_FILES = 48
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
@@ -155,6 +157,10 @@ class Indexer:
     def _apply(
         self, writer: storage.IndexWriter, plan: Plan, progress: Progress | None, merge: bool
     ) -> UpdateReport:
+        # Imported here: a command's freshness check that finds nothing stale (the common
+        # case) reads no file, and should not load the parsers and fingerprints to say so.
+        from codeindex.file_reading import read_files
+
         removed_paths = set(plan.to_remove)
         for path in removed_paths:
             writer.remove_file(path)
@@ -234,6 +240,8 @@ def _worker(root: str, directory: str, limit: int, shard: list[Candidate], messa
     # A short-lived process whose objects form no cycles: the cyclic collector would only
     # rescan the growing posting lists, again and again.
     gc.disable()
+    from codeindex.file_reading import read_files  # loaded before the fork: see the caller
+
     try:
         _die_with_parent()
         index_store = storage.Store.open(Path(root), create=False, directory=Path(directory))
@@ -259,6 +267,7 @@ def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+    import multiprocessing  # a worker of a build: see _build_segments_in_workers
     import signal
 
     parent = multiprocessing.parent_process()
@@ -279,9 +288,14 @@ def _build_segments_in_workers(
     workers: int,
     progress: Progress | None,
 ) -> tuple[list[storage.BuiltSegment], int, int]:  # segments, symbols, skipped
+    # Imported here: only a build of many files needs processes, and a command's freshness
+    # check (which usually finds nothing stale) would pay for the import before every answer.
+    import multiprocessing
+
     # Every worker fingerprints (numpy, compiled expressions, lookup tables): forked after
     # these imports, they share them instead of each paying for them.
     import codeindex.clones.batch  # noqa: F401
+    import codeindex.file_reading  # noqa: F401
 
     context: multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
     if "fork" in multiprocessing.get_all_start_methods():

@@ -13,7 +13,7 @@ import os
 import stat
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +52,38 @@ class WalkResult:
     ignore_files: list[str] = field(default_factory=list)
 
 
-_Start = tuple[Path, str, list[Rules], frozenset[str] | None]
+class _Deferred:
+    """The rules in force in a directory, worked out when first asked for. A directory whose
+    cached listing is replayed applies no rules (they were applied when it was listed); only
+    one below it that must be listed again does. So a walk whose listings all come from the
+    cache reads and compiles no ignore file, and never imports pathspec."""
+
+    __slots__ = ("_make", "_rules")
+
+    def __init__(self, make: Callable[[], list[Rules]]) -> None:
+        self._make = make
+        self._rules: list[Rules] | None = None
+
+    def get(self) -> list[Rules]:
+        if self._rules is None:
+            self._rules = self._make()
+        return self._rules
+
+
+_Rules = list[Rules] | _Deferred  # a directory's rules, perhaps not yet worked out
+
+
+def _resolved(rules: _Rules) -> list[Rules]:
+    return rules.get() if isinstance(rules, _Deferred) else rules
+
+
+_Start = tuple[Path, str, _Rules, frozenset[str] | None]
 
 
 def _walk_starts(root: Path, engine: IgnoreRules, only: Iterable[str] | None) -> list[_Start]:
-    top = engine.rules_for(root, "", engine.initial())
     scope = None if only is None else set(only)
     if scope is None or "" in scope:
-        return [(root, "", top, None)]
+        return [(root, "", _Deferred(lambda: engine.rules_for(root, "", engine.initial())), None)]
     names_by_parent: dict[str, set[str]] = {}
     for path in scope:
         if any(ancestor in scope for ancestor in _ancestors(path)):
@@ -100,7 +124,7 @@ def walk(
 # A directory to visit: its path, its root-relative path, the rules in force, the entry names
 # to visit (None: all), whether the rules already hold the directory's own ignore files, and
 # whether its cached listing may be used (not when an ignore file above it appeared or went).
-_Pending = tuple[str, str, list[Rules], frozenset[str] | None, bool, bool]
+_Pending = tuple[str, str, _Rules, frozenset[str] | None, bool, bool]
 
 
 @dataclass(slots=True)
@@ -147,7 +171,7 @@ class _Walk:
         self,
         directory: str,
         relative_dir: str,
-        rules: list[Rules],
+        rules: _Rules,
         names: frozenset[str] | None,
         complete: bool,
         replay: bool,
@@ -173,7 +197,7 @@ class _Walk:
                 cache.store(relative_dir, None, listed_at)
             return
         present = tuple(e.name for e in listed if e.name in IGNORE_FILES)
-        rules = self._own_rules(directory, relative_dir, rules, present, complete)
+        own = _resolved(self._own_rules(directory, relative_dir, rules, present, complete))
         if cache is not None:
             before = cache.listings.get(relative_dir)
             # Rules that appeared, went or are new to the cache: what lies below was
@@ -181,7 +205,7 @@ class _Walk:
             replay = replay and (
                 not present if before is None else before.ignore_present == present
             )
-        kept = self._entries(listed, relative_dir, rules, names, replay)
+        kept = self._entries(listed, relative_dir, own, names, replay)
         if cache is not None:
             listing = walk_cache.Listing(
                 mtime_ns,
@@ -197,24 +221,28 @@ class _Walk:
         self,
         directory: str,
         relative_dir: str,
-        rules: list[Rules],
+        rules: _Rules,
         present: tuple[str, ...],
         complete: bool,
-    ) -> list[Rules]:
+    ) -> _Rules:
         """The rules in force in a directory, given its ignore files (`complete`: already
-        applied). The cache notes each ignore file: a change to one drops the cache."""
+        applied), worked out when first asked for. The cache notes each ignore file now: a
+        change to one drops the cache."""
         if self.cache is not None:
             for name in present:
                 self.cache.note_ignore_file(os.path.join(directory, name))
         if complete or not present:
             return rules
-        return self.engine.rules_for(directory, relative_dir, rules, present)
+        engine = self.engine
+        return _Deferred(
+            lambda: engine.rules_for(directory, relative_dir, _resolved(rules), present)
+        )
 
     def _replay(
         self,
         directory: str,
         relative_dir: str,
-        rules: list[Rules],
+        rules: _Rules,
         complete: bool,
         listing: walk_cache.Listing,
     ) -> None:

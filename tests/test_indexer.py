@@ -179,7 +179,7 @@ def test_foreign_index_directory_is_refused(project) -> None:
 def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monkeypatch) -> None:
     import signal
 
-    from codeindex import indexer
+    from codeindex import file_reading
 
     files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(60)}
     root = project(files)
@@ -187,7 +187,7 @@ def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monke
     def crash(root_arg, candidates, limit):  # runs in the forked worker
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(indexer, "read_files", crash)
+    monkeypatch.setattr(file_reading, "read_files", crash)  # the worker imports it
     index_store = storage.Store.open(root)
     with pytest.raises(RuntimeError, match="died without reporting"):
         Indexer(root, index_store, workers=2).refresh()

@@ -77,6 +77,34 @@ def test_unchanged_directories_are_not_listed_again(tmp_path: Path, monkeypatch)
     assert "lib/new.py" in result.files
 
 
+def test_ignore_files_are_read_only_for_directories_listed_again(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from codeindex import ignore
+
+    root, cache = tmp_path / "project", tmp_path / "walk-cache"
+    write_files(root, TREE)
+    age(root, PAST)
+    same(root, cache)
+    read: list[str] = []
+    real = ignore.load_rules
+
+    def load_rules(path: str, base: str) -> ignore.Rules | None:
+        read.append(os.path.relpath(path, root))
+        return real(path, base)
+
+    monkeypatch.setattr(ignore, "load_rules", load_rules)
+    walk(root, cache_file=cache)
+    assert read == []  # every listing replayed: no rule was needed
+    # src/keep is listed again: the rules in force there (the root's, .git/info/exclude,
+    # its own) are worked out, and they still decide (`!*.gen.py` re-includes).
+    write_files(root, {"src/keep/new.gen.py": "n = 1\n", "src/keep/old.gen.py": "o = 1\n"})
+    result = same(root, cache)
+    assert {"src/keep/new.gen.py", "src/keep/old.gen.py"} <= set(result.files)
+    assert "src/b.gen.py" not in result.files
+    assert ".gitignore" in read and "src/keep/.gitignore" in read
+
+
 def test_young_directories_are_not_trusted(tmp_path: Path) -> None:
     root, cache = tmp_path / "project", tmp_path / "walk-cache"
     write_files(root, TREE)  # just made: within the racy window

@@ -18,7 +18,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import secrets
 import shutil
 import stat
 import time
@@ -95,7 +94,7 @@ def new_side_directory(root: Path, marker: str) -> Path:
     """An empty directory beside the index, marked as ours before anything goes in it."""
     from codeindex.fsutil import atomic_write
 
-    side = root / f"{SIDE_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    side = root / f"{SIDE_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
     side.mkdir()
     try:
         atomic_write(side / MARKER_FILE, (marker + "\n").encode("utf-8"))
@@ -127,7 +126,7 @@ def install(side: Path, directory: Path, replace: bool) -> Path | None:
         return side
     # No atomic exchange on this system or file system: two renames, a short window
     # without an index (a kill there leaves the new one beside it, found by the next open).
-    old = directory.with_name(f"{SIDE_PREFIX}{os.getpid()}-{secrets.token_hex(4)}")
+    old = directory.with_name(f"{SIDE_PREFIX}{os.getpid()}-{os.urandom(4).hex()}")
     os.rename(directory, old)
     os.rename(side, directory)
     return old
