@@ -8,17 +8,30 @@ here, with the standard library alone imported; every other command goes to the 
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
+
+from codeindex.gc_pause import cyclic_gc_paused
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["mcp"]:
         return serve_mcp(args[1:])
-    from codeindex.cli import main as cli
-
-    return cli(args)
+    # The imports make many objects and almost no garbage: the cyclic collector, set off by
+    # the allocations, would only go through them again and again. The command then runs
+    # with or without it as codeindex.cli.entry decides.
+    with cyclic_gc_paused():
+        from codeindex.cli import main as cli
+    code = cli(args)
+    if argv is None:
+        # The process ends with the command. The interpreter's last collection at exit would
+        # go through every object still alive (modules, the index's readers, the results) to
+        # find almost no garbage; frozen, they are left to the teardown. Atexit handlers
+        # still run, and every file the CLI writes is closed before the command returns.
+        gc.freeze()
+    return code
 
 
 def serve_mcp(argv: list[str]) -> int:
