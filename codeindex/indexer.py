@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 PARALLEL_MIN_FILES = 48
 # Skips that may clear up without the file changing (permissions fixed, file back in place).
 RETRIED_SKIPS = ("unreadable", "vanished")
+# In the state file: the commit (storage.Store.generation) and the whole-tree walk
+# (WalkResult.digest) of the last refresh that found nothing to do.
+FRESH = "fresh"
 Progress = Callable[[int], None]
 
 
@@ -127,9 +130,17 @@ class Indexer:
         # With paths, walk and compare only those: the watcher's batches stay cheap however
         # big the tree is (plan_refresh applies the same scope to both sides).
         walked = walk(self.root, self.max_file_size, only=scope, cache_file=self._walk_cache)
+        fresh = None if scope is not None else [list(self.store.generation()), walked.digest()]
+        if fresh is not None and read_state(self.store.directory).get(FRESH) == fresh:
+            # The walk a previous refresh planned nothing for, on the same commit: planning
+            # again would find nothing too, and reading every file record costs most of it.
+            self._write_state(walked, touched=False, fresh=fresh)
+            return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
         plan = plan_refresh(walked, self.store.file_records(under=scope), scope)
         if not plan.to_read and not plan.to_remove:
-            self._write_state(walked, touched=False, partial=scope is not None)
+            if fresh is not None and fresh[0] != list(self.store.generation()):
+                fresh = None  # a commit came in while the records were read: they may be its
+            self._write_state(walked, touched=False, partial=scope is not None, fresh=fresh)
             return UpdateReport(0, 0, 0, 0, time.perf_counter() - started)
         writer = self.store.writer(lock_timeout)
         try:
@@ -206,9 +217,14 @@ class Indexer:
             len(plan.to_read) - unchanged_content, len(removed_paths), symbols, skipped, 0.0
         )
 
-    def _write_state(self, walked: WalkResult, touched: bool, partial: bool = False) -> None:
+    def _write_state(
+        self, walked: WalkResult, touched: bool, partial: bool = False, fresh: Any = None
+    ) -> None:
+        """`fresh`: the commit and the walk's digest when this walk planned nothing on it."""
         path = self.store.directory / STATE_FILE
         previous = read_state(self.store.directory)
+        if partial and not touched:
+            fresh = previous.get(FRESH)  # the commit it names, if any, has not moved
         state = {
             "last_update": time.time() if touched else previous.get("last_update", time.time()),
             "last_check": time.time(),
@@ -216,6 +232,8 @@ class Indexer:
             "walk_skipped": previous.get("walk_skipped", {}) if partial else dict(walked.skipped),
             "max_file_size": self.max_file_size,  # the next command keeps to it
         }
+        if fresh is not None:
+            state[FRESH] = fresh
         # Status is informative; a read-only index directory must not fail a search.
         with contextlib.suppress(OSError):
             atomic_write(path, json.dumps(state).encode("utf-8"))

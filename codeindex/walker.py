@@ -8,6 +8,8 @@ shares. Symlinks are followed only while they stay inside the root, each directo
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import operator
 import os
 import stat
@@ -50,6 +52,12 @@ class WalkResult:
     skipped: Counter[str] = field(default_factory=Counter)
     # Files we do not index but whose ignore status matters (e.g. for the watcher).
     ignore_files: list[str] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """What a refresh compares with the index (each file's path, size, mtime and skip),
+        hashed: two walks that agree on it plan the same refresh (codeindex.indexer)."""
+        files = [(c.path, c.size, c.mtime_ns, c.skip) for c in self.files.values()]
+        return hashlib.blake2b(marshal.dumps(files, 2), digest_size=16).hexdigest()
 
 
 class _Deferred:

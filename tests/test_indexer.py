@@ -197,3 +197,39 @@ def test_a_worker_killed_outright_fails_the_build_without_hanging(project, monke
     code_index = CodeIndex.open(root)
     code_index.refresh()
     assert len(list(code_index.export_symbols())) == 60
+
+
+def _counting_record_reads(code_index: CodeIndex, monkeypatch) -> list[object]:  # type: ignore[no-untyped-def]
+    reads: list[object] = []
+    store = code_index._store
+    real = store.file_records
+
+    def file_records(under=None):  # type: ignore[no-untyped-def]
+        reads.append(under)
+        return real(under)
+
+    monkeypatch.setattr(store, "file_records", file_records)
+    return reads
+
+
+def test_a_walk_a_refresh_found_nothing_in_is_not_compared_again(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code_index = indexed({"a.py": "def alpha(): pass\n", "pkg/b.py": "def beta(): pass\n"})
+    assert not code_index.refresh().changed  # finds nothing: notes the walk and the commit
+    reads = _counting_record_reads(code_index, monkeypatch)
+    assert not code_index.refresh().changed
+    assert reads == []  # the same walk on the same commit: no record read
+    (code_index.root / "pkg/b.py").write_text("def beta2(): pass\n")
+    bump_mtime(code_index.root / "pkg/b.py")
+    assert code_index.refresh().indexed == 1
+    assert names(code_index, "beta2") == {"beta2"}
+
+
+def test_a_commit_since_the_walk_was_noted_is_compared_again(indexed) -> None:  # type: ignore[no-untyped-def]
+    code_index = indexed({"a.py": "def alpha(): pass\n", "b.py": "def beta(): pass\n"})
+    assert not code_index.refresh().changed
+    # The disk is as it was, but the index lost a file: only the commit says so.
+    writer = code_index._store.writer()
+    writer.remove_file("b.py")
+    writer.commit()
+    assert code_index.refresh().indexed == 1
+    assert names(code_index, "beta") == {"beta"}
