@@ -547,6 +547,8 @@ def test_mirror_images_are_named_for_opposite_operations() -> None:
 
     assert pair("readServerCertificate", "readClientCertificate")
     assert pair("uadd", "usub") and pair("pread", "pwrite")  # a shared prefix set aside
+    assert pair("RecvmsgBuffers", "SendmsgBuffers")  # and a suffix (golang.org/x/sys)
+    assert pair("encoded_words", "decoded_words")
     assert not pair("nlargest", "nsmallest")  # directions: one operation, a parameter
     assert pair("Read", "Write") and pair("encode_header", "decode_header")
     assert pair("MutationCache.add", "MutationCache.remove")  # @tanstack/query-core

@@ -5,14 +5,13 @@ both would branch at every step: teams keep them apart on purpose. A near copy i
 `big.Float.Add` and `Sub` differ by one sign test and fold into one helper that takes it.
 
 A pair is named for its operations: the names differ in one word, and those words are
-opposites (`readServerCertificate` / `readClientCertificate`), also once a prefix they share
-is set aside (`uadd` / `usub`, `pread` / `pwrite`). Words are English in every language here,
-so the list is not per language.
+opposites (`readServerCertificate` / `readClientCertificate`), also inside a longer word
+(`uadd` / `usub`, `pread` / `pwrite`, `Recvmsg` / `Sendmsg`, `encoded` / `decoded`). Words
+are English in every language here, so the list is not per language.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 from codeindex.models import Symbol
@@ -89,8 +88,8 @@ def are_mirror_images(members: list[Symbol], similarity: float) -> bool:
 
 
 def _opposites(one: str, other: str) -> bool:
-    """Whether the names differ in exactly one word, and those words are opposites (also once
-    a prefix they share is set aside)."""
+    """Whether the names differ in exactly one word, and those words are opposites (also with
+    a prefix or a suffix they share: one word is the other with an opposite put in place)."""
     words, others = _words(one), _words(other)
     if len(words) != len(others):
         return False
@@ -98,11 +97,9 @@ def _opposites(one: str, other: str) -> bool:
     if len(differing) != 1:
         return False
     word, opposite = differing[0]
-    shared = len(os.path.commonprefix([word, opposite]))
-    return (word, opposite) in OPPOSITE_WORDS or (
-        word[shared:],
-        opposite[shared:],
-    ) in OPPOSITE_WORDS
+    return any(
+        one in word and word.replace(one, other, 1) == opposite for one, other in OPPOSITE_WORDS
+    )
 
 
 def _words(name: str) -> list[str]:
