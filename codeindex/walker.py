@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from codeindex import walk_cache
 from codeindex.ignore import (
@@ -38,8 +39,10 @@ DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 WALK_SETTINGS = 1  # bump when what the walk keeps of a directory changes meaning
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One source file the walk found. A tuple, not a frozen dataclass: the walk before every
+    command makes one per source file, and a tuple is made in a third of the time."""
+
     path: str  # relative to the root, "/" separators
     size: int
     mtime_ns: int
@@ -56,7 +59,7 @@ class WalkResult:
     def digest(self) -> str:
         """What a refresh compares with the index (each file's path, size, mtime and skip),
         hashed: two walks that agree on it plan the same refresh (codeindex.indexer)."""
-        files = [(c.path, c.size, c.mtime_ns, c.skip) for c in self.files.values()]
+        files = [tuple(candidate) for candidate in self.files.values()]  # marshal takes tuples
         return hashlib.blake2b(marshal.dumps(files, 2), digest_size=16).hexdigest()
 
 
