@@ -21,7 +21,7 @@ from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
 from codeindex.refs.blob import Outline, encode_outline
 from codeindex.refs.cache import CACHE_DIR
-from codeindex.refs.verify import BIG_REGION, _line_start, sites
+from codeindex.refs.verify import BIG_REGION, occurrences, sites
 from codeindex.watcher import Watcher
 
 VIEWS = (
@@ -68,6 +68,11 @@ def test_a_files_words_are_space_delimited_identifier_runs() -> None:
     assert words_of(b"  ") == b""
 
 
+def _line_starts(source: bytes) -> list[int]:
+    """Where each 1-based line starts, at index line - 1, then the size."""
+    return [0] + [i + 1 for i, byte in enumerate(source) if byte == 0x0A] + [len(source)]
+
+
 def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> None:
     source = (
         b"LIMIT = 1\n"
@@ -84,16 +89,20 @@ def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> N
     words, _, encoded = blob.partition(b"\n")  # storage keeps the two parts apart
     assert words == words_of(source)
     outline = Outline.decode(encoded)
-    method = outline.innermost(6)
+    starts = _line_starts(source)
+    method = outline.innermost(source.index(b"LIMIT\n"))
     assert method is not None and outline.qualified_name(method) == "Loader.parse"
     assert outline.member(method)
-    outer = outline.innermost(3)  # a decorator line belongs to its class
+    assert (outline.start(method), outline.end(method)) == (starts[4], starts[6])
+    assert outline.first_row(method) == 4
+    outer = outline.innermost(source.index(b"cached"))  # a decorator belongs to its class
     assert outer is not None and outline.qualified_name(outer) == "Loader"
-    assert outline.innermost(8) is None
-    assert outline.gap(8) == (7, -1)  # between the class and the end
-    assert outline.gap(2) == (2, 2)  # between the constant and the class
-    assert outline.definition_lines("parse") == {5}
-    assert outline.definition_lines("Loader.parse") == set()
+    assert outline.innermost(source.index(b"run")) is None
+    size = len(source)
+    assert outline.gap(source.index(b"run"), size) == (starts[6], size, 6)  # up to the end
+    assert outline.gap(starts[1], size) == (starts[1], starts[2], 1)  # the constant, the class
+    assert outline.name_line_starts("parse") == [starts[4]]
+    assert outline.name_line_starts("Loader.parse") == []
     assert Outline.decode(b"").innermost(1) is None  # no outline: no regions
 
 
@@ -106,25 +115,26 @@ def test_an_outline_keeps_qualified_names_and_name_lines_of_every_form() -> None
     )
     symbols = extract(source, spec_by_name("go"), "repo/repo.go").symbols
     outline = outline_of(source, symbols)
-    rows = [outline.innermost(line) for line in (3, 6, 9)]
+    starts = _line_starts(source)
+    rows = [outline.innermost(starts[line - 1] + 1) for line in (3, 6, 9)]
     assert [outline.qualified_name(row) for row in rows if row is not None] == [
         "repo.Repo",
         "repo.Repo.Get",
         "repo.Repo2",
     ]
     assert [outline.member(row) for row in rows if row is not None] == [False, True, False]
-    assert [outline.definition_lines(name) for name in ("Repo", "Get", "Repo2", "repo")] == [
-        {3},
-        {5},
-        {9},
-        set(),
+    assert [outline.name_line_starts(name) for name in ("Repo", "Get", "Repo2", "repo")] == [
+        [starts[2]],
+        [starts[4]],
+        [starts[8]],
+        [],
     ]
 
 
-def test_an_outline_places_every_line_as_a_walk_over_all_definitions_does() -> None:
+def test_an_outline_places_every_byte_as_a_walk_over_all_definitions_does() -> None:
     # Nested and sibling definitions, decorated ones, module-level lines between and after:
-    # each line's innermost definition, and for a line in none the module-level lines
-    # around it, against the definitions' spans read one by one.
+    # each byte's innermost definition (by the lines it spans), and for a byte in none the
+    # module-level lines around it, against the definitions' spans read one by one.
     rng = random.Random(5)
     parts = []
     for index in range(60):
@@ -138,18 +148,23 @@ def test_an_outline_places_every_line_as_a_walk_over_all_definitions_does() -> N
     symbols = extract(source, spec_by_name("python"), "m.py").symbols
     outline = outline_of(source, symbols)
     spans = sorted((s.start_line or s.line, s.end_line, s.qualified_name) for s in symbols)
+    starts = _line_starts(source)
     line_count = source.count(b"\n") + 1
-    for line in range(1, line_count + 1):
+    for offset in range(len(source)):
+        line = source.count(b"\n", 0, offset) + 1
         around = [span for span in spans if span[0] <= line <= span[1]]
-        row = outline.innermost(line)
+        row = outline.innermost(offset)
         if around:
             assert row is not None and outline.qualified_name(row) == around[-1][2]
+            assert outline.start(row) == starts[around[-1][0] - 1]
+            assert outline.end(row) == starts[around[-1][1]]
+            assert outline.first_row(row) == around[-1][0] - 1
             continue
         assert row is None
         before = max((end for start, end, _ in spans if start <= line), default=0)
         after = min((start for start, _, _ in spans if start > line), default=line_count + 1)
-        last = after - 1 if after <= line_count else -1
-        assert outline.gap(line) == (before + 1, last)
+        end = starts[after - 1] if after <= line_count else len(source)
+        assert outline.gap(offset, len(source)) == (starts[before], end, before)
 
 
 def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:
@@ -473,17 +488,19 @@ def test_a_name_with_too_many_uses_is_not_cached(indexed, monkeypatch) -> None:
     assert _cached_names(code_index.root) == []
 
 
-def test_line_starts_agree_with_a_line_table() -> None:
-    rng = random.Random(7)
-    for _ in range(300):
-        lines = [b"x" * rng.choice((0, 1, 30, 300)) for _ in range(rng.randint(1, 40))]
-        source = b"\n".join(lines) + rng.choice((b"", b"\n"))
-        starts = [0] + [i + 1 for i, byte in enumerate(source) if byte == 0x0A]
-        offset = rng.randrange(len(source) + 1)
-        row = source.count(b"\n", 0, offset)
-        for wanted in range(len(starts) + 3):
-            expected = starts[wanted] if wanted < len(starts) else len(source)
-            assert _line_start(source, offset, row, wanted) == expected
+def test_a_file_changed_since_its_outline_was_made_gives_its_uses_at_their_lines() -> None:
+    # The outline's offsets and rows are the file's as indexed: in bytes read since, the
+    # regions are a guess, but each use is found on the line it is on.
+    spec = spec_by_name("python")
+    indexed = (
+        b"def load(path):\n    return target(path)\n\n\n"
+        b"class Box:\n    def run(self):\n        target()\n\n\ntarget.attr = 1\n"
+    )
+    outline = outline_of(indexed, extract(indexed, spec, "m.py").symbols)
+    for edited in (b"import os\n# one more line\n" + indexed, indexed.replace(b"    ", b"  ")):
+        found = [(s.row, s.kind) for s in sites(edited, spec, outline, "target")]
+        rows = [edited.count(b"\n", 0, at) for at in occurrences(edited, b"target")]
+        assert found == [(rows[0], "call"), (rows[1], "call"), (rows[2], "name")]
 
 
 def test_past_its_total_size_the_cache_drops_the_least_recently_written_names(
@@ -573,5 +590,5 @@ def test_an_outline_flags_the_names_a_file_writes_only_on_their_definition_lines
     flagged = {name: outline.only_defines(name) for name in ("LIMIT", "parse", "run", "Box")}
     assert flagged == {"LIMIT": False, "parse": False, "run": True, "Box": True}
     assert not outline.only_defines("text")  # not defined here: nothing to tell
-    unflagged = Outline.decode(encode_outline(symbols))  # word counts not given
+    unflagged = Outline.decode(encode_outline(source, symbols))  # word counts not given
     assert not any(unflagged.only_defines(name) for name in flagged)

@@ -64,8 +64,8 @@ def _counted(monkeypatch: pytest.MonkeyPatch, function: str) -> list[int]:
 
 
 def _rows_kept(source: bytes, name: bytes) -> list[int]:
-    found = [(offset, source.count(b"\n", 0, offset)) for offset in occurrences(source, name)]
-    return [row + 1 for _, row in python_code_occurrences(source, 0, found, name)]
+    kept = python_code_occurrences(source, 0, occurrences(source, name), name)
+    return [source.count(b"\n", 0, offset) + 1 for offset in kept]
 
 
 def test_comments_and_strings_are_dropped_and_what_a_parse_must_decide_is_kept() -> None:
@@ -139,7 +139,7 @@ def test_a_big_region_read_in_steps_from_kept_positions_drops_the_same_occurrenc
     source = "".join(rng.choice(pieces) for _ in range(900)).encode()
     assert len(source) > 15 * 16384
     for name in (b"alpha", b"beta", b"gamma", b"alpha", b"beta"):
-        found = [(offset, 0) for offset in occurrences(source, name)]
+        found = occurrences(source, name)
         kept = python_code_occurrences(source, 0, found, name, (f"digest{step}", 0))
         assert kept == python_code_occurrences(source, 0, found, name)
         assert 0 < len(kept) < len(found)

@@ -18,7 +18,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from operator import add
 
@@ -56,16 +56,21 @@ def _joined(words: Iterable[bytes]) -> bytes:
 
 # The outline of a file with n definitions, sorted by first line (then name line):
 #     n (4 bytes, little-endian; the top bit set when the file parsed with errors)
-#     4n int32 (little-endian), four columns: first line; lines after it to the last;
-#         lines after it to the name's, times 4, plus 1 for a member, plus 2 when the file
-#         writes the name nowhere but on its definitions' lines; the qualified name
-#         (-1: the name itself, k >= 0: row k's qualified name, a dot and the name, -2-j:
-#         the j-th name after the n names)
+#     6n int32 (little-endian), six columns: where the first line starts (byte offset);
+#         bytes from there to the end of the last line (its newline included); the first
+#         line's 0-based row; lines after it to the last; bytes from the first line's start
+#         to the name line's start, times 4, plus 1 for a member, plus 2 when the file
+#         writes the name nowhere but on its definitions' lines; the qualified name (-1: the
+#         name itself, k >= 0: row k's qualified name, a dot and the name, -2-j: the j-th
+#         name after the n names)
 #     the n names, then the qualified names that are neither, each followed by a NUL
 # A query reads the columns with one copy into an array and finds a name's rows with
 # `bytes.find`: no object per row or field, where decoding JSON rows was a tenth of a
-# common name's query.
-_ROW_INTS = 4
+# common name's query. Offsets in bytes place an occurrence (found by its offset) without
+# counting the lines before it; the rows give the lines of what a region holds, counted
+# from its start (counting every occurrence's line from the file's start, and the line
+# starts of each region, were a seventh of a common name's query).
+_ROW_INTS = 6
 _NUL = b"\0"
 _PARSE_ERRORS = 1 << 31
 
@@ -75,11 +80,14 @@ def file_blob(source: bytes, symbols: Sequence[Symbol], clean: bool = True) -> b
     `clean`: the file parsed without an error. A name the file writes only where it defines
     it is flagged in the outline."""
     counts = word_counts(source)
-    return _joined(counts) + _OUTLINE + encode_outline(symbols, clean, counts)
+    return _joined(counts) + _OUTLINE + encode_outline(source, symbols, clean, counts)
 
 
 def encode_outline(
-    symbols: Sequence[Symbol], clean: bool = True, counts: Mapping[bytes, int] | None = None
+    source: bytes,
+    symbols: Sequence[Symbol],
+    clean: bool = True,
+    counts: Mapping[bytes, int] | None = None,
 ) -> bytes:
     """`counts`: how often each word is written in the file, when known."""
     name_lines: dict[str, set[int]] = {}
@@ -92,10 +100,11 @@ def encode_outline(
         for name, lines in name_lines.items()
         if counts is not None and counts.get(name.encode(), 0) == len(lines)
     }
-    starts: list[int] = []
-    spans: list[int] = []
-    name_rows: list[int] = []
-    links: list[int] = []
+    if not symbols:
+        return b"" if clean else _PARSE_ERRORS.to_bytes(4, "little")
+    line_start = _line_starts(source)
+    columns: tuple[list[int], ...] = ([], [], [], [], [], [])
+    starts, sizes, rows, spans, name_rows, links = columns
     names: list[str] = []
     qualified_names: list[str] = []
     # (end line, qualified name, row) of the definitions around the current one
@@ -112,20 +121,35 @@ def encode_outline(
         else:
             links.append(-2 - len(qualified_names))
             qualified_names.append(qualified)
-        starts.append(start)
+        first = line_start(start - 1)
+        starts.append(first)
+        sizes.append(line_start(symbol.end_line) - first)
+        rows.append(start - 1)
         spans.append(symbol.end_line - start)
         flags = (symbol.kind in MEMBER_KINDS) | (symbol.name in sole) << 1
-        name_rows.append((symbol.line - start) * 4 + flags)
+        name_rows.append((line_start(symbol.line - 1) - first) * 4 + flags)
         names.append(symbol.name)
         enclosing.append((symbol.end_line, qualified, len(starts) - 1))
     header = (len(starts) | (0 if clean else _PARSE_ERRORS)).to_bytes(4, "little")
-    if not starts:
-        return b"" if clean else header
-    ints = array("i", starts + spans + name_rows + links)
+    ints = array("i", [value for column in columns for value in column])
     if sys.byteorder == "big":
         ints.byteswap()
     text = "\0".join(names + qualified_names).encode() + _NUL
     return header + ints.tobytes() + text
+
+
+def _line_starts(source: bytes) -> Callable[[int], int]:
+    """Where each 0-based line of `source` starts (its length past the last line). One
+    split and a running sum, C loops: a `find` per line costs ten times more."""
+    ends = list(accumulate(map(len, source.split(b"\n"))))
+    size = len(source)
+
+    def line_start(row: int) -> int:
+        if row <= 0:
+            return 0
+        return ends[row - 1] + row if row < len(ends) else size
+
+    return line_start
 
 
 def _start_then_line(symbol: Symbol) -> tuple[int, int]:
@@ -133,8 +157,8 @@ def _start_then_line(symbol: Symbol) -> tuple[int, int]:
 
 
 class Outline:
-    """A file's definitions, sorted by first line, and where each line falls among them. A
-    definition is known by its row number."""
+    """A file's definitions, sorted by first line, and where each byte offset falls among
+    them. A definition is known by its row number."""
 
     def __init__(self, encoded: bytes) -> None:
         header = int.from_bytes(encoded[:4], "little")
@@ -147,7 +171,7 @@ class Outline:
             ints.byteswap()
         self._text = encoded[end:]
         self._names: list[bytes] | None = None
-        self._reach_lines: list[int] | None = None
+        self._reach: tuple[list[int], list[int]] | None = None
 
     @classmethod
     def decode(cls, outline: bytes) -> Outline:
@@ -155,38 +179,45 @@ class Outline:
         return cls(outline)
 
     def start(self, row: int) -> int:
+        """Where the definition's first line starts."""
         return self._ints[row]
 
     def end(self, row: int) -> int:
+        """Where the line after its last starts (the file's size after the last line)."""
         return self._ints[row] + self._ints[self.count + row]
 
+    def first_row(self, row: int) -> int:
+        """The 0-based line of its start."""
+        return self._ints[2 * self.count + row]
+
     def member(self, row: int) -> bool:
-        return bool(self._ints[2 * self.count + row] & 1)
+        return bool(self._ints[4 * self.count + row] & 1)
 
     def qualified_name(self, row: int) -> str:
         names = self._names
         if names is None:
             names = self._names = self._text.split(_NUL)
         name = names[row].decode()
-        link = self._ints[3 * self.count + row]
+        link = self._ints[5 * self.count + row]
         if link == -1:
             return name
         if link >= 0:
             return f"{self.qualified_name(link)}.{name}"
         return names[self.count - 2 - link].decode()
 
-    def definition_lines(self, name: str) -> set[int]:
-        """The lines of the names of the definitions called `name`."""
-        text, needle, lines = self._text, name.encode() + _NUL, set()
+    def name_line_starts(self, name: str) -> list[int]:
+        """Where the lines of the names of the definitions called `name` start, sorted."""
+        text, needle, starts = self._text, name.encode() + _NUL, set()
+        ints, count = self._ints, self.count
         at = text.find(needle)
         while at >= 0:
             if at == 0 or text[at - 1] == 0:
                 row = text.count(_NUL, 0, at)
-                if row >= self.count:
+                if row >= count:
                     break  # past the names: a qualified name
-                lines.add(self._ints[row] + (self._ints[2 * self.count + row] >> 2))
+                starts.add(ints[row] + (ints[4 * count + row] >> 2))
             at = text.find(needle, at + len(needle))
-        return lines
+        return sorted(starts)
 
     def only_defines(self, name: str) -> bool:
         """Whether the file writes `name` only where it defines it: it holds no use."""
@@ -195,34 +226,44 @@ class Outline:
         while at >= 0:
             if at == 0 or self._text[at - 1] == 0:
                 row = self._text.count(_NUL, 0, at)
-                return row < self.count and bool(self._ints[2 * self.count + row] & 2)
+                return row < self.count and bool(self._ints[4 * self.count + row] & 2)
             at = self._text.find(needle, at + len(needle))
         return False
 
-    def innermost(self, line: int) -> int | None:
-        """The latest-starting definition around `line`: the innermost one."""
+    def innermost(self, offset: int) -> int | None:
+        """The latest-starting definition around byte `offset`: the innermost one."""
         ints, count = self._ints, self.count
-        index = bisect_right(ints, line, 0, count) - 1
+        index = bisect_right(ints, offset, 0, count) - 1
         while index >= 0:
-            if ints[index] + ints[count + index] >= line:
+            if ints[index] + ints[count + index] > offset:
                 return index
             index -= 1
-            if index >= 0 and self._reach()[index] < line:
-                return None  # no definition this early reaches the line
+            if index >= 0 and self._reached()[0][index] <= offset:
+                return None  # no definition this early reaches the offset
         return None
 
-    def gap(self, line: int) -> tuple[int, int]:
-        """The module-level lines around `line` (in no definition) between the definitions
-        before and after; -1 for the last line when no definition comes after."""
-        index = bisect_right(self._ints, line, 0, self.count)
-        before = self._reach()[index - 1] if index else 0
-        return before + 1, self._ints[index] - 1 if index < self.count else -1
+    def gap(self, offset: int, size: int) -> tuple[int, int, int]:
+        """The module-level lines around byte `offset` (in no definition), between the
+        definitions before and after, in a file of `size` bytes: where they start and end
+        (the next definition's start, or `size`), and the 0-based row of the first."""
+        count = self.count
+        index = bisect_right(self._ints, offset, 0, count)
+        start, row = (0, 0)
+        if index:
+            reach_bytes, reach_rows = self._reached()
+            start, row = reach_bytes[index - 1], reach_rows[index - 1]
+        return start, self._ints[index] if index < count else size, row
 
-    def _reach(self) -> list[int]:
-        """The last line of any definition starting at or before each row's start."""
-        reach = self._reach_lines
+    def _reached(self) -> tuple[list[int], list[int]]:
+        """Where the line after the last line of any definition starting at or before each
+        row's start starts, and its 0-based row."""
+        reach = self._reach
         if reach is None:
             ints, count = self._ints, self.count
             ends = map(add, ints[:count], ints[count : 2 * count])
-            reach = self._reach_lines = list(accumulate(ends, max))
+            rows = map(add, ints[2 * count : 3 * count], ints[3 * count : 4 * count])
+            reach = self._reach = (
+                list(accumulate(ends, max)),
+                [row + 1 for row in accumulate(rows, max)],
+            )
         return reach

@@ -70,19 +70,19 @@ _MARKS = _Marks()
 def python_code_occurrences(
     source: bytes,
     start: int,
-    found: list[tuple[int, int]],
+    found: list[int],
     name: bytes,
     region: tuple[str, int] | None = None,
-) -> list[tuple[int, int]]:
-    """The (offset, row) items of `found` (sorted, all at or after `start`, a statement
+) -> list[int]:
+    """The offsets of `found` (sorted, all at or after `start`, a statement
     boundary) that are not in a comment or string, or that a parse must decide: a string
     that is exactly the name (`__all__ = ["name"]` uses it), anything in or after an
     f-string, or after a string that does not end. `region`: the key of a big region (the
     file's indexed digest and `start`) whose code-level positions are kept."""
     marks = None if region is None else _MARKS.of(region)
-    kept: list[tuple[int, int]] = []
+    kept: list[int] = []
     at = start  # read up to here: a code-level position
-    for index, (offset, row) in enumerate(found):
+    for index, offset in enumerate(found):
         if offset < at:  # in the comment or string read for an earlier occurrence
             continue
         if marks is not None:
@@ -111,7 +111,7 @@ def python_code_occurrences(
             if marks is not None and at <= offset:
                 insort(marks, at)
         if at == offset or (string is not None and _is_string_of(source, string, name)):
-            kept.append((offset, row))
+            kept.append(offset)
     return kept
 
 

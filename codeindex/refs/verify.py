@@ -4,6 +4,7 @@ and keep those the language's reference query calls a use (queries/<language>.re
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -42,9 +43,6 @@ class _Parsers(threading.local):
         self.by_language: dict[str, tree_sitter.Parser] = {}
         self.big_trees: OrderedDict[_TreeKey, tuple[bytes, tree_sitter.Tree]]
         self.big_trees = OrderedDict()
-        # (file digest, first line, last line) -> (start, end) bytes of a big region: finding
-        # them is a count or split over all its lines, for every name that occurs in it.
-        self.big_bounds: OrderedDict[tuple[str, int, int], tuple[int, int]] = OrderedDict()
 
     def get(self, language: str) -> tree_sitter.Parser:
         parser = self.by_language.get(language)
@@ -56,11 +54,9 @@ class _Parsers(threading.local):
 
 
 _PARSERS = _Parsers()
-# Per language: (source, region start, occurrences, name, the key of a big region) -> the
-# occurrences that may be uses.
-CodeFilter = Callable[
-    [bytes, int, list[tuple[int, int]], bytes, tuple[str, int] | None], list[tuple[int, int]]
-]
+# Per language: (source, region start, occurrences' offsets, name, the key of a big region)
+# -> the occurrences that may be uses.
+CodeFilter = Callable[[bytes, int, list[int], bytes, tuple[str, int] | None], list[int]]
 CODE_FILTERS: dict[str, CodeFilter] = {"python": python_code_occurrences}
 # Per language: (source, region start, occurrences) -> the simple statements holding them, to
 # parse alone, or None when the region must be parsed (codeindex.refs.lexical).
@@ -68,67 +64,49 @@ StatementSplitter = Callable[[bytes, int, list[tuple[int, int]]], list[Statement
 STATEMENT_SPLITTERS: dict[str, StatementSplitter] = {"python": python_statements}
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
-LINE_GUESS = 64  # bytes per line, a first guess
-KEPT_BOUNDS = 256
 
 
 def sites(
     source: bytes, spec: LanguageSpec, outline: Outline, name: str, digest: str = ""
 ) -> Iterator[Site]:
     """The uses of `name` in `source`, in order. Each occurrence is mapped to the innermost
-    definition around its line (or the module-level lines between definitions) in the file's
-    outline (codeindex.refs.blob); each such region is parsed once,
-    alone, for all its occurrences. `digest`: the file's indexed digest, given when `source`
-    is the bytes indexed: then the outline was made from it, a region starts at a statement
-    boundary, and a language's lexical filter (`CODE_FILTERS`) may drop the occurrences in
-    comments and strings before any parse."""
+    definition around it (or the module-level lines between definitions) in the file's
+    outline (codeindex.refs.blob); each such region is parsed once, alone, for all its
+    occurrences. `digest`: the file's indexed digest, given when `source` is the bytes
+    indexed: then the outline was made from it, a region starts at a statement boundary,
+    and a language's lexical filter (`CODE_FILTERS`) may drop the occurrences in comments
+    and strings before any parse."""
     encoded_name = name.encode()
     offsets = occurrences(source, encoded_name)
     if not offsets:
         return
-    definition_lines = outline.definition_lines(name)
-    regions: dict[tuple[int, int], tuple[int | None, list[tuple[int, int]]]] = {}
-    row = counted = line_count = 0
-    last_row = -1
-    for offset in offsets:
-        row += source.count(b"\n", counted, offset)
-        counted = offset
-        first_on_line, last_row = row != last_row, row
-        if first_on_line and row + 1 in definition_lines:
-            continue  # the definition's own name: not a reference, no parse needed
-        enclosing = outline.innermost(row + 1)
-        if enclosing is not None:
-            bounds = (outline.start(enclosing), outline.end(enclosing))
-        else:
-            bounds = outline.gap(row + 1)
-            if bounds[1] < 0:  # to the end of the file: the only gap that counts its lines
-                line_count = line_count or source.count(b"\n") + 1
-                bounds = (bounds[0], line_count)
-        regions.setdefault(bounds, (enclosing, []))[1].append((offset, row))
+    regions = _regions(source, outline, name, offsets)
+    if not digest:
+        regions = _realigned(source, regions)
     code_filter = CODE_FILTERS.get(spec.name) if digest else None
     # Statements parse alone only where the indexed file parsed without an error: around
     # an error, the region's parse may recover differently from the statement's.
     splitter = STATEMENT_SPLITTERS.get(spec.name) if digest and outline.clean else None
     statements: list[tuple[Statement, str, _TreeKey]] = []
     found_sites: list[Site] = []
-    for (first, last), (enclosing, found) in sorted(regions.items()):
-        start, end = _region_bytes(source, digest, first, last, found)
+    for (start, end), (enclosing, first_row, found) in sorted(regions.items()):
         member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
-        key = (spec.name, start, end, first - 1, wrapped)
+        key = (spec.name, start, end, first_row, wrapped)
         # A kept tree costs nothing; the filter reads up to the last occurrence.
         if code_filter is not None and key not in _PARSERS.big_trees:
             region = (digest, start) if end - start >= BIG_REGION else None
             found = code_filter(source, start, found, encoded_name, region)
             if not found:
                 continue
+        placed = _with_rows(source, start, first_row, found)
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
         if splitter is not None and end - start < BIG_REGION:
-            split = splitter(source, start, found)
+            split = splitter(source, start, placed)
             if split is not None:
                 statements.extend((statement, scope, key) for statement in split)
                 continue
-        for offset, row, kind, receiver in _verified(source, spec, key, found, name):
+        for offset, row, kind, receiver in _verified(source, spec, key, placed, name):
             found_sites.append(Site(offset, row, kind, receiver, scope))
     if statements:
         found_sites.extend(_statement_sites(source, spec, statements, name))
@@ -136,22 +114,60 @@ def sites(
     yield from found_sites
 
 
-def _region_bytes(
-    source: bytes, digest: str, first: int, last: int, found: list[tuple[int, int]]
-) -> tuple[int, int]:
-    """Where lines `first` to `last` (1-based), around the occurrences `found`, start and end
-    (kept for a big region of the file as indexed)."""
-    key = (digest, first, last)
-    bounds = _PARSERS.big_bounds.get(key) if digest else None
-    if bounds is not None:
-        _PARSERS.big_bounds.move_to_end(key)
-        return bounds
-    bounds = _line_start(source, *found[0], first - 1), _line_start(source, *found[-1], last)
-    if digest and bounds[1] - bounds[0] >= BIG_REGION:
-        _PARSERS.big_bounds[key] = bounds
-        if len(_PARSERS.big_bounds) > KEPT_BOUNDS:
-            _PARSERS.big_bounds.popitem(last=False)
-    return bounds
+# (start, end) bytes of a region -> its definition's row in the outline (None at module
+# level), its first line's 0-based row, and the offsets of the occurrences in it.
+_Regions = dict[tuple[int, int], tuple[int | None, int, list[int]]]
+
+
+def _regions(source: bytes, outline: Outline, name: str, offsets: list[int]) -> _Regions:
+    """The occurrences at `offsets` (sorted) by the region around them, all but those that
+    are the first on a line where a definition of the name writes it: its own name."""
+    skipped = set()
+    for line_start in outline.name_line_starts(name):
+        index = bisect_left(offsets, line_start)
+        if index < len(offsets) and source.find(b"\n", line_start, offsets[index]) < 0:
+            skipped.add(offsets[index])
+    regions: _Regions = {}
+    size = len(source)
+    for offset in offsets:
+        if offset in skipped:
+            continue  # not a reference, no parse needed
+        enclosing = outline.innermost(offset)
+        if enclosing is not None:
+            start, end = outline.start(enclosing), outline.end(enclosing)
+            row = outline.first_row(enclosing)
+        else:
+            start, end, row = outline.gap(offset, size)
+        regions.setdefault((start, end), (enclosing, row, []))[2].append(offset)
+    return regions
+
+
+def _realigned(source: bytes, regions: _Regions) -> _Regions:
+    """The regions of a file changed since its outline was made, from a line start to a line
+    start (or the end), their first rows counted: where the outline says is as good a guess
+    as any, and a parse of whole lines keeps the columns right (Python's indentation)."""
+    aligned: _Regions = {}
+    for (start, end), (enclosing, _, found) in regions.items():
+        start = source.rfind(b"\n", 0, min(start, found[0])) + 1
+        newline = source.find(b"\n", max(end, found[-1] + 1) - 1)
+        end = len(source) if newline < 0 else newline + 1
+        row = source.count(b"\n", 0, start)
+        aligned.setdefault((start, end), (enclosing, row, []))[2].extend(found)
+    for _, _, found in aligned.values():
+        found.sort()
+    return aligned
+
+
+def _with_rows(source: bytes, start: int, row: int, found: list[int]) -> list[tuple[int, int]]:
+    """The occurrences of `found` (sorted, at or after `start`, which is on 0-based line
+    `row`) with their rows: a count over the region up to the last of them, where a count
+    from the file's start for every occurrence cost a twelfth of a common name's query."""
+    placed = []
+    for offset in found:
+        row += source.count(b"\n", start, offset)
+        start = offset
+        placed.append((offset, row))
+    return placed
 
 
 def _statement_sites(
@@ -276,36 +292,6 @@ def _keep_big_tree(key: _TreeKey, region: bytes, tree: tree_sitter.Tree) -> None
     trees[key] = (region, tree)
     while sum(len(kept[0]) for kept in trees.values()) > BIG_TREES_BYTES:
         trees.popitem(last=False)
-
-
-def _line_start(source: bytes, offset: int, row: int, wanted: int) -> int:
-    """Where 0-based line `wanted` starts (len(source) past the end), from `offset`, which is
-    on line `row`. The lines between are split off a slice that holds enough of them (sized
-    from a guess, widened until `count` says so): C-speed calls, where a `find` per line was
-    a sixth of a common name's query."""
-    at = source.rfind(b"\n", 0, offset) + 1
-    lines = wanted - row
-    if lines < 0:
-        step = -lines * LINE_GUESS
-        while True:
-            low = max(0, at - step)
-            if low == 0 or source.count(b"\n", low, at) > -lines:
-                break
-            step *= 4
-        between = source[low:at].split(b"\n")[lines - 1 : -1]
-        return max(0, at - sum(map(len, between)) - len(between))
-    if lines > 0:
-        step = lines * LINE_GUESS
-        while True:
-            high = at + step
-            if high >= len(source) or source.count(b"\n", at, high) >= lines:
-                break
-            step *= 4
-        between = source[at:high].split(b"\n", lines)
-        if len(between) <= lines:
-            return len(source)
-        return at + sum(map(len, between[:lines])) + lines
-    return at
 
 
 def _parse(language: str, text: bytes, start: int, end: int, row: int = 0) -> tree_sitter.Tree:
