@@ -171,7 +171,8 @@ class Outline:
             ints.byteswap()
         self._text = encoded[end:]
         self._names: list[bytes] | None = None
-        self._reach: tuple[list[int], list[int]] | None = None
+        self._reach_bytes: list[int] | None = None
+        self._reach_rows: list[int] | None = None
 
     @classmethod
     def decode(cls, outline: bytes) -> Outline:
@@ -210,9 +211,11 @@ class Outline:
         text, needle, starts = self._text, name.encode() + _NUL, set()
         ints, count = self._ints, self.count
         at = text.find(needle)
+        row = counted = 0
         while at >= 0:
             if at == 0 or text[at - 1] == 0:
-                row = text.count(_NUL, 0, at)
+                row += text.count(_NUL, counted, at)
+                counted = at
                 if row >= count:
                     break  # past the names: a qualified name
                 starts.add(ints[row] + (ints[4 * count + row] >> 2))
@@ -238,7 +241,7 @@ class Outline:
             if ints[index] + ints[count + index] > offset:
                 return index
             index -= 1
-            if index >= 0 and self._reached()[0][index] <= offset:
+            if index >= 0 and self._reach()[index] <= offset:
                 return None  # no definition this early reaches the offset
         return None
 
@@ -246,24 +249,22 @@ class Outline:
         """The module-level lines around byte `offset` (in no definition), between the
         definitions before and after, in a file of `size` bytes: where they start and end
         (the next definition's start, or `size`), and the 0-based row of the first."""
-        count = self.count
-        index = bisect_right(self._ints, offset, 0, count)
-        start, row = (0, 0)
-        if index:
-            reach_bytes, reach_rows = self._reached()
-            start, row = reach_bytes[index - 1], reach_rows[index - 1]
-        return start, self._ints[index] if index < count else size, row
+        ints, count = self._ints, self.count
+        index = bisect_right(ints, offset, 0, count)
+        if not index:
+            return 0, ints[0] if count else size, 0
+        rows = self._reach_rows
+        if rows is None:  # the last rows of the definitions reaching furthest
+            ends = map(add, ints[2 * count : 3 * count], ints[3 * count : 4 * count])
+            rows = self._reach_rows = list(accumulate(ends, max))
+        return self._reach()[index - 1], ints[index] if index < count else size, rows[index - 1] + 1
 
-    def _reached(self) -> tuple[list[int], list[int]]:
+    def _reach(self) -> list[int]:
         """Where the line after the last line of any definition starting at or before each
-        row's start starts, and its 0-based row."""
-        reach = self._reach
+        row's start starts."""
+        reach = self._reach_bytes
         if reach is None:
             ints, count = self._ints, self.count
             ends = map(add, ints[:count], ints[count : 2 * count])
-            rows = map(add, ints[2 * count : 3 * count], ints[3 * count : 4 * count])
-            reach = self._reach = (
-                list(accumulate(ends, max)),
-                [row + 1 for row in accumulate(rows, max)],
-            )
+            reach = self._reach_bytes = list(accumulate(ends, max))
         return reach
