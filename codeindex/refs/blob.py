@@ -245,6 +245,18 @@ class Outline:
                 return None  # no definition this early reaches the offset
         return None
 
+    def nested_end(self, row: int, offset: int) -> int:
+        """Where the line after the last definition nested in `row` that ends at or before
+        byte `offset` (in `row`, in none nested in it) starts: a statement boundary in
+        `row`; the start of `row` when none does."""
+        ints, count = self._ints, self.count
+        last = bisect_right(ints, offset, row + 1, count)
+        if last == row + 1:
+            return ints[row]
+        # The definitions starting from `row` to `offset` all end by then (or one of them
+        # would be innermost): the one ending last is one directly in `row`.
+        return int(max(map(add, ints[row + 1 : last], ints[count + row + 1 : count + last])))
+
     def gap(self, offset: int, size: int) -> tuple[int, int, int]:
         """The module-level lines around byte `offset` (in no definition), between the
         definitions before and after, in a file of `size` bytes: where they start and end

@@ -93,25 +93,90 @@ def sites(
         member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
         key = (spec.name, start, end, first_row, wrapped)
+        groups = [(start, found)]
         # A kept tree costs nothing; the filter reads up to the last occurrence.
         if code_filter is not None and key not in _PARSERS.big_trees:
-            region = (digest, start) if end - start >= BIG_REGION else None
-            found = code_filter(source, start, found, encoded_name, region)
-            if not found:
+            groups = [
+                (boundary, kept)
+                for boundary, group in _by_boundary(outline, enclosing, start, found)
+                if (
+                    kept := _filtered(
+                        code_filter, source, boundary, end, group, digest, encoded_name
+                    )
+                )
+            ]
+            if not groups:
                 continue
-        placed = _with_rows(source, start, first_row, found)
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
-        if splitter is not None and end - start < BIG_REGION:
-            split = splitter(source, start, placed)
-            if split is not None:
-                statements.extend((statement, scope, key) for statement in split)
-                continue
+        placed = _with_rows(source, start, first_row, [o for _, group in groups for o in group])
+        split = _split(splitter, source, groups, placed) if splitter is not None else None
+        if split is not None:
+            statements.extend((statement, scope, key) for statement in split)
+            continue
         for offset, row, kind, receiver in _verified(source, spec, key, placed, name):
             found_sites.append(Site(offset, row, kind, receiver, scope))
     if statements:
         found_sites.extend(_statement_sites(source, spec, statements, name))
     found_sites.sort()
     yield from found_sites
+
+
+def _by_boundary(
+    outline: Outline, enclosing: int | None, start: int, found: list[int]
+) -> list[tuple[int, list[int]]]:
+    """The occurrences of `found` (sorted, in the region of `enclosing` from `start`) by
+    the statement boundary nearest before them: the end of the last definition nested in
+    the region before them (a method's end in a class), or the region's start. The
+    lexical reads start there: a long class's f-string or unclosed string no longer hides
+    what comes after its methods, and less is read."""
+    if enclosing is None or not outline.clean:  # error recovery may nest definitions oddly
+        return [(start, found)]
+    groups: list[tuple[int, list[int]]] = []
+    for offset in found:
+        boundary = outline.nested_end(enclosing, offset)
+        if groups and groups[-1][0] == boundary:
+            groups[-1][1].append(offset)
+        else:
+            groups.append((boundary, [offset]))
+    return groups
+
+
+def _filtered(
+    code_filter: CodeFilter,
+    source: bytes,
+    boundary: int,
+    end: int,
+    found: list[int],
+    digest: str,
+    name: bytes,
+) -> list[int]:
+    """The occurrences of `found` the language's lexical filter keeps, reading from
+    `boundary`, the positions it reaches kept when what follows it is big."""
+    region = (digest, boundary) if end - boundary >= BIG_REGION else None
+    return code_filter(source, boundary, found, name, region)
+
+
+def _split(
+    splitter: StatementSplitter,
+    source: bytes,
+    groups: list[tuple[int, list[int]]],
+    placed: list[tuple[int, int]],
+) -> list[Statement] | None:
+    """The statements holding the occurrences (`placed`: those of `groups`, by boundary, with
+    their rows), or None when one must be parsed in its region. Never read from a boundary
+    BIG_REGION bytes or more away: a region's trees that big are kept."""
+    statements: list[Statement] = []
+    at = 0
+    for boundary, group in groups:
+        items = placed[at : at + len(group)]
+        at += len(group)
+        if items[-1][0] - boundary >= BIG_REGION:
+            return None
+        split = splitter(source, boundary, items)
+        if split is None:
+            return None
+        statements += split
+    return statements
 
 
 # (start, end) bytes of a region -> its definition's row in the outline (None at module
