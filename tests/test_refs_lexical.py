@@ -259,3 +259,33 @@ def test_a_file_with_a_syntax_error_has_its_regions_parsed(
     outline = outline_of(source, extraction.symbols, clean=False)
     monkeypatch.setattr(refs_verify, "_parse_statements", None)  # must not be called
     assert [site.row + 1 for site in sites(source, spec, outline, "target", digest="d")] == [2, 6]
+
+
+def test_a_class_is_read_from_the_end_of_its_last_method_before_an_occurrence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Read from the class's start, the f-string stops the filter, and the docstring's line 8
+    # does not start a statement: the whole class was parsed. Read from the end of `label`,
+    # the docstring is dropped and the call is a statement parsed alone.
+    source = (
+        b"class Window:\n"
+        b'    title = f"{NAME}"\n'
+        b"\n"
+        b"    def label(self):\n"
+        b"        return 1\n"
+        b"\n"
+        b'    """Menus:\n'
+        b'    target is set in __init__."""\n'
+        b"    size = target(1)\n"
+    )
+    region_parses = _counted(monkeypatch, "_parse")
+    statement_parses = _counted(monkeypatch, "_parse_statements")
+    spec = spec_by_name("python")
+    outline = outline_of(source, extract(source, spec, "w.py").symbols)
+    found = [
+        (site.row + 1, site.kind, site.scope)
+        for site in sites(source, spec, outline, "target", digest="d")
+    ]
+    assert found == [(9, "call", "Window")]
+    assert (statement_parses, region_parses) == ([1], [])
+    assert _sites_both_ways(source) == [(9, "call")]

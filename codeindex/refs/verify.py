@@ -93,26 +93,21 @@ def sites(
         member = enclosing is not None and outline.member(enclosing)
         wrapped = member and any(spec.clones.member_wrapper)
         key = (spec.name, start, end, first_row, wrapped)
+        kept_tree = key in _PARSERS.big_trees  # costs nothing: no filter, no statements
         groups = [(start, found)]
-        # A kept tree costs nothing; the filter reads up to the last occurrence.
-        if code_filter is not None and key not in _PARSERS.big_trees:
-            groups = [
-                (boundary, kept)
-                for boundary, group in _by_boundary(outline, enclosing, start, found)
-                if (
-                    kept := _filtered(
-                        code_filter, source, boundary, end, group, digest, encoded_name
-                    )
-                )
-            ]
+        if code_filter is not None and not kept_tree:
+            groups = _code_groups(
+                code_filter, source, outline, enclosing, (start, end), found, digest, encoded_name
+            )
             if not groups:
                 continue
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
         placed = _with_rows(source, start, first_row, [o for _, group in groups for o in group])
-        split = _split(splitter, source, groups, placed) if splitter is not None else None
-        if split is not None:
-            statements.extend((statement, scope, key) for statement in split)
-            continue
+        if splitter is not None and not kept_tree:
+            split = _split(splitter, source, groups, placed)
+            if split is not None:
+                statements.extend((statement, scope, key) for statement in split)
+                continue
         for offset, row, kind, receiver in _verified(source, spec, key, placed, name):
             found_sites.append(Site(offset, row, kind, receiver, scope))
     if statements:
@@ -141,19 +136,27 @@ def _by_boundary(
     return groups
 
 
-def _filtered(
+def _code_groups(
     code_filter: CodeFilter,
     source: bytes,
-    boundary: int,
-    end: int,
+    outline: Outline,
+    enclosing: int | None,
+    bounds: tuple[int, int],
     found: list[int],
     digest: str,
     name: bytes,
-) -> list[int]:
-    """The occurrences of `found` the language's lexical filter keeps, reading from
-    `boundary`, the positions it reaches kept when what follows it is big."""
-    region = (digest, boundary) if end - boundary >= BIG_REGION else None
-    return code_filter(source, boundary, found, name, region)
+) -> list[tuple[int, list[int]]]:
+    """The occurrences of `found` (in the region of `enclosing` at `bounds`) that the
+    language's lexical filter keeps, by the boundary it read them from (`_by_boundary`); the
+    positions it reaches are kept when what follows a boundary is big."""
+    start, end = bounds
+    groups = []
+    for boundary, group in _by_boundary(outline, enclosing, start, found):
+        region = (digest, boundary) if end - boundary >= BIG_REGION else None
+        kept = code_filter(source, boundary, group, name, region)
+        if kept:
+            groups.append((boundary, kept))
+    return groups
 
 
 def _split(
