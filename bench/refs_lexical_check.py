@@ -1,6 +1,7 @@
 """References (#22): the shortcuts of a query change no answer: the lexical filter of Python
-comments and strings and the simple statements parsed alone (codeindex.refs.lexical), and the
-files left unread because they write the name only where they define it (Outline.only_defines).
+comments and strings, the simple statements and the definitions' headers parsed alone
+(codeindex.refs.lexical), and the files left unread because they write the name only where they
+define it (Outline.only_defines).
 For a seeded sample of a corpus's words and a list of common ones, `refs` with the shortcuts
 and without them (every candidate read, every occurrence parsed in its whole region) must list
 the same references.
@@ -72,6 +73,7 @@ def check(root: Path, names: list[str]) -> dict[str, object]:
     cache = root / ".code-index" / "refs-cache"
     filters = dict(verify.CODE_FILTERS)
     splitters = dict(verify.STATEMENT_SPLITTERS)
+    headers = dict(verify.HEADERS)
     only_defines = Outline.only_defines
     seconds = {"parsed": 0.0, "filtered": 0.0}
     differ: list[str] = []
@@ -82,10 +84,12 @@ def check(root: Path, names: list[str]) -> dict[str, object]:
             for side in seconds:
                 verify.CODE_FILTERS.clear()
                 verify.STATEMENT_SPLITTERS.clear()
+                verify.HEADERS.clear()
                 Outline.only_defines = _never  # type: ignore[method-assign,assignment]
                 if side == "filtered":
                     verify.CODE_FILTERS.update(filters)
                     verify.STATEMENT_SPLITTERS.update(splitters)
+                    verify.HEADERS.update(headers)
                     Outline.only_defines = only_defines  # type: ignore[method-assign]
                 shutil.rmtree(cache, ignore_errors=True)
                 started = time.process_time()
@@ -98,6 +102,7 @@ def check(root: Path, names: list[str]) -> dict[str, object]:
         verify.CODE_FILTERS.clear()
         verify.CODE_FILTERS.update(filters)
         verify.STATEMENT_SPLITTERS.update(splitters)
+        verify.HEADERS.update(headers)
         Outline.only_defines = only_defines  # type: ignore[method-assign]
         code_index.close()
     return {

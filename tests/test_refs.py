@@ -21,7 +21,8 @@ from codeindex.refs import cache as refs_cache
 from codeindex.refs import file_blob, split_name, words_of
 from codeindex.refs.blob import Outline, encode_outline
 from codeindex.refs.cache import CACHE_DIR
-from codeindex.refs.verify import BIG_REGION, occurrences, sites
+from codeindex.refs.regions import occurrences
+from codeindex.refs.verify import BIG_REGION, sites
 from codeindex.watcher import Watcher
 
 VIEWS = (

@@ -14,7 +14,8 @@ from codeindex.languages import spec_by_name
 from codeindex.refs import lexical
 from codeindex.refs import verify as refs_verify
 from codeindex.refs.lexical import python_code_occurrences
-from codeindex.refs.verify import occurrences, sites
+from codeindex.refs.regions import occurrences
+from codeindex.refs.verify import sites
 
 TRICKY = (
     'FMT = "%s" % "target"  # target in a comment\n'
@@ -289,3 +290,40 @@ def test_a_class_is_read_from_the_end_of_its_last_method_before_an_occurrence(
     assert found == [(9, "call", "Window")]
     assert (statement_parses, region_parses) == ([1], [])
     assert _sites_both_ways(source) == [(9, "call")]
+
+
+def test_uses_in_a_definitions_header_are_read_from_the_header_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `inner`'s decorator and signature parse with `pass` for a body, not with its body;
+    # a header whose body is on its own line (`Box`) has its region parsed.
+    source = (
+        b"import functools\n"
+        b"\n"
+        b"def cached(f):\n"
+        b"    @functools.wraps(target)\n"
+        b"    def inner(*args, key: target = None,\n"
+        b"              **kwargs) -> target:  # the signature\n"
+        b"        with lock:\n"
+        b"            return f(*args)\n"
+        b"    return inner\n"
+        b"\n"
+        b"@target\n"
+        b"class Box: x = 1\n"
+    )
+    region_parses = _counted(monkeypatch, "_verified")
+    parses = _counted(monkeypatch, "_parse")
+    spec = spec_by_name("python")
+    outline = outline_of(source, extract(source, spec, "c.py").symbols)
+    found = [
+        (site.row + 1, site.kind, site.scope)
+        for site in sites(source, spec, outline, "target", digest="d")
+    ]
+    assert found == [
+        (4, "name", "cached.inner"),
+        (5, "type", "cached.inner"),
+        (6, "type", "cached.inner"),
+        (11, "decorator", "Box"),
+    ]
+    assert (len(region_parses), len(parses)) == (1, 2)
+    assert _sites_both_ways(source) == [(4, "name"), (5, "type"), (6, "type"), (11, "decorator")]

@@ -191,6 +191,10 @@ class Outline:
         """The 0-based line of its start."""
         return self._ints[2 * self.count + row]
 
+    def name_line(self, row: int) -> int:
+        """Where the line of its name starts."""
+        return self._ints[row] + (self._ints[4 * self.count + row] >> 2)
+
     def member(self, row: int) -> bool:
         return bool(self._ints[4 * self.count + row] & 1)
 
@@ -209,7 +213,7 @@ class Outline:
     def name_line_starts(self, name: str) -> list[int]:
         """Where the lines of the names of the definitions called `name` start, sorted."""
         text, needle, starts = self._text, name.encode() + _NUL, set()
-        ints, count = self._ints, self.count
+        count = self.count
         at = text.find(needle)
         row = counted = 0
         while at >= 0:
@@ -218,7 +222,7 @@ class Outline:
                 counted = at
                 if row >= count:
                     break  # past the names: a qualified name
-                starts.add(ints[row] + (ints[4 * count + row] >> 2))
+                starts.add(self.name_line(row))
             at = text.find(needle, at + len(needle))
         return sorted(starts)
 

@@ -204,3 +204,29 @@ def _statement_end(source: bytes, line_start: int) -> int | None:
         if newline < 0:
             return None
     return None
+
+
+# Headers: a use in a definition's decorators or signature is classified from the header
+# alone, but the header parses only with a body after it, and the region is the whole
+# definition (a wrapper's `@wraps(func)` parsed the wrapper's body). The header with `pass`
+# for a body is a complete definition: the caller parses that, and the region when it does
+# not parse cleanly.
+_HEADER_END = re.compile(rb":[ \t\f]*(?:#[^\n]*)?\r?\n\Z")
+_PASS = b" pass\n"
+
+
+def python_header(
+    source: bytes, start: int, name_line: int, found: list[tuple[int, int]]
+) -> bytes | None:
+    """The header of the definition starting at `start` whose name is on the line starting
+    at `name_line` (its decorators and signature, up to the end of the line of its `:`),
+    then `pass` one column deeper than that line, when the occurrences of `found` all lie in
+    the header; None when they do not or it is not sure where the header ends (its body on
+    the same line, brackets open for more than STATEMENT_LINES_MAX lines)."""
+    header = _statement_end(source, name_line)
+    if header is None or found[-1][0] >= header:
+        return None
+    if not _HEADER_END.search(source, name_line, header):
+        return None
+    line = source[name_line:header]
+    return source[start:header] + line[: len(line) - len(line.lstrip())] + _PASS

@@ -4,7 +4,6 @@ and keep those the language's reference query calls a use (queries/<language>.re
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -12,14 +11,19 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from codeindex import grammar_gaps
 from codeindex.languages import LanguageSpec, ts_language, ts_refs_query
-from codeindex.refs.blob import NAME_BYTES, Outline
-from codeindex.refs.lexical import Statement, python_code_occurrences, python_statements
+from codeindex.refs.blob import Outline
+from codeindex.refs.lexical import (
+    Statement,
+    python_code_occurrences,
+    python_header,
+    python_statements,
+)
+from codeindex.refs.regions import by_boundary, by_region, occurrences, realigned, with_rows
 
 if TYPE_CHECKING:
     import tree_sitter
 
 TEXT_MAX = 200
-_WORD_BYTES = frozenset(NAME_BYTES | set(range(0x80, 0x100)))
 
 
 class Site(NamedTuple):
@@ -62,6 +66,12 @@ CODE_FILTERS: dict[str, CodeFilter] = {"python": python_code_occurrences}
 # parse alone, or None when the region must be parsed (codeindex.refs.lexical).
 StatementSplitter = Callable[[bytes, int, list[tuple[int, int]]], list[Statement] | None]
 STATEMENT_SPLITTERS: dict[str, StatementSplitter] = {"python": python_statements}
+# Per language: (source, where a definition starts, where its name's line starts,
+# occurrences) -> its header made a definition of its own (a body of `pass`), when the
+# occurrences all lie in the header, to parse instead of the whole definition
+# (codeindex.refs.lexical).
+HeaderCut = Callable[[bytes, int, int, list[tuple[int, int]]], bytes | None]
+HEADERS: dict[str, HeaderCut] = {"python": python_header}
 BIG_REGION = 32 << 10
 BIG_TREES_BYTES = 8 << 20
 
@@ -80,13 +90,14 @@ def sites(
     offsets = occurrences(source, encoded_name)
     if not offsets:
         return
-    regions = _regions(source, outline, name, offsets)
+    regions = by_region(source, outline, name, offsets)
     if not digest:
-        regions = _realigned(source, regions)
+        regions = realigned(source, regions)
     code_filter = CODE_FILTERS.get(spec.name) if digest else None
     # Statements parse alone only where the indexed file parsed without an error: around
     # an error, the region's parse may recover differently from the statement's.
     splitter = STATEMENT_SPLITTERS.get(spec.name) if digest and outline.clean else None
+    header = HEADERS.get(spec.name) if digest and outline.clean else None
     statements: list[tuple[Statement, str, _TreeKey]] = []
     found_sites: list[Site] = []
     for (start, end), (enclosing, first_row, found) in sorted(regions.items()):
@@ -102,11 +113,16 @@ def sites(
             if not groups:
                 continue
         scope = outline.qualified_name(enclosing) if enclosing is not None else ""
-        placed = _with_rows(source, start, first_row, [o for _, group in groups for o in group])
+        placed = with_rows(source, start, first_row, [o for _, group in groups for o in group])
         if splitter is not None and not kept_tree:
             split = _split(splitter, source, groups, placed)
             if split is not None:
                 statements.extend((statement, scope, key) for statement in split)
+                continue
+        if header is not None and enclosing is not None and not (kept_tree or wrapped):
+            alone = _header_sites(header, source, spec, outline, enclosing, placed, name)
+            if alone is not None:
+                found_sites.extend(Site(*site, scope) for site in alone)
                 continue
         for offset, row, kind, receiver in _verified(source, spec, key, placed, name):
             found_sites.append(Site(offset, row, kind, receiver, scope))
@@ -114,26 +130,6 @@ def sites(
         found_sites.extend(_statement_sites(source, spec, statements, name))
     found_sites.sort()
     yield from found_sites
-
-
-def _by_boundary(
-    outline: Outline, enclosing: int | None, start: int, found: list[int]
-) -> list[tuple[int, list[int]]]:
-    """The occurrences of `found` (sorted, in the region of `enclosing` from `start`) by
-    the statement boundary nearest before them: the end of the last definition nested in
-    the region before them (a method's end in a class), or the region's start. The
-    lexical reads start there: a long class's f-string or unclosed string no longer hides
-    what comes after its methods, and less is read."""
-    if enclosing is None or not outline.clean:  # error recovery may nest definitions oddly
-        return [(start, found)]
-    groups: list[tuple[int, list[int]]] = []
-    for offset in found:
-        boundary = outline.nested_end(enclosing, offset)
-        if groups and groups[-1][0] == boundary:
-            groups[-1][1].append(offset)
-        else:
-            groups.append((boundary, [offset]))
-    return groups
 
 
 def _code_groups(
@@ -151,7 +147,7 @@ def _code_groups(
     positions it reaches are kept when what follows a boundary is big."""
     start, end = bounds
     groups = []
-    for boundary, group in _by_boundary(outline, enclosing, start, found):
+    for boundary, group in by_boundary(outline, enclosing, start, found):
         region = (digest, boundary) if end - boundary >= BIG_REGION else None
         kept = code_filter(source, boundary, group, name, region)
         if kept:
@@ -182,60 +178,27 @@ def _split(
     return statements
 
 
-# (start, end) bytes of a region -> its definition's row in the outline (None at module
-# level), its first line's 0-based row, and the offsets of the occurrences in it.
-_Regions = dict[tuple[int, int], tuple[int | None, int, list[int]]]
-
-
-def _regions(source: bytes, outline: Outline, name: str, offsets: list[int]) -> _Regions:
-    """The occurrences at `offsets` (sorted) by the region around them, all but those that
-    are the first on a line where a definition of the name writes it: its own name."""
-    skipped = set()
-    for line_start in outline.name_line_starts(name):
-        index = bisect_left(offsets, line_start)
-        if index < len(offsets) and source.find(b"\n", line_start, offsets[index]) < 0:
-            skipped.add(offsets[index])
-    regions: _Regions = {}
-    size = len(source)
-    for offset in offsets:
-        if offset in skipped:
-            continue  # not a reference, no parse needed
-        enclosing = outline.innermost(offset)
-        if enclosing is not None:
-            start, end = outline.start(enclosing), outline.end(enclosing)
-            row = outline.first_row(enclosing)
-        else:
-            start, end, row = outline.gap(offset, size)
-        regions.setdefault((start, end), (enclosing, row, []))[2].append(offset)
-    return regions
-
-
-def _realigned(source: bytes, regions: _Regions) -> _Regions:
-    """The regions of a file changed since its outline was made, from a line start to a line
-    start (or the end), their first rows counted: where the outline says is as good a guess
-    as any, and a parse of whole lines keeps the columns right (Python's indentation)."""
-    aligned: _Regions = {}
-    for (start, end), (enclosing, _, found) in regions.items():
-        start = source.rfind(b"\n", 0, min(start, found[0])) + 1
-        newline = source.find(b"\n", max(end, found[-1] + 1) - 1)
-        end = len(source) if newline < 0 else newline + 1
-        row = source.count(b"\n", 0, start)
-        aligned.setdefault((start, end), (enclosing, row, []))[2].extend(found)
-    for _, _, found in aligned.values():
-        found.sort()
-    return aligned
-
-
-def _with_rows(source: bytes, start: int, row: int, found: list[int]) -> list[tuple[int, int]]:
-    """The occurrences of `found` (sorted, at or after `start`, which is on 0-based line
-    `row`) with their rows: a count over the region up to the last of them, where a count
-    from the file's start for every occurrence cost a twelfth of a common name's query."""
-    placed = []
-    for offset in found:
-        row += source.count(b"\n", start, offset)
-        start = offset
-        placed.append((offset, row))
-    return placed
+def _header_sites(
+    header: HeaderCut,
+    source: bytes,
+    spec: LanguageSpec,
+    outline: Outline,
+    row: int,
+    placed: list[tuple[int, int]],
+    name: str,
+) -> list[tuple[int, int, str, str]] | None:
+    """(offset, row, kind, receiver) of the uses among `placed` (in the region of `row`, a
+    definition of a file that parsed without an error) from a parse of the definition's
+    header alone (`header`, the language's `HEADERS`), or None when they are not all in it
+    or it does not parse cleanly."""
+    start = outline.start(row)
+    text = header(source, start, outline.name_line(row), placed)
+    if text is None:
+        return None
+    tree = _parse_region(spec, text, 0, len(text), outline.first_row(row))
+    if tree.root_node.has_error:
+        return None
+    return list(_classified(tree, text, -start, spec.name, placed, name))
 
 
 def _statement_sites(
@@ -412,22 +375,6 @@ def _kind_at(captures: dict[str, list[tree_sitter.Node]], start: int, end: int) 
 
 def _text(source: bytes, node: tree_sitter.Node) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
-
-
-def occurrences(source: bytes, name: bytes) -> list[int]:
-    """Offsets of `name` as a whole word. bytes.find, then a look at the bytes around: a
-    regex with a look-behind cannot skip ahead to the literal and costs 10x more."""
-    found = []
-    size = len(name)
-    at = source.find(name)
-    while at >= 0:
-        end = at + size
-        if (at == 0 or source[at - 1] not in _WORD_BYTES) and (
-            end == len(source) or source[end] not in _WORD_BYTES
-        ):
-            found.append(at)
-        at = source.find(name, end)
-    return found
 
 
 def line_of(source: bytes, offset: int) -> tuple[int, str]:
