@@ -185,8 +185,12 @@ def _ends_statement(code: bytes) -> bool:
     string: its braces hold code, but code balanced within them."""
     if not code:
         return True
-    bare = _STRINGS_AND_COMMENTS.sub(b"", code)
-    if b'"' in bare or b"'" in bare or bare.endswith((b"\\\n", b"\\\r\n")):
+    bare = code
+    if b'"' in code or b"'" in code or b"#" in code:  # most lines hold neither: no regex
+        bare = _STRINGS_AND_COMMENTS.sub(b"", code)
+        if b'"' in bare or b"'" in bare:
+            return False
+    if bare.endswith((b"\\\n", b"\\\r\n")):
         return False
     brackets = bare.translate(_OPEN_CLOSE, _NOT_BRACKETS)
     return len(brackets) == 2 * brackets.count(b"(")
