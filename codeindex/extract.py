@@ -53,6 +53,7 @@ class _Definition:
     kind: str  # a KINDS value, or "scope" for scope-only nodes
     name: str
     name_row: int
+    name_column: int  # in bytes
     name_span: tuple[int, int]  # byte range of the @name node: one definition, one name
     receiver: str
     pattern: int
@@ -70,6 +71,10 @@ class Extraction:
     # The file itself (kind `module`), indexed beside `symbols` but not one of them: file
     # counts, outlines and clone units are about the definitions in it.
     module: Symbol
+    # For each of `symbols`, byte offsets in `source`: where its first line starts, where
+    # the line after its last starts (the size of `source` after the last line), and where
+    # its name's line starts (the refs outline, codeindex.refs.blob).
+    spans: list[tuple[int, int, int]]
 
 
 _PARSERS: dict[str, tree_sitter.Parser] = {}
@@ -159,11 +164,13 @@ def _definition_from(
     receiver = captures.get("receiver")
     name = names[0]
     span = name.byte_range
+    row, column = name.start_point
     return _Definition(
         node=node,
         kind=kind,
         name=source[span[0] : span[1]].decode("utf-8", errors="replace"),
-        name_row=name.start_point[0],
+        name_row=row,
+        name_column=column,
         name_span=span,
         receiver=node_text(source, receiver[0]) if receiver else "",
         pattern=pattern,
@@ -180,6 +187,7 @@ def _build_symbols(
     tree: tree_sitter.Tree,
 ) -> Extraction:
     symbols: list[Symbol] = []
+    spans: list[tuple[int, int, int]] = []
     callables: list[tuple[int, tree_sitter.Node]] = []
     # Stack of (end_byte, kind, qualified name, start_byte) of the definitions enclosing the
     # current one. Definitions sharing one node (`const A = 1, B = 2`) are siblings.
@@ -212,24 +220,27 @@ def _build_symbols(
         kind = definition.kind
         if kind == "function" and parent_kind in TYPE_SCOPES:
             kind = "method"
-        symbol = _symbol(definition, kind, qualified, spec, path, source)
+        symbol, span = _symbol(definition, kind, qualified, spec, path, source)
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
+        spans.append(span)
     if too_deep:
         _warn_once(
             path, f"{too_deep} definitions nested deeper than {MAX_NESTING} levels are not indexed"
         )
     module = _module_symbol(spec, path, source, tree)
-    return Extraction(symbols=symbols, callables=callables, tree=tree, source=source, module=module)
+    return Extraction(symbols, callables, tree, source, module, spans)
 
 
 def _symbol(
     definition: _Definition, kind: str, qualified: str, spec: LanguageSpec, path: str, source: bytes
-) -> Symbol:
+) -> tuple[Symbol, tuple[int, int, int]]:
+    """The symbol and its spans in bytes (Extraction.spans)."""
     node = definition.node
     outer = _outer_node(node, spec)
-    return Symbol(
+    start_row, start_column = outer.start_point
+    symbol = Symbol(
         name=definition.name,
         qualified_name=qualified,
         kind=kind,
@@ -238,9 +249,12 @@ def _symbol(
         line=definition.name_row + 1,
         end_line=node.end_point[0] + 1,
         signature=_signature(node, spec, source),
-        start_line=outer.start_point[0] + 1,
+        start_line=start_row + 1,
         **definition_doc(node, outer, spec, source),
     )
+    after = source.find(b"\n", node.end_byte) + 1 or len(source)
+    name_line = definition.name_span[0] - definition.name_column
+    return symbol, (outer.start_byte - start_column, after, name_line)
 
 
 def _warn_once(path: str, what: str) -> None:

@@ -110,6 +110,4 @@ def _fingerprinted(batch: list[IndexedFile | _Extracted]) -> Iterator[IndexedFil
             item.spec.name,
             len(symbols),
         )
-        clean = not item.extraction.tree.root_node.has_error
-        blob = file_blob(item.extraction.source, symbols, clean)
-        yield IndexedFile(record, tuple(indexed), blob)
+        yield IndexedFile(record, tuple(indexed), file_blob(item.extraction))

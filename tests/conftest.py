@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from codeindex.api import CodeIndex
-from codeindex.models import Symbol
+from codeindex.extract import Extraction
 from codeindex.refs import file_blob
 from codeindex.refs.blob import Outline
 
@@ -117,6 +117,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-def outline_of(source: bytes, symbols: Sequence[Symbol], clean: bool = True) -> Outline:
+def outline_of(extraction: Extraction) -> Outline:
     """A file's outline as a query reads it: the part of its refs blob after the words."""
-    return Outline.decode(file_blob(source, symbols, clean).partition(b"\n")[2])
+    return Outline.decode(file_blob(extraction).partition(b"\n")[2])

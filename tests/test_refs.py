@@ -86,7 +86,7 @@ def test_the_refs_blob_holds_the_words_then_an_outline_of_the_definitions() -> N
         b"run(Loader)\n"
     )
     extraction = extract(source, spec_by_name("python"), "pkg/loader.py")
-    blob = file_blob(source, extraction.symbols)
+    blob = file_blob(extraction)
     words, _, encoded = blob.partition(b"\n")  # storage keeps the two parts apart
     assert words == words_of(source)
     outline = Outline.decode(encoded)
@@ -114,8 +114,7 @@ def test_an_outline_keeps_qualified_names_and_name_lines_of_every_form() -> None
         b"package repo\n\ntype Repo struct{}\n\n"
         b"func (r *Repo) Get() int {\n\treturn 1\n}\n\nfunc Repo2() {}\n"
     )
-    symbols = extract(source, spec_by_name("go"), "repo/repo.go").symbols
-    outline = outline_of(source, symbols)
+    outline = outline_of(extract(source, spec_by_name("go"), "repo/repo.go"))
     starts = _line_starts(source)
     rows = [outline.innermost(starts[line - 1] + 1) for line in (3, 6, 9)]
     assert [outline.qualified_name(row) for row in rows if row is not None] == [
@@ -146,8 +145,8 @@ def test_an_outline_places_every_byte_as_a_walk_over_all_definitions_does() -> N
         module = "\ny = 2\n" * rng.randint(0, 2)
         parts.append(f"{decorator}class C{index}:\n{body}{inner}{after}{module}")
     source = "".join(parts).encode()
-    symbols = extract(source, spec_by_name("python"), "m.py").symbols
-    outline = outline_of(source, symbols)
+    extraction = extract(source, spec_by_name("python"), "m.py")
+    outline, symbols = outline_of(extraction), extraction.symbols
     spans = sorted((s.start_line or s.line, s.end_line, s.qualified_name) for s in symbols)
     starts = _line_starts(source)
     line_count = source.count(b"\n") + 1
@@ -178,11 +177,11 @@ def test_a_kept_tree_of_a_big_region_answers_only_for_the_same_bytes() -> None:
     after = before.replace(b"'a target a'", b"(0, target )", 1)
     assert len(after) == len(before)
     for _ in range(2):  # parsed, then kept
-        outline = outline_of(before, extract(before, spec, "t.py").symbols)
+        outline = outline_of(extract(before, spec, "t.py"))
         assert [(s.row, s.kind, s.scope) for s in sites(before, spec, outline, "target")] == [
             (2002, "name", "")
         ]
-    outline = outline_of(after, extract(after, spec, "t.py").symbols)
+    outline = outline_of(extract(after, spec, "t.py"))
     assert [(s.row, s.scope) for s in sites(after, spec, outline, "target")] == [
         (1, "TABLE"),
         (2002, ""),
@@ -497,7 +496,7 @@ def test_a_file_changed_since_its_outline_was_made_gives_its_uses_at_their_lines
         b"def load(path):\n    return target(path)\n\n\n"
         b"class Box:\n    def run(self):\n        target()\n\n\ntarget.attr = 1\n"
     )
-    outline = outline_of(indexed, extract(indexed, spec, "m.py").symbols)
+    outline = outline_of(extract(indexed, spec, "m.py"))
     for edited in (b"import os\n# one more line\n" + indexed, indexed.replace(b"    ", b"  ")):
         found = [(s.row, s.kind) for s in sites(edited, spec, outline, "target")]
         rows = [edited.count(b"\n", 0, at) for at in occurrences(edited, b"target")]
@@ -586,10 +585,10 @@ def test_an_outline_flags_the_names_a_file_writes_only_on_their_definition_lines
         b"    def run(self):\n"
         b"        return parse('')\n"
     )
-    symbols = extract(source, spec_by_name("python"), "m.py").symbols
-    outline = outline_of(source, symbols)
+    extraction = extract(source, spec_by_name("python"), "m.py")
+    outline = outline_of(extraction)
     flagged = {name: outline.only_defines(name) for name in ("LIMIT", "parse", "run", "Box")}
     assert flagged == {"LIMIT": False, "parse": False, "run": True, "Box": True}
     assert not outline.only_defines("text")  # not defined here: nothing to tell
-    unflagged = Outline.decode(encode_outline(source, symbols))  # word counts not given
+    unflagged = Outline.decode(encode_outline(extraction.symbols, extraction.spans))  # no counts
     assert not any(unflagged.only_defines(name) for name in flagged)

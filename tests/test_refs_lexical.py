@@ -84,7 +84,7 @@ def test_the_uses_are_those_of_a_parse_without_the_filter() -> None:
     source = TRICKY.encode()
     spec = spec_by_name("python")
     extraction = extract(source, spec, "tricky.py")
-    outline = outline_of(source, extraction.symbols)
+    outline = outline_of(extraction)
     filtered = [tuple(site) for site in sites(source, spec, outline, "target", digest="d")]
     parsed = [tuple(site) for site in sites(source, spec, outline, "target", digest="")]
     assert filtered == parsed
@@ -109,7 +109,7 @@ def test_a_region_of_comments_and_docstrings_only_is_not_parsed(
         b"    return 1\n"
     )
     spec = spec_by_name("python")
-    outline = outline_of(source, extract(source, spec, "d.py").symbols)
+    outline = outline_of(extract(source, spec, "d.py"))
     parsed = _counted(monkeypatch, "_parse")
     assert list(sites(source, spec, outline, "target", digest="d")) == []
     assert parsed == []
@@ -179,7 +179,7 @@ def _sites_both_ways(source: bytes, name: str = "target") -> list[tuple[int, str
     indexed) and every occurrence parsed in its region, which must agree."""
     spec = spec_by_name("python")
     extraction = extract(source, spec, "statements.py")
-    outline = outline_of(source, extraction.symbols, not extraction.tree.root_node.has_error)
+    outline = outline_of(extraction)
     shortcut = [tuple(site) for site in sites(source, spec, outline, name, digest="d")]
     parsed = [tuple(site) for site in sites(source, spec, outline, name, digest="")]
     assert shortcut == parsed
@@ -225,7 +225,7 @@ def test_a_files_simple_statements_are_parsed_together_not_their_regions(
     region_parses = _counted(monkeypatch, "_parse")
     statement_parses = _counted(monkeypatch, "_parse_statements")
     spec = spec_by_name("python")
-    outline = outline_of(source, extract(source, spec, "l.py").symbols)
+    outline = outline_of(extract(source, spec, "l.py"))
     found = [
         (site.row + 1, site.kind, site.receiver, site.scope)
         for site in sites(source, spec, outline, "target", digest="d")
@@ -257,7 +257,7 @@ def test_a_file_with_a_syntax_error_has_its_regions_parsed(
     spec = spec_by_name("python")
     extraction = extract(source, spec, "broken.py")
     assert extraction.tree.root_node.has_error
-    outline = outline_of(source, extraction.symbols, clean=False)
+    outline = outline_of(extraction)
     monkeypatch.setattr(refs_verify, "_parse_statements", None)  # must not be called
     assert [site.row + 1 for site in sites(source, spec, outline, "target", digest="d")] == [2, 6]
 
@@ -282,7 +282,7 @@ def test_a_class_is_read_from_the_end_of_its_last_method_before_an_occurrence(
     region_parses = _counted(monkeypatch, "_parse")
     statement_parses = _counted(monkeypatch, "_parse_statements")
     spec = spec_by_name("python")
-    outline = outline_of(source, extract(source, spec, "w.py").symbols)
+    outline = outline_of(extract(source, spec, "w.py"))
     found = [
         (site.row + 1, site.kind, site.scope)
         for site in sites(source, spec, outline, "target", digest="d")
@@ -314,7 +314,7 @@ def test_uses_in_a_definitions_header_are_read_from_the_header_alone(
     region_parses = _counted(monkeypatch, "_verified")
     parses = _counted(monkeypatch, "_parse")
     spec = spec_by_name("python")
-    outline = outline_of(source, extract(source, spec, "c.py").symbols)
+    outline = outline_of(extract(source, spec, "c.py"))
     found = [
         (site.row + 1, site.kind, site.scope)
         for site in sites(source, spec, outline, "target", digest="d")

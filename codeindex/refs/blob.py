@@ -18,11 +18,15 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import accumulate
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate, chain
 from operator import add
+from typing import TYPE_CHECKING
 
 from codeindex.models import Symbol
+
+if TYPE_CHECKING:
+    from codeindex.extract import Extraction
 
 MEMBER_KINDS = frozenset({"method", "constructor", "property"})
 
@@ -69,27 +73,30 @@ def _joined(words: Iterable[bytes]) -> bytes:
 # common name's query. Offsets in bytes place an occurrence (found by its offset) without
 # counting the lines before it; the rows give the lines of what a region holds, counted
 # from its start (counting every occurrence's line from the file's start, and the line
-# starts of each region, were a seventh of a common name's query).
+# starts of each region, were a seventh of a common name's query). The offsets are the
+# tree's (Extraction.spans): a table of the file's line starts cost 1% of a cold index.
 _ROW_INTS = 6
 _NUL = b"\0"
 _PARSE_ERRORS = 1 << 31
 
 
-def file_blob(source: bytes, symbols: Sequence[Symbol], clean: bool = True) -> bytes:
+def file_blob(extraction: Extraction) -> bytes:
     """The `refs` column value of a parsed file: its words (as `words_of`), then its outline.
-    `clean`: the file parsed without an error. A name the file writes only where it defines
-    it is flagged in the outline."""
-    counts = word_counts(source)
-    return _joined(counts) + _OUTLINE + encode_outline(source, symbols, clean, counts)
+    A name the file writes only where it defines it is flagged in the outline."""
+    counts = word_counts(extraction.source)
+    clean = not extraction.tree.root_node.has_error
+    outline = encode_outline(extraction.symbols, extraction.spans, clean, counts)
+    return _joined(counts) + _OUTLINE + outline
 
 
 def encode_outline(
-    source: bytes,
     symbols: Sequence[Symbol],
+    spans: Sequence[tuple[int, int, int]],
     clean: bool = True,
     counts: Mapping[bytes, int] | None = None,
 ) -> bytes:
-    """`counts`: how often each word is written in the file, when known."""
+    """`spans`: each symbol's byte offsets (Extraction.spans); `clean`: the file parsed
+    without an error; `counts`: how often each word is written in the file, when known."""
     name_lines: dict[str, set[int]] = {}
     for symbol in symbols:
         name_lines.setdefault(symbol.name, set()).add(symbol.line)
@@ -102,14 +109,15 @@ def encode_outline(
     }
     if not symbols:
         return b"" if clean else _PARSE_ERRORS.to_bytes(4, "little")
-    line_start = _line_starts(source)
     columns: tuple[list[int], ...] = ([], [], [], [], [], [])
-    starts, sizes, rows, spans, name_rows, links = columns
+    starts, sizes, rows, spans_in_lines, name_lines_at, links = columns
     names: list[str] = []
     qualified_names: list[str] = []
     # (end line, qualified name, row) of the definitions around the current one
     enclosing: list[tuple[int, str, int]] = []
-    for symbol in sorted(symbols, key=_start_then_line):
+    for index in sorted(range(len(symbols)), key=lambda index: _start_then_line(symbols[index])):
+        symbol = symbols[index]
+        first, after, name_line = spans[index]
         start = symbol.start_line or symbol.line
         while enclosing and enclosing[-1][0] < start:
             enclosing.pop()
@@ -121,35 +129,20 @@ def encode_outline(
         else:
             links.append(-2 - len(qualified_names))
             qualified_names.append(qualified)
-        first = line_start(start - 1)
         starts.append(first)
-        sizes.append(line_start(symbol.end_line) - first)
+        sizes.append(after - first)
         rows.append(start - 1)
-        spans.append(symbol.end_line - start)
+        spans_in_lines.append(symbol.end_line - start)
         flags = (symbol.kind in MEMBER_KINDS) | (symbol.name in sole) << 1
-        name_rows.append((line_start(symbol.line - 1) - first) * 4 + flags)
+        name_lines_at.append((name_line - first) * 4 + flags)
         names.append(symbol.name)
         enclosing.append((symbol.end_line, qualified, len(starts) - 1))
     header = (len(starts) | (0 if clean else _PARSE_ERRORS)).to_bytes(4, "little")
-    ints = array("i", [value for column in columns for value in column])
+    ints = array("i", chain.from_iterable(columns))
     if sys.byteorder == "big":
         ints.byteswap()
     text = "\0".join(names + qualified_names).encode() + _NUL
     return header + ints.tobytes() + text
-
-
-def _line_starts(source: bytes) -> Callable[[int], int]:
-    """Where each 0-based line of `source` starts (its length past the last line). One
-    split and a running sum, C loops: a `find` per line costs ten times more."""
-    ends = list(accumulate(map(len, source.split(b"\n"))))
-    size = len(source)
-
-    def line_start(row: int) -> int:
-        if row <= 0:
-            return 0
-        return ends[row - 1] + row if row < len(ends) else size
-
-    return line_start
 
 
 def _start_then_line(symbol: Symbol) -> tuple[int, int]:
