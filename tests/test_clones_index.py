@@ -164,6 +164,22 @@ def test_editing_a_file_updates_its_fingerprints(project: Path) -> None:
     code_index.close()
 
 
+def test_reports_with_other_options_agree_with_a_fresh_scan(project: Path) -> None:
+    # A server keeps the scan of an unchanged index; each call's options apply to it.
+    _write(project, "tests/test_a.py", OTHER.replace("render_table", "make_rows_a"))
+    _write(project, "tests/test_b.py", OTHER.replace("render_table", "make_rows_b"))
+    asked = [{}, {"tests": "include"}, {"path": "app"}, {"tests": "only"}, {"limit": 1}]
+    code_index = CodeIndex.open(project)
+    code_index.refresh()
+    kept = [code_index.duplicates(**options).to_json() for options in asked]
+    code_index.close()
+    for options, answer in zip(asked, kept, strict=True):
+        fresh = CodeIndex.open(project)
+        assert fresh.duplicates(**options).to_json() == answer
+        fresh.close()
+    assert [answer["total"] for answer in kept] == [2, 2, 1, 0, 2]
+
+
 def test_groups_only_in_tests_rank_below_library_code(project: Path) -> None:
     _write(project, "tests/test_a.py", OTHER.replace("render_table", "make_rows_a"))
     _write(project, "tests/test_b.py", OTHER.replace("render_table", "make_rows_b") + FUNCTION)

@@ -18,7 +18,7 @@ from codeindex.clones import fingerprints, sketch, sketch_cache
 from codeindex.clones.blocks import block_groups
 from codeindex.clones.cluster import Edges, Group, group, overlapping, report_order
 from codeindex.clones.scan_units import ScanUnits, scanned
-from codeindex.clones.selection import Found, Options, select
+from codeindex.clones.selection import Found, Labelled, Options, labelled, select
 from codeindex.clones.table import CloneTables, Entry, within_reach
 from codeindex.models import DuplicatesResult
 
@@ -55,13 +55,17 @@ def duplicates(
     min_tokens: int = SCAN_MIN_TOKENS,
     blocks: bool = False,
 ) -> DuplicatesResult:
-    units = _scan_units(store, tables, languages or (), min_lines, min_tokens, min_similarity)
-    found = _found(store, units, min_similarity, min_lines, min_tokens, blocks)
-    # The report reads source files, not the units: their code strings and the table's
-    # pages go before it.
-    units.table.release_pages()
-    del units
-    return select(store.root, found, options)
+    def scanned_and_labelled() -> Labelled:
+        units = _scan_units(store, tables, languages or (), min_lines, min_tokens, min_similarity)
+        found = _found(store, units, min_similarity, min_lines, min_tokens, blocks)
+        # The labels read source files, not the units: their code strings and the table's
+        # pages go before them.
+        units.table.release_pages()
+        del units
+        return labelled(store.root, found)
+
+    settings = (languages, min_similarity, min_lines, min_tokens, blocks)
+    return select(tables.scan(store, settings, scanned_and_labelled), options)
 
 
 def _found(

@@ -75,7 +75,14 @@ class Options:
     limit: int | None = None
 
 
-def select(root: Path, found: list[Found], options: Options) -> DuplicatesResult:
+# Groups with their labels, each with what a refactor would save (_value).
+Labelled = list[tuple[float, DuplicateGroup]]
+
+
+def labelled(root: Path, found: list[Found]) -> Labelled:
+    """The groups found, labelled from their sources, without the members a comment
+    suppresses or a template generates. What `select` filters and ranks: the same for every
+    set of options, so a server keeps it while the index is unchanged (clones.scan)."""
     sources = labels.Sources(root)
     mirrors = intent.Mirrors.of(item.members for item in found)
     context = _Context(sources, mirrors, intent.Deprecations(sources))
@@ -84,6 +91,10 @@ def select(root: Path, found: list[Found], options: Options) -> DuplicatesResult
         group = _labelled(context, item)
         if group is not None:
             groups.append((_value(item, group), group))
+    return groups
+
+
+def select(groups: Labelled, options: Options) -> DuplicatesResult:
     prefix = (options.path or "").rstrip("/")
     if prefix not in ("", "."):
         groups = [
