@@ -216,6 +216,38 @@ def test_short_functions_of_one_module_are_an_apis_wrappers(
     assert _labels(tmp_path, capsys) == [[]]
 
 
+# zod's schema factories: one statement, spread over 12 lines by its generics and object.
+TS_FACTORY = """
+export function {name}<T extends schemas.$ZodString>(
+  Class: util.SchemaClass<T>,
+  params?: string | $ZodStringParams
+): T {{
+  return new Class({{
+    type: "string",
+    format: "{name}",
+    check: "string_format",
+    abort: false,
+    ...util.normalizeParams(params),
+  }});
+}}
+"""
+
+
+def test_one_statement_factories_of_one_module_are_wrappers_whatever_their_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["_email", "_guid", "_uuid", "_url"]
+    _write(tmp_path, {"api.ts": "".join(TS_FACTORY.format(name=n) for n in names)})
+    assert _labels(tmp_path, capsys) == [["wrappers"]]
+    # Long bodies in lines and in codes are no wrappers.
+    longer = TS_FACTORY.replace(
+        "    abort: false,\n",
+        "    abort: false,\n" + "    pattern: util.pattern(params, Class, 1),\n" * 6,
+    )
+    _write(tmp_path, {"api.ts": "".join(longer.format(name=n) for n in names)})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
 def _version(name: str) -> str:
     """GO_FUNC without its package clause: another version in the same file."""
     return "\n" + GO_FUNC.split("\n", 2)[2].format(doc="", name=name, factor=2)

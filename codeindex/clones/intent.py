@@ -48,6 +48,11 @@ IMPLEMENTATIONS_MIN = 4
 WRAPPERS = "wrappers"
 WRAPPERS_MIN = 4
 WRAPPER_LINES = 10
+# Or as short in codes, whatever their lines: three calls' worth (selection.CALL_CODES), a
+# signature and one statement. zod's 53 factories are one `return new Class({...})` each, 12
+# lines with their generics; on the labelled sample every group of this shape under 93 codes
+# a member was on purpose, and the shortest useful one 109.
+WRAPPER_CODES = 72
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
 # also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
 _NUMBERED = re.compile(r"\d+")
@@ -215,14 +220,15 @@ def _overrides(member: Symbol) -> bool:
     return marker is not None and marker.search(member.signature) is not None
 
 
-def are_wrappers(members: list[Symbol]) -> bool:
-    """At least WRAPPERS_MIN short functions (WRAPPER_LINES at most) of one class, or at the
-    top level of one file: the entry points of one API (UniTask's argument-checking LINQ
-    wrappers, zod's schema factories). Each must stay a name of its own; what merging their
-    bodies would save is a line or two apiece."""
+def are_wrappers(members: list[Symbol], mean_codes: float) -> bool:
+    """At least WRAPPERS_MIN short functions (WRAPPER_LINES at most, or WRAPPER_CODES codes
+    a member on average) of one class, or at the top level of one file: the entry points of
+    one API (UniTask's argument-checking LINQ wrappers, zod's schema factories). Each must
+    stay a name of its own; what merging their bodies would save is a line or two apiece."""
     if len(members) < WRAPPERS_MIN:
         return False
-    if any(member.end_line - member.line + 1 > WRAPPER_LINES for member in members):
+    long_lines = any(member.end_line - member.line + 1 > WRAPPER_LINES for member in members)
+    if long_lines and mean_codes > WRAPPER_CODES:
         return False
     scopes = {
         (member.path if "." not in member.qualified_name else "")

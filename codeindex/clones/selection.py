@@ -125,9 +125,7 @@ class _Context:
     deprecations: intent.Deprecations
 
 
-def _intentional(
-    context: _Context, members: list[Symbol], similarity: float, test: bool
-) -> str | None:
+def _intentional(context: _Context, members: list[Symbol], found: Found, test: bool) -> str | None:
     """The first reason the copies are kept on purpose, or None. Test code is only asked
     about platforms: its groups rank last anyway, and they are most of a scan (86% of the
     stdlib's), so the other rules would mostly read files for nothing."""
@@ -147,13 +145,13 @@ def _intentional(
         return intent.FAMILY
     if intent.are_implementations(members):
         return intent.IMPLEMENTATIONS
-    if intent.are_wrappers(members):
+    if intent.are_wrappers(members, found.codes / len(found.members)):
         return intent.WRAPPERS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
     if intent.are_major_versions(members):
         return intent.MAJOR_VERSIONS
-    if opposites.are_mirror_images(members, similarity):
+    if opposites.are_mirror_images(members, found.similarity):
         return opposites.MIRROR_IMAGES
     if intent.is_vendored(members):
         return intent.VENDORED
@@ -178,7 +176,7 @@ def _labelled(context: _Context, item: Found) -> DuplicateGroup | None:
     test = all(labels.is_test(member) for member in members)
     if test:
         found.append(labels.TEST)
-    if not item.block and (reason := _intentional(context, members, item.similarity, test)):
+    if not item.block and (reason := _intentional(context, members, item, test)):
         found.append(reason)
     if item.block:
         found.append(labels.BLOCK)
