@@ -174,6 +174,12 @@ STATEMENTS = (
 )
 
 
+def _shortcut_sites(source: bytes, path: str) -> list[refs_verify.Site]:
+    """The uses of `target` as a query finds them in a file as indexed (every shortcut on)."""
+    spec = spec_by_name("python")
+    return list(sites(source, spec, outline_of(extract(source, spec, path)), "target", digest="d"))
+
+
 def _sites_both_ways(source: bytes, name: str = "target") -> list[tuple[int, str]]:
     """The (1-based line, kind) of the uses of `name`: with the shortcuts (the file as
     indexed) and every occurrence parsed in its region, which must agree."""
@@ -224,11 +230,9 @@ def test_a_files_simple_statements_are_parsed_together_not_their_regions(
     )
     region_parses = _counted(monkeypatch, "_parse")
     statement_parses = _counted(monkeypatch, "_parse_statements")
-    spec = spec_by_name("python")
-    outline = outline_of(extract(source, spec, "l.py"))
     found = [
         (site.row + 1, site.kind, site.receiver, site.scope)
-        for site in sites(source, spec, outline, "target", digest="d")
+        for site in _shortcut_sites(source, "l.py")
     ]
     assert found == [
         (5, "call", "", "Loader.__init__"),
@@ -281,12 +285,7 @@ def test_a_class_is_read_from_the_end_of_its_last_method_before_an_occurrence(
     )
     region_parses = _counted(monkeypatch, "_parse")
     statement_parses = _counted(monkeypatch, "_parse_statements")
-    spec = spec_by_name("python")
-    outline = outline_of(extract(source, spec, "w.py"))
-    found = [
-        (site.row + 1, site.kind, site.scope)
-        for site in sites(source, spec, outline, "target", digest="d")
-    ]
+    found = [(site.row + 1, site.kind, site.scope) for site in _shortcut_sites(source, "w.py")]
     assert found == [(9, "call", "Window")]
     assert (statement_parses, region_parses) == ([1], [])
     assert _sites_both_ways(source) == [(9, "call")]
@@ -313,12 +312,7 @@ def test_uses_in_a_definitions_header_are_read_from_the_header_alone(
     )
     region_parses = _counted(monkeypatch, "_verified")
     parses = _counted(monkeypatch, "_parse")
-    spec = spec_by_name("python")
-    outline = outline_of(extract(source, spec, "c.py"))
-    found = [
-        (site.row + 1, site.kind, site.scope)
-        for site in sites(source, spec, outline, "target", digest="d")
-    ]
+    found = [(site.row + 1, site.kind, site.scope) for site in _shortcut_sites(source, "c.py")]
     assert found == [
         (4, "name", "cached.inner"),
         (5, "type", "cached.inner"),
