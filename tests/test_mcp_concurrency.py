@@ -243,8 +243,14 @@ def test_the_clone_worker_is_replaced_by_what_a_call_made_it_grow(project, monke
         worker.run("duplicates", {}, "duplicates")
         assert first is not None and worker.pid() == first  # a small scan: kept warm
         monkeypatch.setattr(clone_worker, "RECYCLE_GROWTH_MB", -1.0)  # any growth is too much
+        monkeypatch.setattr(clone_worker, "RECYCLE_IDLE", 0.3)
         worker.run("duplicates", {}, "duplicates")
-        assert worker.pid() is None  # stopped; the next call starts a new one
+        worker.run("duplicates", {"tests": "include"}, "duplicates")
+        assert worker.pid() == first  # asked again before it idled: kept, with its scan
+        deadline = time.monotonic() + 10
+        while worker.pid() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.pid() is None  # stopped once idle; the next call starts a new one
         monkeypatch.undo()
         worker.run("duplicates", {}, "duplicates")
         assert worker.pid() not in (None, first)
