@@ -65,6 +65,11 @@ class Found:
     codes: int
     block: bool = False
 
+    @property
+    def mean_codes(self) -> float:
+        """A member's length in codes, on average."""
+        return self.codes / len(self.members)
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -125,7 +130,7 @@ class _Context:
     deprecations: intent.Deprecations
 
 
-def _intentional(context: _Context, members: list[Symbol], found: Found, test: bool) -> str | None:
+def _intentional(context: _Context, members: list[Symbol], item: Found, test: bool) -> str | None:
     """The first reason the copies are kept on purpose, or None. Test code is only asked
     about platforms: its groups rank last anyway, and they are most of a scan (86% of the
     stdlib's), so the other rules would mostly read files for nothing."""
@@ -145,13 +150,13 @@ def _intentional(context: _Context, members: list[Symbol], found: Found, test: b
         return intent.FAMILY
     if intent.are_implementations(members):
         return intent.IMPLEMENTATIONS
-    if intent.are_wrappers(members, found.codes / len(found.members)):
+    if intent.are_wrappers(members, item.mean_codes):
         return intent.WRAPPERS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
     if intent.are_major_versions(members):
         return intent.MAJOR_VERSIONS
-    if opposites.are_mirror_images(members, found.similarity):
+    if opposites.are_mirror_images(members, item.similarity):
         return opposites.MIRROR_IMAGES
     if intent.is_vendored(members):
         return intent.VENDORED
@@ -203,7 +208,7 @@ def _value(item: Found, group: DuplicateGroup) -> float:
     weight. What merging keeps: the shared part (the similarity) less the differing part,
     which the merged helper must take as parameters or branches (2 x similarity - 1; never
     under a tenth of the similarity), to the power SIMILARITY_EXPONENT."""
-    mean = item.codes / len(item.members)
+    mean = item.mean_codes
     saved = max(mean - CALL_CODES, mean / 10)
     kept: float = max(2 * item.similarity - 1, item.similarity / 10) ** SIMILARITY_EXPONENT
     extra: float = (len(group.members) - 1) ** COPIES_EXPONENT  # int ** float is typed Any
