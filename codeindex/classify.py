@@ -54,7 +54,7 @@ _TEST_FILE = re.compile(
     r"^(?:test_.+\.py|.+_test\.py|tests?\.py|conftest\.py"
     r"|.+_test\.go"
     r"|.+\.(?:test|spec)\.[cm]?[jt]sx?"
-    r"|.+Tests?\.cs|.+_tests?\.rs|tests\.rs)$"
+    r"|.+Tests?\.cs|.+_tests?\.rs|tests?\.rs)$"
 )
 
 
@@ -79,8 +79,8 @@ def classify(path: str) -> PathClass:
 
 
 # A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
-# `*.Tests` namespaces.
-_TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)\.")
+# `*.Tests` namespaces; also one named for what it tests (hashbrown's `mod test_map`).
+_TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)(?:_\w+)?\.")
 
 
 def symbol_class(path: str, qualified_name: str) -> PathClass:

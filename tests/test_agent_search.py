@@ -181,6 +181,8 @@ def test_regex_syntax_it_cannot_honour_is_refused(root: Path) -> None:
         ("examples/tests/test_demo.py", "test"),
         ("go/doc/reader.go", "library"),
         ("library/core/src/fmt/tests.rs", "test"),  # `#[cfg(test)] mod tests;`
+        ("rayon/src/iter/test.rs", "test"),  # `#[cfg(test)] mod test;`
+        ("src/contest.rs", "library"),
         ("src/attests.rs", "library"),
         ("portable-simd/crates/test_helpers/src/lib.rs", "test"),  # a dev-dependency crate
         ("internal/testutil/server.go", "test"),

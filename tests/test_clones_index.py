@@ -201,6 +201,8 @@ def test_groups_only_in_tests_rank_below_library_code(project: Path) -> None:
         ("src/collections/binary_heap/tests.rs", "test_to_vec", True),
         ("src/mips/msa.rs", "tests.test_msa_add", True),  # Rust `mod tests` in a library file
         ("src/mips/msa.rs", "msa.add", False),
+        ("src/map.rs", "test_map.test_entry", True),  # hashbrown's `mod test_map`
+        ("src/map.rs", "testing.run", False),
         ("src/latest.rs", "contest.run", False),
         ("pkg/users_test.go", "users.TestGet", True),
         ("src/UserService.cs", "App.Tests.UserService.Get", True),
