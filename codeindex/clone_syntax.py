@@ -38,6 +38,13 @@ class Variants:
     # library: a group of it is labelled `unbuilt`.
     unbuilt_name: str = ""
     unbuilt_constraint: str = ""
+    # The attribute that makes a definition test code, found where item_constraint and
+    # file_constraint are looked for, and above enclosing scopes (Rust's `#[test]`,
+    # `#[cfg(test)]`, `#![cfg(test)]`): clones.test_code.
+    test_marker: str = ""
+    # How a nested function's header starts: a body holding only such functions runs nothing
+    # (a compile-time check, Rust's `assert_covariance`).
+    nested_function: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,15 @@ class Intent:
     # In a method's signature: it overrides a base class's method (C#'s and TypeScript's
     # `override`). Overrides written alike in many classes fill in one base's template.
     override_marker: str = ""
+    # The manifest of a project of its own, and what in it says so (Rust: a `Cargo.toml` with
+    # a `[workspace]` table). Such a directory below the root is another project included
+    # whole (a git submodule: rust's `library/stdarch`, `library/backtrace`): copies across
+    # two of them cannot share a function without a new package between them.
+    project_manifest: str = ""
+    project_marker: str = ""
+    # A macro that writes machine instructions inline (Rust's `asm!`): its template must be a
+    # literal, so one function per instruction is the only way to wrap a set of them.
+    inline_assembly: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +246,29 @@ RUST = CloneSyntax(
     variants=Variants(
         folders=(*_PLATFORM_FOLDERS, *_RUST_TARGET_FOLDERS),
         file_constraint=r"^#!\[cfg\(",
-        item_constraint=r"^\s*#\[cfg\(",
+        # `#[target_feature(enable = "avx2")]` compiles one function for one CPU feature:
+        # stdarch's `hex_encode_avx2` / `hex_encode_sse41` beside each other.
+        item_constraint=r"^\s*#\[(?:cfg|target_feature)\(",
         scope_opener=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*\{{",
+        test_marker=r"^\s*#!?\[(?:cfg\(test\)|(?:\w+::)*test)\]",
+        nested_function=r"(?:pub(?:\([^)]*\))?\s+)?(?:(?:const|unsafe|async)\s+)*fn\s",
     ),
-    intent=Intent(deprecated_item=r"^\s*#\[deprecated\b"),
+    intent=Intent(
+        # The reverse twin the iterator traits require beside each forward method
+        # (`DoubleEndedIterator::next_back` for `next`, `try_rfold` for `try_fold`), named by
+        # the standard library's convention: a `_back` suffix or an `r` before the verb.
+        # And the thread-safe twin of a single-threaded type, by the same convention: `Arc`
+        # for `Rc`, a `Lock` for a `Cell` (`OnceLock` / `OnceCell`, `LazyLock` / `LazyCell`),
+        # written apart so that the single-threaded one pays for no atomics.
+        family_flavour=(
+            r"_back(?=$|_by$)|(?:^|(?<=^try_))r(?=fold$|find$|position$)"
+            r"|^(?:Ar|R)(?=c$)|(?<=[a-z])(?:Cell|Lock)$"
+        ),
+        deprecated_item=r"^\s*#\[deprecated\b",
+        project_manifest="Cargo.toml",
+        project_marker=r"(?m)^\[workspace\]",
+        inline_assembly=r"\b(?:asm|global_asm|naked_asm)!\s*[(\[{]",
+    ),
 )
 CSHARP = CloneSyntax(
     identifier_types=("identifier", "implicit_parameter"),

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from codeindex.clones.labels import COMMENT_STARTS, Sources
+from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled
+from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
 DATA_LIKE = "data-like"
@@ -56,6 +57,8 @@ _ARITHMETIC = frozenset(
         ">>=",
     ]
 )
+# The template an inline-assembly macro opens with: one string literal or several.
+_TEMPLATE = re.compile(r'\s*"(?:\\.|[^"\\])*"(?:\s*,\s*"(?:\\.|[^"\\])*")*')
 _DOCSTRING = re.compile(r"(?s)\"\"\".*?\"\"\"|'''.*?'''")
 
 
@@ -80,12 +83,49 @@ def _is_data(token: str) -> bool:
 
 def is_data_like(sources: Sources, members: list[Symbol]) -> bool:
     """On average over the members, at least DATA_SHARE of the tokens are literals or
-    arithmetic operators."""
-    shares = []
+    arithmetic operators; or each member wraps its own machine instructions."""
+    bodies = []
     for member in members:
         source = sources.get(member.path)
         if source is None:
             return False
         # From the definition line: attributes and decorators above it are not the body.
-        shares.append(literal_share("\n".join(source.lines[member.line - 1 : member.end_line])))
-    return sum(shares) / len(shares) >= DATA_SHARE
+        bodies.append("\n".join(source.lines[member.line - 1 : member.end_line]))
+    if sum(map(literal_share, bodies)) / len(bodies) >= DATA_SHARE:
+        return True
+    return _wrap_instructions(members[0].language, bodies)
+
+
+def _wrap_instructions(language: str, bodies: list[str]) -> bool:
+    """Every body writes machine instructions inline, and not all the same ones: one function
+    per instruction (RISC-V's `sm4ed` and `sm4ks`, alike once their `asm!` templates
+    collapse). An inline template must be a literal, so no parameter can merge them."""
+    rule = compiled(spec_by_name(language).clones.intent.inline_assembly)
+    if rule is None:
+        return False
+    templates = []
+    for body in bodies:
+        found = [_TEMPLATE.match(body, use.end()) for use in rule.finditer(body)]
+        if not found:
+            return False
+        templates.append([template.group(0).strip() if template else "" for template in found])
+    return any(template != templates[0] for template in templates[1:])
+
+
+def signature_share(text: str) -> float:
+    """The share of a definition's tokens (docstrings left out) that are its signature: up
+    to the first `{`, `=>` or `:` outside brackets after its parameter list (a brace body,
+    C#'s expression body, Python's block). A return type annotation ends it early in
+    TypeScript, which only makes the share smaller."""
+    code = _DOCSTRING.sub("", text)
+    tokens = [token for line in code.splitlines() for token in _TOKEN.findall(line)]
+    depth, parameters = 0, False
+    for position, token in enumerate(tokens):
+        if token in ("(", "["):
+            depth += 1
+            parameters = True
+        elif token in (")", "]"):
+            depth -= 1
+        elif depth == 0 and parameters and token in ("{", "=>", ":"):
+            return position / len(tokens)
+    return 0.0

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from codeindex import classify
+from codeindex.clones.density import signature_share
 from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, lines_above
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
@@ -53,6 +54,10 @@ WRAPPER_LINES = 10
 # lines with their generics; on the labelled sample every group of this shape under 93 codes
 # a member was on purpose, and the shortest useful one 109.
 WRAPPER_CODES = 72
+# A function whose signature is at least this share of its tokens is a delegate: its body
+# hands the parameters on. On the labelled sample, groups of such functions were all on
+# purpose or noise.
+DELEGATE_SHARE = 0.5
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
 # also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
 _NUMBERED = re.compile(r"\d+")
@@ -220,11 +225,14 @@ def _overrides(member: Symbol) -> bool:
     return marker is not None and marker.search(member.signature) is not None
 
 
-def are_wrappers(members: list[Symbol], mean_codes: float) -> bool:
+def are_wrappers(sources: Sources, members: list[Symbol], mean_codes: float) -> bool:
     """At least WRAPPERS_MIN short functions (WRAPPER_LINES at most, or WRAPPER_CODES codes
     a member on average) of one class, or at the top level of one file: the entry points of
     one API (UniTask's argument-checking LINQ wrappers, zod's schema factories). Each must
-    stay a name of its own; what merging their bodies would save is a line or two apiece."""
+    stay a name of its own; what merging their bodies would save is a line or two apiece.
+    Or, however many, functions each with a signature as long as its body (_delegates)."""
+    if _delegates(sources, members):
+        return True
     if len(members) < WRAPPERS_MIN:
         return False
     long_lines = any(member.end_line - member.line + 1 > WRAPPER_LINES for member in members)
@@ -236,6 +244,21 @@ def are_wrappers(members: list[Symbol], mean_codes: float) -> bool:
         for member in members
     }
     return len(scopes) == 1
+
+
+def _delegates(sources: Sources, members: list[Symbol]) -> bool:
+    """Every member's signature is at least half its tokens (DELEGATE_SHARE): each body
+    hands its parameters on, and the copies are alike by their parameter lists, which
+    merging would keep (stdarch's `_mm256_set_epi8`, 32 parameters and one call to
+    `_mm256_setr_epi8`, beside that function)."""
+    for member in members:
+        source = sources.get(member.path)
+        if source is None:
+            return False
+        text = "\n".join(source.lines[member.line - 1 : member.end_line])
+        if signature_share(text) < DELEGATE_SHARE:
+            return False
+    return True
 
 
 def is_fixture_copy(members: list[Symbol]) -> bool:
@@ -311,9 +334,14 @@ def are_major_versions(members: list[Symbol]) -> bool:
     return len(versions) == len(members) and len({parent for parent, _ in versions}) == 1
 
 
-def is_vendored(members: list[Symbol]) -> bool:
-    """Every member is someone else's code, copied in (`vendor/`, `third_party/`, ...)."""
-    return all(classify.classify(member.path) == "vendored" for member in members)
+def is_vendored(sources: Sources, members: list[Symbol]) -> bool:
+    """Every member is someone else's code, copied in (`vendor/`, `third_party/`, ...), or
+    each member is in another project included whole (Intent.project_manifest): backtrace's
+    and stdarch's CI runners, one per project."""
+    if all(classify.classify(member.path) == "vendored" for member in members):
+        return True
+    projects = [sources.project(member) for member in members]
+    return None not in projects and len(set(projects)) == len(projects)
 
 
 @dataclass(slots=True)

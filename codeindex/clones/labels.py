@@ -124,6 +124,7 @@ class Sources:
     _files: dict[str, _Source | None] = field(default_factory=dict)
     _generated: dict[str, bool] = field(default_factory=dict)
     _decoded: _Decoded = field(default_factory=_Decoded)
+    _projects: dict[str, bool] = field(default_factory=dict)
 
     def generated(self, symbol: Symbol) -> bool:
         """Written by a template beside it (a T4 `X.tt` next to `X.cs`)."""
@@ -133,6 +134,24 @@ class Sources:
             found = any(stem.with_name(stem.name + t).is_file() for t in templates)
             self._generated[symbol.path] = found
         return self._generated[symbol.path]
+
+    def project(self, symbol: Symbol) -> str | None:
+        """The folder of the project of its own that holds `symbol` (Intent.project_manifest),
+        the nearest one above it, or None."""
+        rules = spec_by_name(symbol.language).clones.intent
+        marker = compiled(rules.project_marker)
+        if marker is None:
+            return None
+        folder = symbol.path.rpartition("/")[0]
+        while folder:
+            if folder not in self._projects:
+                self._projects[folder] = _holds_manifest(
+                    self.root / folder / rules.project_manifest, marker
+                )
+            if self._projects[folder]:
+                return folder
+            folder = folder.rpartition("/")[0]
+        return None
 
     def get(self, path: str) -> _Source | None:
         if path not in self._files:
@@ -151,6 +170,14 @@ class Sources:
         if MARKER in data:
             source.ignored, source.marked = _suppressions(source.lines)
         return source
+
+
+def _holds_manifest(manifest: Path, marker: re.Pattern[str]) -> bool:
+    try:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return marker.search(text) is not None
 
 
 def _suppressions(lines: list[str]) -> tuple[list[tuple[int, int]], set[int]]:
@@ -242,13 +269,13 @@ def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
     if item_rule := compiled(rules.item_constraint):
         found += [line for line in lines_above(source, symbol) if item_rule.match(line)]
         if rules.scope_opener:
-            found += _scope_constraints(rules, item_rule, source, symbol)
+            found += scope_constraints(rules, item_rule, source, symbol)
     if rules.region_open:
         found += _regions_around(rules, source, symbol.start_line or symbol.line)
     return found
 
 
-def _scope_constraints(
+def scope_constraints(
     rules: Variants, item_rule: re.Pattern[str], source: _Source, symbol: Symbol
 ) -> list[str]:
     """The constraints above the scopes that enclose `symbol` (Rust's `#[cfg(...)]` on a
@@ -312,7 +339,9 @@ def are_platform_variants(sources: Sources, members: list[Symbol]) -> bool:
     """Every member is marked for some platforms or configurations, bar at most one (the
     portable version the others specialise: Go's `cipher.gcm.Open` beside the assembly-backed
     `gcmAsm.Open` of gcm_ppc64x.go and gcm_s390x.go), and two members of the same name are
-    marked differently: copies kept apart on purpose, one per platform."""
+    marked differently: copies kept apart on purpose, one per platform. Names that differ
+    only by the platform each is marked for count as the same (stdarch's `hex_encode_avx2`
+    and `hex_encode_sse41`, each under its `#[target_feature]`)."""
     by_name: dict[str, set[str]] = {}
     portable = 0
     for member in members:
@@ -323,4 +352,23 @@ def are_platform_variants(sources: Sources, members: list[Symbol]) -> bool:
                 return False
         else:
             by_name.setdefault(member.name, set()).add(context)
+            by_name.setdefault(_unmarked(member.name, context), set()).add(context)
     return any(len(seen) > 1 for seen in by_name.values())
+
+
+# Words of a name (`hex_encode_avx2`, `archInitAMD64`) and of a platform mark's values.
+_NAME_WORDS = re.compile(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+")
+_QUOTED = re.compile(r'"([^"]*)"')
+_MARK_WORDS = re.compile(r"[A-Za-z0-9.]+")
+
+
+def _unmarked(name: str, context: str) -> str:
+    """The name without the words its platform mark names, prefixed with `~` so that it
+    never equals a plain name: `hex_encode_avx2` under `target_feature(enable = "avx2")` and
+    `hex_encode_sse41` under `enable = "sse4.1"` are both `~hex encode`."""
+    marks: set[str] = set()
+    for part in context.split("|"):
+        values = _QUOTED.findall(part) or _MARK_WORDS.findall(part)
+        marks.update(value.lower().replace(".", "") for value in values)
+    words = [word.lower() for word in _NAME_WORDS.findall(name)]
+    return "~" + " ".join(word for word in words if word not in marks)

@@ -70,6 +70,8 @@ _OPPOSITES = (
     ("increment", "decrement"),
     ("wrap", "unwrap"),
 )
+# The shortest verb `de` is taken to reverse (`deinit`).
+UNDONE_MIN = 4
 OPPOSITE_WORDS = frozenset(_OPPOSITES) | frozenset((b, a) for a, b in _OPPOSITES)
 # Words of a name: `readServerCertificate`, `read_server_certificate`, `HTTPServer`.
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -97,9 +99,17 @@ def _opposites(one: str, other: str) -> bool:
     if len(differing) != 1:
         return False
     word, opposite = differing[0]
+    if _undoes(word, opposite) or _undoes(opposite, word):
+        return True
     return any(
         one in word and word.replace(one, other, 1) == opposite for one, other in OPPOSITE_WORDS
     )
+
+
+def _undoes(word: str, other: str) -> bool:
+    """`other` is `word` with the English prefix that reverses a verb: `deinterleave`,
+    `deallocate`, `deserialize`. Verbs of four letters or more: `debug` does not undo a bug."""
+    return len(word) >= UNDONE_MIN and other == "de" + word
 
 
 def _words(name: str) -> list[str]:

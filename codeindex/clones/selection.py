@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codeindex.clones import density, intent, labels, opposites
+from codeindex.clones import density, intent, labels, opposites, test_code
 from codeindex.clones.baseline import Baseline
 from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
 
@@ -150,7 +150,7 @@ def _intentional(context: _Context, members: list[Symbol], item: Found, test: bo
         return intent.FAMILY
     if intent.are_implementations(members):
         return intent.IMPLEMENTATIONS
-    if intent.are_wrappers(members, item.mean_codes):
+    if intent.are_wrappers(context.sources, members, item.mean_codes):
         return intent.WRAPPERS
     if context.deprecations.holds(members):
         return intent.DEPRECATED
@@ -158,7 +158,7 @@ def _intentional(context: _Context, members: list[Symbol], item: Found, test: bo
         return intent.MAJOR_VERSIONS
     if opposites.are_mirror_images(members, item.similarity):
         return opposites.MIRROR_IMAGES
-    if intent.is_vendored(members):
+    if intent.is_vendored(context.sources, members):
         return intent.VENDORED
     if density.is_data_like(context.sources, members):
         return density.DATA_LIKE
@@ -178,7 +178,7 @@ def _labelled(context: _Context, item: Found) -> DuplicateGroup | None:
         return None
     members = [member for member, _ in kept]
     found: list[str] = []
-    test = all(labels.is_test(member) for member in members)
+    test = all(test_code.is_test_code(sources, member) for member in members)
     if test:
         found.append(labels.TEST)
     if not item.block and (reason := _intentional(context, members, item, test)):
