@@ -259,10 +259,15 @@ RUST = CloneSyntax(
         # the standard library's convention: a `_back` suffix or an `r` before the verb.
         # And the thread-safe twin of a single-threaded type, by the same convention: `Arc`
         # for `Rc`, a `Lock` for a `Cell` (`OnceLock` / `OnceCell`, `LazyLock` / `LazyCell`),
-        # written apart so that the single-threaded one pays for no atomics.
+        # written apart so that the single-threaded one pays for no atomics. And shared and
+        # mutable, owned and borrowed twins (`iter` / `iter_mut`, serde_json's `visit_array`
+        # / `visit_array_ref`): Rust cannot abstract over mutability or ownership, so each is
+        # written twice; and an operation beside its variant seeded with a value or a
+        # closure (rayon's `fold` / `fold_with`, `FoldChunks` / `FoldChunksWith`).
         family_flavour=(
             r"_back(?=$|_by$)|(?:^|(?<=^try_))r(?=fold$|find$|position$)"
             r"|^(?:Ar|R)(?=c$)|(?<=[a-z])(?:Cell|Lock)$"
+            r"|_(?:mut|ref|with)$|(?<=[a-z])(?:Mut|Ref|With)$"
         ),
         deprecated_item=r"^\s*#\[deprecated\b",
         project_manifest="Cargo.toml",

@@ -51,6 +51,11 @@ def test_reverse_and_thread_safe_twins_are_a_family(
     assert _labels(tmp_path, capsys) == [["family"]]
     _write(tmp_path, {"src/iter.rs": _impl("Chars", "try_fold", "try_rfold")})
     assert _labels(tmp_path, capsys) == [["family"]]
+    # Shared and mutable, owned and borrowed, plain and seeded twins.
+    _write(tmp_path, {"src/iter.rs": _impl("Slice", "chunks", "chunks_mut")})
+    assert _labels(tmp_path, capsys) == [["family"]]
+    _write(tmp_path, {"src/iter.rs": _impl("Fold", "visit") + _impl("FoldWith", "visit")})
+    assert _labels(tmp_path, capsys) == [["family"]]
     # Two operations, not one per direction: a copy to merge.
     _write(tmp_path, {"src/iter.rs": _impl("Chars", "next", "peek")})
     assert _labels(tmp_path, capsys) == [[]]
