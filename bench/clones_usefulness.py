@@ -62,9 +62,18 @@ CORPORA = {
     # Held out until the Rust rules of issue 21's last pass, which its groups motivated.
     "rust-std": "Debian rust-src 1.63.0+dfsg1-2: usr/src/rustc-1.63.0/library",
     # Labelled by another session from the code alone, at 75a9472, before the Rust rules
-    # written after reading rust-std's groups: the held-out check of those rules.
+    # written after reading rust-std's groups: the held-out check of those rules, until its
+    # own groups motivated the next ones (attributes, mutable and borrowed twins).
     "rust-crates": "Debian bookworm regex-syntax, hashbrown, rayon, rayon-core, "
-    "crossbeam-channel, serde_json crates (held out)",
+    "crossbeam-channel, serde_json crates",
+    # Labelled the same way at d4f9bbf, before the Rust rules that came after the first set
+    # (attributes left out of units; mutable, borrowed and seeded twins).
+    "rust-crates2": "Debian bookworm bytes, clap, futures-util, indexmap, itertools, nom, url "
+    "crates (held out)",
+    "go-apps": "Debian bookworm cobra, gin, prometheus client_golang, hashicorp raft, go-toml, "
+    "chi (held out)",
+    "cs-apps": "npm/PyPI UniRx 7.1.0, pythonnet 3.2.1, clr-loader 0.3.1, Crowdin Unity plugin "
+    "0.12.0 (held out)",
     # Block groups only (`dups --blocks`), scored over the top 20 instead of 10.
     "py-blocks": "CPython 3.11 standard library: dups --blocks, block groups of library code",
 }
