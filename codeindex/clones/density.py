@@ -112,20 +112,29 @@ def _wrap_instructions(language: str, bodies: list[str]) -> bool:
     return any(template != templates[0] for template in templates[1:])
 
 
-def signature_share(text: str) -> float:
-    """The share of a definition's tokens (docstrings left out) that are its signature: up
-    to the first `{`, `=>` or `:` outside brackets after its parameter list (a brace body,
-    C#'s expression body, Python's block). A return type annotation ends it early in
-    TypeScript, which only makes the share smaller."""
-    code = _DOCSTRING.sub("", text)
-    tokens = [token for line in code.splitlines() for token in _TOKEN.findall(line)]
-    depth, parameters = 0, False
-    for position, token in enumerate(tokens):
+def signature_outweighs_body(text: str) -> bool:
+    """Whether a definition's signature has at least as many tokens as its body (docstrings
+    left out). The signature ends at the first `{`, `=>` or `:` outside brackets after the
+    parameter list (a brace body, C#'s expression body, Python's block); a return type
+    annotation ends it early in TypeScript, which only makes it shorter. Reads the body only
+    as far as it takes to outweigh the signature."""
+    tokens = _TOKEN.finditer(_DOCSTRING.sub("", text))
+    depth, parameters, signature = 0, False, 0
+    for found in tokens:
+        token = found.group(0)
         if token in ("(", "["):
             depth += 1
             parameters = True
         elif token in (")", "]"):
             depth -= 1
         elif depth == 0 and parameters and token in ("{", "=>", ":"):
-            return position / len(tokens)
-    return 0.0
+            break
+        signature += 1
+    else:
+        return False  # no body found
+    body = 1  # the token that opened it
+    for _ in tokens:
+        body += 1
+        if body > signature:
+            return False
+    return True

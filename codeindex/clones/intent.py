@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from codeindex import classify
-from codeindex.clones.density import signature_share
+from codeindex.clones.density import signature_outweighs_body
 from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, lines_above
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
@@ -54,10 +54,6 @@ WRAPPER_LINES = 10
 # lines with their generics; on the labelled sample every group of this shape under 93 codes
 # a member was on purpose, and the shortest useful one 109.
 WRAPPER_CODES = 72
-# A function whose signature is at least this share of its tokens is a delegate: its body
-# hands the parameters on. On the labelled sample, groups of such functions were all on
-# purpose or noise.
-DELEGATE_SHARE = 0.5
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
 # also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
 _NUMBERED = re.compile(r"\d+")
@@ -247,16 +243,17 @@ def are_wrappers(sources: Sources, members: list[Symbol], mean_codes: float) -> 
 
 
 def _delegates(sources: Sources, members: list[Symbol]) -> bool:
-    """Every member's signature is at least half its tokens (DELEGATE_SHARE): each body
-    hands its parameters on, and the copies are alike by their parameter lists, which
-    merging would keep (stdarch's `_mm256_set_epi8`, 32 parameters and one call to
-    `_mm256_setr_epi8`, beside that function)."""
+    """Every member's signature has at least as many tokens as its body: each body hands
+    its parameters on, and the copies are alike by their parameter lists, which merging
+    would keep (stdarch's `_mm256_set_epi8`, 32 parameters and one call to
+    `_mm256_setr_epi8`, beside that function). On the labelled sample, groups of such
+    functions were all on purpose or noise."""
     for member in members:
         source = sources.get(member.path)
         if source is None:
             return False
         text = "\n".join(source.lines[member.line - 1 : member.end_line])
-        if signature_share(text) < DELEGATE_SHARE:
+        if not signature_outweighs_body(text):
             return False
     return True
 

@@ -45,6 +45,7 @@ def is_test_code(sources: Sources, symbol: Symbol) -> bool:
 # What may sit at the top level of a compile-time check's body, besides nested bodies:
 # attributes, comments and the nested functions' headers.
 _ATTRIBUTE = re.compile(r"#\[[^\]]*\]|//[^\n]*")
+_BRACE = re.compile(r"[{}]")
 
 
 def _declares_only(nested_function: str, lines: list[str]) -> bool:
@@ -57,18 +58,20 @@ def _declares_only(nested_function: str, lines: list[str]) -> bool:
     start = text.find("{")
     if start < 0:
         return False
-    top, depth = [], 0
-    for char in text[start + 1 :]:
-        if char == "{":
+    top: list[str] = []  # the body's text outside nested braces
+    depth, since = 0, start + 1
+    for brace in _BRACE.finditer(text, start + 1):
+        if depth == 0:
+            top.append(text[since : brace.start()])
+        if brace.group(0) == "{":
             depth += 1
             if depth == 1:
                 top.append(";")  # a nested body ends the header before it
-        elif char == "}":
+        else:
             depth -= 1
             if depth < 0:
                 break
-        elif depth == 0:
-            top.append(char)
+        since = brace.end()
     statements = [s.strip() for s in _ATTRIBUTE.sub("", "".join(top)).split(";")]
     statements = [s for s in statements if s]
     return bool(statements) and all(header.match(s) for s in statements)
