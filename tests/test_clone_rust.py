@@ -13,30 +13,12 @@ import pytest
 from codeindex.clones.opposites import are_mirror_images
 from codeindex.models import Symbol
 from tests.test_clone_intent import _groups, _labels, _write
-
-# One Rust body; `{head}` is the line(s) that open the function.
-BODY = """
-{head} {{
-    let mut written = 0;
-    for (index, chunk) in self.items.chunks(16).enumerate() {{
-        let value = load(chunk.as_ptr());
-        if value.is_zero() {{
-            break;
-        }}
-        store(out[index * 16..].as_mut_ptr(), shuffle(value, MASK));
-        written += chunk.len();
-    }}
-    written
-}}
-"""
+from tests.test_clone_scope import RUST_INTRINSIC
 
 
 def _fn(name: str, above: str = "") -> str:
-    return (
-        "\n"
-        + above
-        + BODY.lstrip("\n").format(head=f"pub fn {name}(&self, out: &mut [u8]) -> usize")
-    )
+    """A Rust function of the same body whatever its name, under the lines `above`."""
+    return "\n" + above + RUST_INTRINSIC.lstrip("\n").format(name=name)
 
 
 def _impl(type_name: str, *methods: str) -> str:

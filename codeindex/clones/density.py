@@ -7,7 +7,11 @@ it with the groups kept on purpose (`data-like`).
 
 The measure is read from the source, the same way for every language: the share of a body's
 tokens that are literals or arithmetic and bitwise operators. Comments and docstrings do not
-count; a string spanning lines counts as one literal per line.
+count; a string spanning lines counts as one literal per line. Functions that each write
+their own machine instructions inline are data-like too (_wrap_instructions).
+
+The same tokens also weigh a signature against its body (signature_outweighs_body), for
+the delegates that clones.intent labels `wrappers`.
 """
 
 from __future__ import annotations
