@@ -64,6 +64,23 @@ def test_library_code_copied_into_a_fixture_is_labelled_fixture(
     assert _labels(tmp_path, capsys) == [[]]
 
 
+def test_library_code_copied_into_tests_only_is_labelled_fixture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # gin's render_test.go keeps a copy of gin.H.MarshalXML: package render cannot import gin.
+    _write(
+        tmp_path,
+        {
+            "gin/utils.go": "package gin\n" + GO_WALK.format(name="walk"),
+            "gin/render/render_test.go": "package render\n" + GO_WALK.format(name="walk"),
+        },
+    )
+    assert _labels(tmp_path, capsys) == [["fixture"]]
+    # A second library copy makes it the project's to merge again.
+    _write(tmp_path, {"graph/graph.go": "package graph\n" + GO_WALK.format(name="order")})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
 # Two rational approximations with different coefficients: alike once literals collapse.
 PY_KERNEL = """
 def {name}(x):

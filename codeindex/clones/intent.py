@@ -261,9 +261,14 @@ def _delegates(sources: Sources, members: list[Symbol]) -> bool:
 def is_fixture_copy(members: list[Symbol]) -> bool:
     """Library code copied into test fixtures (`testdata/`, `fixtures/`): at most one member
     is library code, and the others include a fixture, which is test input, not code to
-    merge (Go's go/printer/testdata/parser.go is a copy of the parser to print)."""
+    merge (Go's go/printer/testdata/parser.go is a copy of the parser to print). Or one
+    member is library code and every other is test code: a test's own copy (gin's
+    render_test.go keeps `gin.H.MarshalXML`, which package render cannot import)."""
     classes = [classify.classify(member.path) for member in members]
-    return "fixture" in classes and classes.count("library") + classes.count("example") <= 1
+    if "fixture" in classes and classes.count("library") + classes.count("example") <= 1:
+        return True
+    tests = sum(1 for member in members if classify.is_test(member.path, member.qualified_name))
+    return tests == len(members) - 1
 
 
 def declared_copy(sources: Sources, symbol: Symbol) -> bool:
