@@ -74,6 +74,11 @@ CORPORA = {
     "chi (held out)",
     "cs-apps": "npm/PyPI UniRx 7.1.0, pythonnet 3.2.1, clr-loader 0.3.1, Crowdin Unity plugin "
     "0.12.0 (held out)",
+    # Labelled the same way at 84fe69f.
+    "go-apps2": "Debian bookworm mux, logrus, urfave/cli, viper, testify, miekg/dns, afero "
+    "(held out)",
+    "ts-apps": "npm @tanstack/query-core, @tanstack/router-core, @reduxjs/toolkit, mobx, "
+    "@noble/curves, immer: src/ (held out)",
     # Block groups only (`dups --blocks`), scored over the top 20 instead of 10.
     "py-blocks": "CPython 3.11 standard library: dups --blocks, block groups of library code",
 }
