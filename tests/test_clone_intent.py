@@ -552,6 +552,7 @@ def test_mirror_images_are_named_for_opposite_operations() -> None:
     assert not pair("nlargest", "nsmallest")  # directions: one operation, a parameter
     assert pair("Read", "Write") and pair("encode_header", "decode_header")
     assert pair("MutationCache.add", "MutationCache.remove")  # @tanstack/query-core
+    assert pair("ObservableSet.add", "ObservableSet.delete")  # mobx: JavaScript's Set words
     assert pair("StartTimer", "StopTimer")
     assert not pair("read", "write", members=3)  # a family of variants, not a pair
     assert not pair("parse", "parse2")

@@ -51,6 +51,7 @@ _OPPOSITES = (
     ("alloc", "free"),
     ("create", "destroy"),
     ("insert", "delete"),
+    ("add", "delete"),  # JavaScript's Set and Map
     ("add", "remove"),
     ("enqueue", "dequeue"),
     ("mount", "unmount"),
