@@ -74,7 +74,8 @@ CORPORA = {
     "chi (held out)",
     "cs-apps": "npm/PyPI UniRx 7.1.0, pythonnet 3.2.1, clr-loader 0.3.1, Crowdin Unity plugin "
     "0.12.0 (held out)",
-    # Labelled the same way at 84fe69f.
+    # Labelled the same way at 84fe69f. ts-apps' mobx Set.add / Set.delete had `add /
+    # delete` put in the opposites list: for that pair it is held out no longer.
     "go-apps2": "Debian bookworm mux, logrus, urfave/cli, viper, testify, miekg/dns, afero "
     "(held out)",
     "ts-apps": "npm @tanstack/query-core, @tanstack/router-core, @reduxjs/toolkit, mobx, "
