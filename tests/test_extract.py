@@ -283,6 +283,25 @@ def test_typescript_members_and_consts() -> None:
     assert symbols["f"].signature == "f = () =>"
 
 
+def test_typescript_module_declarations_name_packages_not_relative_paths() -> None:
+    # hono's middleware augment the package's own module: `declare module '../..'`.
+    symbols = _by_name(
+        _snippet(
+            "typescript",
+            "declare module '../..' {\n  interface ContextVariableMap { jwtPayload: any }\n}\n"
+            'declare module "hono" {\n  interface Env { x: number }\n}\n'
+            "namespace Util {\n  export function id(x: number): number { return x; }\n}\n",
+        )
+    )
+    assert {name: s.kind for name, s in symbols.items()} == {
+        "ContextVariableMap": "interface",
+        "hono": "namespace",
+        "hono.Env": "interface",
+        "Util": "namespace",
+        "Util.id": "function",
+    }
+
+
 def test_go_qualified_names_use_package_and_receiver() -> None:
     symbols = _by_name(
         _snippet(

@@ -125,7 +125,9 @@
 (enum_declaration
   name: (identifier) @name) @definition.enum
 
-; `namespace A {}`, `module A.B {}` and `declare module "pkg" {}`.
+; `namespace A {}`, `module A.B {}` and `declare module "pkg" {}`. Not `declare module
+; "../.."`: that augments a module of the package (hono's middleware add to its
+; `ContextVariableMap`), whose names are the target's own, not `../...ContextVariableMap`.
 (internal_module
   name: [(identifier) (nested_identifier)] @name) @definition.namespace
 
@@ -133,7 +135,8 @@
   name: [(identifier) (nested_identifier)] @name) @definition.namespace
 
 (module
-  name: (string (string_fragment) @name)) @definition.namespace
+  name: (string (string_fragment) @name)
+  (#not-match? @name "^[.]")) @definition.namespace
 
 ; Exported `const`/`let`/`var` at module or namespace level that hold neither a function nor
 ; a class (those patterns come first and win): `const` is a constant, the others variables.
