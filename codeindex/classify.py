@@ -83,16 +83,16 @@ def classify(path: str) -> PathClass:
 _TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)(?:_\w+)?\.")
 
 
-def symbol_class(path: str, qualified_name: str) -> PathClass:
+def symbol_class(path: str, qualified_name: str, marked: bool = False) -> PathClass:
     """The class of a definition: its file's, or `test` for library code in a test scope
     (clap's `value_parser.rs` holds `mod test { fn parse ... }`, which ranked first for
-    `parse`)."""
+    `parse`) or that the source marks as test code (`marked`: codeindex.test_marks)."""
     path_class = classify(path)
-    if path_class == "library" and _TEST_SCOPE.search(qualified_name):
+    if path_class == "library" and (marked or _TEST_SCOPE.search(qualified_name)):
         return "test"
     return path_class
 
 
-def is_test(path: str, qualified_name: str = "") -> bool:
+def is_test(path: str, qualified_name: str = "", marked: bool = False) -> bool:
     """True for tests and test fixtures: what `--tests exclude` leaves out."""
-    return symbol_class(path, qualified_name) in TEST_CLASSES
+    return symbol_class(path, qualified_name, marked) in TEST_CLASSES

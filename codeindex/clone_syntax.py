@@ -38,13 +38,13 @@ class Variants:
     # library: a group of it is labelled `unbuilt`.
     unbuilt_name: str = ""
     unbuilt_constraint: str = ""
-    # The attribute that makes a definition test code, found where item_constraint and
-    # file_constraint are looked for, and above enclosing scopes (Rust's `#[test]`,
-    # `#[cfg(test)]`, `#![cfg(test)]`): clones.test_code.
+    # The attribute that makes a definition test code, with what it encloses: on the
+    # definition, or opening the file (Rust's `#[test]`, `#[cfg(test)]`, `#![cfg(test)]`).
+    # Read while extracting (codeindex.test_marks), stored as Symbol.test.
     test_marker: str = ""
-    # How a nested function's header starts: a body holding only such functions runs nothing
-    # (a compile-time check, Rust's `assert_covariance`).
-    nested_function: str = ""
+    # Nested function definitions: a body holding only such (and attributes and comments)
+    # runs nothing, a compile-time check (Rust's `assert_covariance`).
+    nested_function_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +251,7 @@ RUST = CloneSyntax(
         item_constraint=r"^\s*#\[(?:cfg|target_feature)\(",
         scope_opener=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*\{{",
         test_marker=r"^\s*#!?\[(?:cfg\(test\)|(?:\w+::)*test)\]",
-        nested_function=r"(?:pub(?:\([^)]*\))?\s+)?(?:(?:const|unsafe|async)\s+)*fn\s",
+        nested_function_types=("function_item",),
     ),
     intent=Intent(
         # The reverse twin the iterator traits require beside each forward method

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codeindex import grammar_gaps
+from codeindex import grammar_gaps, test_marks
 from codeindex.doc_comments import definition_doc, doc_fields, first_string, node_text
 from codeindex.languages import (
     LanguageSpec,
@@ -189,9 +189,11 @@ def _build_symbols(
     symbols: list[Symbol] = []
     spans: list[tuple[int, int, int]] = []
     callables: list[tuple[int, tree_sitter.Node]] = []
-    # Stack of (end_byte, kind, qualified name, start_byte) of the definitions enclosing the
-    # current one. Definitions sharing one node (`const A = 1, B = 2`) are siblings.
-    stack: list[tuple[int, str, str, int]] = []
+    # Stack of (end_byte, kind, qualified name, start_byte, test) of the definitions
+    # enclosing the current one. Definitions sharing one node (`const A = 1, B = 2`) are
+    # siblings. Inside test code (test_marks) everything is test code.
+    stack: list[tuple[int, str, str, int, bool]] = []
+    in_test_file = test_marks.file_marked(tree, spec, source)
     too_deep = 0
     for definition in ordered:
         node = definition.node
@@ -214,13 +216,19 @@ def _build_symbols(
         else:
             parent_qualified = stack[-1][2] if stack else package
         qualified = _join(parent_qualified, definition.name)
-        stack.append((node.end_byte, definition.kind, qualified, node.start_byte))
+        test = (
+            in_test_file
+            or (bool(stack) and stack[-1][4])
+            or test_marks.marked(node, spec, source)
+            or (definition.kind == "function" and test_marks.compile_time_check(node, spec))
+        )
+        stack.append((node.end_byte, definition.kind, qualified, node.start_byte, test))
         if definition.kind == "scope":
             continue
         kind = definition.kind
         if kind == "function" and parent_kind in TYPE_SCOPES:
             kind = "method"
-        symbol, span = _symbol(definition, kind, qualified, spec, path, source)
+        symbol, span = _symbol(definition, kind, qualified, spec, path, source, test)
         if kind in CALLABLE_KINDS:
             callables.append((len(symbols), node))
         symbols.append(symbol)
@@ -229,12 +237,18 @@ def _build_symbols(
         _warn_once(
             path, f"{too_deep} definitions nested deeper than {MAX_NESTING} levels are not indexed"
         )
-    module = _module_symbol(spec, path, source, tree)
+    module = _module_symbol(spec, path, source, tree, in_test_file)
     return Extraction(symbols, callables, tree, source, module, spans)
 
 
 def _symbol(
-    definition: _Definition, kind: str, qualified: str, spec: LanguageSpec, path: str, source: bytes
+    definition: _Definition,
+    kind: str,
+    qualified: str,
+    spec: LanguageSpec,
+    path: str,
+    source: bytes,
+    test: bool,
 ) -> tuple[Symbol, tuple[int, int, int]]:
     """The symbol and its spans in bytes (Extraction.spans)."""
     node = definition.node
@@ -250,6 +264,7 @@ def _symbol(
         end_line=node.end_point[0] + 1,
         signature=_signature(node, spec, source),
         start_line=start_row + 1,
+        test=test,
         **definition_doc(node, outer, spec, source),
     )
     after = source.find(b"\n", node.end_byte) + 1 or len(source)
@@ -266,7 +281,9 @@ def _warn_once(path: str, what: str) -> None:
 _WARNED: set[str] = set()
 
 
-def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitter.Tree) -> Symbol:
+def _module_symbol(
+    spec: LanguageSpec, path: str, source: bytes, tree: tree_sitter.Tree, test: bool
+) -> Symbol:
     """The file itself, as a symbol of kind `module` spanning every line. It stays out of
     qualified names: the file's definitions are not nested in it."""
     qualified = module_name(path, spec)
@@ -282,6 +299,7 @@ def _module_symbol(spec: LanguageSpec, path: str, source: bytes, tree: tree_sitt
         end_line=max(1, root.end_point[0] + (1 if root.end_point[1] else 0)),
         signature=f"module {qualified}",
         start_line=1,
+        test=test,
         **doc,
     )
 

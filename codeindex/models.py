@@ -44,11 +44,15 @@ class Symbol:
     start_line: int = 0  # first line of the definition (decorators/attributes included)
     # The doc's first paragraph, indexed as words at build time; not stored in the index.
     doc_text: str = ""
+    # Marked as test code in the source (Rust's `#[test]`, `#[cfg(test)]`: codeindex.test_marks),
+    # whatever its path says.
+    test: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("start_line")
         data.pop("doc_text")
+        data.pop("test")
         return data
 
 

@@ -250,3 +250,20 @@ def test_rust_unit_tests_inside_a_library_file_rank_as_tests(indexed) -> None:
     assert [hit.symbol.qualified_name for hit in hits][:2] == ["parse", "test.parse"]
     only = code_index.search("parse", languages=["rust"], tests="exclude").hits
     assert "test.parse" not in [hit.symbol.qualified_name for hit in only]
+
+
+def test_rust_code_its_attributes_mark_as_tests_ranks_as_tests(indexed) -> None:
+    # rayon's range.rs ends with `#[test] fn test_issue_833`; a `#[cfg(test)]` module may
+    # have any name; rayon-core's thread_pool/test.rs-like files open with `#![cfg(test)]`.
+    source = (
+        "pub fn parse(text: &str) -> usize {\n    text.len()\n}\n\n"
+        '#[test]\nfn parse_empty() {\n    assert_eq!(parse(""), 0);\n}\n\n'
+        "#[cfg(test)]\nmod checks {\n    fn parse_twice() {}\n}\n"
+    )
+    files = {"src/range.rs": source, "src/pool.rs": "#![cfg(test)]\nfn parse_pool() {}\n"}
+    code_index: CodeIndex = indexed(files)
+    every = code_index.search("parse", languages=["rust"]).hits
+    assert [hit.symbol.qualified_name for hit in every][0] == "parse"
+    assert len(every) == 4
+    library = code_index.search("parse", languages=["rust"], tests="exclude").hits
+    assert [hit.symbol.qualified_name for hit in library] == ["parse"]

@@ -302,6 +302,32 @@ def test_typescript_module_declarations_name_packages_not_relative_paths() -> No
     }
 
 
+def test_rust_test_attributes_and_compile_time_checks_mark_test_code() -> None:
+    symbols = _by_name(
+        _snippet(
+            "rust",
+            "pub fn run() {}\n"
+            "#[test]\n// a note\nfn runs() {}\n"
+            "#[cfg(test)]\nmod checks {\n    fn helper() {}\n}\n"
+            "mod plain {\n    fn one() {}\n    fn two() {}\n}\n"
+            "#[allow(dead_code)]\nfn assert_covariance() {\n"
+            "    fn keys<'new>(v: Map<&'static str>) -> Map<&'new str> {\n        v\n    }\n}\n",
+        )
+    )
+    assert {name for name, s in symbols.items() if s.test} == {
+        "runs",
+        "checks",
+        "checks.helper",
+        "assert_covariance",
+        "assert_covariance.keys",
+    }
+    whole_file = _snippet("rust", "#![cfg(test)]\n\nfn helper() {}\n")
+    assert all(symbol.test for symbol in whole_file)
+    # nom's multi/mod.rs opens with `#[cfg(test)] mod tests;`: that marks the module alone.
+    opening = _snippet("rust", "//! Combinators\n#[cfg(test)]\nmod tests;\n\npub fn many0() {}\n")
+    assert [s.name for s in opening if s.test] == ["tests"]
+
+
 def test_go_qualified_names_use_package_and_receiver() -> None:
     symbols = _by_name(
         _snippet(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from codeindex import classify
 from codeindex.clones.density import signature_outweighs_body
-from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, lines_above
+from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, is_test, lines_above
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
@@ -267,7 +267,7 @@ def is_fixture_copy(members: list[Symbol]) -> bool:
     classes = [classify.classify(member.path) for member in members]
     if "fixture" in classes and classes.count("library") + classes.count("example") <= 1:
         return True
-    tests = sum(1 for member in members if classify.is_test(member.path, member.qualified_name))
+    tests = sum(1 for member in members if is_test(member))
     return tests == len(members) - 1
 
 

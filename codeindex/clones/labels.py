@@ -38,8 +38,8 @@ _SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
 
 def is_test(symbol: Symbol) -> bool:
     """Test code (tests and their fixtures), by its path (codeindex.classify: case-sensitive
-    conventions) or by the scope it is defined in."""
-    return classify.is_test(symbol.path, symbol.qualified_name)
+    conventions), by the scope it is defined in, or marked so in the source (Symbol.test)."""
+    return classify.is_test(symbol.path, symbol.qualified_name, symbol.test)
 
 
 # How a comment line starts in any of the languages; with `[` and `@`, also the attribute and
@@ -269,13 +269,13 @@ def _constraints(rules: Variants, source: _Source, symbol: Symbol) -> list[str]:
     if item_rule := compiled(rules.item_constraint):
         found += [line for line in lines_above(source, symbol) if item_rule.match(line)]
         if rules.scope_opener:
-            found += scope_constraints(rules, item_rule, source, symbol)
+            found += _scope_constraints(rules, item_rule, source, symbol)
     if rules.region_open:
         found += _regions_around(rules, source, symbol.start_line or symbol.line)
     return found
 
 
-def scope_constraints(
+def _scope_constraints(
     rules: Variants, item_rule: re.Pattern[str], source: _Source, symbol: Symbol
 ) -> list[str]:
     """The constraints above the scopes that enclose `symbol` (Rust's `#[cfg(...)]` on a

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codeindex.clones import density, intent, labels, opposites, test_code
+from codeindex.clones import density, intent, labels, opposites
 from codeindex.clones.baseline import Baseline
 from codeindex.models import DuplicateGroup, DuplicatesResult, Symbol
 
@@ -178,7 +178,7 @@ def _labelled(context: _Context, item: Found) -> DuplicateGroup | None:
         return None
     members = [member for member, _ in kept]
     found: list[str] = []
-    test = all(test_code.is_test_code(sources, member) for member in members)
+    test = all(labels.is_test(member) for member in members)
     if test:
         found.append(labels.TEST)
     if not item.block and (reason := _intentional(context, members, item, test)):

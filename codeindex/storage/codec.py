@@ -12,7 +12,7 @@ import json
 
 from codeindex.models import FileRecord, Symbol
 
-SYMBOL_FIELDS = 10
+SYMBOL_FIELDS = 11
 
 
 def _dumps(fields: list[object]) -> str:
@@ -40,6 +40,7 @@ def symbol_to_stored(symbol: Symbol) -> str:
             symbol.signature,
             symbol.doc,
             symbol.start_line,
+            int(symbol.test),
         ]
     )
 
@@ -72,7 +73,7 @@ def symbol_from_stored(data: str) -> Symbol:
 
 
 def symbol_from_fields(fields: list) -> Symbol:  # type: ignore[type-arg]
-    name, qualified, kind, language, path, line, end_line, signature, doc, start = fields
+    name, qualified, kind, language, path, line, end_line, signature, doc, start, test = fields
     return Symbol(
         name=name,
         qualified_name=qualified,
@@ -84,6 +85,7 @@ def symbol_from_fields(fields: list) -> Symbol:  # type: ignore[type-arg]
         signature=signature,
         doc=doc,
         start_line=start,
+        test=bool(test),
     )
 
 

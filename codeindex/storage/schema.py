@@ -66,7 +66,7 @@ def symbol_document(
     symbol: Symbol, fingerprints: tuple[str, ...] = (), clone: str = ""
 ) -> Document:
     facets = [f"k:{symbol.kind}", f"l:{symbol.language}"]
-    path_class = symbol_class(symbol.path, symbol.qualified_name)
+    path_class = symbol_class(symbol.path, symbol.qualified_name, symbol.test)
     if path_class != "library":
         facets.append(f"c:{path_class}")
     terms = {
