@@ -47,36 +47,27 @@ def test_a_copy_its_comment_declares_is_documented(
     assert _labels(tmp_path, capsys) == [["documented"]]
 
 
-def test_library_code_copied_into_a_fixture_is_labelled_fixture(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("original", "copy"),
+    [
+        # go/printer/testdata/parser.go: the parser copied as input to print.
+        ("parser/parser.go", "printer/testdata/parser.go"),
+        # gin's render_test.go keeps gin.H.MarshalXML: package render cannot import gin.
+        ("gin/utils.go", "gin/render/render_test.go"),
+    ],
+)
+def test_library_code_copied_into_a_fixture_or_a_test_is_labelled_fixture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], original: str, copy: str
 ) -> None:
-    # go/printer/testdata/parser.go: the parser copied as input to print.
     _write(
         tmp_path,
         {
-            "parser/parser.go": "package parser\n" + GO_WALK.format(name="walk"),
-            "printer/testdata/parser.go": "package parser\n" + GO_WALK.format(name="walk"),
+            original: "package a\n" + GO_WALK.format(name="walk"),
+            copy: "package b\n" + GO_WALK.format(name="walk"),
         },
     )
     assert _labels(tmp_path, capsys) == [["fixture"]]
-    # Two library copies are the project's to merge, whatever the fixture holds.
-    _write(tmp_path, {"graph/graph.go": "package graph\n" + GO_WALK.format(name="order")})
-    assert _labels(tmp_path, capsys) == [[]]
-
-
-def test_library_code_copied_into_tests_only_is_labelled_fixture(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # gin's render_test.go keeps a copy of gin.H.MarshalXML: package render cannot import gin.
-    _write(
-        tmp_path,
-        {
-            "gin/utils.go": "package gin\n" + GO_WALK.format(name="walk"),
-            "gin/render/render_test.go": "package render\n" + GO_WALK.format(name="walk"),
-        },
-    )
-    assert _labels(tmp_path, capsys) == [["fixture"]]
-    # A second library copy makes it the project's to merge again.
+    # Two library copies are the project's to merge, whatever the fixture or test holds.
     _write(tmp_path, {"graph/graph.go": "package graph\n" + GO_WALK.format(name="order")})
     assert _labels(tmp_path, capsys) == [[]]
 
