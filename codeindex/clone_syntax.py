@@ -5,7 +5,16 @@ language registry (codeindex.languages) hangs each row on its LanguageSpec."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str] | None:
+    """A registry pattern, compiled once; None for an empty one (the language has no such
+    rule)."""
+    return re.compile(pattern) if pattern else None
 
 
 @dataclass(frozen=True, slots=True)

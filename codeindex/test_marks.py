@@ -15,26 +15,21 @@ The mark is stored with the symbol (Symbol.test): search ranks such code with th
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from typing import TYPE_CHECKING
 
+from codeindex.clone_syntax import compiled
+from codeindex.doc_comments import node_text
 from codeindex.languages import LanguageSpec
 
 if TYPE_CHECKING:
     import tree_sitter
 
 
-@cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    return re.compile(pattern) if pattern else None
-
-
 def file_marked(tree: tree_sitter.Tree, spec: LanguageSpec, source: bytes) -> bool:
     """The file opens with the test mark as a file-wide constraint (Rust's `#![cfg(test)]`,
     not the `#[cfg(test)]` of a `mod tests;` line, which marks that module alone)."""
     rules = spec.clones.variants
-    marker, file_wide = _compiled(rules.test_marker), _compiled(rules.file_constraint)
+    marker, file_wide = compiled(rules.test_marker), compiled(rules.file_constraint)
     if marker is None or file_wide is None:
         return False
     for child in tree.root_node.children:
@@ -42,7 +37,7 @@ def file_marked(tree: tree_sitter.Tree, spec: LanguageSpec, source: bytes) -> bo
             continue
         if child.type not in spec.attribute_types:
             return False
-        text = _text(source, child)
+        text = node_text(source, child)
         if file_wide.match(text) and marker.match(text):
             return True
     return False
@@ -50,14 +45,14 @@ def file_marked(tree: tree_sitter.Tree, spec: LanguageSpec, source: bytes) -> bo
 
 def marked(node: tree_sitter.Node, spec: LanguageSpec, source: bytes) -> bool:
     """The definition carries the test mark among the attributes right above it."""
-    marker = _compiled(spec.clones.variants.test_marker)
+    marker = compiled(spec.clones.variants.test_marker)
     if marker is None:
         return False
     sibling = node.prev_named_sibling
     while sibling is not None and (
         sibling.type in spec.attribute_types or sibling.type in spec.comment_types
     ):
-        if sibling.type in spec.attribute_types and marker.match(_text(source, sibling)):
+        if sibling.type in spec.attribute_types and marker.match(node_text(source, sibling)):
             return True
         sibling = sibling.prev_named_sibling
     return False
@@ -80,7 +75,3 @@ def compile_time_check(node: tree_sitter.Node, spec: LanguageSpec) -> bool:
         elif child.type not in spec.attribute_types and child.type not in spec.comment_types:
             return False
     return nested
-
-
-def _text(source: bytes, node: tree_sitter.Node) -> str:
-    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")

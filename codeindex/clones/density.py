@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled
+from codeindex.clone_syntax import compiled
+from codeindex.clones.labels import COMMENT_STARTS, Sources
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 

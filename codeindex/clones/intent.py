@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from codeindex import classify
+from codeindex.clone_syntax import compiled
 from codeindex.clones.density import signature_outweighs_body
-from codeindex.clones.labels import COMMENT_STARTS, Sources, compiled, is_test, lines_above
+from codeindex.clones.labels import COMMENT_STARTS, Sources, is_test, lines_above
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 

@@ -16,11 +16,10 @@ import re
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from codeindex import classify
-from codeindex.clone_syntax import Variants
+from codeindex.clone_syntax import Variants, compiled
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
 
@@ -235,11 +234,6 @@ def suppressed(sources: Sources, symbol: Symbol) -> bool:
     return above in source.marked or any(
         line in source.marked for line in range(first, symbol.line + 1)
     )
-
-
-@cache
-def compiled(pattern: str) -> re.Pattern[str] | None:
-    return re.compile(pattern) if pattern else None
 
 
 def platform_context(sources: Sources, symbol: Symbol) -> str | None:
