@@ -94,8 +94,7 @@ def is_data_like(sources: Sources, members: list[Symbol]) -> bool:
         source = sources.get(member.path)
         if source is None:
             return False
-        # From the definition line: attributes and decorators above it are not the body.
-        bodies.append("\n".join(source.lines[member.line - 1 : member.end_line]))
+        bodies.append(source.definition(member))
     if sum(map(literal_share, bodies)) / len(bodies) >= DATA_SHARE:
         return True
     return _wrap_instructions(members[0].language, bodies)

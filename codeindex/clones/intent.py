@@ -253,8 +253,7 @@ def _delegates(sources: Sources, members: list[Symbol]) -> bool:
         source = sources.get(member.path)
         if source is None:
             return False
-        text = "\n".join(source.lines[member.line - 1 : member.end_line])
-        if not signature_outweighs_body(text):
+        if not signature_outweighs_body(source.definition(member)):
             return False
     return True
 

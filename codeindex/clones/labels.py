@@ -93,6 +93,11 @@ class _Source:
             decoded.touch(self)
         return self._lines
 
+    def definition(self, symbol: Symbol) -> str:
+        """A definition's text from its definition line to its last: attributes and
+        decorators above it are not the body."""
+        return "\n".join(self.lines[symbol.line - 1 : symbol.end_line])
+
     def scopes(self, opener: re.Pattern[str]) -> dict[str, list[int]]:
         """The lines (1-based, ascending) that open a scope, by the scope's name: one search
         of the file's text, however many of its functions ask."""
