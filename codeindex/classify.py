@@ -78,6 +78,17 @@ def classify(path: str) -> PathClass:
     return "library"
 
 
+def example_program(path: str) -> str | None:
+    """The example program a path belongs to: the file or folder right under the example
+    folder (Cargo's `examples/tcp_server.rs`, `examples/chat/main.rs` is `examples/chat`), or
+    None outside example code."""
+    parts = path.split("/")
+    if classify(path) != "example":
+        return None
+    first = next(i for i, part in enumerate(parts[:-1]) if part in _EXAMPLE_DIRS)
+    return "/".join(parts[: first + 2])
+
+
 # A scope named tests: Rust keeps unit tests in `mod tests` inside library files, C# in
 # `*.Tests` namespaces; also one named for what it tests (hashbrown's `mod test_map`).
 _TEST_SCOPE = re.compile(r"(^|\.)(tests?|Tests?)(?:_\w+)?\.")

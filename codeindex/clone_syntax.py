@@ -84,6 +84,10 @@ class Intent:
     # A macro that writes machine instructions inline (Rust's `asm!`): its template must be a
     # literal, so one function per instruction is the only way to wrap a set of them.
     inline_assembly: str = ""
+    # Each file is a module of its own, so one type name defined in two sibling files is two
+    # types (Python, TypeScript, Rust; not Go, whose package is the folder, nor C#, whose
+    # partial classes span files).
+    modules_are_files: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,7 @@ PYTHON = CloneSyntax(
     import_types=("import_statement", "import_from_statement", "future_import_statement"),
     lexical=True,
     intent=Intent(
+        modules_are_files=True,
         deprecated_item=r"^\s*@(?:\w+\.)*deprecated\b",
         deprecated_body=r"\bwarnings\.warn\((?:[^()]|\([^()]*\))*(?:Pending)?DeprecationWarning",
         # Module level (column 0): `warnings._deprecated(__name__, ...)` or a warn call.
@@ -173,6 +178,7 @@ TYPESCRIPT = CloneSyntax(
     member_wrapper=("class _ {\n", "\n}\n"),
     same_codes=("typescript", "tsx"),
     intent=Intent(
+        modules_are_files=True,
         # Sync and async twins, kept apart so that the sync path never awaits (zod's `_parse`
         # and `_parseAsync`).
         family_flavour=r"Async$",
@@ -224,10 +230,11 @@ GO = CloneSyntax(
     intent=Intent(
         # The runtime's map functions specialised per key type (mapassign_fast32, _faststr);
         # string and []byte twins kept apart to avoid a conversion (utf8.Valid and
-        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes);
+        # ValidString, DecodeRune and DecodeRuneInString, json's string and stringBytes, zap's
+        # safeAddString and safeAddByteString);
         # socket calls specialised per address family to spare a sockaddr allocation
         # (internal/poll's WriteTo, WriteToInet4 and WriteToInet6).
-        family_flavour=r"_fast(?:32|64|str)(?:ptr)?$|(?:In)?String$|Bytes$|Inet[46]$",
+        family_flavour=r"_fast(?:32|64|str)(?:ptr)?$|(?:In|Byte)?String$|Bytes$|Inet[46]$",
         deprecated_item=r"^\s*//\s*Deprecated:",
     ),
 )
@@ -263,6 +270,7 @@ RUST = CloneSyntax(
         nested_function_types=("function_item",),
     ),
     intent=Intent(
+        modules_are_files=True,
         # The reverse twin the iterator traits require beside each forward method
         # (`DoubleEndedIterator::next_back` for `next`, `try_rfold` for `try_fold`), named by
         # the standard library's convention: a `_back` suffix or an `r` before the verb.
@@ -272,11 +280,13 @@ RUST = CloneSyntax(
         # mutable, owned and borrowed twins (`iter` / `iter_mut`, serde_json's `visit_array`
         # / `visit_array_ref`): Rust cannot abstract over mutability or ownership, so each is
         # written twice; and an operation beside its variant seeded with a value or a
-        # closure (rayon's `fold` / `fold_with`, `FoldChunks` / `FoldChunksWith`).
+        # closure (rayon's `fold` / `fold_with`, `FoldChunks` / `FoldChunksWith`). And a
+        # loop written again to run backwards (regex's `exec_at` / `exec_at_reverse`); and
+        # string and byte-string twins, as in Go (regex's `expand_str` / `expand_bytes`).
         family_flavour=(
             r"_back(?=$|_by$)|(?:^|(?<=^try_))r(?=fold$|find$|position$)"
             r"|^(?:Ar|R)(?=c$)|(?<=[a-z])(?:Cell|Lock)$"
-            r"|_(?:mut|ref|with)$|(?<=[a-z])(?:Mut|Ref|With)$"
+            r"|_(?:mut|ref|with|rev|reverse|str|bytes)$|(?<=[a-z])(?:Mut|Ref|With|Rev|Reverse)$"
         ),
         deprecated_item=r"^\s*#\[deprecated\b",
         project_manifest="Cargo.toml",

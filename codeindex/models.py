@@ -196,7 +196,7 @@ class DuplicateGroup:
     code), `block`, and why the copies are kept on purpose, if they are: `platform-variants`
     (copies kept apart per platform or build configuration), `unbuilt`, `mirror`,
     `documented`, `fixture`, `family`, `implementations`, `wrappers`, `deprecated`,
-    `major-versions`, `mirror-images`, `vendored` or `data-like`
+    `major-versions`, `mirror-images`, `vendored`, `examples` or `data-like`
     (clones.selection.INTENTIONAL). In JSON,
     `labels` holds only the labels of the outside contract (REPORTED_LABELS); the reason kept
     on purpose is also its own key, `on_purpose`, so that a reader that knows only those labels

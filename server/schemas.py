@@ -136,7 +136,7 @@ class CloneGroup(_Out):
         default=None,
         description="why the copies are kept on purpose, when they are: platform-variants, "
         "unbuilt, mirror, documented, fixture, family, implementations, wrappers, deprecated, "
-        "major-versions, mirror-images, vendored, data-like",
+        "major-versions, mirror-images, vendored, examples, data-like",
     )
 
 

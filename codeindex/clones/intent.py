@@ -2,7 +2,7 @@
 (clones.labels): whole packages mirrored into another directory, copies a comment declares,
 library code copied into test fixtures, one operation written out per flavour, arity or
 element type, one interface implemented per class or per module, deprecated code, an old
-major version shipped beside the new one, vendored code. Each is a label on the
+major version shipped beside the new one, vendored code, example programs. Each is a label on the
 group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
 
 What a language writes for a family or a deprecation is data in its registry row
@@ -31,6 +31,7 @@ IMPLEMENTATIONS = "implementations"
 DEPRECATED = "deprecated"
 MAJOR_VERSIONS = "major-versions"
 VENDORED = "vendored"
+EXAMPLES = "examples"
 # A directory pair is a mirror (a package copied whole and kept in step: Go's go/types and
 # cmd/compile/internal/types2, reflect and internal/reflectlite) when at least this many
 # functions of the same file name and the same name are clones across it; one or two such
@@ -58,6 +59,17 @@ WRAPPER_CODES = 72
 # Numbered versions of one operation (`mapaccess1` / `mapaccess2`, `OnCanceled1` / `2`),
 # also inside the name: the arity of Solaris' `sysvicall1Err`, `sysvicall2Err`, ...
 _NUMBERED = re.compile(r"\d+")
+# A number spelled out as a word of a name, read as a number too: arities written out
+# (noble's `fromBigSix` / `fromBigTwelve`, one constructor per field-tower level). A word
+# starts a name, follows `_` or, capitalised, a lower-case letter or digit, and ends the name
+# or comes before `_`, a capital or a digit. (Primitive type words, `int64SliceConv` /
+# `float32SliceConv`, were tried: on the labelled sample they took as many groups a reader
+# would fold into a generic as groups kept per type on purpose.)
+_NUMBER_WORDS = re.compile(
+    r"(?:^|(?<=_)|(?<=[a-z0-9])(?=[A-Z]))"
+    r"(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|sixteen)"
+    r"(?=$|[_A-Z0-9])"
+)
 # A folder holding one major version of a package: `v3/`, `v4/` (Go's semantic import
 # versioning puts major version N >= 2 under `/vN`).
 _VERSION_FOLDER = re.compile(r"v\d+")
@@ -66,18 +78,23 @@ BODY_LINES = 12
 
 # A comment that declares the code a copy kept on purpose: "copied from", "is a lightly
 # modified copy of", "keep in sync with", "do not modify one without the other", "contains
-# similar logic". Not "returns a copy of": a copy of a value is not a copy of code.
+# similar logic", "Duplicate some of the utils ..." (Redux Toolkit's RTK Query, kept apart
+# from the core bundle). At a definition also "same shape as pow() above" and "the code
+# duplication here is regrettable" (regex's reverse DFA loop): the authors saw the copy and
+# kept it. Not "returns a copy of": a copy of a value is not a copy of code.
 _DECLARED_COPY = re.compile(
     r"(?i)\bcopied\s+(?:from|verbatim)\b"
     r"|\b(?:is|was|are)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}cop(?:y|ies)\b"
     r"|\bwithout\s+(?:changing\s+|updating\s+)?the\s+other\b"
     r"|\bmirror(?:s|ed)?\s+(?:of|from)\b|\bduplicated\s+(?:from|in)\b"
+    r"|\bduplicat(?:e|es|ed|ing)\s+(?:some|all|parts?|most)\s+of\b"
 )
 # At a definition only: in a file's head, "kept in sync with the latest updates of the
 # specification" (_pydecimal.py) is about a document, not a copy.
 _DECLARED_TWIN = re.compile(
     r"(?i)\b(?:keep|kept|be|stay)\s+in\s+sync\b|\bin\s+sync\s+with\b"
-    r"|\b(?:similar|same)\s+(?:logic|code)\b"
+    r"|\b(?:similar|same)\s+(?:logic|code)\b|\bsame\s+shape\s+as\b"
+    r"|\bduplication\s+here\b"
 )
 # Comments are looked for in this many lines of a file's head (a file-wide note) and of a
 # body's start (Python docstrings).
@@ -158,7 +175,7 @@ def family_name(symbol: Symbol) -> str:
         base = (rule.sub("", part) if rule else part) or part
         # `#` for each number: `parse2` is a copy of `parse` to merge, `mapaccess1` and
         # `mapaccess2` are numbered versions of one operation.
-        numbered = _NUMBERED.sub("#", base)
+        numbered = _NUMBERED.sub("#", _NUMBER_WORDS.sub("#", base))
         parts.append(numbered if numbered != "#" else base)
     return ".".join(parts)
 
@@ -209,12 +226,20 @@ def are_implementations(members: list[Symbol]) -> bool:
 def _modules_of_one_interface(members: list[Symbol]) -> bool:
     """One qualified name in IMPLEMENTATIONS_MIN sibling files: plugins of one registry
     (a codec, a locale). Siblings only: one name in modules of different packages (a `main`
-    per command) is as likely a copy to fold."""
-    if len({member.qualified_name for member in members}) > 1:
+    per command) is as likely a copy to fold. A method needs two files only where each file is
+    a module (Intent.modules_are_files): each defines its own type of one name, a parallel
+    API (regex's `Regex::replacen` in `re_bytes.rs` for `&[u8]`, `re_unicode.rs` for `&str`)."""
+    names = {member.qualified_name for member in members}
+    if len(names) > 1:
         return False
     if len({_directory(member.path) for member in members}) > 1:
         return False
-    return len({member.path for member in members}) >= IMPLEMENTATIONS_MIN
+    files = len({member.path for member in members})
+    if files >= IMPLEMENTATIONS_MIN:
+        return True
+    first = members[0]
+    own_types = spec_by_name(first.language).clones.intent.modules_are_files
+    return own_types and files >= 2 and first.kind in ("method", "constructor")
 
 
 def _overrides(member: Symbol) -> bool:
@@ -269,6 +294,15 @@ def is_fixture_copy(members: list[Symbol]) -> bool:
         return True
     tests = sum(1 for member in members if is_test(member))
     return tests == len(members) - 1
+
+
+def are_example_programs(members: list[Symbol]) -> bool:
+    """Every member is in an example program of its own (Cargo's `examples/tcp_server.rs` and
+    `examples/tcp_listenfd_server.rs`): each example is written to be read, copied and run
+    alone, so what two of them share is repeated on purpose. Copies within one example are
+    that program's own duplication, and stay."""
+    programs = [classify.example_program(member.path) for member in members]
+    return None not in programs and len(set(programs)) == len(programs)
 
 
 def declared_copy(sources: Sources, symbol: Symbol) -> bool:

@@ -50,6 +50,7 @@ INTENTIONAL = (
     intent.MAJOR_VERSIONS,
     opposites.MIRROR_IMAGES,
     intent.VENDORED,
+    intent.EXAMPLES,
     density.DATA_LIKE,
 )
 
@@ -160,6 +161,8 @@ def _intentional(context: _Context, members: list[Symbol], item: Found, test: bo
         return opposites.MIRROR_IMAGES
     if intent.is_vendored(context.sources, members):
         return intent.VENDORED
+    if intent.are_example_programs(members):
+        return intent.EXAMPLES
     if density.is_data_like(context.sources, members):
         return density.DATA_LIKE
     return None
