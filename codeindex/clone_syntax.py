@@ -36,6 +36,20 @@ class Variants:
     # The line that opens an enclosing scope named `{name}` (Rust's `mod impl_linux {`):
     # item_constraint above that line marks every definition inside it.
     scope_opener: str = ""
+    # Where a module file is declared, for languages whose parent module names it (Rust's
+    # `#[cfg(windows)] mod windows;`, or `#[path = "stub.rs"] mod inner;` under a `#[cfg]`,
+    # or inside `cfg_if!`): the declaration line (`{name}` is the module's name), the
+    # attribute that names the file instead, and the stems of the files that declare their
+    # folder's modules. A constraint on the declaration constrains the whole file.
+    module_declaration: str = ""
+    module_path_attribute: str = ""
+    module_parent_stems: tuple[str, ...] = ()
+    # A build constraint on a declaration or on the `cfg_if!` branch around it, anywhere in
+    # the line (`} else if #[cfg(unix)] {`). A declaration also under `declaration_test`
+    # (Rust's `#[cfg(test)]`) is a module for tests, whose other constraints say where the
+    # tests run, not a variant per platform (stdarch's `arm_shared/test_support.rs`).
+    declaration_constraint: str = ""
+    declaration_test: str = ""
     # Directives that open, continue and close a conditional region (C#'s `#if`, `#elif`,
     # `#else`, `#endif`).
     region_open: str = ""
@@ -266,6 +280,13 @@ RUST = CloneSyntax(
         # stdarch's `hex_encode_avx2` / `hex_encode_sse41` beside each other.
         item_constraint=r"^\s*#\[(?:cfg|target_feature)\(",
         scope_opener=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*\{{",
+        # chrono's offset/local/{unix,windows,stub}.rs, declared `#[path = "unix.rs"] mod
+        # inner;` each under its `#[cfg]`; parking_lot_core's thread parkers in `cfg_if!`.
+        module_declaration=r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+{name}\s*;",
+        module_path_attribute=r'^\s*#\[path\s*=\s*"(?P<path>[^"]+)"\]',
+        module_parent_stems=("mod", "lib", "main"),
+        declaration_constraint=r"#\[cfg\(",
+        declaration_test=r"#\[cfg\(test\)\]",
         test_marker=r"^\s*#!?\[(?:cfg\(test\)|(?:\w+::)*test)\]",
         nested_function_types=("function_item",),
     ),

@@ -127,3 +127,50 @@ def test_comments_that_acknowledge_a_copy_make_it_documented(
     for note in ("// Same shape as getOrInsert, over generic ops.\n", "// Duplication here.\n"):
         _write(tmp_path, {"query/utils.ts": TS_FUNC.format(above=note, name="getOrInsert")})
         assert _labels(tmp_path, capsys) == [["documented"]]
+
+
+def test_rust_module_files_declared_under_cfg_are_platform_variants(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # chrono's offset/local: one `mod inner;` per platform, each naming its file.
+    parent = (
+        "#[cfg(all(\n    not(unix),\n    not(windows),\n))]\n"
+        '#[path = "stub.rs"]\nmod inner;\n\n'
+        '#[cfg(windows)]\n#[path = "windows.rs"]\nmod inner;\n'
+    )
+    files = {
+        "src/local/mod.rs": parent,
+        "src/local/stub.rs": _fn("naive_to_local"),
+        "src/local/windows.rs": _fn("naive_to_local"),
+    }
+    _write(tmp_path, files)
+    assert _labels(tmp_path, capsys) == [["platform-variants"]]
+    # The same files declared without constraints are a copy to merge.
+    _write(tmp_path, {"src/local/mod.rs": parent.replace("#[cfg(windows)]\n", "")})
+    assert _labels(tmp_path, capsys) == [[]]
+    # parking_lot_core: the branches of a `cfg_if!`, declared by name in `lib.rs`.
+    for name in ("mod.rs", "stub.rs", "windows.rs"):
+        (tmp_path / "src/local" / name).unlink()
+    branches = (
+        "cfg_if! {\n    if #[cfg(unix)] {\n        mod unix;\n"
+        "    } else if #[cfg(windows)] {\n        mod windows;\n    }\n}\n"
+    )
+    _write(
+        tmp_path,
+        {"src/lib.rs": branches, "src/unix.rs": _fn("park"), "src/windows.rs": _fn("park")},
+    )
+    assert _labels(tmp_path, capsys) == [["platform-variants"]]
+    # A module for tests says where its tests run, not a platform (stdarch's test_support).
+    tests_only = '#[cfg(test)]\n#[cfg(any(target_arch = "aarch64"))]\nmod support;\n'
+    _write(
+        tmp_path,
+        {
+            "src/lib.rs": "",
+            "src/aarch64/support.rs": _fn("driver"),
+            "src/shared/mod.rs": tests_only,
+            "src/shared/support.rs": _fn("driver"),
+        },
+    )
+    (tmp_path / "src/unix.rs").unlink()
+    (tmp_path / "src/windows.rs").unlink()
+    assert _labels(tmp_path, capsys) == [[]]

@@ -12,6 +12,7 @@ Suppression comments, in any comment syntax:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from bisect import bisect_left
 from collections import OrderedDict
@@ -31,6 +32,9 @@ BLOCK = "block"
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 # How far down a file-wide build constraint may be (Go's come before `package`).
 HEAD_LINES = 60
+# How far above a module declaration its attributes are read: chrono's stub module carries a
+# nine-line `#[cfg(all(...))]`.
+DECLARATION_LINES = 16
 MARKER = b"code-index:"
 _SUPPRESSION = re.compile(r"code-index:\s*ignore(-start|-end)?\b")
 
@@ -129,6 +133,8 @@ class Sources:
     _generated: dict[str, bool] = field(default_factory=dict)
     _decoded: _Decoded = field(default_factory=_Decoded)
     _projects: dict[str, bool] = field(default_factory=dict)
+    _module_marks: dict[str, list[str]] = field(default_factory=dict)
+    _declarations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def generated(self, symbol: Symbol) -> bool:
         """Written by a template beside it (a T4 `X.tt` next to `X.cs`)."""
@@ -157,6 +163,32 @@ class Sources:
             folder = folder.rpartition("/")[0]
         return None
 
+    def module_marks(self, path: str, rules: Variants) -> list[str]:
+        """The build constraints on the declaration of the module file `path` in its parent
+        module's file (Variants.module_declaration): Rust's `#[cfg(windows)] mod windows;`
+        constrains all of `windows.rs`. Empty when no parent declares it or nothing
+        constrains the declaration."""
+        if path not in self._module_marks:
+            self._module_marks[path] = []
+            for parent, module in _parent_modules(path, rules):
+                declarations = self._declarations_in(parent, rules)
+                marks = declarations.get(path, declarations.get(module))
+                if marks is not None:
+                    self._module_marks[path] = marks
+                    break
+        return self._module_marks[path]
+
+    def _declarations_in(self, parent: str, rules: Variants) -> dict[str, list[str]]:
+        """The modules a file declares, by name and, for those a path attribute names, by
+        that file's path, each with the constraints on its declaration."""
+        if parent not in self._declarations:
+            source = self.get(parent)
+            found: dict[str, list[str]] = {}
+            if source is not None:
+                found = _declarations(source, parent.rpartition("/")[0], rules)
+            self._declarations[parent] = found
+        return self._declarations[parent]
+
     def get(self, path: str) -> _Source | None:
         if path not in self._files:
             self._files[path] = self._read(path)
@@ -174,6 +206,68 @@ class Sources:
         if MARKER in data:
             source.ignored, source.marked = _suppressions(source.lines)
         return source
+
+
+def _parent_modules(path: str, rules: Variants) -> list[tuple[str, str]]:
+    """The files that may declare the module file `path`, each with the module's name: its
+    folder's module files (`mod.rs`, `lib.rs`, `main.rs`) and the file named for its folder
+    (`a/b.rs` for `a/b/c.rs`); for a folder's own module file (`a/b/mod.rs`), the same one
+    level up."""
+    folder, _, name = path.rpartition("/")
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        return []
+    module = stem
+    if stem in rules.module_parent_stems:
+        folder, _, module = folder.rpartition("/")
+        if not module:
+            return []
+    prefix = f"{folder}/" if folder else ""
+    parents = [f"{prefix}{parent}.{extension}" for parent in rules.module_parent_stems]
+    if folder:
+        parents.append(f"{folder}.{extension}")
+    return [(parent, module) for parent in parents if parent != path]
+
+
+def _declarations(source: _Source, folder: str, rules: Variants) -> dict[str, list[str]]:
+    """Each module `source` declares, by name, and each file a path attribute names, by its
+    path from the root (relative to `folder`, the declaring file's), with the constraint
+    lines on its declaration."""
+    declaration = compiled("(?m)" + rules.module_declaration.format(name=r"(?P<name>\w+)"))
+    named_path = compiled("(?m)" + rules.module_path_attribute)
+    constraint = compiled(rules.declaration_constraint)
+    for_tests = compiled(rules.declaration_test)
+    if declaration is None or constraint is None:
+        return {}
+    text = source.data.decode("utf-8", errors="replace")
+    lines = source.lines
+    found: dict[str, list[str]] = {}
+    hits = [(m.start(), m.group("name")) for m in declaration.finditer(text)]
+    if named_path is not None:
+        for m in named_path.finditer(text):
+            resolved = posixpath.normpath(posixpath.join(folder, m.group("path")))
+            hits.append((m.start(), resolved))
+    for start, key in hits:
+        marks = _marks_above(lines, text.count("\n", 0, start), constraint)
+        if for_tests and any(for_tests.search(mark) for mark in marks):
+            marks = []
+        found.setdefault(key, marks)
+    return found
+
+
+def _marks_above(lines: list[str], index: int, constraint: re.Pattern[str]) -> list[str]:
+    """The constraint lines among the attributes above line `index` (0-based), up to the
+    previous item or a `cfg_if!` branch's opening line, which is the last one read."""
+    marks: list[str] = []
+    for above in range(index - 1, max(-1, index - DECLARATION_LINES), -1):
+        text = lines[above].strip()
+        if not text or text.endswith(";") or text == "}":
+            break
+        if constraint.search(text):
+            marks.append(text)
+            if text.endswith("{"):
+                break
+    return marks
 
 
 def _holds_manifest(manifest: Path, marker: re.Pattern[str]) -> bool:
@@ -258,6 +352,8 @@ def platform_context(sources: Sources, symbol: Symbol) -> str | None:
         source = sources.get(symbol.path)
         if source is not None:
             parts += _constraints(rules, source, symbol)
+    if rules.module_declaration:
+        parts += sources.module_marks(symbol.path, rules)
     return "|".join(parts) or None
 
 
