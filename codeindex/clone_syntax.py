@@ -299,15 +299,17 @@ RUST = CloneSyntax(
         # for `Rc`, a `Lock` for a `Cell` (`OnceLock` / `OnceCell`, `LazyLock` / `LazyCell`),
         # written apart so that the single-threaded one pays for no atomics. And shared and
         # mutable, owned and borrowed twins (`iter` / `iter_mut`, serde_json's `visit_array`
-        # / `visit_array_ref`): Rust cannot abstract over mutability or ownership, so each is
-        # written twice; and an operation beside its variant seeded with a value or a
-        # closure (rayon's `fold` / `fold_with`, `FoldChunks` / `FoldChunksWith`). And a
-        # loop written again to run backwards (regex's `exec_at` / `exec_at_reverse`); and
-        # string and byte-string twins, as in Go (regex's `expand_str` / `expand_bytes`).
+        # / `visit_array_ref`, serde's `ContentDeserializer` / `ContentRefDeserializer`):
+        # Rust cannot abstract over mutability or ownership, so each is written twice; and an
+        # operation beside its variant seeded with a value or a closure (rayon's `fold` /
+        # `fold_with`, `FoldChunks` / `FoldChunksWith`). And a loop written again to run
+        # backwards (regex's `exec_at` / `exec_at_reverse`); and string and byte-string twins,
+        # as in Go (regex's `expand_str` / `expand_bytes`).
         family_flavour=(
             r"_back(?=$|_by$)|(?:^|(?<=^try_))r(?=fold$|find$|position$)"
             r"|^(?:Ar|R)(?=c$)|(?<=[a-z])(?:Cell|Lock)$"
             r"|_(?:mut|ref|with|rev|reverse|str|bytes)$|(?<=[a-z])(?:Mut|Ref|With|Rev|Reverse)$"
+            r"|(?<=[a-z])(?:Mut|Ref)(?=[A-Z])"
         ),
         deprecated_item=r"^\s*#\[deprecated\b",
         project_manifest="Cargo.toml",

@@ -93,6 +93,19 @@ def test_a_rust_loop_written_again_to_run_backwards_is_a_family(
     assert _labels(tmp_path, capsys) == [[]]
 
 
+def test_rust_owned_and_borrowed_types_named_inside_are_a_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # serde's ContentDeserializer / ContentRefDeserializer, one per trait method.
+    both = _impl("ContentDeserializer", "deserialize_any") + _impl(
+        "ContentRefDeserializer", "deserialize_any"
+    )
+    _write(tmp_path, {"src/de.rs": both})
+    assert _labels(tmp_path, capsys) == [["family"]]
+    _write(tmp_path, {"src/de.rs": both.replace("ContentRef", "ContentSeq")})
+    assert _labels(tmp_path, capsys) == [[]]
+
+
 def test_one_type_defined_in_two_sibling_modules_is_a_parallel_api(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -123,6 +136,15 @@ def test_comments_that_acknowledge_a_copy_make_it_documented(
     head = "// Duplicate some of the utils in `/src/utils` to ensure\n// we don't drag in core\n"
     _write(tmp_path, {"query/utils.ts": head + original})
     assert _labels(tmp_path, capsys) == [["documented"]]
+    # fasthttp's decodeArgAppendNoPlus: "copy-pasted from decodeArgAppend due to the
+    # performance reasons only"; client_golang: "is copy/paste to avoid a dependency".
+    for note in ("// Copy-pasted from getOrInsert for speed.\n", "// This is copy/paste.\n"):
+        _write(tmp_path, {"query/utils.ts": TS_FUNC.format(above=note, name="getOrInsert")})
+        assert _labels(tmp_path, capsys) == [["documented"]]
+    # ... but not pasting as a feature (lexical's clipboard).
+    note = "// Handles copy and paste between editors.\n"
+    _write(tmp_path, {"query/utils.ts": TS_FUNC.format(above=note, name="getOrInsert")})
+    assert _labels(tmp_path, capsys) == [[]]
     # noble's FpPow: "same shape as pow() above"; regex: "the code duplication here is ...".
     for note in ("// Same shape as getOrInsert, over generic ops.\n", "// Duplication here.\n"):
         _write(tmp_path, {"query/utils.ts": TS_FUNC.format(above=note, name="getOrInsert")})

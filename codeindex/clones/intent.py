@@ -79,15 +79,18 @@ BODY_LINES = 12
 # A comment that declares the code a copy kept on purpose: "copied from", "is a lightly
 # modified copy of", "keep in sync with", "do not modify one without the other", "contains
 # similar logic", "Duplicate some of the utils ..." (Redux Toolkit's RTK Query, kept apart
-# from the core bundle). At a definition also "same shape as pow() above" and "the code
-# duplication here is regrettable" (regex's reverse DFA loop): the authors saw the copy and
-# kept it. Not "returns a copy of": a copy of a value is not a copy of code.
+# from the core bundle), "copy-pasted from decodeArgAppend due to the performance reasons"
+# (fasthttp), "is copy/paste to avoid a dependency" (client_golang). At a definition also
+# "same shape as pow() above" and "the code duplication here is regrettable" (regex's
+# reverse DFA loop): the authors saw the copy and kept it. Not "returns a copy of": a copy
+# of a value is not a copy of code.
 _DECLARED_COPY = re.compile(
     r"(?i)\bcopied\s+(?:from|verbatim)\b"
     r"|\b(?:is|was|are)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}cop(?:y|ies)\b"
     r"|\bwithout\s+(?:changing\s+|updating\s+)?the\s+other\b"
     r"|\bmirror(?:s|ed)?\s+(?:of|from)\b|\bduplicated\s+(?:from|in)\b"
     r"|\bduplicat(?:e|es|ed|ing)\s+(?:some|all|parts?|most)\s+of\b"
+    r"|\bcopy[-/ ]?past(?:e|ed)\s+from\b|\b(?:is|was|are)\s+(?:[\w-]+\s+){0,2}copy[-/ ]?paste\b"
 )
 # At a definition only: in a file's head, "kept in sync with the latest updates of the
 # specification" (_pydecimal.py) is about a document, not a copy.
