@@ -90,6 +90,14 @@ CORPORA = {
     "go-apps3": "Debian bookworm echo, go-cmp, hcl, memberlist, pflag, websocket, yaml.v3, zap",
     "rust-crates3": "Debian bookworm regex, aho-corasick, memchr, chrono, time, toml_edit, mio, "
     "parking_lot, parking_lot_core crates",
+    # Labelled the same way at b8d89ed. cs-apps2 stays held out; go-apps4's fasthttp
+    # "copy-pasted from" and rust-crates4's serde `ContentRefDeserializer` motivated the
+    # rules after it.
+    "go-apps4": "Debian bookworm fasthttp, lib/pq, go-redis v5, go-sql-driver/mysql, "
+    "BurntSushi/toml, sqlx, mapstructure",
+    "rust-crates4": "Debian bookworm syn, petgraph, serde, rand, smallvec, semver crates",
+    "cs-apps2": "npm hypersdk, onnxruntime (+ unity), justtrack, @autorest/csharp, taptap "
+    "login, edge-js/edge-cs, keijiro's osc-jack, klak.hap, libsoundio: .cs (held out)",
     # Block groups only (`dups --blocks`), scored over the top 20 instead of 10.
     "py-blocks": "CPython 3.11 standard library: dups --blocks, block groups of library code",
 }
