@@ -182,10 +182,15 @@ class Sources:
         """The modules a file declares, by name and, for those a path attribute names, by
         that file's path, each with the constraints on its declaration."""
         if parent not in self._declarations:
-            source = self.get(parent)
+            # Read without keeping it: most parents hold no member, and every Rust folder's
+            # module files kept with their decoded lines raised peak memory from 285 to 370 MB
+            # on the 5.6M-line tree; read and dropped, 292 MB.
+            cached = self._files.get(parent)
+            data = cached.data if cached is not None else _read_bytes(self.root / parent)
             found: dict[str, list[str]] = {}
-            if source is not None:
-                found = _declarations(source, parent.rpartition("/")[0], rules)
+            if data is not None:
+                text = data.decode("utf-8", errors="replace")
+                found = _declarations(text, parent.rpartition("/")[0], rules)
             self._declarations[parent] = found
         return self._declarations[parent]
 
@@ -195,17 +200,23 @@ class Sources:
         return self._files[path]
 
     def _read(self, path: str) -> _Source | None:
-        try:
-            with open(self.root / path, "rb") as handle:
-                data = handle.read(MAX_SOURCE_BYTES + 1)
-        except OSError:
-            return None
-        if len(data) > MAX_SOURCE_BYTES:
+        data = _read_bytes(self.root / path)
+        if data is None:
             return None
         source = _Source(data, [], set(), self._decoded)
         if MARKER in data:
             source.ignored, source.marked = _suppressions(source.lines)
         return source
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """A file's bytes, or None when it cannot be read or is over MAX_SOURCE_BYTES."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_SOURCE_BYTES else None
 
 
 def _parent_modules(path: str, rules: Variants) -> list[tuple[str, str]]:
@@ -229,18 +240,17 @@ def _parent_modules(path: str, rules: Variants) -> list[tuple[str, str]]:
     return [(parent, module) for parent in parents if parent != path]
 
 
-def _declarations(source: _Source, folder: str, rules: Variants) -> dict[str, list[str]]:
-    """Each module `source` declares, by name, and each file a path attribute names, by its
-    path from the root (relative to `folder`, the declaring file's), with the constraint
-    lines on its declaration."""
+def _declarations(text: str, folder: str, rules: Variants) -> dict[str, list[str]]:
+    """Each module a file's `text` declares, by name, and each file a path attribute names,
+    by its path from the root (relative to `folder`, the declaring file's), with the
+    constraint lines on its declaration."""
     declaration = compiled("(?m)" + rules.module_declaration.format(name=r"(?P<name>\w+)"))
     named_path = compiled("(?m)" + rules.module_path_attribute)
     constraint = compiled(rules.declaration_constraint)
     for_tests = compiled(rules.declaration_test)
     if declaration is None or constraint is None:
         return {}
-    text = source.data.decode("utf-8", errors="replace")
-    lines = source.lines
+    lines = text.splitlines()
     found: dict[str, list[str]] = {}
     hits = [(m.start(), m.group("name")) for m in declaration.finditer(text)]
     if named_path is not None:
