@@ -294,7 +294,9 @@ RUST = CloneSyntax(
         modules_are_files=True,
         # The reverse twin the iterator traits require beside each forward method
         # (`DoubleEndedIterator::next_back` for `next`, `try_rfold` for `try_fold`), named by
-        # the standard library's convention: a `_back` suffix or an `r` before the verb.
+        # the standard library's convention: a `_back` suffix or an `r` before the verb
+        # (`rfind`, `rsplit`, memchr's `memrchr`, bstr's `rfind_not`). Byte-order twins by
+        # its `_be` / `_le` / `_ne` (`from_be_bytes`, num-bigint's `from_signed_bytes_le`).
         # And the thread-safe twin of a single-threaded type, by the same convention: `Arc`
         # for `Rc`, a `Lock` for a `Cell` (`OnceLock` / `OnceCell`, `LazyLock` / `LazyCell`),
         # written apart so that the single-threaded one pays for no atomics. And shared and
@@ -306,7 +308,9 @@ RUST = CloneSyntax(
         # backwards (regex's `exec_at` / `exec_at_reverse`); and string and byte-string twins,
         # as in Go (regex's `expand_str` / `expand_bytes`).
         family_flavour=(
-            r"_back(?=$|_by$)|(?:^|(?<=^try_))r(?=fold$|find$|position$)"
+            r"_back(?=$|_by$)"
+            r"|(?:^|(?<=_))r(?=(?:fold|find|position|split|search|chr|matches)(?:_|\d|$))"
+            r"|(?<=mem)r(?=chr)|_(?:be|le|ne)(?=_|$)"
             r"|^(?:Ar|R)(?=c$)|(?<=[a-z])(?:Cell|Lock)$"
             r"|_(?:mut|ref|with|rev|reverse|str|bytes)$|(?<=[a-z])(?:Mut|Ref|With|Rev|Reverse)$"
             r"|(?<=[a-z])(?:Mut|Ref)(?=[A-Z])"

@@ -93,6 +93,24 @@ def test_a_rust_loop_written_again_to_run_backwards_is_a_family(
     assert _labels(tmp_path, capsys) == [[]]
 
 
+def test_rust_reverse_searches_and_byte_order_twins_are_a_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # bstr's find_not / rfind_not and inv_memchr / inv_memrchr; num-bigint's
+    # from_signed_bytes_be / from_signed_bytes_le.
+    for pair in (
+        ("find_not", "rfind_not"),
+        ("inv_memchr", "inv_memrchr"),
+        ("from_signed_bytes_be", "from_signed_bytes_le"),
+    ):
+        _write(tmp_path, {"src/search.rs": _fn(pair[0]) + _fn(pair[1])})
+        assert _labels(tmp_path, capsys) == [["family"]], pair
+    # An `r` that does not reverse a search, and a suffix that is not a byte order.
+    for pair in (("find_not", "bind_not"), ("decode_be", "decode_bf")):
+        _write(tmp_path, {"src/search.rs": _fn(pair[0]) + _fn(pair[1])})
+        assert _labels(tmp_path, capsys) == [[]], pair
+
+
 def test_rust_owned_and_borrowed_types_named_inside_are_a_family(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
