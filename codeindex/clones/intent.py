@@ -2,8 +2,9 @@
 (clones.labels): whole packages mirrored into another directory, copies a comment declares,
 library code copied into test fixtures, one operation written out per flavour, arity or
 element type, one interface implemented per class or per module, deprecated code, an old
-major version shipped beside the new one, vendored code, example programs. Each is a label on the
-group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them out.
+major version shipped beside the new one, vendored code, example programs. Each is a label
+on the group; `dups` ranks such groups after the rest and `--hide-intentional` leaves them
+out.
 
 What a language writes for a family or a deprecation is data in its registry row
 (`clone_syntax.Intent`); mirrors, overloads and vendored paths need no per-language rule.
@@ -234,8 +235,7 @@ def _modules_of_one_interface(members: list[Symbol]) -> bool:
     per command) is as likely a copy to fold. A method needs two files only where each file is
     a module (Intent.modules_are_files): each defines its own type of one name, a parallel
     API (regex's `Regex::replacen` in `re_bytes.rs` for `&[u8]`, `re_unicode.rs` for `&str`)."""
-    names = {member.qualified_name for member in members}
-    if len(names) > 1:
+    if len({member.qualified_name for member in members}) > 1:
         return False
     if len({_directory(member.path) for member in members}) > 1:
         return False

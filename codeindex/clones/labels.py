@@ -16,6 +16,7 @@ import posixpath
 import re
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,12 +109,11 @@ class _Source:
         if self._scopes is None:
             self._scopes = {}
             text = self.data.decode("utf-8", errors="replace")
-            line, position = 1, 0
-            for found in opener.finditer(text):
-                # Counted to the name: the opener's leading blanks may start lines above.
-                line += text.count("\n", position, found.start("scope"))
-                position = found.start("scope")
-                self._scopes.setdefault(found.group("scope"), []).append(line)
+            openers = list(opener.finditer(text))
+            # Counted to the name: the opener's leading blanks may start lines above.
+            starts = (found.start("scope") for found in openers)
+            for found, index in zip(openers, _line_indexes(text, starts), strict=True):
+                self._scopes.setdefault(found.group("scope"), []).append(index + 1)
         return self._scopes
 
     def file_marks(self, rule: re.Pattern[str]) -> list[str]:
@@ -250,19 +250,32 @@ def _declarations(text: str, folder: str, rules: Variants) -> dict[str, list[str
     for_tests = compiled(rules.declaration_test)
     if declaration is None or constraint is None:
         return {}
-    lines = text.splitlines()
+    # Split as _line_indexes counts, at "\n" only (splitlines also splits at form feeds).
+    lines = text.split("\n")
     found: dict[str, list[str]] = {}
     hits = [(m.start(), m.group("name")) for m in declaration.finditer(text)]
     if named_path is not None:
         for m in named_path.finditer(text):
             resolved = posixpath.normpath(posixpath.join(folder, m.group("path")))
             hits.append((m.start(), resolved))
-    for start, key in hits:
-        marks = _marks_above(lines, text.count("\n", 0, start), constraint)
+    hits.sort()
+    indexes = _line_indexes(text, (start for start, _ in hits))
+    for (_, key), index in zip(hits, indexes, strict=True):
+        marks = _marks_above(lines, index, constraint)
         if for_tests and any(for_tests.search(mark) for mark in marks):
             marks = []
         found.setdefault(key, marks)
     return found
+
+
+def _line_indexes(text: str, positions: Iterable[int]) -> Iterator[int]:
+    """The 0-based line of each position in `text`, for ascending positions: one pass over
+    the text, however many positions."""
+    line, previous = 0, 0
+    for position in positions:
+        line += text.count("\n", previous, position)
+        previous = position
+        yield line
 
 
 def _marks_above(lines: list[str], index: int, constraint: re.Pattern[str]) -> list[str]:
