@@ -83,45 +83,42 @@ def test_string_and_byte_string_twins_and_spelled_out_arities_are_a_family(
     assert _labels(tmp_path, capsys) == [[]]
 
 
-def test_a_rust_loop_written_again_to_run_backwards_is_a_family(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # regex's dfa.rs: Fsm::exec_at and Fsm::exec_at_reverse.
-    _write(tmp_path, {"src/dfa.rs": _impl("Fsm", "exec_at", "exec_at_reverse")})
-    assert _labels(tmp_path, capsys) == [["family"]]
-    _write(tmp_path, {"src/dfa.rs": _impl("Fsm", "exec_at", "exec_at_rewind")})
-    assert _labels(tmp_path, capsys) == [[]]
-
-
-def test_rust_reverse_searches_and_byte_order_twins_are_a_family(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # bstr's find_not / rfind_not and inv_memchr / inv_memrchr; num-bigint's
-    # from_signed_bytes_be / from_signed_bytes_le.
-    for pair in (
-        ("find_not", "rfind_not"),
-        ("inv_memchr", "inv_memrchr"),
-        ("from_signed_bytes_be", "from_signed_bytes_le"),
-    ):
-        _write(tmp_path, {"src/search.rs": _fn(pair[0]) + _fn(pair[1])})
-        assert _labels(tmp_path, capsys) == [["family"]], pair
-    # An `r` that does not reverse a search, and a suffix that is not a byte order.
-    for pair in (("find_not", "bind_not"), ("decode_be", "decode_bf")):
-        _write(tmp_path, {"src/search.rs": _fn(pair[0]) + _fn(pair[1])})
-        assert _labels(tmp_path, capsys) == [[]], pair
-
-
-def test_rust_owned_and_borrowed_types_named_inside_are_a_family(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+RUST_TWINS = [
+    # regex's dfa.rs: Fsm::exec_at and Fsm::exec_at_reverse; a loop written again to run
+    # backwards.
+    ("loop-reverse", _impl("Fsm", "exec_at", "exec_at_reverse"), ["family"]),
+    ("loop-rewind", _impl("Fsm", "exec_at", "exec_at_rewind"), []),
+    # bstr's find_not / rfind_not and inv_memchr / inv_memrchr: std's `r` before a search.
+    ("rfind", _fn("find_not") + _fn("rfind_not"), ["family"]),
+    ("memrchr", _fn("inv_memchr") + _fn("inv_memrchr"), ["family"]),
+    ("not-r", _fn("find_not") + _fn("bind_not"), []),
+    # num-bigint's from_signed_bytes_be / from_signed_bytes_le: byte-order twins.
+    ("be-le", _fn("from_signed_bytes_be") + _fn("from_signed_bytes_le"), ["family"]),
+    ("not-order", _fn("decode_be") + _fn("decode_bf"), []),
     # serde's ContentDeserializer / ContentRefDeserializer, one per trait method.
-    both = _impl("ContentDeserializer", "deserialize_any") + _impl(
-        "ContentRefDeserializer", "deserialize_any"
-    )
-    _write(tmp_path, {"src/de.rs": both})
-    assert _labels(tmp_path, capsys) == [["family"]]
-    _write(tmp_path, {"src/de.rs": both.replace("ContentRef", "ContentSeq")})
-    assert _labels(tmp_path, capsys) == [[]]
+    (
+        "ref-inside",
+        _impl("ContentDeserializer", "deserialize_any")
+        + _impl("ContentRefDeserializer", "deserialize_any"),
+        ["family"],
+    ),
+    (
+        "not-ref",
+        _impl("ContentDeserializer", "deserialize_any")
+        + _impl("ContentSeqDeserializer", "deserialize_any"),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [case[1:] for case in RUST_TWINS], ids=[case[0] for case in RUST_TWINS]
+)
+def test_rust_twins_named_by_std_conventions_are_a_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: list[str]
+) -> None:
+    _write(tmp_path, {"src/twins.rs": text})
+    assert _labels(tmp_path, capsys) == [expected]
 
 
 def test_one_type_defined_in_two_sibling_modules_is_a_parallel_api(
