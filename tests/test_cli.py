@@ -191,3 +191,23 @@ def test_index_says_what_the_rebuild_of_another_versions_index_did(project) -> N
     assert result.returncode == 0, result.stderr
     assert "another version" in result.stderr
     assert json.loads(result.stdout)["indexed"] == 2
+
+
+def test_options_before_the_query_and_before_a_command(project, tmp_path) -> None:
+    """Agents often put options first: `-t py user` is still a search, `--root DIR status`
+    still the status command; a command's name after options it does not take is a query."""
+    root = make(project)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in (["-t", "py", "user"], ["--type=py", "--json", "user"], ["-tpy", "user"]):
+        result = run_cli(*args, "--json", cwd=root)
+        assert result.returncode == 0, (args, result.stderr)
+        assert json.loads(result.stdout)["total"] == 3, args
+    found = run_cli("--root", str(root), "--json", "helper", cwd=elsewhere)
+    assert [r["name"] for r in json.loads(found.stdout)["results"]] == ["helper"]
+    status = run_cli("--root", str(root), "status", "--json", cwd=elsewhere)
+    assert json.loads(status.stdout)["files"] == 2, status.stderr
+    # --kind belongs to search only: here `status` is the word searched for
+    searched = run_cli("--kind", "class", "status", "--json", cwd=root)
+    assert json.loads(searched.stdout)["query"] == "status", searched.stderr
+    assert json.loads(run_cli("search", "index", "--json", cwd=root).stdout)["query"] == "index"

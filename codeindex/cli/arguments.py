@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="code-index",
         description="Local code index and near-duplicate scanner. "
-        "`code-index QUERY` is short for `code-index search QUERY`.",
+        "`code-index QUERY` is short for `code-index search QUERY`, with options before or "
+        "after the query; a query that is a command's name needs `search`: "
+        "`code-index search watch`.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_search(commands, common)
@@ -53,8 +55,46 @@ def build_parser() -> argparse.ArgumentParser:
     add_dups(commands, common)
     add_similar(commands, common)
     # Listed for --help only: `main` hands `mcp` and its options to the server's own parser.
-    commands.add_parser("mcp", help="run the MCP server on stdio (code-index mcp --help)")
+    commands.add_parser(
+        "mcp", parents=[common], help="run the MCP server on stdio (code-index mcp --help)"
+    )
     return parser
+
+
+def with_command(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """`argv` with its command first: `search` unless it names one. Agents often put options
+    first (`-t py user`, `--root DIR status`): a command word after options is the command
+    when that command takes every one of them, else the query of a search."""
+    if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help"):
+        return argv
+    options = command_options(parser)
+    takes_value = {name for named in options.values() for name, value in named.items() if value}
+    position = 0
+    while position < len(argv) and argv[position].startswith("-") and argv[position] != "-":
+        name = argv[position].partition("=")[0]
+        attached = "=" in argv[position] or (name[:2] in takes_value and len(name) > 2)
+        position += 2 if name in takes_value and not attached else 1
+    first = argv[position] if position < len(argv) else None
+    if first in COMMANDS:
+        leading = [a.partition("=")[0] for a in argv[:position] if a.startswith("-")]
+        if all(name in options[first] or name[:2] in options[first] for name in leading):
+            return [first, *argv[:position], *argv[position + 1 :]]
+    return ["search", *argv]
+
+
+def command_options(parser: argparse.ArgumentParser) -> dict[str, dict[str, bool]]:
+    """Each command's option strings, and whether each takes a value."""
+    commands = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    return {
+        name: {
+            option: action.nargs != 0
+            for action in command._actions
+            for option in action.option_strings
+        }
+        for name, command in commands.choices.items()
+    }
 
 
 # What `add_subparsers` returns; argparse names no public type for it.

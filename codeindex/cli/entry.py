@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codeindex import api, storage
-from codeindex.cli.arguments import COMMANDS, build_parser
+from codeindex.cli.arguments import build_parser, with_command
 from codeindex.cli.clones import cmd_dups, cmd_similar
 from codeindex.cli.maintenance import cmd_index, cmd_status, cmd_watch
 from codeindex.cli.output import EXIT_OK, EXIT_USAGE, fail
@@ -37,14 +37,12 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
-        args_list.insert(0, "search")
+    parser = build_parser()
+    args_list = with_command(list(sys.argv[1:] if argv is None else argv), parser)
     if args_list[:1] == ["mcp"]:
         return cmd_mcp(args_list[1:])
     if (bad := next((a for a in args_list if not _is_text(a)), None)) is not None:
         return fail(f"argument {bad!r} is not valid UTF-8 text; pass names and paths as text")
-    parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help()
