@@ -117,7 +117,11 @@ def test_index_command_and_incremental_second_run(project) -> None:
 
 def test_usage_errors_exit_2_with_one_line(project) -> None:
     root = make(project)
-    for args in (["user", "--type", "cobol"], ["outline", "missing.py"], ["show", "nothing_here"]):
+    for args in (
+        ["user", "--type", "cobol"],
+        ["outline", "missing.py"],
+        ["show", "x", "--limit=0"],
+    ):
         result = run_cli(*args, cwd=root)
         assert result.returncode == 2, args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr

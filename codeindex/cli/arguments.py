@@ -11,6 +11,8 @@ from codeindex.clones import DEFAULT_MIN_SIMILARITY
 from codeindex.models import KINDS
 from codeindex.refs import REFERENCE_KINDS
 
+SHOW_LIMIT = 10  # a common name (`__init__`) has hundreds of definitions
+
 COMMANDS = (
     "search",
     "index",
@@ -150,9 +152,19 @@ def add_reading(commands: Commands, common: argparse.ArgumentParser) -> None:
 
     show = commands.add_parser("show", parents=[common], help="source of a symbol")
     show.add_argument("name", help="a name or qualified name, e.g. UserService.get_user")
-    show.add_argument("--path", help="only in this file")
+    show.add_argument(
+        "--path",
+        metavar="PATH",
+        help="only in this file, folder or glob, relative to the root as paths are printed",
+    )
     show.add_argument(
         "--refs", action="store_true", help="also the first references to it (see `refs`)"
+    )
+    show.add_argument(
+        "--limit",
+        type=int,
+        default=SHOW_LIMIT,
+        help="definitions shown when several carry the name (default %(default)s)",
     )
     add_json(show)
 

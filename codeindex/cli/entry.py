@@ -13,7 +13,8 @@ from codeindex.cli.arguments import build_parser, with_command
 from codeindex.cli.clones import cmd_dups, cmd_similar
 from codeindex.cli.maintenance import cmd_index, cmd_status, cmd_watch
 from codeindex.cli.output import EXIT_OK, EXIT_USAGE, fail
-from codeindex.cli.symbols import cmd_export, cmd_outline, cmd_refs, cmd_search, cmd_show
+from codeindex.cli.show import cmd_show
+from codeindex.cli.symbols import cmd_export, cmd_outline, cmd_refs, cmd_search
 from codeindex.gc_pause import cyclic_gc_paused
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""search, show, outline, refs and export: the commands that read symbols and references."""
+"""search, outline, refs and export: the commands that read symbols and references."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from codeindex.cli.opening import open_index
 from codeindex.cli.output import (
     EXIT_OK,
     emit_json,
-    fail,
     format_reference,
     format_symbol,
     write_ctags,
@@ -83,31 +82,6 @@ def print_outline(nodes: list[OutlineNode], depth: int = 0) -> None:
         symbol = node.symbol
         print(f"{'  ' * depth}{symbol.line:>5}  {symbol.kind:<11} {symbol.signature}")
         print_outline(node.children, depth + 1)
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    code_index = open_index(args)
-    found = code_index.show(args.name, args.path, base=Path.cwd())
-    if not found:
-        return fail(f"no symbol named {args.name!r}; try `code-index {args.name.split('.')[-1]}`")
-    callers = [code_index.callers(item.symbol) if args.refs else None for item in found]
-    if args.json:
-        matches = [item.to_json() for item in found]
-        for match, refs in zip(matches, callers, strict=True):
-            if refs is not None:
-                match["refs"] = refs.to_json()
-        emit_json({"name": args.name, "matches": matches})
-        return EXIT_OK
-    for item, refs in zip(found, callers, strict=True):
-        symbol = item.symbol
-        print(f"{symbol.path}:{symbol.start_line}-{symbol.end_line}  {symbol.qualified_name}")
-        print(item.source)
-        if refs is not None:
-            print(f"-- {refs.total} reference{'' if refs.total == 1 else 's'} to {refs.name}")
-            for reference in refs.references:
-                print(format_reference(reference))
-        print()
-    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
