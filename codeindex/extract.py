@@ -104,7 +104,7 @@ def extract(source: bytes, spec: LanguageSpec, path: str) -> Extraction:
     for pattern, captures in matches:
         if "package" in captures:
             package = node_text(source, captures["package"][0])
-        definition = _definition_from(pattern, captures, source)
+        definition = _definition_from(pattern, captures, source, spec)
         if definition is None:
             continue
         # Several patterns may match one definition, on the same node or on nested ones
@@ -147,7 +147,7 @@ def _matches(
 
 
 def _definition_from(
-    pattern: int, captures: dict[str, list[tree_sitter.Node]], source: bytes
+    pattern: int, captures: dict[str, list[tree_sitter.Node]], source: bytes, spec: LanguageSpec
 ) -> _Definition | None:
     names = captures.get("name")
     if not names:
@@ -161,14 +161,17 @@ def _definition_from(
             node, kind = nodes[0], "scope"
     if node is None or kind is None:
         return None
-    receiver = captures.get("receiver")
     name = names[0]
     span = name.byte_range
+    text = source[span[0] : span[1]].decode("utf-8", errors="replace")
+    if _recovery_artefact(name, text, spec):
+        return None
+    receiver = captures.get("receiver")
     row, column = name.start_point
     return _Definition(
         node=node,
         kind=kind,
-        name=source[span[0] : span[1]].decode("utf-8", errors="replace"),
+        name=text,
         name_row=row,
         name_column=column,
         name_span=span,
@@ -176,6 +179,12 @@ def _definition_from(
         pattern=pattern,
         package="package" in captures,
     )
+
+
+def _recovery_artefact(name: tree_sitter.Node, text: str, spec: LanguageSpec) -> bool:
+    """Whether the name is a reserved word the grammar's error recovery took for a name
+    (LanguageSpec.reserved_words): `if`, `catch`, `finally` are never definitions."""
+    return text in spec.reserved_words and name.is_named and name.type not in spec.member_name_types
 
 
 def _build_symbols(

@@ -67,6 +67,19 @@ class LanguageSpec:
     # parsed again as items (codeindex.macro_items).
     item_macros: ItemMacros | None = None
     clones: CloneSyntax = CloneSyntax()
+    # Words that can never name a definition. A definition named by one comes from error
+    # recovery (a file the grammar fails on reads `catch (Exception e) { .. }` as a
+    # constructor `catch`), and extraction leaves it out. Reserved in every version of the
+    # language only: Python 3.6's `async`, Rust 2015's `try` were names.
+    reserved_words: frozenset[str] = frozenset()
+    # Name node types that may hold any word, reserved or not: JavaScript's member names
+    # (`promise.catch()`, `map.delete()`). A name the query takes from an anonymous node
+    # (C#'s indexer, named by its `this` token) is always kept.
+    member_name_types: tuple[str, ...] = ()
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 _TYPESCRIPT = LanguageSpec(
@@ -95,6 +108,13 @@ _TYPESCRIPT = LanguageSpec(
     refs_query_file="typescript.refs.scm",
     self_names=("this",),
     grammar_gaps=grammar_gaps.TYPESCRIPT,
+    # ECMAScript's reserved words (`await`, `yield`, `let`, `static` are names in scripts).
+    reserved_words=_words(
+        "break case catch class const continue debugger default delete do else enum export"
+        " extends false finally for function if import in instanceof new null return super"
+        " switch this throw true try typeof var void while with"
+    ),
+    member_name_types=("property_identifier",),
 )
 
 
@@ -115,6 +135,11 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         package_index_stems=("__init__",),
         refs_query_file="python.refs.scm",
         self_names=("self", "cls"),
+        reserved_words=_words(
+            "False None True and as assert break class continue def del elif else except"
+            " finally for from global if import in is lambda nonlocal not or pass raise"
+            " return try while with yield"
+        ),
     ),
     _TYPESCRIPT,
     replace(
@@ -138,6 +163,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         # An interface's first element or comment stands for its body (interface_type itself
         # holds the `interface` keyword, which belongs in the signature).
         body_types=("block", "field_declaration_list", "method_elem", "type_elem", "comment"),
+        reserved_words=_words(
+            "break case chan const continue default defer else fallthrough for func go goto"
+            " if import interface map package range return select struct switch type var"
+        ),
     ),
     LanguageSpec(
         name="rust",
@@ -169,6 +198,13 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             r"(?:(?:pub|fn|struct|enum|union|impl|trait|mod|const|static|type|use|unsafe"
             r"|async|extern)\b|[A-Za-z_]\w*!)",
         ),
+        # Strict and reserved words of every edition (2018's async, await, dyn, try left out).
+        reserved_words=_words(
+            "as break const continue crate else enum extern false fn for if impl in let loop"
+            " match mod move mut pub ref return self Self static struct super trait true type"
+            " unsafe use where while abstract become box do final macro override priv typeof"
+            " unsized virtual yield"
+        ),
     ),
     LanguageSpec(
         name="csharp",
@@ -190,6 +226,16 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         refs_query_file="csharp.refs.scm",
         self_names=("this", "base"),
         grammar_gaps=grammar_gaps.CSHARP,
+        # The reserved keywords (`@if` is a name, and `async`, `var`, `value` are contextual).
+        reserved_words=_words(
+            "abstract as base bool break byte case catch char checked class const continue"
+            " decimal default delegate do double else enum event explicit extern false"
+            " finally fixed float for foreach goto if implicit in int interface internal is"
+            " lock long namespace new null object operator out override params private"
+            " protected public readonly ref return sbyte sealed short sizeof stackalloc"
+            " static string struct switch this throw true try typeof uint ulong unchecked"
+            " unsafe ushort using virtual void volatile while"
+        ),
     ),
 )
 
