@@ -82,10 +82,13 @@ class CodeIndex:
     """The index of one project root. Open it with `CodeIndex.open` (or `rebuild`); one
     instance is not for concurrent reads (the MCP server keeps one per call: a pool)."""
 
-    def __init__(self, root: Path, index_store: storage.Store, max_file_size: int) -> None:
+    def __init__(
+        self, root: Path, index_store: storage.Store, max_file_size: int, size_from: str = "option"
+    ) -> None:
         self.root = root
         self._store = index_store
         self._max_file_size = max_file_size
+        self._size_from = size_from  # where the limit comes from: see api_open.size_limit
         self._writer: Indexer | None = None  # made on first use: see _indexer
         self._read_only_reason = ""
         # One refresh at a time in this process (watcher thread, MCP reindex, CLI); across
@@ -134,7 +137,7 @@ class CodeIndex:
         if rebuild:
             return cls.rebuild(root, max_file_size).code_index
         index_store = storage.Store.open(root)
-        return cls(root, index_store, size_limit(max_file_size, storage.index_state(root)))
+        return cls(root, index_store, *size_limit(max_file_size, storage.index_state(root)))
 
     @classmethod
     def rebuild(
@@ -148,9 +151,9 @@ class CodeIndex:
         the old index answers until then, and a kill at any moment leaves one of them whole.
         Rebuilds take turns; one that waited for another says so, then rebuilds too."""
         root = existing_root(root)
-        limit = size_limit(max_file_size, storage.index_state(root))
+        limit, size_from = size_limit(max_file_size, storage.index_state(root))
         installed, report, waited = build_beside(root, limit, progress, progress_total)
-        return Rebuilt(cls(root, installed, limit), report, waited)
+        return Rebuilt(cls(root, installed, limit, size_from), report, waited)
 
     def close(self) -> None:
         self._store.close()
@@ -388,4 +391,5 @@ class CodeIndex:
             self._store.file_records(),
             storage.index_state(self.root),
             self._read_only_reason,
+            (self._max_file_size, self._size_from),
         )

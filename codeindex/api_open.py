@@ -54,19 +54,23 @@ def existing_root(root: Path | None) -> Path:
     return root
 
 
-def size_limit(explicit: int | None, state: Mapping[str, object]) -> int:
-    """--max-file-size, else $CODE_INDEX_MAX_FILE_SIZE, else the limit the index was last
-    built with (a later command must not skip what `index --max-file-size` took in)."""
+def size_limit(explicit: int | None, state: Mapping[str, object]) -> tuple[int, str]:
+    """The file size limit in force and where it comes from: "option" (--max-file-size),
+    "environment" ($CODE_INDEX_MAX_FILE_SIZE), "index" (the limit the index was last updated
+    with) or "default". The index remembers the limit of each update on purpose: a later
+    command given none must not drop what `index --max-file-size` took in, nor the CLI and an
+    MCP server started with another limit undo each other's work at every refresh. A limit
+    given once therefore holds until one is given again (`status` shows it)."""
     if explicit is not None:
         if explicit < 1:
             raise UsageError("--max-file-size must be at least 1 (bytes), e.g. 2000000")
-        return explicit
+        return explicit, "option"
     if os.environ.get("CODE_INDEX_MAX_FILE_SIZE", "").isdigit():
-        return max_file_size_from_env()
+        return max_file_size_from_env(), "environment"
     remembered = state.get("max_file_size")
-    if isinstance(remembered, int) and remembered > 0:
-        return remembered
-    return DEFAULT_MAX_FILE_SIZE
+    if isinstance(remembered, int) and remembered > 0 and remembered != DEFAULT_MAX_FILE_SIZE:
+        return remembered, "index"
+    return DEFAULT_MAX_FILE_SIZE, "default"
 
 
 def max_file_size_from_env() -> int:

@@ -62,6 +62,9 @@ class IndexStatus(TypedDict):
     skipped_files: list[SkippedFile]
     last_update: object
     read_only: str | None
+    max_file_size: int  # bytes: larger files are skipped as "too large"
+    # option, environment, index (remembered from an earlier update) or default
+    max_file_size_from: str
 
 
 def index_status(
@@ -70,6 +73,7 @@ def index_status(
     records: Mapping[str, FileRecord],
     state: Mapping[str, Any],
     read_only_reason: str,
+    size_limit: tuple[int, str],
 ) -> IndexStatus:
     """The status of the index in `directory` from its file records and its state file."""
     by_language: dict[str, LanguageCounts] = {}
@@ -99,6 +103,8 @@ def index_status(
         ),
         "last_update": state.get("last_update"),
         "read_only": read_only_reason or None,
+        "max_file_size": size_limit[0],
+        "max_file_size_from": size_limit[1],
     }
 
 

@@ -180,6 +180,11 @@ class StatusOutput(Answer):
     freshness: str = Field(description="watcher, or check-before-answer")
     build: BuildState
     read_only: str | None = None
+    max_file_size: int = Field(description="files larger (bytes) are skipped")
+    max_file_size_from: str = Field(
+        description="option, environment, index (the limit the index was last updated with, "
+        "kept until another is given) or default",
+    )
 
 
 class ReindexOutput(Answer):

@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-file-size",
         type=int,
         metavar="BYTES",
-        help="skip files larger than this (default 1 MiB, or $CODE_INDEX_MAX_FILE_SIZE)",
+        help="skip files larger than this (default 1 MiB, or $CODE_INDEX_MAX_FILE_SIZE); "
+        "the limit is kept by the index for later commands until another is given",
     )
 
     parser = argparse.ArgumentParser(

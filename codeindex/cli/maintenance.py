@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from codeindex import storage
+from codeindex.api import IndexStatus
 from codeindex.cli.opening import (
     open_current,
     open_index,
@@ -14,9 +15,10 @@ from codeindex.cli.opening import (
     refresh_with_progress,
     watcher_of,
 )
-from codeindex.cli.output import EXIT_OK, emit_json, fail
+from codeindex.cli.output import EXIT_OK, emit_json, fail, size_limit_line, too_large_files
 from codeindex.models import UpdateReport
 
+SKIPPED_SHOWN = 10  # skipped files `status` lists; --json has them all
 INDEX_LOCK_TIMEOUT = 600.0  # seconds `index` waits for another writer to finish
 
 
@@ -51,6 +53,10 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"indexed {report.indexed} files ({report.symbols} symbols), removed "
             f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
         )
+    code_index = open_current(args)
+    if too_large := too_large_files(code_index.status()):
+        print(f"code-index: note: {too_large}", file=sys.stderr)
+    code_index.close()
     return EXIT_OK
 
 
@@ -75,12 +81,38 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"files     {status['files']}   symbols {status['symbols']}")
     for language, counts in status["languages"].items():
         print(f"  {language:<11} {counts['files']:>6} files {counts['symbols']:>8} symbols")
-    skipped = status["skipped"]
-    if skipped:
-        print("skipped   " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()))
+    print_skipped(status)
+    if isinstance(status["last_update"], int | float):
+        print(f"updated   {when(status['last_update'])}")
+    print(f"max size  {size_limit_line(status['max_file_size'], status['max_file_size_from'])}")
     if status["read_only"]:
         print(f"note      {status['read_only']}")
     return EXIT_OK
+
+
+def print_skipped(status: IndexStatus) -> None:
+    """The counts per reason, then the first skipped files with their reasons."""
+    skipped = status["skipped"]
+    if not skipped:
+        return
+    print("skipped   " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()))
+    files = status["skipped_files"]
+    width = max((len(item["path"]) for item in files[:SKIPPED_SHOWN]), default=0)
+    for item in files[:SKIPPED_SHOWN]:
+        print(f"  {item['path']:<{width}}  {item['reason']}")
+    if len(files) > SKIPPED_SHOWN:
+        print(f"  ({len(files) - SKIPPED_SHOWN} more: `status --json` lists every one)")
+
+
+def when(timestamp: float) -> str:
+    """A local time with its offset, and how long ago."""
+    import datetime
+    import time
+
+    moment = datetime.datetime.fromtimestamp(timestamp).astimezone()
+    ago = max(0, int(time.time() - timestamp))
+    span = f"{ago} s" if ago < 120 else f"{ago // 60} min" if ago < 7200 else f"{ago // 3600} h"
+    return f"{moment.isoformat(sep=' ', timespec='seconds')} ({span} ago)"
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

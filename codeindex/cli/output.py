@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from codeindex.api_types import IndexStatus
 from codeindex.models import Reference, Symbol
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
@@ -51,6 +52,27 @@ def format_symbol(symbol: Symbol) -> str:
         f"{symbol.path}:{symbol.line}  {symbol.kind:<11} {symbol.qualified_name}  "
         f"{symbol.signature}"
     )
+
+
+def size_limit_line(limit: int, source: str) -> str:
+    """The size limit in force and where it comes from (codeindex.api_open.size_limit)."""
+    origin = {
+        "option": "from --max-file-size, kept by the index for later commands",
+        "environment": "from $CODE_INDEX_MAX_FILE_SIZE, kept by the index for later commands",
+        "index": "given earlier and kept by the index; --max-file-size BYTES changes it",
+        "default": "the default; --max-file-size BYTES changes it",
+    }
+    return f"{limit} bytes ({origin.get(source, source)})"
+
+
+def too_large_files(status: IndexStatus) -> str:
+    """How many files were skipped as too large, and the limit: where an answer may be
+    missing from (the index keeps a --max-file-size given once: codeindex.api_open)."""
+    count = status["skipped"].get("too large", 0)
+    if not count:
+        return ""
+    limit = size_limit_line(status["max_file_size"], status["max_file_size_from"])
+    return f"{count} file{'' if count == 1 else 's'} skipped as larger than {limit}"
 
 
 def write_ctags(symbols: Iterable[Symbol], write: Callable[[str], Any]) -> None:

@@ -14,6 +14,7 @@ from codeindex.cli.output import (
     emit_json,
     format_reference,
     format_symbol,
+    too_large_files,
     write_ctags,
 )
 
@@ -30,8 +31,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     if args.refs:
         result = code_index.with_reference_counts(result)
-    if result.note:
-        print(f"code-index: {result.note}", file=sys.stderr)
+    if result.note:  # nothing matched
+        too_large = too_large_files(code_index.status())
+        print(f"code-index: {'; '.join(filter(None, (result.note, too_large)))}", file=sys.stderr)
     if args.json:
         emit_json(result.to_json())
         return EXIT_OK
