@@ -248,8 +248,15 @@ class CodeIndex:
                 f"{relative} is not an indexed source file under {self.root}; "
                 "check the path, its language and the ignore rules"
             )
-        # The file's own `module` symbol is what the outline is of, not a line in it.
-        return [symbol for symbol in self._store.symbols_in(relative) if symbol.kind != "module"]
+        return self._file_symbols(relative)
+
+    def _file_symbols(self, relative: str) -> list[Symbol]:
+        """The symbols of an indexed file, by its root-relative path as stored (a symlink's
+        own path, not its target's). The file's own `module` symbol is what they are of, not
+        one of them; modules written inside the file are."""
+        from codeindex.qualified import is_file_module
+
+        return [s for s in self._store.symbols_in(relative) if not is_file_module(s)]
 
     def show(
         self, name: str, path: str | None = None, base: Path | None = None
@@ -329,7 +336,7 @@ class CodeIndex:
         for path, record in sorted(self._store.file_records().items()):
             if record.skipped or (wanted and record.language not in wanted):
                 continue
-            yield from self.outline(path)
+            yield from self._file_symbols(path)
 
     # -- clones (logic in codeindex.clones) ---------------------------------------------------
 

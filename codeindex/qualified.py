@@ -25,6 +25,16 @@ def module_name(path: str, spec: LanguageSpec) -> str:
     return ".".join(parts)
 
 
+def is_file_module(symbol: Symbol) -> bool:
+    """Whether `symbol` is its file's own `module` symbol (codeindex.extract), not a module
+    written inside the file (Rust's `mod inner { ... }`, a TypeScript namespace)."""
+    return (
+        symbol.kind == "module"
+        and symbol.line == 1
+        and symbol.qualified_name == module_name(symbol.path, spec_by_name(symbol.language))
+    )
+
+
 def split_dotted(word: str) -> tuple[str, str] | None:
     """`Loader.parse` -> ("Loader", "parse"); `os.path.join` -> ("os.path", "join"); `Vec::new`
     -> ("Vec", "new"); None for a word that is not a dotted name."""

@@ -131,6 +131,41 @@ def test_outline_tree_nests_by_scope_wherever_the_member_is(
     assert "children" not in tree[1].to_json()  # leaves carry no empty list
 
 
+def test_an_outline_and_the_export_keep_modules_written_inside_the_file(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed(
+        {
+            "lib.rs": "pub mod inner {\n    pub fn in_fn() {}\n}\n",
+            "a.ts": "namespace NS { export function f() {} }\n",
+            "m.py": "def top():\n    pass\n",
+        }
+    )
+    tree = outline_tree(code_index.outline("lib.rs"))
+    assert [(n.symbol.name, [c.symbol.name for c in n.children]) for n in tree] == [
+        ("inner", ["in_fn"])
+    ]
+    # The file's own module symbol stays out of both; what is written in the file does not.
+    assert [s.name for s in code_index.outline("m.py")] == ["top"]
+    exported = [(s.path, s.qualified_name) for s in code_index.export_symbols()]
+    assert ("lib.rs", "inner") in exported and ("lib.rs", "inner.in_fn") in exported
+    assert len(exported) == len(set(exported)) == code_index.status()["symbols"]
+
+
+def test_the_export_lists_a_symlinked_file_under_its_own_path(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    root = Path(indexed({"target.py": "def shared():\n    pass\n"}).root)
+    (root / "link.py").symlink_to("target.py")
+    code_index = CodeIndex.open(root)
+    try:
+        code_index.refresh()
+        exported = [(s.path, s.name) for s in code_index.export_symbols()]
+    finally:
+        code_index.close()
+    assert sorted(exported) == [("link.py", "shared"), ("target.py", "shared")]
+
+
 def depths(nodes: list[dict[str, Any]], depth: int = 0) -> list[tuple[int, int]]:
     found = []
     for node in nodes:
