@@ -275,7 +275,24 @@ def _worker(root: str, directory: str, limit: int, shard: list[Candidate], messa
         messages.put(("progress", done % 16))
         messages.put(("done", (builder.finish(), symbols, skipped)))
     except BaseException as exc:
-        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+        messages.put(("error", WorkerError.of(exc)))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerError:
+    """What failed in a worker, as it crosses back to the parent (an exception's traceback
+    does not pickle). An OSError keeps its errno: the parent raises it again as one."""
+
+    text: str
+    errno: int | None = None
+    strerror: str | None = None
+
+    @classmethod
+    def of(cls, exc: BaseException) -> WorkerError:
+        text = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return cls(text, exc.errno, exc.strerror)
+        return cls(text)
 
 
 def _die_with_parent() -> None:
@@ -344,19 +361,28 @@ def _build_segments_in_workers(
             process.kill()
         process.join()
     if errors:
-        raise RuntimeError("indexing worker failed: " + "; ".join(errors))
+        _raise_for(errors)
     return segments, symbols, skipped
+
+
+def _raise_for(errors: list[WorkerError]) -> None:
+    """A worker's OSError is raised again as an OSError (a full disk, a file size limit):
+    the caller handles it as it handles the same error from the single-process path."""
+    for error in errors:
+        if error.errno is not None:
+            raise OSError(error.errno, error.strerror)
+    raise RuntimeError("indexing worker failed: " + "; ".join(error.text for error in errors))
 
 
 def _collect(
     processes: Sequence[multiprocessing.process.BaseProcess],
     messages: multiprocessing.queues.Queue[Any],
     progress: Progress | None,
-) -> tuple[list[storage.BuiltSegment], int, int, list[str]]:
+) -> tuple[list[storage.BuiltSegment], int, int, list[WorkerError]]:
     """The workers' segments and counts, and their errors; `progress` as files finish."""
     segments = []
     symbols = skipped = 0
-    errors = []
+    errors: list[WorkerError] = []
     finished = 0
     while finished < len(processes):
         try:
@@ -364,7 +390,7 @@ def _collect(
         except queue.Empty:
             # A worker killed outright (a grammar segfault, the OOM killer) reports nothing.
             if any(p.exitcode not in (None, 0) for p in processes):
-                errors.append("a worker process died without reporting")
+                errors.append(WorkerError("a worker process died without reporting"))
                 break
             continue
         if kind == "progress":

@@ -122,6 +122,34 @@ class BulkSegmentWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyp
             with contextlib.suppress(Exception):
                 lock.release()
 
+    def abandon(self) -> None:
+        """Cancel, whatever the disk does. Whoosh's cancel closes the segment's files, which
+        writes their tails: on a full disk that raises again, before it removes the
+        temporary pool and releases the lock. Then the files are closed without their
+        tails, the pool removed and the lock released here; the segment's files are swept
+        by name (Store.sweep_failed_write)."""
+        try:
+            self.cancel()
+        except Exception:
+            self._close_files()
+            self._abandon_start()
+            self.is_closed = True
+
+    def _close_files(self) -> None:
+        """Close the descriptors of the segment's open files (each one keeps the space of a
+        file deleted on a full disk until it is closed), ignoring what closing raises."""
+        per_document, fields = self.perdocwriter, self.fieldwriter
+        terms = getattr(fields, "_tindex", None)
+        for handle in (
+            getattr(getattr(per_document, "_cols", None), "_temp", None),
+            getattr(per_document, "_vpostfile", None),
+            getattr(fields, "_postfile", None),
+            getattr(terms, "dbfile", None),
+        ):
+            if handle is not None:
+                with contextlib.suppress(Exception):
+                    handle.file.close()
+
     def add(self, document: Document) -> None:
         docnum = self.docnum
         self.pool.add_terms(docnum, document.terms)

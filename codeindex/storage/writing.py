@@ -90,8 +90,10 @@ class IndexWriter:
         self._writer.commit(optimize=True)
 
     def cancel(self) -> None:
+        """Drop the changes and release the lock; never raises for the disk's sake (a
+        failed write cancels on the disk that refused it)."""
         if not self._writer.is_closed:
-            self._writer.cancel()
+            self._writer.abandon()
 
     @property
     def segments(self) -> list[Any]:
