@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from codeindex import storage
@@ -70,11 +71,40 @@ def test_second_writer_waits_then_answers_read_only(indexed) -> None:  # type: i
         result = run_cli("beta", "--root", str(code_index.root), cwd=code_index.root)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
+        # The answer says it may be stale, rather than a bare "nothing matched 'beta'".
+        assert "note: another code-index process is updating the index" in result.stderr
+        assert "nothing is indexed yet" not in result.stderr
     finally:
         holder.cancel()
     assert other.refresh() is not None
     assert found(other, "beta") == ["b.py"]
     other.close()
+
+
+def test_a_search_during_another_process_first_build_says_nothing_is_indexed_yet(
+    project: Callable[..., Path],
+) -> None:
+    root = project({"a.py": "def dedent(): pass\n"})
+    holder = python(
+        """
+        import sys, time
+        from pathlib import Path
+        from codeindex import storage
+        writer = storage.Store.open(Path(sys.argv[1])).writer()
+        print("locked", flush=True)
+        time.sleep(120)
+        """,
+        str(root),
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        result = run_cli("dedent", "--root", str(root), cwd=root)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    assert result.returncode == 0, result.stderr
+    assert "nothing is indexed yet" in result.stderr, result.stderr
 
 
 def test_lock_of_a_killed_writer_is_released(indexed) -> None:  # type: ignore[no-untyped-def]

@@ -18,10 +18,22 @@ def open_index(args: argparse.Namespace) -> api.CodeIndex:
     code_index = open_current(args)
     elsewhere = code_index.writer_elsewhere(WATCHER_WAIT)
     if elsewhere is None:
-        refresh_with_progress(code_index)
+        if refresh_with_progress(code_index) is None:
+            print(f"code-index: note: {not_refreshed_note(code_index)}", file=sys.stderr)
     elif elsewhere.note:
         print(f"code-index: {elsewhere.note}", file=sys.stderr)
     return code_index
+
+
+def not_refreshed_note(code_index: api.CodeIndex) -> str:
+    """Why the answer may miss what changed on disk (another process holds the writer
+    lock, or the disk refuses writes), and, when the index holds nothing yet, that an empty
+    answer is not "nothing matched": its first build is still running elsewhere, or could
+    not be written."""
+    reason = code_index.read_only_reason
+    if code_index.is_empty():
+        reason += "; nothing is indexed yet, so this answer is empty: try again once it is"
+    return reason
 
 
 def open_current(args: argparse.Namespace) -> api.CodeIndex:
