@@ -184,6 +184,9 @@ class CodeIndex:
             self._read_only_reason = (
                 f"cannot update the index in {self._store.directory} ({exc.strerror}); "
                 "answers come from the last complete update"
+                if self._store.ever_committed()
+                else f"cannot build the index in {self._store.directory} ({exc.strerror}); "
+                "it holds nothing yet"
             )
             return None
         self._read_only_reason = ""

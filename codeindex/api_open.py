@@ -3,6 +3,7 @@ rebuild's turn), and the paths and files under that root it reads."""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from codeindex import storage
 from codeindex.api_types import UsageError
-from codeindex.fsutil import Unreadable, read_source
+from codeindex.fsutil import Unreadable, is_write_refused, read_source
 from codeindex.models import UpdateReport
 from codeindex.walker import DEFAULT_MAX_FILE_SIZE
 
@@ -88,7 +89,7 @@ def build_beside(
 
     try:
         storage.Store.open(root).close()  # creates an empty index when there is none
-    except storage.ForeignIndex:
+    except (storage.ForeignIndex, storage.WriteRefused):
         raise
     except storage.IndexError_:
         pass  # ours but unusable: what a rebuild is for
@@ -103,6 +104,14 @@ def build_beside(
             installed = side.install()
         finally:
             side.discard()
+    except OSError as exc:
+        # EBUSY, EXDEV: `.code-index` is a mount point, which cannot be swapped by renaming.
+        if not (is_write_refused(exc) or exc.errno in (errno.EBUSY, errno.EXDEV)):
+            raise
+        # Anything before the swap leaves the old index whole; the swap is one step.
+        raise storage.WriteRefused(
+            f"cannot rebuild the index of {root} ({exc.strerror}); the index in place is unchanged"
+        ) from exc
     finally:
         if lock is not None:
             lock.release()

@@ -5,16 +5,21 @@ answer from the last commit, `index` says why in one line, and nothing is left b
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tests.conftest import run_cli, write_files
+import pytest
+
+from tests.conftest import exported, run_cli, write_files
 
 BIN = Path(sys.executable).parent
 LOCK_FILES = {"WATCHER", "REBUILDING"}  # empty files that carry OS locks
@@ -98,3 +103,72 @@ def test_a_write_refused_again_while_cancelling_leaves_no_files(tmp_path: Path) 
         assert "(File too large)" in result.stderr, (limit, result.stderr)
         assert _listing(root / ".code-index") - before <= LOCK_FILES, limit
     assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+
+
+@contextlib.contextmanager
+def _unwritable(directory: Path) -> Iterator[None]:
+    """`directory` made unwritable as its owner can: permission bits, or `chattr +i` when
+    running as root (root writes through permission bits). Skips when neither can work."""
+    if os.geteuid() != 0:
+        mode = directory.stat().st_mode
+        directory.chmod(0o555)
+        try:
+            yield
+        finally:
+            directory.chmod(mode)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: nothing makes a directory unwritable")
+    if subprocess.run(["chattr", "+i", str(directory)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without the immutable flag")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(directory)], check=True)
+
+
+def _one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    for wrong in ("bug", "damaged", "last complete update"):
+        assert wrong not in lines[0], lines[0]
+    return lines[0]
+
+
+def test_a_read_only_tree_without_an_index_says_it_cannot_create_one(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    write_files(root, {"app.py": "def app():\n    pass\n"})
+    commands = (["app"], ["status"], ["index"], ["index", "--rebuild"], ["dups"], ["export"])
+    with _unwritable(root):
+        results = [run_cli(*command, "--root", str(root), cwd=root) for command in commands]
+    for result in results:
+        _one_line(result, f"cannot create the index in {root}")
+    assert os.listdir(root) == ["app.py"]
+
+
+def test_a_rebuild_the_disk_refuses_says_why_and_keeps_the_index(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    body = "".join(f"def big_{i}(x):\n    return x * {i}\n\n" for i in range(3000))
+    write_files(root, {"app.py": "def app():\n    pass\n", "big.py": body})
+    assert run_cli("index", "--root", str(root), cwd=root).returncode == 0
+    clean = exported(root)
+    with _unwritable(root):  # no room for the new index beside the old one
+        refused = run_cli("index", "--rebuild", "--root", str(root), cwd=root)
+        search = run_cli("app", "--root", str(root), cwd=root)
+    _one_line(refused, f"cannot rebuild the index of {root}")
+    assert search.returncode == 0 and search.stdout.startswith("app.py"), search.stderr
+    full = _limited_cli(root, 64 << 10, "index", "--rebuild")  # the build fills the disk
+    _one_line(full, f"cannot rebuild the index of {root}", "(File too large)")
+    assert exported(root) == clean
+    assert sorted(os.listdir(root)) == [".code-index", "app.py", "big.py"]
+
+
+def test_a_first_build_the_disk_refuses_does_not_claim_an_earlier_one(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    body = "".join(f"def big_{i}(x):\n    return x * {i}\n\n" for i in range(3000))
+    write_files(root, {"big.py": body})
+    result = _limited_cli(root, 64 << 10, "index")
+    _one_line(result, "cannot build the index", "(File too large)", "holds nothing yet")

@@ -140,3 +140,15 @@ def test_an_index_of_another_format_is_refused_with_advice(tmp_path: Path) -> No
     marker.write_text('{"format": "code-index", "version": 1}', encoding="utf-8")
     with pytest.raises(storage.OtherVersion, match="--rebuild"):
         storage.Store.open(tmp_path)
+
+
+def test_a_garbled_marker_is_damage_not_another_version(tmp_path: Path) -> None:
+    # Commands rebuild an index of another version by themselves (an upgrade); a marker
+    # overwritten with something else is damage, reported like damaged segments.
+    storage.Store.open(tmp_path).close()
+    marker = tmp_path / ".code-index" / "code-index.json"
+    for garbled in ("{\n", "[]", '{"format": "other", "version": 1}', ""):
+        marker.write_text(garbled, encoding="utf-8")
+        with pytest.raises(storage.IndexError_, match="marker is garbled.*--rebuild") as raised:
+            storage.Store.open(tmp_path)
+        assert not isinstance(raised.value, storage.OtherVersion), garbled

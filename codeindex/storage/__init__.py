@@ -23,6 +23,7 @@ from codeindex.storage.errors import (
     IndexBusy,
     IndexError_,
     OtherVersion,
+    WriteRefused,
     raised_reading_the_index,
 )
 from codeindex.storage.index_dir import holds_index, index_state, remove_leftovers
@@ -54,6 +55,7 @@ __all__ = [
     "Ranked",
     "SegmentBuilder",
     "Store",
+    "WriteRefused",
     "clear_leftovers",
     "directory_lock",
     "holds_index",

@@ -17,6 +17,12 @@ class OtherVersion(IndexError_):
     """`.code-index` is ours, in another format version: a cache to rebuild, not damage."""
 
 
+class WriteRefused(IndexError_):
+    """The disk refuses the writes the index needs (a read-only file system, no permission,
+    an immutable directory, no space, a file size limit): the message says what could not
+    be done and why. What was on disk before is unchanged."""
+
+
 class ForeignIndex(IndexError_):
     """`.code-index` is not ours (no marker, a file, a symlink, unreadable): never touched,
     not even by `--rebuild`."""

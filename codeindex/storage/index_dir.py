@@ -70,6 +70,15 @@ def read_marker(directory: Path) -> str | None:
         return None
 
 
+def names_a_version(marker: str) -> bool:
+    """Whether `marker` is a marker of ours (of any version), not garbled text."""
+    try:
+        value = json.loads(marker)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and value.get("format") == "code-index" and "version" in value
+
+
 def holds_index(root: Path) -> bool:
     """Whether `root` has an index directory (root discovery stops at the nearest one)."""
     return (root / INDEX_DIR).is_dir()

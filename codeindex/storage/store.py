@@ -21,11 +21,18 @@ from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
 
+from codeindex.fsutil import is_write_refused
 from codeindex.models import FileRecord, Symbol
 from codeindex.query import SearchQuery
 from codeindex.storage import index_dir, merging
 from codeindex.storage.derived import DerivedFiles
-from codeindex.storage.errors import ForeignIndex, IndexBusy, IndexError_, OtherVersion
+from codeindex.storage.errors import (
+    ForeignIndex,
+    IndexBusy,
+    IndexError_,
+    OtherVersion,
+    WriteRefused,
+)
 from codeindex.storage.index_dir import INDEX_DIR, NotOurs
 from codeindex.storage.locks import WRITER_LOCK, Lock, try_lock, writer_lock_of
 from codeindex.storage.mapped import MappedStorage
@@ -117,13 +124,17 @@ class Store:
                 raise IndexError_(f"no index in {root}; run `code-index index` first")
             # Built whole beside, then renamed into place: a kill never leaves half an index.
             # FileNotFoundError: a rebuild cleared our side directory, having made the index.
-            with contextlib.suppress(FileNotFoundError):
+            with (
+                _refusal_said(f"cannot create the index in {root}", _WRITABLE_ADVICE),
+                contextlib.suppress(FileNotFoundError),
+            ):
                 index_dir.install(cls.create_beside(root).directory, where, replace=False)
             return cls.open(root, create=False)
         marker = index_dir.read_marker(where)
-        if marker is None:
+        if marker is None or (marker != _marker_text() and not index_dir.names_a_version(marker)):
+            why = "cannot be read" if marker is None else "is garbled"
             raise IndexError_(
-                f"the index in {where} is damaged (its marker cannot be read); "
+                f"the index in {where} is damaged (its marker {why}); "
                 "run `code-index index --rebuild`"
             )
         if marker != _marker_text():
@@ -161,10 +172,12 @@ class Store:
         """Replace the root's index (ours, whatever its state) with an empty one, in one
         step; a foreign `.code-index` is refused."""
         try:
-            index_dir.state_of(root / INDEX_DIR)
+            state = index_dir.state_of(root / INDEX_DIR)
         except NotOurs as exc:
             raise ForeignIndex(str(exc)) from None
-        return cls.create_beside(root).install()
+        doing = "create the index in" if state == "missing" else "replace the index of"
+        with _refusal_said(f"cannot {doing} {root}", _WRITABLE_ADVICE):
+            return cls.create_beside(root).install()
 
     def install(self) -> Store:
         """Swap this side index in for the root's `.code-index` in one step (a kill leaves
@@ -180,7 +193,10 @@ class Store:
             if writer_lock is not None:
                 writer_lock.release()
         if old is not None:
-            index_dir.remove_ours(old)
+            # The new index is in place: an old one that cannot be removed (its directory
+            # made read-only) stays beside it, ours by its marker, for the next rebuild.
+            with contextlib.suppress(OSError):
+                index_dir.remove_ours(old)
         return Store.open(self.root, create=False)
 
     def discard(self) -> None:
@@ -235,6 +251,10 @@ class Store:
         if len(leaves) == 1:
             return Searcher(leaves[0], fromindex=self._ix)
         return Searcher(MultiReader(leaves, generation=toc.generation), fromindex=self._ix)
+
+    def ever_committed(self) -> bool:
+        """Whether any update was ever committed (a first build that failed left none)."""
+        return bool(self._ix.latest_generation() > 0)
 
     def generation(self) -> tuple[int, int, int]:
         """Which commit is the latest: the directory's inode, Whoosh's generation and its
@@ -330,6 +350,21 @@ class Store:
     def try_lock(self, name: str) -> Lock | None:
         """An OS file lock in the index directory, or None when another holder has it."""
         return try_lock(self.directory, name)
+
+
+_WRITABLE_ADVICE = "make it writable, or index a writable copy of it"
+
+
+@contextlib.contextmanager
+def _refusal_said(what: str, advice: str = "") -> Iterator[None]:
+    """An error that means the disk refuses writes (codeindex.fsutil.is_write_refused) as
+    WriteRefused: `what` could not be done, the reason, then `advice`."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_write_refused(exc):
+            raise
+        raise WriteRefused(f"{what} ({exc.strerror}){'; ' + advice if advice else ''}") from exc
 
 
 def _despite_vanishing_files(read: Callable[[], _T], attempts: int, pause: float) -> _T:
