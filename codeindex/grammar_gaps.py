@@ -7,7 +7,8 @@ overwritten by a fill byte, so no byte or line moves. A source holding a gap's h
 bridged at once; one whose tree has errors is parsed again with the gaps bridged, and the tree
 with the fewest errors wins (a rewrite that fits most files can break an odd one). Texts
 (names, signatures, docs) are always cut from the original bytes: what is printed is what was
-written, only the tree comes from the rewritten copy. Other languages have no gaps.
+written, only the tree comes from the rewritten copy. C# has gaps too (tree-sitter-c-sharp
+0.23.5); Python, Go and Rust have none.
 """
 
 from __future__ import annotations
@@ -85,7 +86,26 @@ CSHARP_DIRECTIVES = GrammarGap(
     b" ",
     "preprocessor directives inside a base list",
 )
-CSHARP = (CSHARP_DIRECTIVES,)
+# `async` as a name (Azure SDK's `bool async` parameters, read as `async ? a : b`, `if
+# (!async)`, `Update(async: true)`): tree-sitter-c-sharp 0.23.5 takes it for the modifier, and
+# in AsyncLockWithValue.cs the methods after the first such use lost their class. Filled with
+# `_`, it is a name of the same length. Only before what may follow a value and never the
+# modifier; a lambda `async =>` has its own parse.
+CSHARP_ASYNC_NAMES = GrammarGap(
+    rb"(?<![\w@])(async)(?=\s*(?:[?)\],;:.]|=(?!>)|!=|&&|\|\|))",
+    b"_",
+    "`async` as a name",
+)
+# A pointer read of a parenthesised expression (`*(byte*)p`, `*(p + len)`): the grammar
+# fails on it, and onnxruntime's NativeOnnxValueHelper.shared.cs parsed to a root ERROR that
+# held three types. Read as a unary `+` (or a binary one: `a * (b)`), it is an expression of
+# the same shape. Not the `*` of a comment's `/*`.
+CSHARP_POINTER_READS = GrammarGap(
+    rb"(?<!/)(\*)(?=[ \t]*\()",
+    b"+",
+    "pointer reads of a parenthesised expression",
+)
+CSHARP = (CSHARP_DIRECTIVES, CSHARP_ASYNC_NAMES, CSHARP_POINTER_READS)
 
 
 @cache

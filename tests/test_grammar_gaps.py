@@ -11,6 +11,7 @@ from codeindex import grammar_gaps
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name, ts_language
 from tests.conftest import FIXTURES
+from tests.test_parse_recovery import CHECKPOINT_STATE
 
 # Effect-style TypeScript (variance annotations, overloads as bare call signature lines, and
 # effect's Effect.catchTag, on which the grammar gave up on the rest of Effect.ts). Its golden
@@ -195,3 +196,84 @@ def test_csharp_branches_that_only_parse_apart_are_left_as_written() -> None:
         "    public void Run()\n#endif\n    {\n    }\n}\n"
     )
     assert "Runner.Run" in _names(source, "csharp", qualified=True)
+
+
+# Azure SDK's AsyncLockWithValue.cs (MIT), cut down: a parameter named `async`, used as a
+# value. The grammar reads it as the modifier, and the whole file parsed to a root ERROR.
+ASYNC_LOCK = """namespace Azure.Core
+{
+    internal sealed class AsyncLockWithValue<T>
+    {
+        public async ValueTask<LockOrValue> GetLockOrValueAsync(bool async, CancellationToken t)
+        {
+            var source = new TaskCompletionSource<LockOrValue>(async ? Options.Run : Options.None);
+            if (!async)
+            {
+                return Wait(source, async: false);
+            }
+            return await source.Task;
+        }
+
+        public void Reset(in long lockIndex)
+        {
+        }
+
+        public readonly struct LockOrValue
+        {
+            public bool HasValue { get; }
+        }
+    }
+}
+"""
+
+
+def test_csharp_async_as_a_name_keeps_every_definition(indexed) -> None:
+    csharp = spec_by_name("csharp")
+    unbridged = extract(ASYNC_LOCK.encode(), replace(csharp, grammar_gaps=()), "a.cs")
+    assert unbridged.tree.root_node.type == "ERROR"
+    index = indexed({"AsyncLockWithValue.cs": ASYNC_LOCK})
+    outline = [(s.qualified_name, s.kind) for s in index.outline("AsyncLockWithValue.cs")]
+    scope = "Azure.Core.AsyncLockWithValue"
+    assert outline == [
+        ("Azure.Core", "namespace"),
+        (scope, "class"),
+        (f"{scope}.GetLockOrValueAsync", "method"),
+        (f"{scope}.Reset", "method"),
+        (f"{scope}.LockOrValue", "struct"),
+        (f"{scope}.LockOrValue.HasValue", "property"),
+    ]
+    # The uses are found and printed as written.
+    uses = [ref.text for ref in index.references("async").references]
+    assert uses[0].startswith("var source = new TaskCompletionSource<LockOrValue>(async ?")
+    assert len(uses) == 3
+
+
+def test_csharp_async_the_modifier_is_left_alone() -> None:
+    source = (
+        b"async Task Run(bool async) { Func<Task> f = async () => await Go(async);"
+        b" Func<int, Task> g = async => Go(async); }"
+    )
+    rewritten = grammar_gaps.bridged(source, [grammar_gaps.CSHARP_ASYNC_NAMES])
+    assert rewritten == (
+        b"async Task Run(bool _____) { Func<Task> f = async () => await Go(_____);"
+        b" Func<int, Task> g = async => Go(_____); }"
+    )
+
+
+def test_csharp_pointer_reads_of_parenthesised_expressions() -> None:
+    # `*(long*)propertyValue` broke the method, and recovery made `Free(..)` a local function.
+    csharp = spec_by_name("csharp")
+    unbridged = extract(CHECKPOINT_STATE.encode(), replace(csharp, grammar_gaps=()), "a.cs")
+    scope = "Training.CheckpointState"
+    assert f"{scope}.GetProperty.Free" in {s.qualified_name for s in unbridged.symbols}
+    bridged = extract(CHECKPOINT_STATE.encode(), csharp, "a.cs")
+    assert not bridged.tree.root_node.has_error
+    assert [s.qualified_name for s in bridged.symbols] == [
+        "Training",
+        scope,
+        f"{scope}.GetProperty",
+        f"{scope}.Save",
+    ]
+    source = b"value = *(long*)p; area = width * (height + 1); /*(x)*/"
+    rewritten = grammar_gaps.bridged(source, [grammar_gaps.CSHARP_POINTER_READS])
+    assert rewritten == b"value = +(long*)p; area = width + (height + 1); /*(x)*/"
