@@ -185,8 +185,8 @@ class CodeIndex:
                 f"cannot update the index in {self._store.directory} ({exc.strerror}); "
                 "answers come from the last complete update"
                 if self._store.ever_committed()
-                else f"cannot build the index in {self._store.directory} ({exc.strerror}); "
-                "it holds nothing yet"
+                # A first build: there is no earlier update to answer from.
+                else f"cannot build the index in {self._store.directory} ({exc.strerror})"
             )
             return None
         self._read_only_reason = ""
