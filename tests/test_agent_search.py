@@ -239,6 +239,25 @@ def test_library_code_ranks_before_example_programs(indexed) -> None:
     assert hits[0].symbol.path == "fastapi/security/users.py"
 
 
+def test_words_rank_library_code_before_tests_whose_names_hold_them(indexed) -> None:
+    # Django's `escape html`: eleven `test_*_html_escaping` methods came before
+    # django.utils.html.escape, whose name holds one word and whose path the other.
+    files = {
+        "lib/html.py": 'def escape(text):\n    """Replace special characters."""\n',
+        "tests/test_views.py": "def test_html_escaping():\n    pass\n\n"
+        "def test_escaped_html_errors():\n    pass\n",
+    }
+    code_index: CodeIndex = indexed(files)
+    hits = code_index.search("escape html").hits
+    # library first across the text tier, even where it matches fewer of the words
+    assert [hit.symbol.qualified_name for hit in hits] == [
+        "escape",
+        "lib.html",
+        "test_html_escaping",
+        "test_escaped_html_errors",
+    ]
+
+
 def test_rust_unit_tests_inside_a_library_file_rank_as_tests(indexed) -> None:
     # clap's value_parser.rs: `#[cfg(test)] mod test { fn parse(...) }` ranked first.
     source = (

@@ -3,11 +3,11 @@
 At build time each symbol gets three presence-only fields of stemmed words: `doc` (the first
 paragraph of its docstring or doc comment), `sig` (its signature, minus its own name) and
 `place` (its file's path). A query's words are matched against those and the name's sub-words
-(by stem: `limiting` finds `rate_limit`), and ranked by how many of the words a symbol matches,
-then by BM25F: Whoosh's `bm25` over a field-weighted term frequency, with the name weighted
-highest and Whoosh's idf. The fields record presence only (the segment writer writes neither
-frequencies nor lengths), so the term frequency of a field is 0 or 1 and there is no length
-normalisation (B = 0).
+(by stem: `limiting` finds `rate_limit`), and ranked library code first, then by how many of
+the words a symbol matches, then by BM25F: Whoosh's `bm25` over a field-weighted term
+frequency, with the name weighted highest and Whoosh's idf. The fields record presence only
+(the segment writer writes neither frequencies nor lengths), so the term frequency of a field
+is 0 or 1 and there is no length normalisation (B = 0).
 """
 
 from __future__ import annotations
@@ -187,19 +187,20 @@ class TextTier:
         non_library: Callable[[int], bool],
         load: StoredSymbol,
     ) -> list[Ranked]:
-        """The best `room` of `docs`: most words matched, library code first, then BM25F.
-        BM25F is computed only for the documents that match the most words: enough of
-        them to fill the page however the later keys order them."""
+        """The best `room` of `docs`: library code first, then most words matched, then BM25F.
+        Library first across the whole tier, since the code an agent reuses is library code:
+        on `escape html`, Django's `escape` came after eleven tests whose names hold both
+        words (docs/search.md has the measurements). BM25F is computed only for the documents
+        that match the most words within their class: enough of them to fill the page however
+        the later keys order them."""
         word_docs = [self._word_docs(parts) & docs for parts in self.words]
         count: Counter[int] = Counter()
         for matching in word_docs:
             count.update(matching)
-        histogram = Counter(count.values())
-        threshold, enough = len(self.words), 0
-        while threshold > 1 and enough + histogram[threshold] < room:
-            enough += histogram[threshold]
-            threshold -= 1
-        candidates = {d for d, c in count.items() if c >= threshold} if threshold > 1 else docs
+        library = {d for d in docs if not non_library(d)}
+        candidates = _most_matched(library, count, room)
+        if len(library) < room:
+            candidates = candidates | _most_matched(set(docs) - library, count, room - len(library))
         score, from_doc = self._bm25f(word_docs, candidates)
         words = max(1, len(self.words))
 
@@ -210,9 +211,9 @@ class TextTier:
             named &= self._word_docs(parts, ("parts",))
         length = self.search.name_length
 
-        def order(d: int) -> tuple[int, bool, bool, int, float]:
+        def order(d: int) -> tuple[bool, int, bool, int, float]:
             whole = d in named
-            return (-count[d], not whole, non_library(d), length(d) if whole else 0, -score[d])
+            return (d not in library, -count[d], not whole, length(d) if whole else 0, -score[d])
 
         best = heapq.nsmallest(room * 4, candidates, key=order)
         loaded = sorted(((order(d), load(d), d) for d in best), key=lambda t: (t[0], t[1].name))
@@ -225,3 +226,14 @@ class TextTier:
             )
             for _, symbol, d in loaded[:room]
         ]
+
+
+def _most_matched(docs: set[int], count: Counter[int], room: int) -> set[int]:
+    """The documents of `docs` that match the most words, at least `room` of them when there
+    are (all of those tied with the last one that fits)."""
+    histogram = Counter(count[d] for d in docs)
+    threshold, enough = max(histogram, default=1), 0
+    while threshold > 1 and enough + histogram[threshold] < room:
+        enough += histogram[threshold]
+        threshold -= 1
+    return {d for d in docs if count[d] >= threshold} if threshold > 1 else docs
