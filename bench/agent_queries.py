@@ -183,7 +183,7 @@ def run_corpus(
 
 
 def alternation_report(code_index: CodeIndex, baseline: NamesBaseline, query: str) -> dict:
-    from codeindex.query import split_alternatives
+    from codeindex.query_syntax import split_alternatives
 
     pieces = split_alternatives(query)
     top = set(ours(code_index, query))

@@ -20,8 +20,8 @@ def parse_search(text: str, **filters: Any) -> SearchQuery:
     try:
         parsed = parse_query(text, **filters)
         for alternative in parsed.alternatives:  # bad path globs are input errors too
-            if alternative.paths:
-                storage.path_matcher(alternative.paths)
+            for group in alternative.paths:
+                storage.path_matcher(group)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return parsed
@@ -48,10 +48,12 @@ def check_similarity(value: float) -> None:
 
 
 def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict[str, Any]) -> str:
-    """One line: nothing matched, each piece's count alone, up to three nearest names."""
+    """One line: nothing matched, each piece's count alone, up to three nearest names. A
+    definition word (`class`, `function`) and an inline filter are filters, not words: the
+    pieces counted and the names compared are the words searched for."""
     pieces = [alternative.text for alternative in parsed.alternatives]
     if len(pieces) == 1:
-        pieces = pieces[0].split()
+        pieces = list(parsed.alternatives[0].searched)
     counts = []
     if len(pieces) > 1:
         for piece in pieces[:MAX_HINT_PIECES]:
@@ -60,11 +62,13 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
             except UsageError:
                 continue  # a filter word (`kind:x`) or a definition word alone
             counts.append(f"'{piece}' {alone}")
-    names = [word for alt in parsed.alternatives for word in alt.words or alt.text.split()]
+    names = [word for alt in parsed.alternatives for word in alt.searched]
     nearest = index_store.closest_names(names, NEAREST_NAMES)
     note = f"nothing matched '{parsed.text}'"
-    if any(filters[key] not in (None, [], "include") for key in filters):
-        unfiltered = index_store.search(parse_search(parsed.text), 1)[0]
+    bare = "|".join(" ".join(alt.searched) for alt in parsed.alternatives)
+    options = any(filters[key] not in (None, [], "include") for key in filters)
+    if options or bare != parsed.text:
+        unfiltered = index_store.search(parse_search(bare), 1)[0]
         if unfiltered:
             note += f" with these filters ({unfiltered} without them)"
     if counts:
@@ -102,7 +106,8 @@ def _undefined_name_note(
     definition often holds only part of the name (`RATE_LIMITS`)."""
     from codeindex.identifiers import subwords
 
-    name = parsed.text.strip()
+    searched = parsed.alternatives[0].searched
+    name = searched[0] if len(searched) == 1 else ""
     if len(parsed.alternatives) != 1 or not _IDENTIFIER.fullmatch(name):
         return ""
     languages = resolve_languages(filters.get("languages"))

@@ -67,7 +67,7 @@ def reference_names(text: str) -> list[str]:
     """The names `refs` is asked for: one (`parse`, `Loader.parse`, `pkg::parse`), or
     alternatives as search takes them (`parse\\|load`), each without call syntax (`parse(`).
     Anything else (words, patterns) is refused: it would only ever find nothing."""
-    from codeindex.query import QueryError, split_alternatives, strip_call_syntax
+    from codeindex.query_syntax import QueryError, split_alternatives, strip_call_syntax
 
     try:
         pieces = split_alternatives(text)

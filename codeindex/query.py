@@ -9,13 +9,20 @@ fuzzy sub-word (one typo). Within a tier shorter names win, then definitions bef
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from codeindex.identifiers import name_key, subwords
 from codeindex.languages import indexed_extensions, resolve_type
 from codeindex.models import KINDS
 from codeindex.qualified import split_dotted
+from codeindex.query_syntax import (
+    QueryError,
+    definition_word,
+    regex_to_words,
+    split_alternatives,
+    strip_call_syntax,
+    unquoted,
+)
 
 FUZZY_MIN_LENGTH = 4
 
@@ -40,10 +47,6 @@ KIND_RANK: dict[str, int] = {
     )
     for kind in group
 }
-
-
-class QueryError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +74,14 @@ class ParsedQuery:
     tiers: tuple[Tier, ...]
     kinds: frozenset[str] = field(default_factory=frozenset)
     languages: frozenset[str] = field(default_factory=frozenset)
-    paths: tuple[str, ...] = ()
+    # Path globs in groups, the CLI's and the inline ones: a file must match one glob of
+    # every group.
+    paths: tuple[tuple[str, ...], ...] = ()
     # Words (no wildcard, no anchor) also matched in docs, signatures and paths.
     words: tuple[str, ...] = ()
     tests: str = "include"  # include | exclude | only (codeindex.classify)
+    # What was searched for: the words without the definition word and the inline filters.
+    searched: tuple[str, ...] = ()
     # The scope of a dotted name (`Loader` in `Loader.parse`, `ratelimit` in
     # `ratelimit.consume`): the tiers are those of its last part, and a match must be in that
     # scope (codeindex.qualified.names).
@@ -109,7 +116,7 @@ def parse_query(
     alternatives = tuple(
         _parse_alternative(piece, kinds, languages, paths, tests) for piece in pieces
     )
-    return SearchQuery(text=text, alternatives=alternatives)
+    return SearchQuery(text=unquoted(text), alternatives=alternatives)
 
 
 def _parse_alternative(
@@ -124,7 +131,9 @@ def _parse_alternative(
     wanted_languages: set[str] = set()
     for value in languages or []:
         wanted_languages |= _resolve(value)
-    wanted_paths = list(paths or [])
+    inline_kinds: set[str] = set()
+    inline_languages: set[str] = set()
+    inline_paths: list[str] = []
     tokens, definition_kinds = definition_word(regex_to_words(text).split())
     if definition_kinds:
         wanted_kinds = wanted_kinds & definition_kinds if wanted_kinds else set(definition_kinds)
@@ -133,16 +142,19 @@ def _parse_alternative(
     for token in tokens:
         key, sep, value = token.partition(":")
         if sep and value and key.lower() in ("kind", "k"):
-            wanted_kinds.add(value.lower())
+            inline_kinds.add(value.lower())
         elif sep and value and key.lower() in ("lang", "language", "type", "t"):
-            wanted_languages |= _resolve(value)
+            inline_languages |= _resolve(value)
         elif sep and value and key.lower() in ("path", "p"):
-            wanted_paths.append(value)
+            inline_paths.append(value)
         else:
             words.append(token)
-    unknown = sorted(wanted_kinds - set(KINDS))
+    unknown = sorted((wanted_kinds | inline_kinds) - set(KINDS))
     if unknown:
         raise QueryError(f"unknown kind {unknown[0]!r}; use one of: {', '.join(KINDS)}")
+    wanted_kinds = _narrowed(wanted_kinds, inline_kinds, text, "kind")
+    wanted_languages = _narrowed(wanted_languages, inline_languages, text, "lang")
+    path_groups = tuple(tuple(group) for group in (paths, inline_paths) if group)
     words = [cleaned for word in words if (cleaned := strip_call_syntax(word))]
     if not words:
         raise QueryError(
@@ -154,8 +166,9 @@ def _parse_alternative(
         tiers=(),
         kinds=frozenset(wanted_kinds),
         languages=frozenset(wanted_languages),
-        paths=tuple(wanted_paths),
+        paths=path_groups,
         tests=tests,
+        searched=tuple(words),
     )
     if len(words) == 1 and (dotted := _dotted(words[0], filters)) is not None:
         return dotted
@@ -181,6 +194,20 @@ def _dotted(word: str, filters: ParsedQuery) -> ParsedQuery | None:
         raise QueryError(f"{word!r} names a file, whose kind is `module`")
     exact = _tiers([scope.rpartition(".")[2]])[0]
     return replace(filters, tiers=(exact,), kinds=kinds)
+
+
+def _narrowed(wanted: set[str], inline: set[str], text: str, key: str) -> set[str]:
+    """An inline filter narrows what the options (and a definition word) ask for: a match
+    must satisfy both, as docs/search.md says. Sets that do not overlap are refused, as for a
+    definition word, rather than answered with nothing."""
+    if not inline or not wanted:
+        return wanted or inline
+    if not wanted & inline:
+        raise QueryError(
+            f"{text.strip()!r}: `{key}:` asks for {', '.join(sorted(inline))} and the options "
+            f"for {', '.join(sorted(wanted))}; inline filters narrow the options, drop one"
+        )
+    return wanted & inline
 
 
 def _resolve(value: str) -> frozenset[str]:
@@ -209,11 +236,26 @@ def _tiers(words: list[str]) -> tuple[Tier, ...]:
                 + [[Clause("parts", "prefix", parts[-1])]],
             )
         )
-        # Typos are looked for in a name, not in a phrase: each word of a phrase would
-        # read the whole vocabulary, and its text tier already ranks near words.
-        if len(words) == 1 and all(len(p) >= FUZZY_MIN_LENGTH for p in parts):
-            tiers.append(_tier("fuzzy", [[Clause("parts", "fuzzy", p)] for p in parts]))
+        if len(words) == 1:
+            tiers.extend(_fuzzy_tiers(words[0], parts))
     return tuple(tiers)
+
+
+def _fuzzy_tiers(word: str, parts: list[str]) -> list[Tier]:
+    """One typo in a name. Typos are looked for in a name, not in a phrase: each word of a
+    phrase would read the whole vocabulary, and its text tier already ranks near words. A
+    sub-word shorter than FUZZY_MIN_LENGTH stays as typed (one edit from `get` or `is` reaches
+    most short words), so `get_querset` finds `get_queryset`; a typo in a short sub-word
+    (`format_html_jon`) is one edit on the whole name."""
+    tiers = []
+    if any(len(p) >= FUZZY_MIN_LENGTH for p in parts):
+        op = {True: "fuzzy", False: "term"}
+        groups = [[Clause("parts", op[len(p) >= FUZZY_MIN_LENGTH], p)] for p in parts]
+        tiers.append(_tier("fuzzy", groups))
+    key = name_key(word)
+    if len(parts) > 1 and len(key) > FUZZY_MIN_LENGTH:
+        tiers.append(_tier("fuzzy", [[Clause("name", "fuzzy", key)]]))
+    return tiers
 
 
 def _pattern_tiers(pattern: str) -> tuple[Tier, ...]:
@@ -245,153 +287,6 @@ def _pattern_tiers(pattern: str) -> tuple[Tier, ...]:
 def _tier(name: str, groups: list[list[Clause]]) -> Tier:
     score = dict(TIERS)[name]
     return Tier(name=name, score=score, groups=tuple(tuple(group) for group in groups))
-
-
-# -- grep and regex habits ------------------------------------------------------------------
-
-MAX_ALTERNATIVES = 32
-
-# A leading definition word filters by kind (`class User`, `def parse`, `fn new`). Only kinds
-# the index knows are used; a word whose kinds are all unknown stays an ordinary word.
-DEFINITION_WORDS: dict[str, tuple[str, ...]] = {
-    "class": ("class",),
-    "def": ("function", "method", "constructor"),
-    "func": ("function", "method"),
-    "fn": ("function", "method"),
-    "function": ("function", "method"),
-    "method": ("method", "constructor"),
-    "interface": ("interface",),
-    "struct": ("struct",),
-    "trait": ("trait",),
-    "enum": ("enum",),
-    "type": ("type", "class", "struct", "interface", "enum", "record", "trait"),
-    "record": ("record",),
-    "namespace": ("namespace",),
-    "module": ("module",),
-    "mod": ("module", "namespace"),
-    "package": ("module", "namespace"),
-    "macro": ("macro",),
-    "macro_rules!": ("macro",),
-    "const": ("constant",),
-    "let": ("variable",),
-    "var": ("variable",),
-}
-# Modifiers that may come before a definition word: `pub fn`, `async def`, `export class`.
-_MODIFIERS = (
-    "pub async export public private protected internal static abstract sealed partial "
-    "virtual override unsafe default readonly"
-)
-MODIFIERS = frozenset(_MODIFIERS.split())
-
-# Regex spellings with a meaning here, applied in order. `.` alone stays a scope separator
-# (`UserService.get_user`).
-_REGEX_SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\\s[+*]?", " "),  # `def\s+parse`
-        (r"\\b|\\<|\\>", ""),  # word boundaries: matching is sub-word aware already
-        (r"\\w[+*]|\.[+*]|\\S[+*]", "*"),
-        (r"\\w|\.\?", "?"),
-        (r"\\([._\-:])", r"\1"),  # escaped punctuation is itself
-    )
-)
-_CASE_FLAG = re.compile(r"\\?\(\?i\\?\)")  # `(?i)`: search ignores case anyway
-_REFUSED = re.compile(r"\\.|[\[\]{}()+\\]")
-
-
-def split_alternatives(text: str) -> list[str]:
-    """`A\\|B`, `A|B` and groups `(get|set)_user` as a list of alternatives, duplicates and
-    empty ones dropped, in order."""
-    text = _CASE_FLAG.sub("", text)
-    text = text.replace("\\|", "|").replace("\\(", "(").replace("\\)", ")")
-    found: list[str] = []
-    for piece in _split_top_level(text):
-        for expanded in _expand_groups(piece):
-            expanded = expanded.strip()
-            if expanded and expanded not in found:
-                found.append(expanded)
-            if len(found) > MAX_ALTERNATIVES:
-                raise QueryError(f"more than {MAX_ALTERNATIVES} alternatives; split the query")
-    return found
-
-
-def _split_top_level(text: str) -> list[str]:
-    pieces: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "|" and depth <= 0:
-            pieces.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    pieces.append("".join(current))
-    return pieces
-
-
-_GROUP = re.compile(r"\(([^()]*)\)")
-
-
-def _expand_groups(text: str) -> list[str]:
-    """`(get|set)_user` -> get_user, set_user; `parse()` and a trailing `parse(` -> parse."""
-    match = _GROUP.search(text)
-    if match is None:
-        if "(" in text.rstrip().removesuffix("("):
-            raise QueryError(f"unbalanced `(` in {text.strip()!r}; close the group or drop it")
-        return [text.rstrip().removesuffix("(")] if text.rstrip().endswith("(") else [text]
-    head, tail = text[: match.start()], text[match.end() :]
-    options = match.group(1).split("|")
-    expanded: list[str] = []
-    for option in options:
-        expanded.extend(_expand_groups(head + option + tail))
-        if len(expanded) > MAX_ALTERNATIVES:
-            raise QueryError(f"more than {MAX_ALTERNATIVES} alternatives; split the query")
-    return expanded
-
-
-def regex_to_words(text: str) -> str:
-    """Regex spellings that have a meaning here become words and wildcards; any other regex
-    syntax is refused, never silently matched as text."""
-    for pattern, replacement in _REGEX_SPELLINGS:
-        text = pattern.sub(replacement, text)
-    refused = _REFUSED.search(text)
-    if refused:
-        raise QueryError(
-            f"{refused.group(0)!r} (regex syntax) is not supported here; use words, `*` "
-            "wildcards, `^`/`$` anchors and `A|B` alternation, e.g. `code-index 'get_*|^parse'`"
-        )
-    return text
-
-
-def definition_word(tokens: list[str]) -> tuple[list[str], frozenset[str]]:
-    """Consume a leading `[modifiers] def-word` when exactly one name follows it (`class
-    User`, `pub fn new`): the kinds it asks for and the tokens left. Longer phrases are intent
-    words (`type of the file`), kept whole."""
-    position = 0
-    while position < len(tokens) and tokens[position].lower() in MODIFIERS:
-        position += 1
-    if position >= len(tokens) or tokens[position].lower() not in DEFINITION_WORDS:
-        return tokens, frozenset()
-    rest = tokens[position + 1 :]
-    names = [token for token in rest if not _is_filter(token)]
-    kinds = frozenset(DEFINITION_WORDS[tokens[position].lower()]) & frozenset(KINDS)
-    if len(names) != 1 or not kinds:
-        return tokens, frozenset()
-    return rest, kinds
-
-
-def _is_filter(token: str) -> bool:
-    key, sep, value = token.partition(":")
-    return bool(sep and value and key.lower() in FILTER_KEYS)
-
-
-FILTER_KEYS = frozenset({"kind", "k", "lang", "language", "type", "t", "path", "p"})
-
-
-def strip_call_syntax(word: str) -> str:
-    """`parse(`, `User:` and `Repo{` as typed after a definition word: the name."""
-    return word.rstrip("(){}:;<>,")
 
 
 def _is_pattern(word: str) -> bool:

@@ -224,6 +224,12 @@ def test_an_undefined_name_says_where_it_appears_and_what_its_words_name(indexed
     assert "names made of its words: AppSettings.RATE_LIMITS;" in result.note
     where = "'ACCOUNT_RATE_LIMITS' appears in 2 files: see `refs ACCOUNT_RATE_LIMITS`"
     assert result.note.endswith(where)
+    # a definition word is a filter, not a word searched for (`function debounce` counted
+    # `'function' 180` alone and lost this hint)
+    defined = code_index.search("function ACCOUNT_RATE_LIMITS").note
+    assert "'function'" not in defined and defined.endswith(where)
+    assert "alone" not in code_index.search("class account_adapter").note
+    assert "(1 without them)" in code_index.search("class account_adapter").note
     # only the languages asked for; a word shared with one name is not a name made of its words
     note = code_index.search("ACCOUNT_RATE_LIMITS", languages=["ts"]).note
     assert "appears in" not in note and "made of its words" not in note

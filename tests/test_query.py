@@ -2,7 +2,8 @@
 
 import pytest
 
-from codeindex.query import QueryError, parse_query, split_alternatives
+from codeindex.query import parse_query
+from codeindex.query_syntax import QueryError, split_alternatives
 
 
 def alternatives(text: str, **kwargs) -> list[str]:
@@ -25,6 +26,13 @@ def alternatives(text: str, **kwargs) -> list[str]:
         ("(?i)user", ["user"]),
         ("parse()", ["parse"]),
         ("def parse(", ["def parse"]),
+        # literal quotes, as an MCP client or nested shell quoting sends the README's examples
+        ('"pars*"', ["pars*"]),
+        ("'\"class User\"'", ["class User"]),
+        ('"def parse("', ["def parse"]),
+        ('"User"|"Auth"', ["User", "Auth"]),
+        ('"(get|set)_user"', ["get_user", "set_user"]),
+        ('"user', ['"user']),  # unmatched: kept, and refused later as no name
     ],
 )
 def test_split_alternatives(text: str, expected: list[str]) -> None:
@@ -32,10 +40,10 @@ def test_split_alternatives(text: str, expected: list[str]) -> None:
 
 
 def test_each_alternative_is_a_full_query_with_its_own_filters() -> None:
-    parsed = parse_query("user kind:class|pars* lang:go|rate limiting", languages=["py"])
+    parsed = parse_query("user kind:class|pars* lang:go|rate limiting", languages=["py", "go"])
     first, second, third = parsed.alternatives
-    assert first.kinds == {"class"} and first.languages == {"python"}
-    assert second.languages == {"go", "python"} and second.words == ()  # a wildcard
+    assert first.kinds == {"class"} and first.languages == {"python", "go"}
+    assert second.languages == {"go"} and second.words == ()  # a wildcard
     assert [tier.name for tier in second.tiers] == ["prefix", "subword_prefix"]
     assert third.words == ("rate", "limiting")
 
@@ -75,6 +83,33 @@ def test_definition_word_and_kind_option_must_agree() -> None:
     assert parse_query("def parse", kinds=["method"]).alternatives[0].kinds == {"method"}
     with pytest.raises(QueryError, match="different kinds"):
         parse_query("class User", kinds=["function"])
+
+
+def test_inline_filters_narrow_the_options() -> None:
+    # docs/search.md: a match must satisfy both (probe: `user kind:class --kind function`
+    # listed classes and functions).
+    (both,) = parse_query("user kind:class", kinds=["class", "function"]).alternatives
+    assert both.kinds == {"class"}
+    (lang,) = parse_query("user lang:ts", languages=["ts", "py"]).alternatives
+    assert lang.languages == {"typescript", "tsx"}
+    (paths,) = parse_query("user path:src/", paths=["tests/"]).alternatives
+    assert paths.paths == (("tests/",), ("src/",))  # a file must match both groups
+    with pytest.raises(QueryError, match="narrow the options"):
+        parse_query("user kind:class", kinds=["function"])
+    with pytest.raises(QueryError, match="narrow the options"):
+        parse_query("user lang:py", languages=["go"])
+    with pytest.raises(QueryError, match="unknown kind"):
+        parse_query("user kind:widget", kinds=["class"])
+
+
+def test_short_sub_words_stay_as_typed_in_the_typo_tiers() -> None:
+    fuzzy = [c for c in clauses("get_querset") if c[0] == "fuzzy"]
+    assert fuzzy == [
+        ("fuzzy", "parts", "term", "get"),
+        ("fuzzy", "parts", "fuzzy", "querset"),
+        ("fuzzy", "name", "fuzzy", "get_querset"),
+    ]
+    assert [c for c in clauses("usr") if c[0] == "fuzzy"] == []
 
 
 def clauses(text: str) -> list[tuple[str, str, str, str]]:

@@ -291,3 +291,46 @@ def test_a_deleted_name_is_no_nearest_name(project) -> None:
     note = code_index.search("fresh_agent_helper", kinds=["class"]).note
     nearest = note.partition("nearest names: ")[2].partition(";")[0].split(", ")
     assert nearest == ["fresh_agent_helpers"]
+
+
+def test_a_typo_next_to_short_sub_words_finds_the_name(indexed) -> None:
+    # Django: `get_querset`, `is_autenticated`, `format_html_jon` found nothing, as the
+    # typo tier needed every sub-word to have 4+ letters.
+    code_index = indexed(
+        {
+            "m.py": "def get_queryset():\n    pass\n\ndef is_authenticated():\n    pass\n\n"
+            "def format_html_json():\n    pass\n\ndef get_user():\n    pass\n",
+        }
+    )
+    assert ranked(code_index, "get_querset") == ["get_queryset"]
+    assert ranked(code_index, "is_autenticated") == ["is_authenticated"]
+    assert ranked(code_index, "format_html_jon") == ["format_html_json"]
+
+
+def test_total_does_not_depend_on_the_limit(indexed) -> None:
+    # Django's `user`: total 1064 at --limit 20 and 1196 at 1000, the difference one edit
+    # away (`auser`, `USE_TZ`), looked for only while the page had room.
+    code_index = indexed(
+        {
+            "m.py": "def user():\n    pass\n\ndef get_user():\n    pass\n\n"
+            "def auser():\n    pass\n\nUSE_TZ = True\n",
+        }
+    )
+    totals = {limit: code_index.search("user", limit=limit).total for limit in (1, 2, 50)}
+    assert totals == {1: 2, 2: 2, 50: 2}
+    assert ranked(code_index, "user", limit=50) == ["user", "get_user"]
+    assert ranked(code_index, "usre", limit=50)[:1] == ["user"]  # no name as typed: typos
+
+
+def test_quoted_queries_mean_the_same_as_without_quotes(code_index: CodeIndex) -> None:
+    for text in ("pars*", "^get", "user$", "def parse(", "class User", "user kind:class"):
+        assert ranked(code_index, f'"{text}"') == ranked(code_index, text), text
+    assert ranked(code_index, "'UserService'") == ["UserService"]
+
+
+def test_inline_filters_and_options_must_both_hold(code_index: CodeIndex) -> None:
+    assert ranked(code_index, "user path:app/", paths=["tests/"]) == []
+    assert ranked(code_index, "user path:app/", paths=["app/users.py"])[:1] == ["user"]
+    assert ranked(code_index, "user lang:py", kinds=["class"]) == ["UserService"]
+    with pytest.raises(UsageError, match="narrow the options"):
+        code_index.search("user kind:method", kinds=["class"])

@@ -184,8 +184,11 @@ class Reader:
         allowed_paths: list[list[str] | None] = []
         for alternative in parsed.alternatives:
             if alternative.paths:
-                matches = path_matcher(alternative.paths)
-                allowed_paths.append([path for path in self.file_records() if matches(path)])
+                # A file must match a glob of every group: the options' and the inline ones.
+                groups = [path_matcher(group) for group in alternative.paths]
+                allowed_paths.append(
+                    [path for path in self.file_records() if all(m(path) for m in groups)]
+                )
             else:
                 allowed_paths.append(None)
         data = self.values(engine.searcher).data

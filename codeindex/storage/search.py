@@ -89,14 +89,16 @@ class SymbolSearch:
     def run_alternative(
         self, parsed: ParsedQuery, limit: int, allowed_paths: list[str] | None, load: StoredSymbol
     ) -> tuple[set[int], list[Ranked]]:
-        """Each document counts in its best tier only; the typo tier is consulted only when
-        the better tiers leave the page unfilled, since a typo-tolerant match never outranks
-        a real one. The text tier (words in docs, signatures, paths) comes last."""
+        """Each document counts in its best tier only. The typo tiers are consulted only when
+        no name matched as typed: `user` is no typo for `auser` or `USE_TZ`, and whether they
+        run must not depend on `limit`, or `total` would. The text tier (words in docs,
+        signatures, paths) comes last."""
         restriction, excluded = self._restriction(parsed, allowed_paths)
         seen: set[int] = set()
+        named = False  # a name tier other than the typo tiers matched
         tiers: list[tuple[float, list[int]]] = []
         for tier in parsed.tiers:
-            if tier.name == "fuzzy" and len(seen) >= limit:
+            if tier.name == "fuzzy" and named:
                 continue
             docs: set[int] | DocSet | None = None
             for group in tier.groups:
@@ -112,6 +114,7 @@ class SymbolSearch:
                     continue  # `test.t`: every name starting with t, each record decoded
                 docs = {d for d in docs if _in_scope(load(d), parsed.scope)}
             seen |= docs
+            named = named or (tier.name != "fuzzy" and bool(docs))
             tiers.append((tier.score, list(docs)))
         ranked = self._rank(self._library_first(tiers), limit, load)
         if parsed.words:
