@@ -299,10 +299,12 @@ def test_a_typo_next_to_short_sub_words_finds_the_name(indexed) -> None:
     code_index = indexed(
         {
             "m.py": "def get_queryset():\n    pass\n\ndef is_authenticated():\n    pass\n\n"
-            "def format_html_json():\n    pass\n\ndef get_user():\n    pass\n",
+            "def format_html_json():\n    pass\n\ndef get_user():\n    pass\n\n"
+            "def shot_written_0():\n    pass\n",
         }
     )
     assert ranked(code_index, "get_querset") == ["get_queryset"]
+    assert ranked(code_index, "shot_written_1") == []  # another name, not a typo
     assert ranked(code_index, "is_autenticated") == ["is_authenticated"]
     assert ranked(code_index, "format_html_jon") == ["format_html_json"]
 

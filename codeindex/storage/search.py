@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,7 @@ StoredSymbol = Callable[[int], Symbol]
 # holds more candidates than this (the exact tier never is).
 SCOPED_PREFIX_MAX = 4000
 PREFIX_SCORE = dict(TIERS)["prefix"]
+_DIGITS = re.compile(r"\d")
 
 
 class SymbolSearch:
@@ -160,7 +162,13 @@ class SymbolSearch:
 
     def _docs(self, clause: Clause) -> set[int]:
         if clause.op == "fuzzy":
-            words = self._near_words(clause.field, clause.value)
+            # `shot_0` and `shot_1` are two names, not one name and its typo.
+            letters = _DIGITS.sub("", clause.value)
+            words = [
+                word
+                for word in self._near_words(clause.field, clause.value)
+                if word == clause.value or _DIGITS.sub("", word) != letters
+            ]
             return set().union(*(self.clause_docs(Clause(clause.field, "term", w)) for w in words))
         if clause.op in ("term", "prefix"):
             return postings_docs(self.searcher, clause.field, clause.value, clause.op == "prefix")
