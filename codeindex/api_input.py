@@ -12,6 +12,7 @@ from codeindex.query import SearchQuery, parse_query
 
 MAX_HINT_PIECES = 8  # words or alternatives counted alone in the no-match note
 NEAREST_NAMES = 3
+SHOWN_QUERY = 80  # characters of the query the note repeats
 WORD_HITS = 50  # hits of an identifier's words looked through for names made of them
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
@@ -61,10 +62,10 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
                 alone = index_store.search(parse_search(piece, **filters), 1)[0]
             except UsageError:
                 continue  # a filter word (`kind:x`) or a definition word alone
-            counts.append(f"'{piece}' {alone}")
+            counts.append(f"'{_shown(piece)}' {alone}")
     names = [word for alt in parsed.alternatives for word in alt.searched]
     nearest = index_store.closest_names(names, NEAREST_NAMES)
-    note = f"nothing matched '{parsed.text}'"
+    note = f"nothing matched '{_shown(parsed.text)}'"
     bare = "|".join(" ".join(alt.searched) for alt in parsed.alternatives)
     options = any(filters[key] not in (None, [], "include") for key in filters)
     if options or bare != parsed.text:
@@ -77,6 +78,11 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
     if nearest:
         note += "; nearest names: " + ", ".join(nearest)
     return note + _undefined_name_note(index_store, parsed, filters)
+
+
+def _shown(text: str) -> str:
+    """A query as the one-line note repeats it: a pasted 20,000-character text is cut."""
+    return text if len(text) <= SHOWN_QUERY else text[: SHOWN_QUERY - 3] + "..."
 
 
 def _out_of_scope_note(

@@ -336,3 +336,15 @@ def test_inline_filters_and_options_must_both_hold(code_index: CodeIndex) -> Non
     assert ranked(code_index, "user lang:py", kinds=["class"]) == ["UserService"]
     with pytest.raises(UsageError, match="narrow the options"):
         code_index.search("user kind:method", kinds=["class"])
+
+
+def test_the_no_match_note_names_what_can_be_pasted_back(indexed) -> None:
+    # Nearest names came case-folded (`parsegraphqlrequest`); `user --path nothing/`
+    # suggested `user`; a 20,000-character query came back whole.
+    code_index = indexed(
+        {"m.py": "class ParseGraphQLRequest:\n    pass\n\ndef user():\n    pass\n"}
+    )
+    assert "nearest names: ParseGraphQLRequest" in code_index.search("ParseGrxxQLRequest").note
+    filtered = code_index.search("user", paths=["nothing/"]).note
+    assert "nearest names" not in filtered and "1 without them" in filtered
+    assert len(code_index.search("zzqx " * 4000).note) < 400

@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 
 from codeindex.identifiers import name_key
 from codeindex.models import FileRecord, Symbol
-from codeindex.query import SearchQuery
+from codeindex.query import Clause, SearchQuery
 from codeindex.storage.codec import (
     decode_record,
     is_symbol_record,
@@ -197,17 +197,23 @@ class Reader:
         )
 
     def closest_names(self, words: list[str], count: int) -> list[str]:
-        """Up to `count` indexed names nearest to any of `words` (case-folded)."""
+        """Up to `count` indexed names nearest to any of `words`, spelled as one of their
+        definitions is (the vocabulary is case-folded: `parsegraphqlrequest` could not be
+        pasted back). A word itself is no suggestion: filters left it out."""
         engine = self._engine()
         if engine is None:
             return []
+        keys = {name_key(word).strip("*?^$") for word in words} - {""}
         scored: dict[str, float] = {}
-        for word in words:
-            key = name_key(word).strip("*?^$")
-            if key:
-                for name, score in engine.closest_names(key, count):
+        for key in keys:
+            for name, score in engine.closest_names(key, count + 1):
+                if name not in keys:
                     scored[name] = max(score, scored.get(name, 0.0))
-        return sorted(scored, key=lambda name: -scored[name])[:count]
+        data = self.values(engine.searcher).data
+        return [
+            symbol_from_stored(data(min(engine.clause_docs(Clause("name", "term", name))))).name
+            for name in sorted(scored, key=lambda name: -scored[name])[:count]
+        ]
 
     def _engine(self) -> SymbolSearch | None:
         """The query engine on the latest commit; None when the index holds nothing."""
