@@ -60,6 +60,7 @@ class IndexStatus(TypedDict):
     languages: dict[str, LanguageCounts]
     skipped: dict[str, int]
     skipped_files: list[SkippedFile]
+    parse_error_files: list[str]  # sorted
     last_update: object
     read_only: str | None
     max_file_size: int  # bytes: larger files are skipped as "too large"
@@ -101,6 +102,7 @@ def index_status(
             ({"path": r.path, "reason": r.skipped} for r in records.values() if r.skipped),
             key=lambda item: item["path"],
         ),
+        "parse_error_files": sorted(r.path for r in records.values() if r.parse_errors),
         "last_update": state.get("last_update"),
         "read_only": read_only_reason or None,
         "max_file_size": size_limit[0],

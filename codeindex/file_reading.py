@@ -109,5 +109,6 @@ def _fingerprinted(batch: list[IndexedFile | _Extracted]) -> Iterator[IndexedFil
             item.digest,
             item.spec.name,
             len(symbols),
+            parse_errors=item.extraction.tree.root_node.has_error,
         )
         yield IndexedFile(record, tuple(indexed), file_blob(item.extraction))

@@ -102,6 +102,9 @@ class FileRecord:
     language: str
     symbols: int
     skipped: str = ""  # reason the file was not indexed, empty when indexed
+    # The grammar failed somewhere in the file: error recovery may have lost or misplaced
+    # some of its definitions (`status` lists such files).
+    parse_errors: bool = False
 
 
 @dataclass(frozen=True, slots=True)

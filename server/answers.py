@@ -103,14 +103,18 @@ def outline_tree(symbols: list[Symbol]) -> list[dict[str, Any]]:
 
 def status_answer(service: IndexService, status: Mapping[str, Any]) -> schemas.StatusOutput:
     skipped_files = list(status.get("skipped_files", []))
+    parse_error_files = list(status.get("parse_error_files", []))
     progress = service.progress()
-    data = {key: value for key, value in status.items() if key != "skipped_files"}
+    listed = ("skipped_files", "parse_error_files")
+    data = {key: value for key, value in status.items() if key not in listed}
     if data.get("read_only") is None:
         data.pop("read_only", None)
     return schemas.StatusOutput(
         **data,
         skipped_files=skipped_files[:SKIPPED_FILES_SHOWN],
         skipped_files_more=max(0, len(skipped_files) - SKIPPED_FILES_SHOWN),
+        parse_error_files=parse_error_files[:SKIPPED_FILES_SHOWN],
+        parse_error_files_more=max(0, len(parse_error_files) - SKIPPED_FILES_SHOWN),
         refreshing=service.refreshing,
         freshness=service.freshness_mode,
         build=schemas.BuildState(

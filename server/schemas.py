@@ -175,6 +175,10 @@ class StatusOutput(Answer):
     skipped: dict[str, int] = Field(description="skipped files per reason")
     skipped_files: list[SkippedFile]
     skipped_files_more: int
+    parse_error_files: list[str] = Field(
+        description="files that parsed with errors: some of their definitions may be missing"
+    )
+    parse_error_files_more: int
     last_update: float | None = Field(description="Unix time of the last change to the index")
     refreshing: bool
     freshness: str = Field(description="watcher, or check-before-answer")

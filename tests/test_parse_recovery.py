@@ -1,8 +1,10 @@
 """Files the grammar fails on: what error recovery makes of them. Reserved words it takes for
-names are left out (LanguageSpec.reserved_words). Real parses."""
+names are left out (LanguageSpec.reserved_words), and `status` lists such files. Real parses,
+a real index."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from codeindex.extract import extract
 from codeindex.languages import spec_by_name
 from codeindex.models import Symbol
+from tests.conftest import run_cli
 
 # Cut down from onnxruntime's CheckpointState.shared.cs (MIT): the grammar fails on the
 # pointer read `*(long*)`, and its recovery made `else if` a local function named `if`.
@@ -94,3 +97,16 @@ def test_reserved_words_that_name_members_stay() -> None:
     spec = spec_by_name("csharp")
     names = {s.qualified_name for s in extract(csharp.encode(), spec, "a.cs").symbols}
     assert names == {"@if", "@if.this", "@if.@catch"}
+
+
+def test_status_lists_the_files_that_parsed_with_errors(project) -> None:
+    root = project({"clean.py": "def ok():\n    return 1\n", "half.py": "def f(:\n    pass\n"})
+    lines = run_cli("status", cwd=root).stdout.splitlines()
+    assert "errors    1 file parsed with errors (definitions may be missing there)" in lines
+    assert "  half.py" in lines
+    status = json.loads(run_cli("status", "--json", cwd=root).stdout)
+    assert status["parse_error_files"] == ["half.py"]
+    (root / "half.py").write_text("def f(x):\n    pass\n")
+    status = json.loads(run_cli("status", "--json", cwd=root).stdout)
+    assert status["parse_error_files"] == []
+    assert "errors" not in run_cli("status", cwd=root).stdout

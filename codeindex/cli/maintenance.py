@@ -82,6 +82,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for language, counts in status["languages"].items():
         print(f"  {language:<11} {counts['files']:>6} files {counts['symbols']:>8} symbols")
     print_skipped(status)
+    print_parse_errors(status["parse_error_files"])
     if isinstance(status["last_update"], int | float):
         print(f"updated   {when(status['last_update'])}")
     print(f"max size  {size_limit_line(status['max_file_size'], status['max_file_size_from'])}")
@@ -102,6 +103,18 @@ def print_skipped(status: IndexStatus) -> None:
         print(f"  {item['path']:<{width}}  {item['reason']}")
     if len(files) > SKIPPED_SHOWN:
         print(f"  ({len(files) - SKIPPED_SHOWN} more: `status --json` lists every one)")
+
+
+def print_parse_errors(paths: list[str]) -> None:
+    """The files the grammar failed on, which may miss definitions."""
+    if not paths:
+        return
+    files = "1 file" if len(paths) == 1 else f"{len(paths)} files"
+    print(f"errors    {files} parsed with errors (definitions may be missing there)")
+    for path in paths[:SKIPPED_SHOWN]:
+        print(f"  {path}")
+    if len(paths) > SKIPPED_SHOWN:
+        print(f"  ({len(paths) - SKIPPED_SHOWN} more: `status --json` lists every one)")
 
 
 def when(timestamp: float) -> str:

@@ -55,6 +55,7 @@ def file_to_stored(record: FileRecord) -> str:
             record.language,
             record.symbols,
             record.skipped,
+            record.parse_errors,
         ]
     )
 
@@ -90,13 +91,4 @@ def symbol_from_fields(fields: list) -> Symbol:  # type: ignore[type-arg]
 
 
 def file_from_stored(data: str) -> FileRecord:
-    path, size, mtime_ns, digest, language, symbols, skipped = json.loads(data)
-    return FileRecord(
-        path=path,
-        size=size,
-        mtime_ns=mtime_ns,
-        digest=digest,
-        language=language,
-        symbols=symbols,
-        skipped=skipped,
-    )
+    return FileRecord(*json.loads(data))
