@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import tree_sitter
 
 BLANKS = b" \t\r\n"
+_NOT_A_LINE_BREAK = re.compile(rb"[^\r\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,9 @@ def _bridged(source: bytes, gap: GrammarGap) -> bytes:
             if not after.search(source[max(0, end - 2) : end]):
                 return whole
         start, stop = match.start(1) - match.start(), match.end(1) - match.start()
-        return whole[:start] + gap.fill * (stop - start) + whole[stop:]
+        # Line breaks stay (`in` and `out` on two lines): the tree's rows are the lines'.
+        filled = _NOT_A_LINE_BREAK.sub(gap.fill, whole[start:stop])
+        return whole[:start] + filled + whole[stop:]
 
     return _compiled(gap.pattern).sub(fill, source)
 

@@ -57,6 +57,14 @@ def test_a_bridge_moves_no_byte_and_no_line() -> None:
     ]
 
 
+def test_a_bridge_over_a_line_break_keeps_the_lines() -> None:
+    source = "export interface Ref<in\n  out A> { x: A }\nexport function after(): void {}\n"
+    rewritten = grammar_gaps.bridged(source.encode(), grammar_gaps.TYPESCRIPT)
+    assert rewritten == source.replace("in\n  out", "  \n     ").encode()
+    symbols = extract(source.encode(), spec_by_name("typescript"), "a.ts").symbols
+    assert {symbol.name: symbol.line for symbol in symbols} == {"Ref": 1, "after": 3}
+
+
 def test_code_that_parses_is_left_alone() -> None:
     clean = (
         b"for (const key in table) { use(key) }\n"

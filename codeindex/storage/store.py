@@ -47,7 +47,7 @@ from codeindex.storage.writing import (
     remove_temporary_pool,
 )
 
-FORMAT_VERSION = "40"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
+FORMAT_VERSION = "41"  # 2: clone fingerprints and payloads; 3: values in columns; 4: unit sizes;
 # 5: token codes hashed by clones.encode; 6: scan marker on units down to the partner size;
 # 7: Python's units normalised from tokens (clones.lexical); 8: files as `module` symbols,
 # module-level constants and variables; 9: doc/sig/place words, path class facets;
@@ -81,6 +81,7 @@ FORMAT_VERSION = "40"  # 2: clone fingerprints and payloads; 3: values in column
 # 38: no definition is named by a reserved word (error recovery's `if`, `catch`)
 # 39: C#'s `async` as a name and pointer reads `*(T*)p` bridged (codeindex.grammar_gaps)
 # 40: file records say whether the file parsed with errors (`status`)
+# 41: a grammar-gap bridge keeps the line breaks it spans (lines after `in`/`out` split)
 MARKER_FILE = "code-index.json"
 WRITER_TIMEOUT = 2.0  # seconds a reader's refresh waits for another writer before answering
 _T = TypeVar("_T")
