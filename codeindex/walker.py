@@ -3,7 +3,10 @@
 Honours nested `.gitignore` files, `.git/info/exclude` and `.code-indexignore` with git's
 precedence (deeper files win, the last matching pattern in a file wins, an ignored directory is
 not entered): the rules come from codeindex.ignore, the engine the watcher's event filter
-shares. Symlinks are followed only while they stay inside the root, each directory once.
+shares. Symlinks are never followed: one to a file or directory inside the root is another
+name for what the walk reaches under its real path (indexing both would list every
+definition there twice, and the watcher sees changes only at the real path); one out of the
+root is outside the project. Both are counted in `skipped`.
 """
 
 from __future__ import annotations
@@ -104,9 +107,12 @@ def _walk_starts(root: Path, engine: IgnoreRules, only: Iterable[str] | None) ->
     starts: list[_Start] = []
     directories = IgnoreCache(root)
     for parent, names in names_by_parent.items():
+        directory = root / parent if parent else root
+        if parent and os.path.realpath(directory) != str(directory):
+            continue  # reached through a symlink: not walked (the module docstring says why)
         rules = directories.directory_rules(parent)
         if rules is not None:
-            starts.append((root / parent if parent else root, parent, rules, frozenset(names)))
+            starts.append((directory, parent, rules, frozenset(names)))
     return starts
 
 
@@ -156,7 +162,6 @@ class _Walk:
         self.result = WalkResult()
         self.extensions = indexed_extensions()
         self.engine = IgnoreRules(root)
-        self.visited: set[str] = {str(root)}
         self.root_prefix = str(root) + os.sep
         self.cache_file = cache_file
         self.cache: walk_cache.ListingCache | None = None
@@ -278,9 +283,7 @@ class _Walk:
                 skip = "too large" if info.st_size > limit else ""
                 files[relative] = Candidate(relative, info.st_size, info.st_mtime_ns, skip)
         for name in listing.subdirs:
-            path = here + name
-            self.visited.add(path)
-            self.pending.append((path, prefix + name, rules, None, False, True))
+            self.pending.append((here + name, prefix + name, rules, None, False, True))
 
     def _entries(
         self,
@@ -314,11 +317,10 @@ class _Walk:
                 kept.ignore_files.append(name)
             if ignored_by(relative, is_dir, rules):
                 continue
-            target = self._link_target(entry.path, is_dir) if is_link else entry.path
-            if target is None:
+            if is_link:
+                self._skip_link(entry.path, name, is_dir)
                 continue
             if is_dir:
-                self.visited.add(target)
                 self.pending.append((entry.path, relative, rules, None, False, replay))
                 kept.subdirs.append(name)
                 continue
@@ -364,16 +366,17 @@ class _Walk:
             kept.cacheable = False
             return None
 
-    def _link_target(self, path: str, is_dir: bool) -> str | None:
-        """Where a symlink leads, or None (counted) when outside the root or a loop."""
-        target = os.path.realpath(path)
-        if not target.startswith(self.root_prefix):
+    def _skip_link(self, path: str, name: str, is_dir: bool) -> None:
+        """Count a symlink the walk does not follow: out of the root, or inside it (a
+        directory, or a file named as a source file) where its target is indexed under its
+        real path, when the walk's rules keep it there. Links to other files go uncounted,
+        as the files themselves would."""
+        if not os.path.realpath(path).startswith(self.root_prefix):
             self.result.skipped["symlink outside root"] += 1
-            return None
-        if is_dir and target in self.visited:
-            self.result.skipped["symlink loop"] += 1
-            return None
-        return target
+            return
+        dot = name.rfind(".")
+        if is_dir or (dot >= 0 and name[dot:].lower() in self.extensions):
+            self.result.skipped["symlink inside root"] += 1
 
 
 _NAME = operator.attrgetter("name")

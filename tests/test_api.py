@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import time
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -152,18 +153,59 @@ def test_an_outline_and_the_export_keep_modules_written_inside_the_file(
     assert len(exported) == len(set(exported)) == code_index.status()["symbols"]
 
 
-def test_the_export_lists_a_symlinked_file_under_its_own_path(
+def test_a_file_behind_symlinks_is_indexed_once_under_its_real_path(
     indexed: Callable[..., CodeIndex],
 ) -> None:
-    root = Path(indexed({"target.py": "def shared():\n    pass\n"}).root)
-    (root / "link.py").symlink_to("target.py")
+    root = Path(
+        indexed(
+            {
+                "pkg/a.py": "def inner_fn():\n    return 1\n",
+                "main.py": "from pkg.a import inner_fn\n\ninner_fn()\n",
+            }
+        ).root
+    )
+    (root / "alias").symlink_to("pkg")
+    (root / "filealias.py").symlink_to("pkg/a.py")
     code_index = CodeIndex.open(root)
     try:
         code_index.refresh()
+        hits = code_index.search("inner_fn").hits
+        definitions = code_index.definitions("inner_fn")
+        by_link = code_index.definitions("inner_fn", path="filealias.py")
+        outline = code_index.outline("alias/a.py")
         exported = [(s.path, s.name) for s in code_index.export_symbols()]
+        used_in = {ref.path for ref in code_index.references("inner_fn").references}
+        status = code_index.status()
     finally:
         code_index.close()
-    assert sorted(exported) == [("link.py", "shared"), ("target.py", "shared")]
+    # One answer wherever it is asked from, always under the path search returns.
+    assert [hit.symbol.path for hit in hits] == ["pkg/a.py"]
+    assert [s.path for s in definitions] == [s.path for s in by_link] == ["pkg/a.py"]
+    assert [s.path for s in outline] == ["pkg/a.py"]
+    assert exported == [("pkg/a.py", "inner_fn")]
+    assert used_in == {"main.py"}
+    assert status["files"] == 2 and status["skipped"] == {"symlink inside root": 2}
+
+
+def test_a_watcher_keeps_a_file_behind_symlinks_current(project: Callable[..., Path]) -> None:
+    from codeindex.watcher import Watcher
+
+    root = project({"pkg/a.py": "def inner_fn():\n    return 1\n"})
+    (root / "alias").symlink_to("pkg")
+    code_index = CodeIndex.open(root)
+    watcher = Watcher(code_index, debounce=0.05, rescan_interval=3600)
+    try:
+        watcher.start(timeout=30)
+        (root / "alias" / "a.py").write_text("def renamed_fn():\n    return 2\n")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not code_index.search("renamed_fn").hits:
+            time.sleep(0.02)
+        assert [h.symbol.path for h in code_index.search("renamed_fn").hits] == ["pkg/a.py"]
+        # No copy under the link's path keeps the old definition.
+        assert code_index.search("inner_fn").hits == []
+    finally:
+        watcher.stop()
+        code_index.close()
 
 
 def depths(nodes: list[dict[str, Any]], depth: int = 0) -> list[tuple[int, int]]:

@@ -53,19 +53,25 @@ def test_size_limit_records_skip_reason(project) -> None:
     assert result.files["small.py"].skip == ""
 
 
-def test_symlinks_stay_inside_root_and_never_loop(project, tmp_path: Path) -> None:
+def test_symlinks_are_not_followed_so_each_file_is_walked_once(project, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "leak.py").write_text("def leak(): pass\n")
-    root = project({"pkg/mod.py": "def m(): pass\n"})
+    root = project({"pkg/mod.py": "def m(): pass\n", "notes.txt": ""})
     os.symlink(outside, root / "out_link")
     os.symlink(outside / "leak.py", root / "leak_link.py")
     os.symlink(root / "pkg", root / "pkg" / "loop")  # a directory that contains itself
-    os.symlink(root / "pkg" / "mod.py", root / "alias.py")  # inside the root: followed
+    os.symlink("pkg", root / "alias")  # another name for pkg/
+    os.symlink(root / "pkg" / "mod.py", root / "alias.py")  # another name for pkg/mod.py
+    os.symlink("notes.txt", root / "notes_link.txt")  # no source file: not counted
     result = walk(root)
-    assert set(result.files) == {"pkg/mod.py", "alias.py"}
+    # Each file once, under its real path: a link is another name for what the walk reaches.
+    assert set(result.files) == {"pkg/mod.py"}
     assert result.skipped["symlink outside root"] == 2
-    assert result.skipped["symlink loop"] == 1
+    assert result.skipped["symlink inside root"] == 3
+    # A scoped walk (the watcher's, `index PATH`) does not enter a link either.
+    assert walk(root, only=["alias/mod.py", "alias", "alias.py"]).files == {}
+    assert set(walk(root, only=["pkg/mod.py"]).files) == {"pkg/mod.py"}
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
