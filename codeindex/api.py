@@ -272,7 +272,8 @@ class CodeIndex:
     ) -> list[Symbol]:
         """Definitions called `name`, or whose qualified name ends with it (`Scope.name`), or
         whose module name and qualified name do (`Effect.retry`, `ratelimit.consume`): those
-        whose qualified name is exactly `name` first, then the rest in rank order."""
+        whose qualified name is exactly `name` first, then the rest in rank order. A class
+        stands for its file's module symbol and its constructors (qualified.without_stand_ins)."""
         from codeindex import qualified
 
         bare = qualified.split_name(name)[1]
@@ -285,6 +286,7 @@ class CodeIndex:
             for hit in hits
             if hit.symbol.name == bare and qualified.names(hit.symbol, name)
         ]
+        matches = qualified.without_stand_ins(matches, name)
         matches.sort(key=lambda symbol: symbol.qualified_name != name)  # stable
         return matches
 

@@ -35,6 +35,24 @@ def is_file_module(symbol: Symbol) -> bool:
     )
 
 
+def without_stand_ins(matches: list[Symbol], name: str) -> list[Symbol]:
+    """The definitions of `name` less those another match stands for: a file's own module
+    symbol when something defined in that file matched too (`class LexicalEditor` in
+    `LexicalEditor.ts`, every C# class in its `Foo.cs`), and a type's constructors (C#'s
+    `Foo.Foo`) when the type matched. Asked for by exact qualified name, either stays."""
+    files = {symbol.path for symbol in matches if not is_file_module(symbol)}
+    types = {symbol.qualified_name for symbol in matches if symbol.kind != "constructor"}
+    return [
+        symbol
+        for symbol in matches
+        if symbol.qualified_name == name
+        or not (
+            (symbol.kind == "constructor" and symbol.qualified_name.rpartition(".")[0] in types)
+            or (symbol.path in files and is_file_module(symbol))
+        )
+    ]
+
+
 def split_dotted(word: str) -> tuple[str, str] | None:
     """`Loader.parse` -> ("Loader", "parse"); `os.path.join` -> ("os.path", "join"); `Vec::new`
     -> ("Vec", "new"); None for a word that is not a dotted name."""

@@ -153,6 +153,37 @@ def test_an_outline_and_the_export_keep_modules_written_inside_the_file(
     assert len(exported) == len(set(exported)) == code_index.status()["symbols"]
 
 
+def test_a_type_stands_for_its_files_module_and_its_constructors(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed(
+        {
+            "lexical/LexicalEditor.ts": "export class LexicalEditor {\n  update(): void {}\n}\n",
+            "Sdk/JustTrackSDK.cs": (
+                "namespace JustTrack {\n    public class JustTrackSDK {\n"
+                "        public JustTrackSDK() {}\n        public JustTrackSDK(int x) {}\n"
+                "    }\n}\n"
+            ),
+        }
+    )
+
+    def found(name: str, path: str | None = None) -> list[tuple[str, str]]:
+        return [(s.kind, s.qualified_name) for s in code_index.definitions(name, path)]
+
+    # The class, not also the file's module record (same name: LexicalEditor.ts, Foo.cs)
+    # nor its own constructors (C#'s Foo.Foo); `path` narrows no further than the name.
+    assert found("LexicalEditor") == [("class", "LexicalEditor")]
+    assert found("LexicalEditor", "lexical/LexicalEditor.ts") == [("class", "LexicalEditor")]
+    assert found("JustTrackSDK") == [("class", "JustTrack.JustTrackSDK")]
+    assert found("JustTrackSDK", "Sdk/JustTrackSDK.cs") == [("class", "JustTrack.JustTrackSDK")]
+    # Each stays reachable by its own qualified name.
+    assert (
+        found("JustTrack.JustTrackSDK.JustTrackSDK")
+        == [("constructor", "JustTrack.JustTrackSDK.JustTrackSDK")] * 2
+    )
+    assert found("lexical.LexicalEditor") == [("module", "lexical.LexicalEditor")]
+
+
 def test_a_file_behind_symlinks_is_indexed_once_under_its_real_path(
     indexed: Callable[..., CodeIndex],
 ) -> None:

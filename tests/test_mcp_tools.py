@@ -213,6 +213,30 @@ def test_get_symbol_unique_qualified_and_ambiguous(shared: Session) -> None:
     assert [m["qualified_name"] for m in in_file["matches"]] == ["UserService.get_user"]
 
 
+def test_get_symbol_of_a_class_named_like_its_file_is_one_answer(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "Sdk/Tracker.cs": (
+                "namespace Sdk {\n    public class Tracker {\n        public Tracker() {}\n"
+                "        public Tracker(int x) {}\n    }\n}\n"
+            ),
+            "App/Main.cs": "class Main { void Run() { var t = new Tracker(); } }\n",
+        },
+    )
+    session = Session(tmp_path)
+    try:
+        wait_ready(session.service)
+        for arguments in ({"name": "Tracker"}, {"name": "Tracker", "path": "Sdk/Tracker.cs"}):
+            answer = session.ok("get_symbol", arguments)
+            assert (answer["total"], answer["ambiguous"]) == (1, False), answer
+            [match] = answer["matches"]
+            assert (match["kind"], match["start_line"], match["end_line"]) == ("class", 2, 5)
+            assert [ref["path"] for ref in match["refs"]["references"]] == ["App/Main.cs"]
+    finally:
+        session.close()
+
+
 def test_get_symbol_unknown_name_is_a_tool_error(shared: Session) -> None:
     message = shared.error("get_symbol", {"name": "no_such_function"})
     assert "no symbol named 'no_such_function'" in message
