@@ -36,7 +36,10 @@ Kind = Annotated[
 ]
 Similarity = Annotated[
     float,
-    Field(ge=0.0, le=1.0, description="lowest similarity to report, 0..1 (1 = same code)"),
+    # Above 0, as the CLI takes it: at 0 every function would be "similar" to every other.
+    Field(
+        gt=0.0, le=1.0, description="lowest similarity to report, over 0 up to 1 (1 = same code)"
+    ),
 ]
 Offset = Annotated[int, Field(ge=0, description="skip this many results (paging)")]
 CountRefs = Annotated[

@@ -160,6 +160,11 @@ def test_tools_have_fixed_names_descriptions_and_schemas(shared: Session) -> Non
     }
     assert tools["get_symbol"].input_schema["required"] == ["name"]
     assert tools["file_outline"].input_schema["required"] == ["path"]
+    for name in ("find_similar", "find_duplicates"):
+        # The schema says what the tool takes: 0 is refused, as the CLI refuses it.
+        similarity = tools[name].input_schema["properties"]["min_similarity"]
+        assert (similarity["exclusiveMinimum"], similarity["maximum"]) == (0, 1)
+        assert "minimum" not in similarity
 
 
 def test_search_mirrors_the_library_json_and_pages(shared: Session) -> None:
@@ -278,6 +283,8 @@ def test_index_status(shared: Session) -> None:
         ("search_symbols", {"query": ""}, "query"),
         ("search_symbols", {}, "query"),
         ("find_similar", {"code": "x = 1", "min_similarity": 1.5}, "min_similarity"),
+        ("find_similar", {"code": "x = 1", "min_similarity": 0}, "min_similarity"),
+        ("find_duplicates", {"min_similarity": 0}, "min_similarity"),
         ("file_outline", {"path": "svc/missing.py"}, "not an indexed source file"),
         ("file_outline", {"path": ""}, "path is empty"),
         ("no_such_tool", {}, "no_such_tool"),
