@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeindex import storage
+from codeindex import api_input, storage
 from codeindex.api_input import no_match_note, parse_search, resolve_languages
 from codeindex.api_open import (
     build_beside,
@@ -227,6 +227,7 @@ class CodeIndex:
         `note`: how many each word or alternative matches alone, and the nearest names."""
         if limit < 1:
             raise UsageError("limit must be at least 1")
+        paths = api_input.path_filters(self.root, paths)
         filters = {"kinds": kinds, "languages": languages, "paths": paths, "tests": tests}
         parsed = parse_search(text, **filters)
         total, ranked = self._store.search(parsed, limit)
@@ -277,7 +278,7 @@ class CodeIndex:
         from codeindex import qualified
 
         bare = qualified.split_name(name)[1]
-        paths = [self.relative_path(path, base)] if path else None
+        paths = api_input.file_filter(self.root, self.relative_path(path, base) if path else ".")
         # Exact names rank first, so a generous page holds every definition of a common name
         # (`__init__` has thousands in the standard library).
         hits = self.search(bare, paths=paths, limit=SHOW_CANDIDATES).hits
@@ -302,6 +303,7 @@ class CodeIndex:
         """Where `name` is used (codeindex.refs); `Type.name` narrows by receiver."""
         from codeindex.api_refs import references
 
+        paths = api_input.path_filters(self.root, paths)
         return references(self._store, self.root, name, languages, kinds, paths, limit, offset)
 
     def callers(self, symbol: Symbol, limit: int = SHOW_REFS) -> ReferencesResult:

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from codeindex import storage
+from codeindex.api_open import root_relative
 from codeindex.api_types import UsageError
 from codeindex.query import SearchQuery, parse_query
 
@@ -15,17 +18,89 @@ NEAREST_NAMES = 3
 SHOWN_QUERY = 80  # characters of the query the note repeats
 WORD_HITS = 50  # hits of an identifier's words looked through for names made of them
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_GLOB_SYNTAX = re.compile(r"[][*?\\]|^[!#]")  # a filter so spelled may also be a path
+_SPECIAL = re.compile(r"[][*?\\!#]")
 
 
 def parse_search(text: str, **filters: Any) -> SearchQuery:
     try:
         parsed = parse_query(text, **filters)
-        for alternative in parsed.alternatives:  # bad path globs are input errors too
-            for group in alternative.paths:
-                storage.path_matcher(group)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    for alternative in parsed.alternatives:  # bad path globs are input errors too
+        for group in alternative.paths:
+            check_globs(group)
     return parsed
+
+
+def path_filters(root: Path, globs: list[str] | None) -> list[str] | None:
+    """Path filters (gitignore-style globs, as the store matches them), checked; one that is
+    also the exact path of a file or folder under the root matches that path too, although
+    `[`, `*`, `?`, `\\` and a leading `!` or `#` are glob syntax: the answers carry such
+    paths (`br[ack]et.py`, `#hash.py`), and a path taken from one must find it again."""
+    if not globs:
+        return globs
+    kept, literals = [], []
+    for glob in globs:
+        relative = _existing_path(root, glob) if _GLOB_SYNTAX.search(glob) else None
+        if relative is None:
+            check_globs([glob])
+            kept.append(glob)
+            continue
+        literals.append(literal_glob(relative))
+        if _matches_something(glob):
+            kept.append(glob)  # `star*.py` is a glob as well as a file's name
+    return [*kept, *literals]  # last: a literal wins over a negation before it
+
+
+def _existing_path(root: Path, glob: str) -> str | None:
+    try:
+        relative = root_relative(root, glob)
+    except UsageError:
+        return None  # outside the root: not a path of ours
+    return relative if relative != "." and (root / relative).exists() else None
+
+
+def file_filter(root: Path, relative: str) -> list[str] | None:
+    """The path filter for `show --path` and get_symbol's `path` (root-relative): that file
+    exactly when one is so named (`utils.py` is not every `utils.py` below it), else the glob
+    or folder as search takes it; None for the root."""
+    if relative == ".":
+        return None
+    return [literal_glob(relative)] if (root / relative).is_file() else [relative]
+
+
+def literal_glob(relative: str) -> str:
+    """The gitignore glob that matches exactly the root-relative path `relative` (and what
+    lies under it, for a folder)."""
+    escaped = _SPECIAL.sub(r"\\\g<0>", relative)
+    stripped = escaped.rstrip(" ")  # trailing spaces are dropped unless escaped
+    return "/" + stripped + "\\ " * (len(escaped) - len(stripped))
+
+
+def check_globs(globs: Iterable[str]) -> None:
+    """A UsageError for a glob that cannot be compiled, or that can match no path (`[`,
+    `a[`, a `#` comment, blanks), rather than an empty answer."""
+    for glob in globs:
+        if not _matches_something(glob):
+            why = "a comment" if glob.startswith("#") else "blank" if not glob.strip() else ""
+            raise UsageError(
+                f"path pattern {glob!r} can match no path"
+                + (f" (gitignore syntax reads it as {why})" if why else " (an unclosed `[`?)")
+                + "; e.g. 'src/', '*.py', '\\[' or '\\#' for a literal [ or #"
+            )
+
+
+def _matches_something(glob: str) -> bool:
+    """Whether a glob compiles to a pattern (a UsageError when it cannot be compiled)."""
+    try:
+        storage.path_matcher([glob])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    from pathspec import GitIgnoreSpec  # path_matcher has imported it
+
+    patterns = GitIgnoreSpec.from_lines([glob]).patterns
+    return bool(patterns) and patterns[0].include is not None
 
 
 def resolve_languages(values: list[str] | None) -> frozenset[str] | None:

@@ -120,8 +120,12 @@ def build_beside(
 
 def root_relative(root: Path, path: str, base: Path | None = None) -> str:
     """The `root`-relative `/` form of `path`, which may be absolute or relative to `base`
-    (default: `root`). Refuses anything that resolves outside the root, symlinks included."""
-    candidate = Path(path.replace("\\", "/"))
+    (default: `root`). Refuses anything that resolves outside the root, symlinks included.
+    A `\\` is read as `/` (a Windows-style path) only when no file or folder is named as
+    given: on POSIX `back\\slash.py` is a file name, and answers carry it so."""
+    candidate = Path(path)
+    if "\\" in path and not os.path.lexists((base or root) / candidate):
+        candidate = Path(path.replace("\\", "/"))
     resolved = ((base or root) / candidate).resolve()
     if not resolved.is_relative_to(root):
         raise UsageError(f"{path} is outside the project root {root}")

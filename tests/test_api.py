@@ -184,6 +184,59 @@ def test_a_type_stands_for_its_files_module_and_its_constructors(
     assert found("lexical.LexicalEditor") == [("module", "lexical.LexicalEditor")]
 
 
+# On POSIX these are plain file names, and answers carry them as they are; as filters they
+# are also glob syntax (`[ack]`, `*`, a leading `#` or `!`, `\\` an escape).
+ODD_NAMES = {
+    "back\\slash.py": "def backslash_fn(x):\n    return x\n",
+    "br[ack]et.py": "def bracket_fn(x):\n    return x\n",
+    "brcet.py": "def brcet_fn(x):\n    return x\n",
+    "#hash.py": "def hash_fn(x):\n    return backslash_fn(x)\n",
+    "!bang.py": "def bang_fn(x):\n    return x\n",
+    "star*.py": "def star_fn(x):\n    return x\n",
+    "star_two.py": "def star_two_fn(x):\n    return x\n",
+    "sub/inner.py": "def inner_fn(x):\n    return x\n",
+    "inner.py": "def inner_fn(x):\n    return x\n",
+}
+
+
+def test_a_backslash_is_a_separator_only_where_no_file_is_so_named(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed(ODD_NAMES)
+    assert [s.path for s in code_index.outline("back\\slash.py")] == ["back\\slash.py"]
+    assert [s.path for s in code_index.outline("sub\\inner.py")] == ["sub/inner.py"]  # Windows
+    found = code_index.definitions("backslash_fn", "back\\slash.py")
+    assert [s.path for s in found] == ["back\\slash.py"]
+    # `path` names that one file, not every file so named below it (a glob would).
+    assert [s.path for s in code_index.definitions("inner_fn", "inner.py")] == ["inner.py"]
+
+
+def test_a_path_filter_naming_a_file_finds_it_and_a_void_glob_is_an_error(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed(ODD_NAMES)
+
+    def paths_found(path: str) -> set[str]:
+        return {hit.symbol.path for hit in code_index.search("fn", paths=[path]).hits}
+
+    assert [s.path for s in code_index.definitions("bracket_fn", "br[ack]et.py")] == [
+        "br[ack]et.py"
+    ]
+    assert paths_found("#hash.py") == {"#hash.py"}
+    assert paths_found("!bang.py") == {"!bang.py"}
+    # A glob stays a glob too: it may match more than the file of that name.
+    assert paths_found("br[ack]et.py") == {"br[ack]et.py", "brcet.py"}
+    assert paths_found("star*.py") == {"star*.py", "star_two.py"}
+    used = code_index.references("backslash_fn", paths=["#hash.py"]).references
+    assert [ref.path for ref in used] == ["#hash.py"]
+    # A glob that can match no path is an error that says so, not an empty answer.
+    for glob in ("[", "#nothing.py"):
+        with pytest.raises(api.UsageError, match="can match no path"):
+            code_index.search("fn", paths=[glob])
+        with pytest.raises(api.UsageError, match="can match no path"):
+            code_index.references("backslash_fn", paths=[glob])
+
+
 def test_a_file_behind_symlinks_is_indexed_once_under_its_real_path(
     indexed: Callable[..., CodeIndex],
 ) -> None:

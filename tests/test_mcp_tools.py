@@ -286,6 +286,7 @@ def test_index_status(shared: Session) -> None:
         ("find_similar", {"code": "x = 1", "min_similarity": 0}, "min_similarity"),
         ("find_duplicates", {"min_similarity": 0}, "min_similarity"),
         ("file_outline", {"path": "svc/missing.py"}, "not an indexed source file"),
+        ("search_symbols", {"query": "user", "path": "["}, "can match no path"),
         ("file_outline", {"path": ""}, "path is empty"),
         ("no_such_tool", {}, "no_such_tool"),
     ],
