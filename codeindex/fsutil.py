@@ -39,7 +39,8 @@ class Source:
 
 def read_source(root: Path, relative: str, limit: int) -> Source:
     """The bytes of the regular file `root/relative` (root resolved), at most `limit` of
-    them; raises Unreadable with the reason otherwise."""
+    them, with old Mac line ends read as LFs (`line_feeds`); raises Unreadable with the
+    reason otherwise."""
     path = root / relative
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -64,7 +65,18 @@ def read_source(root: Path, relative: str, limit: int) -> Source:
         os.close(descriptor)
     if data is None:
         raise Unreadable("too large")
-    return Source(data, info.st_size, info.st_mtime_ns)
+    return Source(line_feeds(data), info.st_size, info.st_mtime_ns)
+
+
+def line_feeds(data: bytes) -> bytes:
+    """`data` with its CRs read as LFs when it has no LF at all: an old Mac file, whose lines
+    end with a lone CR (Python, TypeScript and C# count those as line ends, and so do
+    editors). Tree-sitter counts rows by LF only, so each of its definitions was on line 1.
+    Same length, so byte offsets hold. A CR in a file that has LFs is a character of a string
+    or comment (rustc's tests hold some), not a line end, as git, grep and compilers count."""
+    if b"\r" in data and b"\n" not in data:
+        return data.replace(b"\r", b"\n")
+    return data
 
 
 def _inside(root: Path, path: Path, descriptor: int) -> bool:

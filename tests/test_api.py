@@ -237,6 +237,31 @@ def test_a_path_filter_naming_a_file_finds_it_and_a_void_glob_is_an_error(
             code_index.references("backslash_fn", paths=[glob])
 
 
+def test_old_mac_line_ends_count_as_lines_and_a_stray_cr_does_not(
+    indexed: Callable[..., CodeIndex],
+) -> None:
+    code_index = indexed(
+        {
+            # Every line ends with a lone CR (old Mac): Python reads cr_two at line 4.
+            "cr_only.py": b"def cr_one():\r    pass\r\rdef cr_two():\r    return 1\r",
+            # A CR inside a string of an LF file is a character, as git, grep and rustc
+            # count lines (rustc's own tests hold such files).
+            "stray.rs": b'fn a() {\n    let s = "x\ry";\n}\n\nfn b() {}\n',
+            "big_cr.py": b"".join(b"def f%d(x):\r    return x\r\r" % i for i in range(300)),
+        }
+    )
+    assert [(s.name, s.line, s.end_line) for s in code_index.outline("cr_only.py")] == [
+        ("cr_one", 1, 2),
+        ("cr_two", 4, 5),
+    ]
+    [shown] = code_index.show("cr_two")
+    assert shown.source == "def cr_two():\n    return 1"
+    assert [(s.name, s.line) for s in code_index.outline("stray.rs")] == [("a", 1), ("b", 5)]
+    # Over 4 KiB with no LF it is no longer taken for minified code.
+    assert code_index.status()["skipped"] == {}
+    assert code_index.outline("big_cr.py")[-1].line == 898
+
+
 def test_a_file_behind_symlinks_is_indexed_once_under_its_real_path(
     indexed: Callable[..., CodeIndex],
 ) -> None:
