@@ -143,7 +143,7 @@ def no_match_note(index_store: storage.Store, parsed: SearchQuery, filters: dict
     note = f"nothing matched '{_shown(parsed.text)}'"
     bare = "|".join(" ".join(alt.searched) for alt in parsed.alternatives)
     options = any(filters[key] not in (None, [], "include") for key in filters)
-    if options or bare != parsed.text:
+    if options or bare != "|".join(alt.text for alt in parsed.alternatives):
         unfiltered = index_store.search(parse_search(bare), 1)[0]
         if unfiltered:
             note += f" with these filters ({unfiltered} without them)"

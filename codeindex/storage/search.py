@@ -22,7 +22,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.searching import Searcher
 
 from codeindex import qualified
-from codeindex.classify import TEST_CLASSES
+from codeindex.classify import CLASSES, TEST_CLASSES
 from codeindex.models import Symbol
 from codeindex.query import KIND_RANK, TIERS, Clause, ParsedQuery, SearchQuery
 from codeindex.storage.text import Ranked, TextTier
@@ -41,6 +41,7 @@ StoredSymbol = Callable[[int], Symbol]
 SCOPED_PREFIX_MAX = 4000
 PREFIX_SCORE = dict(TIERS)["prefix"]
 _DIGITS = re.compile(r"\d")
+NON_LIBRARY = tuple(name for name in CLASSES if name != "library")
 
 
 class SymbolSearch:
@@ -125,7 +126,7 @@ class SymbolSearch:
             seen |= docs
             room = limit - len(ranked)
             if docs and room > 0:
-                ranked.extend(text.rank(docs, room, self.non_library(), load))
+                ranked.extend(text.rank(docs, room, self.class_docs(NON_LIBRARY), load))
         return seen, ranked
 
     def _library_first(self, tiers: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:

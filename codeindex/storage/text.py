@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -184,7 +184,7 @@ class TextTier:
         self,
         docs: set[int] | frozenset[int],
         room: int,
-        non_library: Callable[[int], bool],
+        non_library: frozenset[int],
         load: StoredSymbol,
     ) -> list[Ranked]:
         """The best `room` of `docs`: library code first, then most words matched, then BM25F.
@@ -197,7 +197,7 @@ class TextTier:
         count: Counter[int] = Counter()
         for matching in word_docs:
             count.update(matching)
-        library = {d for d in docs if not non_library(d)}
+        library = set(docs - non_library)  # set algebra: a call per document cost 0.4 ms
         candidates = _most_matched(library, count, room)
         if len(library) < room:
             candidates = candidates | _most_matched(set(docs) - library, count, room - len(library))
@@ -231,7 +231,7 @@ class TextTier:
 def _most_matched(docs: set[int], count: Counter[int], room: int) -> set[int]:
     """The documents of `docs` that match the most words, at least `room` of them when there
     are (all of those tied with the last one that fits)."""
-    histogram = Counter(count[d] for d in docs)
+    histogram = Counter(map(count.__getitem__, docs))
     threshold, enough = max(histogram, default=1), 0
     while threshold > 1 and enough + histogram[threshold] < room:
         enough += histogram[threshold]
