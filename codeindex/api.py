@@ -281,7 +281,8 @@ class CodeIndex:
         paths = api_input.file_filter(self.root, self.relative_path(path, base) if path else ".")
         # Exact names rank first, so a generous page holds every definition of a common name
         # (`__init__` has thousands in the standard library).
-        hits = self.search(bare, paths=paths, limit=SHOW_CANDIDATES).hits
+        text = api_input.definition_query(bare)
+        hits = self.search(text, paths=paths, limit=SHOW_CANDIDATES).hits if text else []
         matches = [
             hit.symbol
             for hit in hits

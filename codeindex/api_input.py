@@ -61,6 +61,13 @@ def _existing_path(root: Path, glob: str) -> str | None:
     return relative if relative != "." and (root / relative).exists() else None
 
 
+def definition_query(bare: str) -> str:
+    """The search text that finds the definitions called `bare`. A `$` in a name
+    (TypeScript's `$getRoot`, all of Lexical's core API) is query syntax, an anchor, with no
+    escape: the name's other characters find it, and the caller keeps the exact name."""
+    return bare.replace("$", " ").strip()
+
+
 def file_filter(root: Path, relative: str) -> list[str] | None:
     """The path filter for `show --path` and get_symbol's `path` (root-relative): that file
     exactly when one is so named (`utils.py` is not every `utils.py` below it), else the glob

@@ -262,6 +262,25 @@ def test_old_mac_line_ends_count_as_lines_and_a_stray_cr_does_not(
     assert code_index.outline("big_cr.py")[-1].line == 898
 
 
+def test_a_name_holding_a_dollar_is_shown(indexed: Callable[..., CodeIndex]) -> None:
+    # `$` anchors a search, but TypeScript names hold it (Lexical's `$getRoot`).
+    code_index = indexed(
+        {
+            "utils.ts": (
+                "export function $getRoot(): number {\n  return 1;\n}\n"
+                "export function getRoot(): number {\n  return 2;\n}\n"
+                "export const a$b = 3;\n"
+            )
+        }
+    )
+    assert [s.name for s in code_index.definitions("$getRoot")] == ["$getRoot"]
+    assert [s.name for s in code_index.definitions("getRoot")] == ["getRoot"]
+    assert [s.name for s in code_index.definitions("a$b")] == ["a$b"]
+    assert code_index.definitions("$") == []
+    [shown] = code_index.show("$getRoot", "utils.ts")
+    assert shown.source.startswith("export function $getRoot()")
+
+
 def test_a_file_behind_symlinks_is_indexed_once_under_its_real_path(
     indexed: Callable[..., CodeIndex],
 ) -> None:
