@@ -3,16 +3,17 @@ against it, and whether a command should leave the writing to another process.""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeindex import storage
 from codeindex.api_types import WriterElsewhere
 from codeindex.languages import indexed_extensions
 from codeindex.models import UpdateReport
+from codeindex.storage.index_dir import INDEX_DIR
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from codeindex.api import CodeIndex
     from codeindex.watch_thread import IndexHooks
 
@@ -42,6 +43,17 @@ def writer_elsewhere(
     return WriterElsewhere(reason)
 
 
+def restore_index(root: Path) -> bool:
+    """Put a new, empty index in place of one that was removed (`rm -rf .code-index` under a
+    running watcher or server); the next whole-tree refresh fills it. False when an index is
+    there (or another process put one there first). Any handle on the old index follows: its
+    reads and writes go by the directory's name."""
+    if os.path.lexists(root / INDEX_DIR):
+        return False
+    storage.Store.open(root).close()  # built beside, then renamed into place
+    return True
+
+
 def index_hooks(code_index: CodeIndex, index_store: storage.Store) -> IndexHooks:
     """What a watch thread (codeindex.watch_thread) runs against this index."""
     from codeindex.watch_thread import IndexHooks
@@ -68,4 +80,5 @@ def index_hooks(code_index: CodeIndex, index_store: storage.Store) -> IndexHooks
         try_lock=index_store.try_lock,
         small_segments=small_segments,
         merge=merge,
+        restore=lambda: restore_index(code_index.root),
     )

@@ -60,12 +60,33 @@ def start(root: Path, listener: Listener) -> Any:
         "ignore", message=r"Callback with id .* for watch", category=RuntimeWarning
     )
     _OverflowWatch.register(listener)
+    _tolerate_reused_paths()
     observer = Observer()
     observer.schedule(
         _Handler(listener), str(root), recursive=True, event_filter=list(CHANGE_EVENTS)
     )
     observer.start()
     return observer
+
+
+def _tolerate_reused_paths() -> None:
+    """watchdog 7.1's inotify backend keeps a path -> watch map beside watch -> path. When a
+    watched directory is swapped for another of the same name (a rebuild's atomic exchange
+    of `.code-index`, while a watcher runs), both watches end up under one path, and
+    stopping the observer raises KeyError halfway: the observer's threads then never end
+    (and the next stop hangs). Removing a watch whose path is gone is a no-op here."""
+    from watchdog.observers.inotify import InotifyWatchGroup
+
+    def remove_watch_internally(self: Any, wd: Any) -> None:
+        path = self._active_callbacks_by_watch.pop(wd, None)
+        if path is None:
+            return
+        other = self._active_callbacks_by_path.pop(path, None)
+        if other is not None and other != wd:
+            self._active_callbacks_by_path[path] = other  # the path belongs to another watch
+
+    if hasattr(InotifyWatchGroup, "_remove_watch_internally"):
+        InotifyWatchGroup._remove_watch_internally = remove_watch_internally  # type: ignore[method-assign]
 
 
 def forget(listener: Listener) -> None:
@@ -130,3 +151,9 @@ def unwatched_directories(observer: Any, root: Path) -> bool:
         for top, names, _ in os.walk(root)
     )
     return watched < directories
+
+
+def stop(observer: Any) -> None:
+    """Stop an observer and wait for its threads (at most a few seconds)."""
+    observer.stop()
+    observer.join(5.0)

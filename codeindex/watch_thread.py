@@ -23,9 +23,11 @@ from typing import Any
 from watchdog.events import FileSystemEvent
 
 from codeindex import watch_observer, watch_presence
+from codeindex.fsutil import is_write_refused
 from codeindex.models import UpdateReport
 from codeindex.storage.index_dir import INDEX_DIR
 from codeindex.watch_filter import EventFilter
+from codeindex.watch_place import INDEX_GONE, ROOT_GONE, Place
 from codeindex.watch_schedule import Scheduler, Task, Timing
 from codeindex.watch_types import BatchReport as BatchReport  # re-exported: callers' import
 from codeindex.watch_types import IndexHooks as IndexHooks
@@ -36,6 +38,7 @@ FALLBACK_RESCAN = 5.0  # seconds between rescans when the OS cannot watch (part 
 STANDBY_POLL = 1.0
 BUSY_RETRY = 1.0
 MAX_SMALL_SEGMENTS = 10  # merge even without an idle pause past this many (~15 ms each time)
+PLACE_CHECK = 1.0  # seconds between checks that the root and the index are still there
 
 
 @dataclass(slots=True)
@@ -53,9 +56,16 @@ class WatchThread:
         hooks: IndexHooks,
         timing: Timing,
         on_batch: Callable[[BatchReport], None] | None = None,
+        on_index_lost: Callable[[str], object] | None = None,
     ) -> None:
+        """`on_index_lost`: who rebuilds the index when its directory is removed (told why,
+        after this watcher stopped); without it, this watcher makes a new one and builds it."""
         self.hooks = hooks
         self.on_batch = on_batch
+        self.on_index_lost = on_index_lost
+        self._place = Place(hooks.root, hooks.directory)
+        self.ended: str | None = None  # why this watcher stopped on its own, if it did
+        self.restoring: str | None = None  # why it is rebuilding the index, while it does
         self._cond = threading.Condition()
         self._plan = Scheduler(timing, time.monotonic())
         self._filter = EventFilter(hooks.root, INDEX_DIR, hooks.extensions)
@@ -212,9 +222,10 @@ class WatchThread:
                 try:
                     self._do(task)
                 except Exception as exc:  # keep watching
-                    log.exception("code-index watcher: %s failed", task.kind)
-                    self._last_error = f"{type(exc).__name__}: {exc}"
-                    time.sleep(BUSY_RETRY)
+                    if self._place.change() is None:  # else the next turn deals with why
+                        log.exception("code-index watcher: %s failed", task.kind)
+                        self._last_error = f"{type(exc).__name__}: {exc}"
+                        time.sleep(BUSY_RETRY)
                     with self._cond:
                         self._plan.failed(task, time.monotonic())
                 finally:
@@ -233,15 +244,23 @@ class WatchThread:
         """The next task, once there is one: while this watcher holds the index, from the
         scheduler; else the reconcile once it takes over (None: stopping, or standby)."""
         if self._lock is not None:
-            with self._cond:
-                while not self._stopping:
-                    now = time.monotonic()
-                    decision = self._plan.next_task(now)
-                    if isinstance(decision, Task):
-                        return decision
-                    self._cond.wait(decision - now)
+            return self._next_while_holding()
+        change = self._place.change()
+        if change == ROOT_GONE:
+            self._end(self._place.describe(change))
             return None
-        if self._take_over():
+        if change == INDEX_GONE and not self._index_lost():
+            return None
+        try:
+            took = self._take_over()
+        except OSError as exc:
+            if is_write_refused(exc):  # a read-only, immutable or full index directory
+                where = self.hooks.directory
+                self._end(f"cannot write the index in {where} ({exc.strerror}); not watching")
+                return None
+            log.warning("code-index watcher: cannot take the index over (%s); retrying", exc)
+            took = False
+        if took:
             with self._cond:
                 return self._plan.start_task()  # what changed while nobody watched
         self._mode = "standby"
@@ -252,6 +271,54 @@ class WatchThread:
             self._cond.wait_for(lambda: self._stopping, STANDBY_POLL)
         return None
 
+    def _next_while_holding(self) -> Task | None:
+        """The scheduler's next task; every PLACE_CHECK seconds (and first), whether the root
+        and the index are still the ones this watcher took over."""
+        check_at = time.monotonic()
+        while True:
+            with self._cond:
+                while not self._stopping:
+                    now = time.monotonic()
+                    if now >= check_at:
+                        break
+                    decision = self._plan.next_task(now)
+                    if isinstance(decision, Task):
+                        return decision
+                    self._cond.wait(min(decision, check_at) - now)
+                else:
+                    return None
+            check_at = time.monotonic() + PLACE_CHECK
+            change = self._place.change()
+            if change is not None:
+                self._let_go()  # the lock and the observer of what is gone
+                if change == ROOT_GONE:
+                    self._end(self._place.describe(change))
+                    return None
+                if change != INDEX_GONE:  # replaced: lock the new one, reconcile with it
+                    log.warning("code-index watcher: %s", self._place.describe(change))
+                return self._next()
+
+    def _index_lost(self) -> bool:
+        """The index directory was removed. True when this watcher made a new one (then its
+        reconcile builds it); False when it stopped and told its owner, who rebuilds."""
+        why = self._place.describe(INDEX_GONE)
+        if self.on_index_lost is not None:
+            self._end(why)
+            self.on_index_lost(why)
+            return False
+        log.warning("code-index watcher: %s; building a new one", why)
+        self.hooks.restore()
+        self.restoring = why
+        return True
+
+    def _end(self, why: str) -> None:
+        """Stop on our own (nothing left to follow, or nothing can be written): say why."""
+        self.ended = why
+        log.warning("code-index watcher: %s", why)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+
     def _take_over(self) -> bool:
         """Become the one watcher of this index and start observing (before reconciling, so
         nothing that changes during the reconcile is missed)."""
@@ -261,9 +328,14 @@ class WatchThread:
             pid = holder.pid if holder is not None and holder.pid else "?"
             self._degraded = f"another process (pid {pid}) watches this index"
             return False
+        try:
+            self._place.held()
+            watch_presence.write_info(self.hooks.directory, following=False)
+        except BaseException:
+            lock.release()
+            raise
         self._lock = lock
         self._degraded = None
-        watch_presence.write_info(self.hooks.directory, following=False)
         watch_presence.remove_stale_cookies(self.hooks.directory)
         self._start_observer()
         return True
@@ -307,6 +379,7 @@ class WatchThread:
                 self._plan.rescan_took(seconds)
             self._answer(self._plan.committed(task, report.changed, time.monotonic()))
         if task.kind == "start":
+            self.restoring = None
             # Caught up: from now on a cookie's answer means what it says.
             following = self._observer is not None and self._degraded is None
             watch_presence.write_info(self.hooks.directory, following=following)
@@ -363,14 +436,18 @@ class WatchThread:
         watch_observer.forget(self)
         if self._merger is not None:
             self._merger.join(10.0)  # an interrupted merge is only wasted work
+        if self._lock is not None:
+            with contextlib.suppress(OSError):  # a read-only directory keeps the file: harmless
+                watch_presence.remove_info(self.hooks.directory)
+        self._let_go()
+        self._mode = "stopped"
+
+    def _let_go(self) -> None:
+        """Stop observing and release the watcher lock (the OS file lock; `watcher.json`
+        without it says nothing to anyone)."""
         if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(5.0)
+            watch_observer.stop(self._observer)
             self._observer = None
         if self._lock is not None:
-            try:
-                watch_presence.remove_info(self.hooks.directory)
-            finally:
-                self._lock.release()
-                self._lock = None
-        self._mode = "stopped"
+            self._lock.release()
+            self._lock = None

@@ -26,6 +26,7 @@ class IndexHooks:
     try_lock: Callable[[str], Any]  # an OS lock in the index directory, or None if held
     small_segments: Callable[[], int]
     merge: Callable[[], int | None]  # segments merged; None when another writer kept the lock
+    restore: Callable[[], bool]  # a new, empty index in place of a removed one (True: made)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,8 @@ class Watcher(WatchThread):
         *,
         max_latency: float = 1.0,
         merge_idle: float = 2.0,
+        on_index_lost: Callable[[str], object] | None = None,
     ) -> None:
         timing = Timing(debounce, max_latency, rescan_interval, merge_idle)
-        super().__init__(code_index.watch_hooks(), timing, on_batch)
+        super().__init__(code_index.watch_hooks(), timing, on_batch, on_index_lost)
         self.code_index = code_index

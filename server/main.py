@@ -12,8 +12,13 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codeindex_server.service import IndexService
 
 ROOT_ENV = "CODE_INDEX_ROOT"
 LOOPBACK = "127.0.0.1"
@@ -56,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser, with_root: bool) -> None:
     )
     parser.add_argument(
         "--log-level",
+        type=str.upper,  # `debug` as well as `DEBUG`
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         default=os.environ.get("CODE_INDEX_LOG_LEVEL", "WARNING").upper(),
         help="stderr log level (default WARNING, or $CODE_INDEX_LOG_LEVEL)",
@@ -105,7 +111,7 @@ def serve(
     server = create_server(service)  # its lifespan starts the service
     # Clients end a server with SIGTERM (after closing stdin, or at once): shut down as on
     # Ctrl-C, so the start-up catch-up can finish the slice it is committing.
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, lambda signum, frame: _terminate(service))
     try:
         if transport == "streamable-http":
             # Never a public listener: loopback only, and only when asked for.
@@ -119,7 +125,17 @@ def serve(
     return 0
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _terminate(service: IndexService) -> None:
+    """SIGTERM. The main thread unwinds as on Ctrl-C, but the SDK reads stdin on a worker
+    thread blocked in read(), which only input or EOF wakes, and the event loop waits for
+    it: with stdin left open the process would stay. So a thread of ours stops the service
+    (idempotent: the main thread's `finally` waits for it) and ends the process."""
+
+    def stop_then_exit() -> None:
+        service.stop()
+        os._exit(0)
+
+    threading.Thread(target=stop_then_exit, name="code-index-sigterm", daemon=True).start()
     raise KeyboardInterrupt
 
 

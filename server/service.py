@@ -19,6 +19,7 @@ preference:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -82,6 +83,9 @@ class IndexService:
         self._readers: ReaderPool | None = None
         self._clones: CloneWorker | None = None
         self._slow_lane = threading.Lock()
+        self._restoring = False  # rebuilding an index directory removed under the server
+        self._stop_lock = threading.Lock()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="code-index-refresher", daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -93,6 +97,13 @@ class IndexService:
                 self._thread.start()
 
     def stop(self) -> None:
+        """Stop everything; once (a second caller waits for the first: main.py's SIGTERM)."""
+        with self._stop_lock:
+            if not self._stopped:
+                self._stop()
+                self._stopped = True
+
+    def _stop(self) -> None:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -141,6 +152,8 @@ class IndexService:
         """Block until the index reflects the disk as of `check_interval` ago, and return a
         note for the answer when it cannot (cold build running, refresh too slow)."""
         code_index = self.code_index()
+        if self._index_gone():
+            self._index_removed()
         if not self._startup.finished.is_set():
             self._startup.finished.wait(self.catch_up_wait)
         note = self.build_note()
@@ -179,6 +192,8 @@ class IndexService:
             try:
                 return action(handle)
             except FileNotFoundError:
+                if self._index_gone():
+                    raise ServiceError(f"{self._index_removed()}; retry in a few seconds") from None
                 return action(handle)
 
     def query_slow(self, action: Callable[[CodeIndex], T]) -> T:
@@ -217,6 +232,11 @@ class IndexService:
         commits nothing (the next refresh does the work)."""
         code_index = self.code_index()
         started = time.monotonic()
+        if self._index_gone():  # removed, and nobody noticed yet: build all of it, here
+            from codeindex.api_watch import restore_index
+
+            restore_index(code_index.root)
+            paths = None
         report = code_index.refresh(paths, *_reported_progress("reindex"))
         if paths is None and report is not None:
             with self._cond:
@@ -243,21 +263,71 @@ class IndexService:
         self._clones = CloneWorker(root, size)
         log.info("opened the index of %s in %.2fs", root, time.perf_counter() - started)
         self._opened.set()
-        try:
-            self._startup.catch_up(self._index, lambda: self._stopping)
-        except Exception as exc:
-            log.exception("building the index failed")
-            self._startup.error = f"build failed: {type(exc).__name__}: {exc}"
-        self._startup.state = "ready"
-        self._startup.finished.set()
-        with self._cond:
-            self._checked_from = max(self._checked_from, self._startup.started)
-            self._cond.notify_all()
+        self._catch_up()
         if self._stopping:
             return
         if self.use_watcher:
             self._start_watcher()
         self._serve_checks()
+
+    def _catch_up(self) -> None:
+        assert self._index is not None
+        startup = self._startup
+        try:
+            startup.catch_up(self._index, lambda: self._stopping)
+        except Exception as exc:
+            log.exception("building the index failed")
+            startup.error = f"build failed: {type(exc).__name__}: {exc}"
+        startup.state = "ready"
+        startup.finished.set()
+        with self._cond:
+            self._checked_from = max(self._checked_from, startup.started)
+            self._cond.notify_all()
+
+    # -- an index directory removed under the server ----------------------------------------
+
+    def _index_directory(self) -> Path:
+        from codeindex.storage.index_dir import INDEX_DIR
+
+        assert self.root is not None  # found before the index opened
+        return self.root / INDEX_DIR
+
+    def _index_gone(self) -> bool:
+        return self._opened.is_set() and not os.path.lexists(self._index_directory())
+
+    def _index_removed(self, why: str = "") -> str:
+        """`rm -rf .code-index` while the server runs (a common way to reset an index): put
+        a new one in place and build it as at start-up, in the background; until then
+        answers carry the build's note. Called by a call that found it gone, or by the
+        watcher (on its own thread: it must not wait for itself). Returns the reason."""
+        why = why or f"the index directory {self._index_directory()} was removed"
+        with self._cond:
+            if self._stopping or self._restoring:
+                return why
+            self._restoring = True
+            self._startup = StartUp(cause=why)  # calls wait for this build, and quote it
+        log.warning("%s; building a new one", why)
+        threading.Thread(target=self._rebuild, name="code-index-restore", daemon=True).start()
+        return why
+
+    def _rebuild(self) -> None:
+        from codeindex.api_watch import restore_index
+
+        try:
+            watcher, self._watcher = self._watcher, None
+            if watcher is not None:
+                watcher.stop()
+            assert self.root is not None
+            restore_index(self.root)
+            self._catch_up()
+            if self.use_watcher and not self._stopping:
+                self._start_watcher()
+        except Exception as exc:
+            log.exception("rebuilding the removed index failed")
+            self._startup.failed(f"rebuilding the removed index failed: {exc}")
+        finally:
+            with self._cond:
+                self._restoring = False
 
     def _serve_checks(self) -> None:
         assert self._index is not None
@@ -293,7 +363,7 @@ class IndexService:
             log.info("no file watcher available; checking for changes before answering")
             return
         assert self._index is not None
-        watcher = Watcher(self._index)
+        watcher = Watcher(self._index, on_index_lost=self._index_removed)
         # It reconciles the index with the disk first (a walk: the catch-up just ran), then
         # follows file events; calls wait for that reconcile only through _wait_for_watcher.
         watcher.start(wait=False)

@@ -56,8 +56,9 @@ def open_index(root: Path, max_file_size: int | None) -> CodeIndex:
 class StartUp:
     """How far the start-up is; `finished` is set once the catch-up ended (or failed)."""
 
-    def __init__(self) -> None:
-        self.state = "opening"
+    def __init__(self, cause: str = "") -> None:
+        self.cause = cause  # why the index is built again while the server runs, if it is
+        self.state = "building" if cause else "opening"
         self.error = ""
         self.files_done = 0
         self.files_total = 0
@@ -76,8 +77,11 @@ class StartUp:
                 "while no server ran may be missing, retry in a few seconds"
             )
         if self.state == "building":
+            cause = f"{self.cause}; " if self.cause else ""
+            if not self.files_total:  # a rebuild's walk of the tree
+                return f"{cause}the index is being built; retry in a few seconds"
             return (
-                f"the index is being built: indexed {self.files_done} of "
+                f"{cause}the index is being built: indexed {self.files_done} of "
                 f"{self.files_total} files so far; results cover only those, retry in a few "
                 "seconds"
             )

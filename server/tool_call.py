@@ -65,7 +65,10 @@ def tool_call(
 
 def render(answer: Answer, freshness_note: str = "") -> CallToolResult:
     data = answer.model_dump(mode="json", exclude_unset=True)
-    note = "; ".join(part for part in (freshness_note, data.pop("note", None)) if part)
+    own = data.pop("note", None) or ""
+    if freshness_note in own:  # an empty index's answer quotes the build note already
+        freshness_note = ""
+    note = "; ".join(part for part in (freshness_note, own) if part)
     if note:
         data["note"] = note
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

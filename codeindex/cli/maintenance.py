@@ -15,7 +15,14 @@ from codeindex.cli.opening import (
     refresh_with_progress,
     watcher_of,
 )
-from codeindex.cli.output import EXIT_OK, emit_json, fail, size_limit_line, too_large_files
+from codeindex.cli.output import (
+    EXIT_OK,
+    EXIT_USAGE,
+    emit_json,
+    fail,
+    size_limit_line,
+    too_large_files,
+)
 from codeindex.models import UpdateReport
 
 SKIPPED_SHOWN = 10  # skipped files `status` lists; --json has them all
@@ -129,7 +136,8 @@ def when(timestamp: float) -> str:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    """Foreground watcher: one line per batch on stdout until Ctrl-C (or SIGTERM)."""
+    """Foreground watcher: one line per batch on stdout until Ctrl-C (or SIGTERM), or until
+    it cannot go on (the root moved, the index cannot be written): then one line says why."""
     import signal
     import threading
 
@@ -144,7 +152,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     shown = None
     try:
         watcher.start()
-        while True:
+        while watcher.ended is None:  # it ends on its own when it cannot go on: it said why
             degraded = watcher.status()["degraded"]
             if degraded != shown and degraded:
                 print(f"code-index: {degraded}", file=sys.stderr, flush=True)
@@ -155,4 +163,4 @@ def cmd_watch(args: argparse.Namespace) -> int:
     finally:
         watcher.stop()
         code_index.close()
-    return EXIT_OK
+    return EXIT_OK if watcher.ended is None else EXIT_USAGE
