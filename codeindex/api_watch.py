@@ -43,6 +43,13 @@ def writer_elsewhere(
     return WriterElsewhere(reason)
 
 
+def index_removed(root: Path) -> str:
+    """ "" while the root's index directory is there; else that it was removed (one lstat:
+    the MCP server asks before every call)."""
+    directory = root / INDEX_DIR
+    return "" if os.path.lexists(directory) else f"the index directory {directory} was removed"
+
+
 def restore_index(root: Path) -> bool:
     """Put a new, empty index in place of one that was removed (`rm -rf .code-index` under a
     running watcher or server); the next whole-tree refresh fills it. False when an index is

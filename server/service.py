@@ -19,7 +19,6 @@ preference:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -152,8 +151,8 @@ class IndexService:
         """Block until the index reflects the disk as of `check_interval` ago, and return a
         note for the answer when it cannot (cold build running, refresh too slow)."""
         code_index = self.code_index()
-        if self._index_gone():
-            self._index_removed()
+        if removed := self._index_gone():
+            self._index_removed(removed)
         if not self._startup.finished.is_set():
             self._startup.finished.wait(self.catch_up_wait)
         note = self.build_note()
@@ -192,8 +191,10 @@ class IndexService:
             try:
                 return action(handle)
             except FileNotFoundError:
-                if self._index_gone():
-                    raise ServiceError(f"{self._index_removed()}; retry in a few seconds") from None
+                if removed := self._index_gone():
+                    self._index_removed(removed)
+                    note = f"{removed}; it is being rebuilt, retry in a few seconds"
+                    raise ServiceError(note) from None
                 return action(handle)
 
     def query_slow(self, action: Callable[[CodeIndex], T]) -> T:
@@ -286,29 +287,24 @@ class IndexService:
 
     # -- an index directory removed under the server ----------------------------------------
 
-    def _index_directory(self) -> Path:
-        from codeindex.storage.index_dir import INDEX_DIR
+    def _index_gone(self) -> str:
+        """ "" while the index directory is there, else that it was removed."""
+        from codeindex.api_watch import index_removed
 
-        assert self.root is not None  # found before the index opened
-        return self.root / INDEX_DIR
+        return index_removed(self.root) if self.root is not None else ""
 
-    def _index_gone(self) -> bool:
-        return self._opened.is_set() and not os.path.lexists(self._index_directory())
-
-    def _index_removed(self, why: str = "") -> str:
+    def _index_removed(self, why: str) -> None:
         """`rm -rf .code-index` while the server runs (a common way to reset an index): put
         a new one in place and build it as at start-up, in the background; until then
         answers carry the build's note. Called by a call that found it gone, or by the
-        watcher (on its own thread: it must not wait for itself). Returns the reason."""
-        why = why or f"the index directory {self._index_directory()} was removed"
+        watcher (on its own thread: it must not wait for itself)."""
         with self._cond:
             if self._stopping or self._restoring:
-                return why
+                return
             self._restoring = True
             self._startup = StartUp(cause=why)  # calls wait for this build, and quote it
         log.warning("%s; building a new one", why)
         threading.Thread(target=self._rebuild, name="code-index-restore", daemon=True).start()
-        return why
 
     def _rebuild(self) -> None:
         from codeindex.api_watch import restore_index

@@ -28,6 +28,7 @@ OWNERS = {
     "codeindex/watcher.py": "the watcher",
     "codeindex/watch_thread.py": "the watcher's thread (its cookies and its info file)",
     "codeindex/watch_presence.py": "the watcher's info file and cookies",
+    "codeindex/watch_place.py": "whether the watcher's index directory is still the one it locked",
     "codeindex/api_watch.py": "asks the watcher (its info file, a cookie) for a sync point",
     "codeindex/fsutil.py": "atomic_write, read_source themselves: given paths, never the index's",
 }
