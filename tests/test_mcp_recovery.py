@@ -20,6 +20,12 @@ from test_mcp_stdio import BIN, make_project
 from tests.conftest import write_files
 
 
+def remove(directory: Path) -> None:
+    """`rm -rf`, which the server may race by writing a file into the directory meanwhile."""
+    while directory.exists():
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def test_a_removed_index_is_rebuilt_and_answers_say_so_meanwhile(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project")
     errlog = (tmp_path / "stderr.txt").open("w")
@@ -40,7 +46,7 @@ def test_a_removed_index_is_rebuilt_and_answers_say_so_meanwhile(tmp_path: Path)
             await session.initialize()
             assert (await search(session, "UserService"))["total"] == 1
             for reset in range(2):
-                shutil.rmtree(root / ".code-index")
+                remove(root / ".code-index")
                 if reset == 1:  # reindex works at once, before anyone noticed
                     rebuilt = await session.call_tool("reindex", {})
                     assert not rebuilt.is_error, rebuilt.content[0].text
