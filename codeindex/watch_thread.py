@@ -27,6 +27,8 @@ from codeindex.fsutil import is_write_refused
 from codeindex.models import UpdateReport
 from codeindex.storage.index_dir import INDEX_DIR
 from codeindex.watch_filter import EventFilter
+from codeindex.watch_hold import Holder
+from codeindex.watch_merge import IdleMerger
 from codeindex.watch_place import INDEX_GONE, ROOT_GONE, Place
 from codeindex.watch_schedule import Scheduler, Task, Timing
 from codeindex.watch_types import BatchReport as BatchReport  # re-exported: callers' import
@@ -46,11 +48,10 @@ class _Counts:
     batches: int = 0
     rescans: int = 0
     rescans_with_changes: int = 0
-    merges: int = 0
     overflows: int = 0  # times the OS queue overflowed
 
 
-class WatchThread:
+class WatchThread(Holder):
     def __init__(
         self,
         hooks: IndexHooks,
@@ -75,7 +76,7 @@ class WatchThread:
         self._thread: threading.Thread | None = None
         self._observer: Any = None
         self._lock: Any = None
-        self._merger: threading.Thread | None = None
+        self._merger = IdleMerger(hooks.merge, self._merge_refused)
         self._waiting: set[str] = set()  # cookies of `sync` calls in this process
         self._answered: set[str] = set()
         self._counts = _Counts()
@@ -168,10 +169,10 @@ class WatchThread:
             "rescans": counts.rescans,
             "rescan_every": round(interval, 1),  # seconds
             "rescans_with_changes": counts.rescans_with_changes,
-            "merges": counts.merges,
+            "merges": self._merger.merges,
             "degraded": self._degraded,
             "busy": self._busy,
-            "last_error": self._last_error,
+            "last_error": self._last_error or self._merger.last_error,
         }
 
     # -- events (the observer's thread) ----------------------------------------------------
@@ -298,61 +299,6 @@ class WatchThread:
                     log.warning("code-index watcher: %s", self._place.describe(change))
                 return self._next()
 
-    def _index_lost(self) -> bool:
-        """The index directory was removed. True when this watcher made a new one (then its
-        reconcile builds it); False when it stopped and told its owner, who rebuilds."""
-        why = self._place.describe(INDEX_GONE)
-        if self.on_index_lost is not None:
-            self._end(why)
-            self.on_index_lost(why)
-            return False
-        log.warning("code-index watcher: %s; building a new one", why)
-        self.hooks.restore()
-        self.restoring = why
-        return True
-
-    def _end(self, why: str) -> None:
-        """Stop on our own (nothing left to follow, or nothing can be written): say why."""
-        self.ended = why
-        log.warning("code-index watcher: %s", why)
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-
-    def _take_over(self) -> bool:
-        """Become the one watcher of this index and start observing (before reconciling, so
-        nothing that changes during the reconcile is missed)."""
-        lock = self.hooks.try_lock(watch_presence.WATCH_LOCK)
-        if lock is None:
-            holder = watch_presence.watcher_info(self.hooks.directory, self.hooks.try_lock)
-            pid = holder.pid if holder is not None and holder.pid else "?"
-            self._degraded = f"another process (pid {pid}) watches this index"
-            return False
-        try:
-            self._place.held()
-            watch_presence.write_info(self.hooks.directory, following=False)
-        except BaseException:
-            lock.release()
-            raise
-        self._lock = lock
-        self._degraded = None
-        watch_presence.remove_stale_cookies(self.hooks.directory)
-        self._start_observer()
-        return True
-
-    def _start_observer(self) -> None:
-        try:
-            observer = watch_observer.start(self.hooks.root, self)
-        except OSError as exc:
-            self._fall_back(f"cannot watch {self.hooks.root} ({exc})")
-            self._mode = "rescan"
-            return
-        self._observer = observer
-        self._mode = type(observer).__name__.removesuffix("Observer").lower() or "native"
-        if watch_observer.unwatched_directories(observer, self.hooks.root):
-            self._watch_limit = True
-            self._fall_back("the OS watch limit was reached (fs.inotify.max_user_watches)")
-
     def _fall_back(self, why: str) -> None:
         with self._cond:
             self._plan.fall_back(FALLBACK_RESCAN, time.monotonic())
@@ -362,7 +308,7 @@ class WatchThread:
 
     def _do(self, task: Task) -> None:
         if task.kind == "merge":
-            self._merge()
+            self._merger.start()
             return
         started = time.perf_counter()
         report = self.hooks.refresh(task.paths)
@@ -387,7 +333,7 @@ class WatchThread:
             self._counts.rescans += 1
             self._counts.rescans_with_changes += report.changed
         if report.changed and self.hooks.small_segments() > MAX_SMALL_SEGMENTS:
-            self._merge()  # edits that never pause: searches slow down per segment
+            self._merger.start()  # edits that never pause: searches slow down per segment
         if report.changed or task.kind == "start":
             self._record(task, report, seconds)
 
@@ -409,45 +355,15 @@ class WatchThread:
             except Exception:
                 log.exception("code-index watcher: on_batch callback failed")
 
-    def _merge(self) -> None:
-        """Merge in a thread of its own: the merge holds no lock while it works, so batches
-        keep committing meanwhile."""
-        if self._merger is not None and self._merger.is_alive():
-            return
-        self._merger = threading.Thread(
-            target=self._merge_in_background, name="code-index-merge", daemon=True
-        )
-        self._merger.start()
-
-    def _merge_in_background(self) -> None:
-        try:
-            merged = self.hooks.merge()
-        except Exception as exc:
-            log.exception("code-index watcher: merge failed")
-            self._last_error = f"merge: {type(exc).__name__}: {exc}"
-            return
-        if merged is None:
-            with self._cond:
-                self._plan.merge_refused()
-            return
-        self._counts.merges += bool(merged)
+    def _merge_refused(self) -> None:
+        with self._cond:
+            self._plan.merge_refused()
 
     def _shutdown(self) -> None:
         watch_observer.forget(self)
-        if self._merger is not None:
-            self._merger.join(10.0)  # an interrupted merge is only wasted work
+        self._merger.join(10.0)
         if self._lock is not None:
             with contextlib.suppress(OSError):  # a read-only directory keeps the file: harmless
                 watch_presence.remove_info(self.hooks.directory)
         self._let_go()
         self._mode = "stopped"
-
-    def _let_go(self) -> None:
-        """Stop observing and release the watcher lock (the OS file lock; `watcher.json`
-        without it says nothing to anyone)."""
-        if self._observer is not None:
-            watch_observer.stop(self._observer)
-            self._observer = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None

@@ -27,6 +27,7 @@ OWNERS = {
     "codeindex/walk_cache.py": "the indexer's listing cache (the indexer hands it its path)",
     "codeindex/watcher.py": "the watcher",
     "codeindex/watch_thread.py": "the watcher's thread (its cookies and its info file)",
+    "codeindex/watch_hold.py": "the watcher thread's lock and info file",
     "codeindex/watch_presence.py": "the watcher's info file and cookies",
     "codeindex/watch_place.py": "whether the watcher's index directory is still the one it locked",
     "codeindex/api_watch.py": "asks the watcher (its info file, a cookie) for a sync point",
