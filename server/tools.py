@@ -299,7 +299,12 @@ def find_duplicates(
     total = int(data.get("total", len(data["groups"])))
     groups, more = page(data["groups"], total, offset, limit)
     return schemas.DuplicatesOutput(
-        groups=groups, total=total, offset=offset, more=more, hidden=data.get("hidden")
+        groups=groups,
+        total=total,
+        offset=offset,
+        more=more,
+        hidden=data.get("hidden"),
+        note=(service.nothing_under(relative) or None) if relative and not total else None,
     )
 
 

@@ -132,3 +132,23 @@ def test_an_answer_during_the_build_carries_its_note_once(tmp_path: Path) -> Non
         )
     finally:
         session.close()
+
+
+def test_duplicates_under_a_path_without_indexed_files_say_so(tmp_path: Path) -> None:
+    from test_mcp_tools import Session, wait_ready, write
+
+    root = tmp_path / "project"
+    write(root, {"pkg/a.py": "def alpha(x):\n    return x + 1\n", "notes/readme.txt": "hello\n"})
+    session = Session(root)
+    try:
+        wait_ready(session.service)
+        missing = session.ok("find_duplicates", {"path": "nosuch/dir"})
+        assert missing["total"] == 0
+        assert missing["note"] == (
+            "nosuch/dir does not exist under the project root; pass a file or folder there"
+        )
+        empty = session.ok("find_duplicates", {"path": "notes"})
+        assert empty["note"] == "no indexed source file is under notes"
+        assert "note" not in session.ok("find_duplicates", {"path": "pkg"})
+    finally:
+        session.close()
