@@ -26,7 +26,6 @@ class Holder:
     hooks: IndexHooks
     on_index_lost: Callable[[str], object] | None
     ended: str | None
-    restoring: str | None
     _cond: threading.Condition
     _plan: Scheduler
     _place: Place
@@ -56,7 +55,6 @@ class Holder:
             return False
         log.warning("code-index watcher: %s; building a new one", why)
         self.hooks.restore()
-        self.restoring = why
         return True
 
     def _end(self, why: str) -> None:

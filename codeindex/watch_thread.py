@@ -66,7 +66,6 @@ class WatchThread(Holder):
         self.on_index_lost = on_index_lost
         self._place = Place(hooks.root, hooks.directory)
         self.ended: str | None = None  # why this watcher stopped on its own, if it did
-        self.restoring: str | None = None  # why it is rebuilding the index, while it does
         self._cond = threading.Condition()
         self._plan = Scheduler(timing, time.monotonic())
         self._filter = EventFilter(hooks.root, INDEX_DIR, hooks.extensions)
@@ -325,7 +324,6 @@ class WatchThread(Holder):
                 self._plan.rescan_took(seconds)
             self._answer(self._plan.committed(task, report.changed, time.monotonic()))
         if task.kind == "start":
-            self.restoring = None
             # Caught up: from now on a cookie's answer means what it says.
             following = self._observer is not None and self._degraded is None
             watch_presence.write_info(self.hooks.directory, following=following)
