@@ -152,3 +152,42 @@ def test_duplicates_under_a_path_without_indexed_files_say_so(tmp_path: Path) ->
         assert "note" not in session.ok("find_duplicates", {"path": "pkg"})
     finally:
         session.close()
+
+
+def test_an_index_it_cannot_write_leaves_the_server_answering_with_a_note(tmp_path: Path) -> None:
+    from test_watch_recovery import make_unwritable
+
+    root = make_project(tmp_path / "project")
+    built = subprocess.run(
+        [str(BIN / "code-index"), "index", "--root", str(root)], capture_output=True, timeout=60
+    )
+    assert built.returncode == 0, built.stderr
+    write_files(root, {"app/late.py": "def late_fn(): pass\n"})
+    undo = make_unwritable(root / ".code-index")
+    errlog = (tmp_path / "stderr.txt").open("w")
+    params = StdioServerParameters(
+        command=str(BIN / "code-index"), args=["mcp", "--root", str(root)], env=dict(os.environ)
+    )
+
+    async def go() -> None:
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            for _ in range(2):  # also after its watcher gave up
+                found = await session.call_tool("search_symbols", {"query": "UserService"})
+                assert not found.is_error, found.content[0].text
+                data = found.structured_content or {}
+                assert data["total"] == 1
+                assert "cannot update the index" in data["note"], data
+                await anyio.sleep(1.5)
+
+    try:
+        anyio.run(go)
+    finally:
+        undo()
+        errlog.close()
+    logged = (tmp_path / "stderr.txt").read_text()
+    assert "Traceback" not in logged, logged
+    assert "cannot write the index" in logged and "not watching" in logged, logged
