@@ -62,9 +62,9 @@ def _existing_path(root: Path, glob: str) -> str | None:
 
 
 def definition_query(bare: str) -> str:
-    """The search text that finds the definitions called `bare`. A `$` in a name
-    (TypeScript's `$getRoot`, all of Lexical's core API) is query syntax, an anchor, with no
-    escape: the name's other characters find it, and the caller keeps the exact name."""
+    """The search text that finds the definitions called `bare`. A `$` that ends a word is
+    query syntax, an anchor, with no escape (jQuery's `$`): the name's other characters find
+    it, and the caller keeps the exact name."""
     return bare.replace("$", " ").strip()
 
 

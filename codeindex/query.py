@@ -263,8 +263,8 @@ def _pattern_tiers(pattern: str) -> tuple[Tier, ...]:
     key = name_key(pattern)
     starts, ends = key.startswith("^"), key.endswith("$")
     key = key.removeprefix("^").removesuffix("$")
-    if "^" in key or "$" in key:
-        raise QueryError("`^` and `$` anchor the whole name: put them first and last, e.g. `^get`")
+    if "^" in key:
+        raise QueryError("`^` anchors the whole name: put it first, e.g. `^get`")
     if not key.strip("*?"):
         raise QueryError("a wildcard needs at least one letter, e.g. `get_*`")
     if not any(ch in key for ch in "*?"):
@@ -290,4 +290,6 @@ def _tier(name: str, groups: list[list[Clause]]) -> Tier:
 
 
 def _is_pattern(word: str) -> bool:
-    return any(ch in word for ch in "*?^$")
+    """Whether the word holds a wildcard or an anchor. `$` anchors only at the end: before
+    that it is a letter of the name, as JavaScript and TypeScript allow (`$getRoot`)."""
+    return any(ch in word for ch in "*?^") or word.endswith("$")

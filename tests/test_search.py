@@ -135,6 +135,25 @@ def test_typo_tier_counts_a_transposition_as_one_edit(indexed) -> None:
     assert [h.symbol.name for h in code_index.search("recieve").hits] == ["receive_all"]
 
 
+def test_a_dollar_before_the_end_of_a_word_is_a_letter_of_the_name(indexed) -> None:
+    code_index = indexed(
+        {
+            "a.ts": "export function $getRoot() { return 1; }\n"
+            "export function has$inside() { return 2; }\n"
+            "export function append() { return 3; }\n"
+        }
+    )
+
+    def names(query: str) -> list[str]:
+        return [h.symbol.name for h in code_index.search(query).hits]
+
+    assert names("$getRoot") == ["$getRoot"]
+    assert names("has$inside") == ["has$inside"]
+    assert names("$get*") == ["$getRoot"]
+    # At the end it still anchors: names ending that way.
+    assert names("pend$") == ["append"]
+
+
 def test_search_on_an_index_with_no_symbols(indexed) -> None:
     code_index = indexed({"README.txt": "nothing to index"})
     result = code_index.search("user")
