@@ -240,6 +240,15 @@ class CodeIndex:
         those at or below the root-relative `under` paths only."""
         return self._store.file_records(under)
 
+    def nothing_under(self, relative: str) -> str:
+        """Why an answer filtered by the root-relative `relative` is empty when the path holds
+        no indexed file (it does not exist, or holds no source file); "" when it holds some."""
+        if relative in ("", ".") or self.file_records([relative]):
+            return ""
+        if (self.root / relative).exists():
+            return f"no indexed source file is under {relative}"
+        return f"{relative} does not exist under the project root; pass a file or folder there"
+
     def is_empty(self) -> bool:
         """Whether the index holds nothing to search yet."""
         return not self._store.doc_count()

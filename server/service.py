@@ -227,15 +227,6 @@ class IndexService:
             return f"nothing is searchable yet: {building}"
         return f"no source files are indexed under {self.root}"
 
-    def nothing_under(self, relative: str) -> str:
-        """For an answer filtered by a root-relative `path` that came out empty: that the
-        path holds no indexed file, when it does not ("" when it holds some)."""
-        if relative in ("", ".") or self.query(lambda ci: bool(ci.file_records([relative]))):
-            return ""
-        if (self.code_index().root / relative).exists():
-            return f"no indexed source file is under {relative}"
-        return f"{relative} does not exist under the project root; pass a file or folder there"
-
     def reindex(self, paths: list[str] | None) -> Any:
         """Refresh now (all files, or only `paths`); returns the UpdateReport, or None when
         another process holds the writer lock. A cancelled call stops between files and

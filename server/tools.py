@@ -304,7 +304,11 @@ def find_duplicates(
         offset=offset,
         more=more,
         hidden=data.get("hidden"),
-        note=(service.nothing_under(relative) or None) if relative and not total else None,
+        note=(
+            service.query(lambda ci: ci.nothing_under(relative)) or None
+            if relative and not total
+            else None
+        ),
     )
 
 

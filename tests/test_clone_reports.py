@@ -247,6 +247,18 @@ def _dups(root: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[i
     return code, captured.out, captured.err
 
 
+def test_a_path_that_holds_no_indexed_file_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, {"shop/prices.py": _function("total_price", 1), "notes/a.txt": "text"})
+    code, _, err = _dups(tmp_path, capsys, "--path", "nosuch")
+    assert code == 0 and "nosuch does not exist under the project root" in err
+    code, _, err = _dups(tmp_path, capsys, "--path", "notes")
+    assert code == 0 and "no indexed source file is under notes" in err
+    _, _, err = _dups(tmp_path, capsys, "--path", "shop")
+    assert "under" not in err  # a path with indexed files and no groups: nothing to explain
+
+
 def test_test_groups_are_counted_apart_and_fail_on_counts_what_is_shown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

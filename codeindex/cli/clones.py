@@ -45,6 +45,9 @@ def cmd_dups(args: argparse.Namespace) -> int:
             return fail(f"cannot write baseline {args.update_baseline}: {exc.strerror or exc}")
         print(f"baseline: {len(result.found or [])} group(s) written", file=sys.stderr)
     print_duplicates(result, args.format or ("json" if args.json else "text"), args.members)
+    relative = code_index.relative_path(args.path) if args.path else ""
+    if not result.total and (note := code_index.nothing_under(relative)):
+        print(f"code-index: {note}", file=sys.stderr)
     if args.fail_on is not None and result.total > args.fail_on:
         print(
             f"code-index: {result.total} duplicate groups, more than --fail-on {args.fail_on}",
