@@ -62,10 +62,10 @@ def _existing_path(root: Path, glob: str) -> str | None:
 
 
 def definition_query(bare: str) -> str:
-    """The search text that finds the definitions called `bare`. A `$` that ends a word is
-    query syntax, an anchor, with no escape (jQuery's `$`): the name's other characters find
-    it, and the caller keeps the exact name."""
-    return bare.replace("$", " ").strip()
+    """The search text that finds the definitions called `bare`: the name itself, but for a
+    `$` that ends it, which is query syntax, an anchor, with no escape (a `$` before the end
+    is a letter: `$getRoot`). The caller keeps the exact name."""
+    return bare.rstrip("$")
 
 
 def file_filter(root: Path, relative: str) -> list[str] | None:
