@@ -36,6 +36,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         return fail(f"a watcher (pid {watcher or '?'}) is using this index; stop it, then rebuild")
     if args.rebuild:
         report = rebuild(args)
+        code_index = open_current(args)
     else:
         code_index, rebuilt = open_or_rebuild(args)
         # `index` asked for the work: wait for another writer, then do what it left undone.
@@ -60,7 +61,6 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"indexed {report.indexed} files ({report.symbols} symbols), removed "
             f"{report.removed}, skipped {report.skipped} in {report.seconds:.2f}s"
         )
-    code_index = open_current(args)
     if too_large := too_large_files(code_index.status()):
         print(f"code-index: note: {too_large}", file=sys.stderr)
     code_index.close()
@@ -106,10 +106,7 @@ def print_skipped(status: IndexStatus) -> None:
     print("skipped   " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()))
     files = status["skipped_files"]
     width = max((len(item["path"]) for item in files[:SKIPPED_SHOWN]), default=0)
-    for item in files[:SKIPPED_SHOWN]:
-        print(f"  {item['path']:<{width}}  {item['reason']}")
-    if len(files) > SKIPPED_SHOWN:
-        print(f"  ({len(files) - SKIPPED_SHOWN} more: `status --json` lists every one)")
+    print_first([f"{item['path']:<{width}}  {item['reason']}" for item in files])
 
 
 def print_parse_errors(paths: list[str]) -> None:
@@ -118,10 +115,15 @@ def print_parse_errors(paths: list[str]) -> None:
         return
     files = "1 file" if len(paths) == 1 else f"{len(paths)} files"
     print(f"errors    {files} parsed with errors (definitions may be missing there)")
-    for path in paths[:SKIPPED_SHOWN]:
-        print(f"  {path}")
-    if len(paths) > SKIPPED_SHOWN:
-        print(f"  ({len(paths) - SKIPPED_SHOWN} more: `status --json` lists every one)")
+    print_first(paths)
+
+
+def print_first(lines: list[str]) -> None:
+    """The first SKIPPED_SHOWN lines, indented, then how many more `status --json` lists."""
+    for line in lines[:SKIPPED_SHOWN]:
+        print(f"  {line}")
+    if len(lines) > SKIPPED_SHOWN:
+        print(f"  ({len(lines) - SKIPPED_SHOWN} more: `status --json` lists every one)")
 
 
 def when(timestamp: float) -> str:
